@@ -1,0 +1,55 @@
+# `make demo` and `make test` set everything up on a fresh machine; re-running reuses .venv
+# unless settings.ini or setup.py changed (the stamp below is older than them).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.camnet-installed
+
+.PHONY: all demo test nbtest pytest lab export clean-nbs bench e2e synth-samples distclean
+
+all: test
+
+$(STAMP): settings.ini setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/camnet demo --out outputs/demo
+
+# nbdev_test runs every notebook (cells flagged `slow` or `real` are skipped), then pytest runs
+# tests/ so that the run ends on pytest's summary line.
+test: $(STAMP)
+	cd nbs && MPLBACKEND=Agg ../$(BIN)/nbdev_test --n_workers 2 --timing
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests
+
+nbtest: $(STAMP)
+	cd nbs && MPLBACKEND=Agg ../$(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests
+
+# the notebooks in JupyterLab, from the same environment
+lab: $(STAMP)
+	$(BIN)/jupyter lab nbs
+
+# notebooks -> package, and strip execution noise before a commit
+export: $(STAMP)
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+
+bench: $(STAMP)
+	$(BIN)/camnet bench --ref ../shared/peers/camnet_ref_512.onnx
+
+# real-browser check of the live notebook (needs Debian's chromium; kept out of `make test`)
+e2e: $(STAMP)
+	$(BIN)/python tests/e2e_live.py --out outputs/e2e
+
+# regenerate the committed samples from their seed
+synth-samples: $(STAMP)
+	rm -rf data_samples && $(BIN)/camnet synth --out data_samples --per-class 4 --size 256x256 --seed 0 --clip
+
+distclean:
+	rm -rf $(VENV) outputs

@@ -1,0 +1,59 @@
+"The camnet command line, run as a user runs it."
+import json, subprocess, sys, os
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMNET = [sys.executable, '-m', 'camnet_nb.cli'] if False else [str(Path(sys.executable).parent/'camnet')]
+
+def run(*args, **kw):
+    return subprocess.run(CAMNET + list(args), capture_output=True, text=True, timeout=600, **kw)
+
+def test_help_lists_commands():
+    r = run('--help'); assert r.returncode == 0
+    for c in ('synth', 'demo'): assert c in r.stdout
+
+@pytest.mark.parametrize('cmd', ['synth', 'demo'])
+def test_subcommand_help_says_what_it_reads_and_writes(cmd):
+    r = run(cmd, '--help'); assert r.returncode == 0 and 'Writes' in r.stdout.replace('\n', ' ')
+
+def test_tiny_synth(tmp_path):
+    r = run('synth', '--out', str(tmp_path/'s'), '--per-class', '2', '--size', '40x32', '--seed', '1')
+    assert r.returncode == 0, r.stderr
+    man = json.loads((tmp_path/'s'/'manifest.json').read_text())
+    assert len(man['files']) == 12 and man['size'] == [32, 40]
+
+def test_synth_bad_size_is_one_line():
+    r = run('synth', '--out', '/tmp/x', '--size', 'big'); assert r.returncode == 2 and 'WxH' in r.stderr
+
+def test_synth_out_is_a_file(tmp_path):
+    f = tmp_path/'f'; f.write_text('x')
+    r = run('synth', '--out', str(f), '--per-class', '1')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and 'not a folder' in r.stderr
+
+def test_demo_on_samples(tmp_path):
+    r = run('demo', '--out', str(tmp_path/'d'), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert rep['ground_truth'] and rep['n_images'] == 24 and (tmp_path/'d'/'report.md').exists()
+
+def test_demo_on_user_folder_without_masks(tmp_path):
+    import numpy as np
+    from PIL import Image
+    for c in ('a', 'b'):
+        (tmp_path/'u'/c).mkdir(parents=True)
+        for i in range(2): Image.fromarray(np.full((20, 20, 3), 9, np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
+    r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'))
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert not rep['ground_truth'] and 'no ground truth' in rep['note']
+
+def test_demo_missing_folder_is_one_line(tmp_path):
+    r = run('demo', '--data', str(tmp_path/'nope'), '--out', str(tmp_path/'d'))
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and 'nope' in r.stderr
+
+def test_package_imports_without_nbdev():
+    code = ("import sys; sys.modules['nbdev'] = None; sys.modules['fastcore'] = None\n"
+            "import camnet_nb.data, camnet_nb.synth, camnet_nb.cli, camnet_nb.pipeline\nprint('ok')")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
