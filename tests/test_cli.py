@@ -57,3 +57,21 @@ def test_package_imports_without_nbdev():
             "import camnet_nb.data, camnet_nb.synth, camnet_nb.cli, camnet_nb.pipeline\nprint('ok')")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+
+def test_evaluate_json(tmp_path):
+    import numpy as np, cv2
+    (tmp_path/'p').mkdir(); (tmp_path/'g').mkdir()
+    g = np.zeros((20, 20), np.uint8); g[5:15, 5:15] = 6; g[0, 0] = 2
+    p = np.zeros((20, 20), np.uint8); p[5:15, 5:10] = 255
+    cv2.imwrite(str(tmp_path/'p'/'x.png'), p); cv2.imwrite(str(tmp_path/'g'/'x_labels.png'), g)
+    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6')
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert abs(m['iou'] - 0.5) < 1e-9 and m['precision'] == 1.0 and abs(m['recall'] - 0.5) < 1e-9
+
+def test_evaluate_bad_inputs(tmp_path):
+    (tmp_path/'p').mkdir()
+    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'none'))
+    assert r.returncode == 1 and 'not a folder' in r.stderr and 'Traceback' not in r.stderr
+    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'p'), '--gt-map', 'a,b')
+    assert r.returncode == 2 and 'comma-separated' in r.stderr
