@@ -11,9 +11,9 @@ def run(*args, **kw):
 
 def test_help_lists_commands():
     r = run('--help'); assert r.returncode == 0
-    for c in ('synth', 'demo'): assert c in r.stdout
+    for c in ('synth', 'demo', 'evaluate', 'bench'): assert c in r.stdout
 
-@pytest.mark.parametrize('cmd', ['synth', 'demo'])
+@pytest.mark.parametrize('cmd', ['synth', 'demo', 'evaluate', 'bench'])
 def test_subcommand_help_says_what_it_reads_and_writes(cmd):
     r = run(cmd, '--help'); assert r.returncode == 0 and 'Writes' in r.stdout.replace('\n', ' ')
 
@@ -75,3 +75,23 @@ def test_evaluate_bad_inputs(tmp_path):
     assert r.returncode == 1 and 'not a folder' in r.stderr and 'Traceback' not in r.stderr
     r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'p'), '--gt-map', 'a,b')
     assert r.returncode == 2 and 'comma-separated' in r.stderr
+
+def test_bench_json_small(tmp_path):
+    r = run('bench', '--json', '--size', '64', '--repeats', '2', '--ref', str(tmp_path/'absent.onnx'))
+    assert r.returncode == 0, r.stderr
+    b = json.loads(r.stdout)
+    for k in ('camnet_params', 'camnet_ms', 'glcm_ms', 'fast_glcm_ms', 'glcm_speedup', 'refine_ms', 'random_walker_ms',
+              'mbv3_ms', 'shufflenet_ms', 'lraspp_ms'):
+        assert k in b, k
+    assert b['camnet_params'] <= 800_000 and 'ref_ms' not in b and 'skipping the reference' in r.stderr
+
+PEER = ROOT.parent/'shared'/'peers'/'camnet_ref_512.onnx'
+
+@pytest.mark.skipif(not PEER.exists(), reason='no ../shared/peers here')
+def test_reference_model_runs_through_the_same_interface():
+    import numpy as np
+    from camnet_nb.deploy import OnnxRunner
+    r = OnnxRunner(PEER, input_scale=255.0)
+    assert r.static_hw == (512, 512)
+    y = r(np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32))
+    assert y.shape == (1, 1, 512, 512) and 0 <= y.min() and y.max() <= 1
