@@ -95,3 +95,26 @@ def test_reference_model_runs_through_the_same_interface():
     assert r.static_hw == (512, 512)
     y = r(np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32))
     assert y.shape == (1, 1, 512, 512) and 0 <= y.min() and y.max() <= 1
+
+def test_live_headless_json_and_recording(tmp_path):
+    r = run('live', '--source', 'synthetic', '--size', '96x96', '--headless', '--frames', '80', '--json',
+            '--still-frames', '3', '--record', str(tmp_path/'rec.avi'))
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s['frames'] == 80 and s['display_fps'] > 0 and 'updates_per_s' in s and 'latency_ms_median' in s
+    import cv2
+    cap = cv2.VideoCapture(str(tmp_path/'rec.avi')); n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)); cap.release()
+    assert n == 80
+
+def test_live_on_the_shipped_clip_and_a_folder():
+    r = run('live', '--source', str(ROOT/'data_samples'/'stream.avi'), '--size', '64x64', '--headless', '--json', '--frames', '40')
+    assert r.returncode == 0 and json.loads(r.stdout)['frames'] == 40, r.stderr
+    r = run('live', '--source', str(ROOT/'data_samples'/'images'), '--size', '64x64', '--headless', '--json', '--frames', '30')
+    assert r.returncode == 0 and json.loads(r.stdout)['frames'] == 30, r.stderr
+
+def test_live_bad_sources_are_one_line(tmp_path):
+    r = run('live', '--source', str(tmp_path/'missing.avi'), '--headless', '--frames', '5')
+    assert r.returncode == 1 and 'no such video file' in r.stderr and 'Traceback' not in r.stderr
+    (tmp_path/'e').mkdir()
+    r = run('live', '--source', str(tmp_path/'e'), '--headless', '--frames', '5')
+    assert r.returncode == 1 and 'no images' in r.stderr and 'Traceback' not in r.stderr
