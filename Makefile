@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.camnet-installed
 
-.PHONY: all demo test nbtest pytest lab export clean-nbs bench e2e synth-samples distclean
+.PHONY: all demo test nbtest pytest lab export clean-nbs bench synth-samples distclean
 
 all: test
 
@@ -42,10 +42,6 @@ export: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/camnet bench --ref ../shared/peers/camnet_ref_512.onnx
-
-# real-browser check of the live notebook (needs Debian's chromium; kept out of `make test`)
-e2e: $(STAMP)
-	$(BIN)/python tests/e2e_live.py --out outputs/e2e
 
 # regenerate the committed samples from their seed
 synth-samples: $(STAMP)
