@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_benchmark.ipynb #8054e9eb
 from __future__ import annotations
-import json, time, os, warnings
+import time, os, warnings
 from pathlib import Path
 import numpy as np
 
@@ -21,7 +21,7 @@ def _soft_heatmap(gt, rng):
 
 def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=10, refine_images:int=6, students=True, log=print) -> dict:
     "Side-by-side timings; returns the dict that `camnet bench --json` prints."
-    import cv2, tempfile
+    import tempfile
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.camnet import make_student, n_params, STUDENTS
     from camnet_nb.texture import glcm_feature, glcm_feature_reference, to_gray, refine_fast, refine_random_walker

@@ -76,7 +76,7 @@ def write_cams(teacher_path, data, out, method='xgradcam', batch_size=8, aug_smo
     "CAMs of every image in an ImageNet-style folder, cached; writes `out/index.json` mapping image paths to maps."
     from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher
-    from camnet_nb.data import load_folder, read_image, ImageReadError, check_readable
+    from camnet_nb.data import load_folder, read_image, check_readable
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank; world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path); th = file_hash(teacher_path); out = Path(out)
     folder = load_folder(data); items = folder['train'] + folder['val'] + folder['test']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11a_cli.ipynb #fb89662f
 from __future__ import annotations
-import argparse, json, os, sys, time
+import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0

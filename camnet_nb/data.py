@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #1b70f963
 from __future__ import annotations
-import os, io, math, random, warnings, hashlib
+import io, random, warnings
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_flkd.ipynb #5c412dd3
 from __future__ import annotations
-import json, math, os
+import math
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F

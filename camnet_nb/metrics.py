@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_metrics.ipynb #7064f013
 from __future__ import annotations
-import math, json
+import math
 from pathlib import Path
 import numpy as np
 import cv2

@@ -114,14 +114,14 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
 def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=6, student_epochs=12,
              train_per_class=20, seed=0, progress=True) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
-    import warnings, cv2
+    import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
     from camnet_nb.synth import write_synthetic_dataset, mask_path_for
-    from camnet_nb.teacher import train_teacher, load_teacher
+    from camnet_nb.teacher import train_teacher
     from camnet_nb.cam import write_cams, load_cam_index
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student, n_params
-    from camnet_nb.metrics import dataset_metrics, ssim, unsupervised_mask, seg_metrics
+    from camnet_nb.metrics import dataset_metrics, ssim, unsupervised_mask
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.stream import LiveLoop, MotionGate, open_source, onnx_segmenter
     out = Path(out); out.mkdir(parents=True, exist_ok=True); work = out/'work'; t0 = time.perf_counter()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_stream.ipynb #1f72aa40
 from __future__ import annotations
-import time, threading, queue, json
+import time, threading, queue
 from pathlib import Path
 import numpy as np
 import cv2

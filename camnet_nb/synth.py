@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_synth.ipynb #1185ea7a
 from __future__ import annotations
-import json, math
+import json
 from pathlib import Path
 import numpy as np
 import cv2

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_teacher.ipynb #228b50f4
 from __future__ import annotations
-import json, math, os, time, random
+import json, math, os, random
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
