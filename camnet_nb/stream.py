@@ -120,11 +120,11 @@ class LiveLoop:
         self.segment, self.gate = segment, gate or MotionGate()
         self.infer_hz, self.mode, self.info, self.glcm = infer_hz, mode, info, glcm
         self.display_hz, self.record, self.on_frame = display_hz, record, on_frame
-        self.stop_ev = threading.Event()
+        self.stop_ev = threading.Event(); self.current = {}
     def stop(self): self.stop_ev.set()
     def run(self, frames, max_seconds=None) -> dict:
         from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
-        worker = AsyncInference(self.segment); writer = None
+        worker = AsyncInference(self.segment); writer = None; self.stop_ev.clear(); self.current = {}
         n, still_n, lat = 0, 0, []; prev_res = cur_res = None; cur_t = prev_t = None; last_submit = -1e9; seen = 0
         t0 = time.perf_counter(); fps = 0.0; ended = 'end of stream'
         try:
@@ -159,6 +159,8 @@ class LiveLoop:
                 if self.on_frame: self.on_frame(out)
                 n += 1; lat.append((time.perf_counter() - tc) * 1000)
                 el = time.perf_counter() - t0; fps = n / el if el > 0 else 0.0
+                # read by a UI thread (the Jupyter view) while the loop runs
+                self.current = dict(frames=n, display_fps=fps, updates=worker.n_done, still=still, changed=self.gate.changed)
                 if self.display_hz:
                     wait = t0 + n / self.display_hz - time.perf_counter()
                     if wait > 0: time.sleep(wait)
