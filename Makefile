@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.camnet-installed
 
-.PHONY: all demo test nbtest pytest lab export clean-nbs bench synth-samples distclean
+.PHONY: all demo test nbtest pytest lab e2e export clean-nbs bench synth-samples distclean
 
 all: test
 
@@ -34,6 +34,12 @@ pytest: $(STAMP)
 # the notebooks in JupyterLab, from the same environment
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs
+
+# a real browser on the live notebook (kept out of `make test`): Debian's chromium + chromedriver, Selenium
+e2e: $(STAMP)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
+	$(BIN)/python -m pip install -q 'selenium>=4.20,<5'
+	$(BIN)/python tests/e2e/live_notebook.py
 
 # notebooks -> package, and strip execution noise before a commit
 export: $(STAMP)

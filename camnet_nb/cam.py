@@ -11,7 +11,8 @@ import cv2
 import torch, torch.nn as nn
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'compute_cams', 'cam_path', 'write_cams', 'load_cam_index']
+__all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'write_cams',
+           'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -46,10 +47,24 @@ def _cam_input_size(im, img_size, max_side=512, mult=32):
     h, w = im.shape[:2]; s = min(1.0, max_side / max(h, w))
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
-def compute_cams(model, images:list[np.ndarray], targets=None, method='xgradcam', img_size=None, aug_smooth=False) -> list[np.ndarray]:
+def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
+    "A copy of a ResNet-style classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
+    import copy
+    if output_stride == 32: return model
+    if output_stride not in (16, 8): raise ValueError(f"output_stride must be 32, 16 or 8, not {output_stride}")
+    stages = [getattr(model, n) for n in ('layer4', 'layer3') if hasattr(model, n)]
+    if len(stages) < 2: raise ValueError(f"output_stride {output_stride} needs a ResNet-style teacher (layer3, layer4); use 32")
+    m = copy.deepcopy(model)
+    for stage in [getattr(m, n) for n in ('layer4', 'layer3')][:{16: 1, 8: 2}[output_stride]]:
+        for mod in stage[0].modules():
+            if isinstance(mod, nn.Conv2d) and mod.stride == (2, 2): mod.stride = (1, 1)
+    return m
+
+def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam', img_size=None, aug_smooth=False,
+                 output_stride:int=8) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    dev = next(model.parameters()).device; model.eval()
+    model = densify(model, output_stride); dev = next(model.parameters()).device; model.eval()
     # a fully convolutional classifier accepts larger inputs than it was trained on; its last block then has
     # a finer grid, which is what localisation needs (a 4x4 map cannot outline a grain)
     groups = {}
@@ -71,8 +86,8 @@ def compute_cams(model, images:list[np.ndarray], targets=None, method='xgradcam'
 def cam_path(cache:Path, image_hash:str, teacher_hash:str, method:str) -> Path:
     return Path(cache)/teacher_hash/method/f"{image_hash}.png"
 
-def write_cams(teacher_path, data, out, method='xgradcam', batch_size=8, aug_smooth=False, progress=True, rank=None, world=None,
-               cam_size=None) -> dict:
+def write_cams(teacher_path, data, out, method='layercam', batch_size=8, aug_smooth=False, progress=True, rank=None, world=None,
+               cam_size=None, output_stride:int=8) -> dict:
     "CAMs of every image in an ImageNet-style folder, cached; writes `out/index.json` mapping image paths to maps."
     from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher
@@ -85,18 +100,18 @@ def write_cams(teacher_path, data, out, method='xgradcam', batch_size=8, aug_smo
     index, todo, bad = {}, [], []
     for it in mine:
         if (r := check_readable(it.path)): bad.append(f"{it.path}: {r}"); continue
-        p = cam_path(out, file_hash(it.path), th, method + (f'-{cam_size}' if cam_size else '')); index[str(it.path)] = str(p.relative_to(out))
+        p = cam_path(out, file_hash(it.path), th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')); index[str(it.path)] = str(p.relative_to(out))
         if not p.exists(): todo.append((it, p))
     for b in tqdm(range(0, len(todo), batch_size), desc=f'cams ({method})', disable=not progress):
         chunk = todo[b:b + batch_size]
         imgs = [read_image(it.path) for it, _ in chunk]
         tg = [cls_idx.get(it.cls) for it, _ in chunk]
         tg = None if any(t is None for t in tg) else tg
-        for (it, p), m in zip(chunk, compute_cams(model, imgs, tg, method, cam_size, aug_smooth)):
+        for (it, p), m in zip(chunk, compute_cams(model, imgs, tg, method, cam_size, aug_smooth, output_stride)):
             p.parent.mkdir(parents=True, exist_ok=True); tmp = p.with_name('.tmp-' + p.name)
             cv2.imwrite(str(tmp), np.round(m * 65535).astype(np.uint16)); tmp.replace(p)   # 16-bit PNG, atomic
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
-    (out/name).write_text(json.dumps(dict(teacher=str(teacher_path), teacher_hash=th, method=method, maps=index), indent=1))
+    (out/name).write_text(json.dumps(dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride, maps=index), indent=1))
     for b in bad: print(f"skipped {b}")
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
 

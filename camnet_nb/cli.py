@@ -39,7 +39,8 @@ def cmd_evaluate(a):
 def cmd_bench(a):
     from camnet_nb.bench import run_bench, format_table
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
-    r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log)
+    r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log,
+                  teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds)
     print(json.dumps(r) if a.json else format_table(r))
     return 0
 
@@ -53,8 +54,10 @@ def _segmenter(model, size, threads=2, input_range=1.0):
     import tempfile
     from camnet_nb.camnet import camnet, load_student
     from camnet_nb.deploy import export_onnx
+    from camnet_nb.pipeline import DEFAULT_MODEL
+    if model is None and DEFAULT_MODEL.is_file(): model = DEFAULT_MODEL
     if model is None:
-        print("no --model given: running an untrained CamNet (timings are real, heatmaps are not meaningful)", file=sys.stderr)
+        print("no --model given and no shipped model: running an untrained CamNet (timings are real, heatmaps are not)", file=sys.stderr)
         net = camnet()
     else: net, _ = load_student(model)
     p = export_onnx(net, Path(tempfile.mkdtemp())/'live.onnx', static=size)
@@ -79,7 +82,7 @@ def cmd_live(a):
 def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher
     r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
-                      pretrained=a.pretrained, resume=a.resume, seed=a.seed, lr=a.lr)
+                      pretrained=a.pretrained, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
     if int(os.environ.get('RANK', 0)) == 0:
         best = max(r['history'], key=lambda m: m['accuracy']) if r['history'] else {}
         print(json.dumps({k: best.get(k) for k in ('accuracy', 'auc', 'f1', 'top1_error', 'epoch')}))
@@ -87,7 +90,8 @@ def cmd_train_teacher(a):
 
 def cmd_cams(a):
     from camnet_nb.cam import write_cams
-    r = write_cams(a.teacher, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth)
+    r = write_cams(a.teacher, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
+                   output_stride=a.output_stride)
     print(json.dumps(r)); return 0
 
 def cmd_distill(a):
@@ -154,12 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--batch-size', type=int, default=16); t.add_argument('--lr', type=float, default=1e-3)
     t.add_argument('--pretrained', action='store_true', help='ImageNet weights from the local torch cache (never downloaded)')
     t.add_argument('--resume', action='store_true'); t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
+                   help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
+                        '0.25 0.3 with --img-size 64 give CAMs that sit on grains)')
     t.set_defaults(fn=cmd_train_teacher)
     c = sub.add_parser('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
     c.add_argument('--teacher', required=True, type=Path); c.add_argument('--data', required=True, type=Path)
-    c.add_argument('--out', required=True, type=Path); c.add_argument('--method', default='xgradcam')
+    c.add_argument('--out', required=True, type=Path)
+    c.add_argument('--method', default='layercam', help='a pytorch-grad-cam method: layercam (default), xgradcam, gradcam, ...')
+    c.add_argument('--output-stride', type=int, default=8, choices=[32, 16, 8],
+                   help='8 (default) runs a ResNet teacher without its last two downsamplings for a finer map; 32 = as trained')
     c.add_argument('--batch-size', type=int, default=8); c.add_argument('--aug-smooth', action='store_true')
     c.set_defaults(fn=cmd_cams)
     k = sub.add_parser('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
@@ -186,17 +196,22 @@ def build_parser() -> argparse.ArgumentParser:
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
     g.add_argument('--input', required=True, type=Path); g.add_argument('--out', required=True, type=Path)
     g.add_argument('--model', type=Path, default=None, help='a student checkpoint (.pt) or ONNX file (default: the shipped CamNet)')
-    g.add_argument('--refine', default='rw', choices=['none', 'glcm', 'rw'], help='refinement (default rw: fast random walk)')
+    g.add_argument('--refine', default='grabcut', choices=['none', 'glcm', 'rw', 'grabcut'],
+                   help='refinement: grabcut (default, best measured mIoU), rw (fast random walk, for speed), glcm, none')
     g.add_argument('--batch-size', type=int, default=8); g.set_defaults(fn=cmd_segment)
     b = sub.add_parser('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
-                                   'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms.')
+                                   'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
+                                   'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
     b.add_argument('--ref', type=Path, default=None, help="the paper's CamNet ONNX (e.g. ../shared/peers/camnet_ref_512.onnx)")
     b.add_argument('--json', action='store_true', help='print one JSON object')
     b.add_argument('--size', type=int, default=512, help='square input side (default 512)')
     b.add_argument('--threads', type=int, default=2, help='onnxruntime threads (default 2)')
     b.add_argument('--repeats', type=int, default=10, help='timed runs per model (default 10)')
+    b.add_argument('--teacher', default='resnet101', help="teacher whose XGradCAM is timed (default resnet101, the paper's; none skips)")
+    b.add_argument('--live-frames', type=int, default=300, help='frames of the live-loop comparison (default 300; 0 skips)')
+    b.add_argument('--sync-seconds', type=float, default=8.0, help='seconds of the synchronous loop it is compared with (default 8)')
     b.set_defaults(fn=cmd_bench)
     l = sub.add_parser('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
                        description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '

@@ -186,10 +186,14 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                     rng:np.random.Generator|None=None,
                     crop_scale:tuple=(0.35, 1.0), # random crop side as a fraction of the shorter side
                     jitter:float=0.1, # brightness/contrast/saturation jitter amplitude
+                    center_crop:float|None=None, # evaluation: crop the centre square of this fraction first (match a patch-trained scale)
                    ):
     "Apply the same geometry to an image and its maps; returns (img, [maps])."
     rng = rng if rng is not None else np.random.default_rng()
     h, w = img.shape[:2]; maps = [np.asarray(m) for m in maps]
+    if not train and center_crop:
+        side = max(1, int(min(h, w) * center_crop)); y0, x0 = (h - side) // 2, (w - side) // 2
+        img = img[y0:y0+side, x0:x0+side]; maps = [m[y0:y0+side, x0:x0+side] for m in maps]
     if train:
         side = int(min(h, w) * rng.uniform(*crop_scale)); side = max(1, side)
         y0, x0 = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
@@ -232,8 +236,11 @@ def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
 class ThinSectionDataset:
     "Images (and aligned maps) from `Item`s, transformed for training or evaluation."
     def __init__(self, items:list[Item], size:int=224, train:bool=False, mask_for=None, heatmap_for=None,
-                 skip_bad:bool=True, seed:int|None=None, to_tensor:bool=True, max_pixels=DEFAULT_MAX_PIXELS):
+                 skip_bad:bool=True, seed:int|None=None, to_tensor:bool=True, max_pixels=DEFAULT_MAX_PIXELS,
+                 crop_scale:tuple=(0.35, 1.0)):
         self.size, self.train, self.mask_for, self.heatmap_for = size, train, mask_for, heatmap_for
+        # training crops a random fraction in crop_scale; evaluation crops the centre at the mean fraction when it is < 1
+        self.crop_scale = tuple(crop_scale); self.center_crop = None if max(crop_scale) >= 1 else float(np.mean(crop_scale))
         self.to_tensor, self.max_pixels = to_tensor, max_pixels
         self.rng = np.random.default_rng(seed)
         bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
@@ -253,7 +260,7 @@ class ThinSectionDataset:
         if self.mask_for is not None: maps.append((read_gray(self.mask_for(it)) > 127).astype(np.uint8))
         if self.heatmap_for is not None: maps.append(read_gray(self.heatmap_for(it)).astype(np.float32) / 255.0)
         maps = [m if m.shape == img.shape[:2] else _resize(m, img.shape[:2], cv2.INTER_LINEAR) for m in maps]
-        img, maps = joint_transform(img, maps, self.size, self.train, self.rng)
+        img, maps = joint_transform(img, maps, self.size, self.train, self.rng, self.crop_scale, center_crop=self.center_crop)
         if not self.to_tensor: return (img, *maps, it.label)
         import torch
         x = torch.from_numpy(img).permute(2, 0, 1).float().div_(255)

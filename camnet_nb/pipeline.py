@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'project_samples', 'train_default_model', 'default_model_path', 'heatmap_fn',
-           'refine_mask', 'segment_paths', 'run_demo']
+__all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'REFINEMENTS', 'project_samples', 'train_default_model', 'default_model_path',
+           'heatmap_fn', 'refine_mask', 'segment_paths', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -23,8 +23,8 @@ import camnet_nb
 WEIGHTS_DIR = Path(camnet_nb.__file__).resolve().parent/'weights'
 DEFAULT_MODEL = WEIGHTS_DIR/'camnet_default.pt'
 
-def train_default_model(work, out=DEFAULT_MODEL, per_class=40, size=256, teacher_arch='resnet18', teacher_epochs=8,
-                        teacher_size=128, student_epochs=15, student_size=192, seed=0, progress=True) -> dict:
+def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher_arch='resnet18', teacher_epochs=40,
+                        teacher_size=64, crop_scale=(0.25, 0.3), student_epochs=20, student_size=192, seed=0, progress=True) -> dict:
     "Synthetic data -> teacher -> CAMs -> FLKD; writes the student and its model card."
     from camnet_nb.synth import write_synthetic_dataset
     from camnet_nb.teacher import train_teacher
@@ -33,14 +33,14 @@ def train_default_model(work, out=DEFAULT_MODEL, per_class=40, size=256, teacher
     work = Path(work); data = work/'synth'
     if not (data/'manifest.json').exists(): write_synthetic_dataset(data, per_class, (size, size), seed=seed + 1, progress=progress)
     t = train_teacher(data/'images', work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size,
-                      batch_size=16, seed=seed, progress=progress)
-    c = write_cams(work/'teacher.pt', data/'images', work/'cams', method='xgradcam', progress=progress)
+                      batch_size=16, seed=seed, progress=progress, crop_scale=crop_scale)
+    c = write_cams(work/'teacher.pt', data/'images', work/'cams', method='layercam', output_stride=8, progress=progress)
     d = distill(data/'images', work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
     card.update(model_card=dict(
         data=f"camnet synth: {per_class} images a class of {6} classes at {size}x{size}, seed {seed + 1}",
-        teacher=f"{teacher_arch}, {teacher_epochs} epochs at {teacher_size}px, best validation accuracy {t['best_accuracy']:.3f}",
-        pseudo_labels='XGradCAM (pytorch-grad-cam) on the last convolutional block, target = known class',
+        teacher=f"{teacher_arch} from scratch, {teacher_epochs} epochs on {teacher_size} px patches (crop_scale {crop_scale}), best validation accuracy {t['best_accuracy']:.3f}",
+        pseudo_labels='LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride 8, target = known class',
         student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5)",
         reproduce="python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model')\""))
     card['data'] = card['cams'] = '(see model_card)'
@@ -65,14 +65,18 @@ def heatmap_fn(model=None):
         with torch.no_grad(): return net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
     return f
 
-def refine_mask(img, heat, refine='rw'):
-    from camnet_nb.texture import refine_fast, fuse_texture, glcm_feature
+REFINEMENTS = ('none', 'glcm', 'rw', 'grabcut')
+
+def refine_mask(img, heat, refine='grabcut'):
+    "Binary grain mask from a heatmap: threshold (none), GLCM fusion, fast random walk or GrabCut."
+    from camnet_nb.texture import refine_fast, fuse_texture, glcm_feature, refine_grabcut
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
     if refine == 'rw': return refine_fast(img, heat)
-    raise ValueError(f"unknown refinement {refine!r}; choose none, glcm or rw")
+    if refine == 'grabcut': return refine_grabcut(img, heat)
+    raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
 
-def segment_paths(inp, out, model=None, refine='rw', batch_size=8, progress=True, max_side=2048) -> int:
+def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress=True, max_side=2048) -> int:
     "Masks and heatmaps for an image or a folder; returns 0, or 1 when any file failed."
     import cv2, warnings
     from tqdm.auto import tqdm
@@ -111,8 +115,8 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
         ax[r, 0].text(-8, im.shape[0] / 2 if im is not None else 0, name, rotation=90, va='center', ha='right', fontsize=9)
     plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 
-def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=6, student_epochs=12,
-             train_per_class=20, seed=0, progress=True) -> dict:
+def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=30, student_epochs=12,
+             train_per_class=30, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
@@ -138,11 +142,12 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
         train_root = eval_root = Path(data); has_gt = False; say(f"[1/7] your data: {train_root}")
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], teacher_arch=teacher_arch)
-    say(f"[2/7] teacher ({teacher_arch}, {teacher_epochs} epochs)")
-    t = train_teacher(train_root, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=128, batch_size=16, seed=seed, progress=progress)
+    say(f"[2/7] teacher ({teacher_arch}, {teacher_epochs} epochs on {teacher_size} px patches)")
+    t = train_teacher(train_root, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
+                      seed=seed, progress=progress, crop_scale=crop_scale)
     rep['teacher_accuracy'] = t['best_accuracy']; best = max(t['history'], key=lambda m: m['accuracy'])
     rep.update(teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
-    say("[3/7] XGradCAM pseudo-labels")
+    say("[3/7] LayerCAM pseudo-labels (output stride 8)")
     write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
     if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
     say(f"[4/7] FLKD into CamNet ({student_epochs} epochs)")
@@ -151,17 +156,18 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     say("[5/7] segmentation, refinement and evaluation")
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
     items = folder['train'] + folder['val'] + folder['test']; import torch
-    P = {k: [] for k in ('cam', 'camnet', 'glcm', 'refined', 'otsu', 'kmeans', 'gmm', 'slic')}; ss, fig_rows, shown = [], [], set()
+    P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'otsu', 'kmeans', 'gmm', 'slic')}; ss, fig_rows, shown = [], [], set()
     for it in items:
         img = read_image(it.path)
         with torch.no_grad(): heat = net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
         cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); refined = refine_mask(img, heat, 'rw'); fused = refine_mask(img, heat, 'glcm')
+            warnings.simplefilter('ignore')
+            refined, walked, fused = refine_mask(img, heat, 'grabcut'), refine_mask(img, heat, 'rw'), refine_mask(img, heat, 'glcm')
         if cam is not None: ss.append(ssim(heat, cam))
         gt = read_gray(mask_path_for(it.path)) > 127 if has_gt else None
         if has_gt:
-            P['camnet'].append((heat >= 0.5, gt)); P['refined'].append((refined, gt)); P['glcm'].append((fused, gt))
+            P['camnet'].append((heat >= 0.5, gt)); P['refined'].append((refined, gt)); P['glcm'].append((fused, gt)); P['rw'].append((walked, gt))
             if cam is not None: P['cam'].append((cam >= 0.5, gt))
             for m in ('otsu', 'kmeans', 'gmm', 'slic'): P[m].append((unsupervised_mask(img, m), gt))
         if it.cls not in shown:
@@ -190,7 +196,8 @@ def _write_md(rep, out):
            f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} | {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
     if rep['ground_truth']:
         md += ["## Segmentation against the synthetic ground truth", "", "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]
-        names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion', refined='CamNet + fast random walk',
+        names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion', rw='CamNet + fast random walk',
+                     refined='CamNet + GrabCut (default)',
                      otsu='Otsu', kmeans='K-Means', gmm='GMM', slic='SLIC + K-Means')
         for k, n in names.items():
             if f'{k}_metrics' in rep:

@@ -85,13 +85,15 @@ def _draw_grains(cls, rng, h, w, scale):
     return labels, grains
 
 # %% ../nbs/01_synth.ipynb #63bd5ae4
-MATRIX = {'oolitic': ((222, 214, 196), 0.06), 'peloidal': ((200, 188, 165), 0.10), 'bioclastic': ((120, 102, 80), 0.18),
-          'dolomite': ((165, 148, 124), 0.10), 'vuggy': ((165, 150, 128), 0.15), 'mudstone': ((140, 118, 90), 0.16)}
+# Matrix looks (base colour, noise amplitude), drawn per image for every class: the class is told by its grains,
+# never by the matrix, so that a classifier's evidence, and therefore its CAM, sits on the grains.
+MATRIX = (((222, 214, 196), 0.06), ((200, 188, 165), 0.10), ((120, 102, 80), 0.18),
+          ((165, 148, 124), 0.10), ((165, 150, 128), 0.15), ((140, 118, 90), 0.16))
 
 def _paint(cls, labels, grains, rng, h, w):
-    base, amp = MATRIX[cls]
+    base, amp = MATRIX[int(rng.integers(len(MATRIX)))]
     img = _tint(base, fractal_noise(rng, h, w, 4, 4), amp)
-    if cls == 'oolitic':  # sparry cement: a mosaic of slightly different crystals
+    if rng.random() < 0.3:  # sparry cement: a mosaic of slightly different crystals
         cells = cv2.resize(rng.uniform(-1, 1, (h // 18 + 2, w // 18 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
         img *= (1 + 0.05 * cells[..., None])
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)

@@ -63,7 +63,7 @@ def predict_probs(model, loader, device='cpu'):
 
 # %% ../nbs/02_teacher.ipynb #fee0e8fc
 def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_size=16, lr=1e-3, pretrained=False,
-                  resume=False, seed=0, workers=0, progress=True, valid_pct=0.2) -> dict:
+                  resume=False, seed=0, workers=0, progress=True, valid_pct=0.2, crop_scale=(0.35, 1.0)) -> dict:
     "Train a classifier on an ImageNet-style folder; writes `out` (state_dict) + `out`.json; returns metrics."
     from torch.utils.data import DataLoader, WeightedRandomSampler
     from torch.utils.data.distributed import DistributedSampler
@@ -73,8 +73,8 @@ def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_si
     rank, world, local = _dist(); seed_everything(seed)
     device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
     folder = load_folder(data, valid_pct, seed); classes = folder['classes']
-    tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank)
-    va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False)
+    tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
+    va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
     labels = np.array([it.label for it in tr.items])
     if world > 1: sampler = DistributedSampler(tr, world, rank, shuffle=True, seed=seed)
     else: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=torch.Generator().manual_seed(seed))
@@ -111,7 +111,7 @@ def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_si
                 best = m['accuracy']
                 atomic_save(model.state_dict(), out)
                 tmp = out.with_name('.tmp-' + out.name + '.json')
-                tmp.write_text(json.dumps(dict(arch=arch, classes=classes, img_size=img_size, epoch=ep + 1, metrics=m), indent=1))
+                tmp.write_text(json.dumps(dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), epoch=ep + 1, metrics=m), indent=1))
                 tmp.replace(out.with_name(out.name + '.json'))
             atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best,
                              history=history, rng=torch.get_rng_state()), state_path)

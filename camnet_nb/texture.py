@@ -12,7 +12,7 @@ import cv2
 __all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'to_gray', 'quantize', 'pair_levels', 'glcm_planes_reference',
            'glcm_feature_reference', 'glcm_counts', 'glcm_feature', 'region_descriptors', 'normalize01', 'fuse_paper',
            'fuse_texture', 'seeds_from_heatmap', 'refine_random_walker', 'guided_filter', 'random_walk_probs',
-           'refine_fast', 'composite_rate', 'image_entropy', 'secondary_info']
+           'refine_fast', 'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
 def to_gray(img:np.ndarray) -> np.ndarray:
@@ -208,7 +208,21 @@ def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=N
     up = guided_filter(to_gray(img).astype(np.float32) / 255, up, r or max(2, factor), eps)
     return up > 0.5
 
-# %% ../nbs/06_texture.ipynb #f5249625
+# %% ../nbs/06_texture.ipynb #3695fb74
+def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
+    "CAM-initialised GrabCut (OpenCV colour GMMs + graph cut); a boolean mask at the image's size."
+    H, W = heatmap.shape; s = min(1.0, max_side / max(H, W))
+    small = img if s == 1 else cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA)
+    hm = heatmap.astype(np.float32) if s == 1 else cv2.resize(heatmap.astype(np.float32), small.shape[1::-1], interpolation=cv2.INTER_AREA)
+    m = np.full(hm.shape, cv2.GC_PR_BGD, np.uint8); m[hm >= fg] = cv2.GC_PR_FGD; m[hm < bg] = cv2.GC_BGD
+    if not (m == cv2.GC_PR_FGD).any(): return np.zeros((H, W), bool)
+    if not (m != cv2.GC_PR_FGD).any(): return np.ones((H, W), bool)
+    bgm, fgm = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.grabCut(np.ascontiguousarray(small[..., ::-1]), m, None, bgm, fgm, iters, cv2.GC_INIT_WITH_MASK)
+    out = ((m == cv2.GC_FGD) | (m == cv2.GC_PR_FGD)).astype(np.uint8)
+    return (out if s == 1 else cv2.resize(out, (W, H), interpolation=cv2.INTER_NEAREST)).astype(bool)
+
+# %% ../nbs/06_texture.ipynb #5edaf0b0
 def composite_rate(mask) -> float:
     "Share of mineral (grain) pixels, 0..1."
     m = np.asarray(mask); return float((m > 0).mean()) if m.size else 0.0
