@@ -237,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--data', type=Path, default=None, help='your own ImageNet-style folder (root/<class>/*.jpg) instead of the samples')
     d.add_argument('--samples', type=Path, default=None, help='the synthetic samples folder (default: data_samples/ of the project)')
     d.add_argument('--teacher-arch', default='resnet18', help="teacher (default resnet18; the paper's is resnet101)")
-    d.add_argument('--teacher-epochs', type=int, default=6); d.add_argument('--student-epochs', type=int, default=12)
-    d.add_argument('--train-per-class', type=int, default=20, help='synthetic training images a class (default 20)')
+    d.add_argument('--teacher-epochs', type=int, default=40); d.add_argument('--student-epochs', type=int, default=10)
+    d.add_argument('--train-per-class', type=int, default=60, help='synthetic training images a class (default 60)')
     d.set_defaults(fn=cmd_demo)
     return p
 

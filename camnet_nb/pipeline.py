@@ -42,9 +42,13 @@ def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher
         teacher=f"{teacher_arch} from scratch, {teacher_epochs} epochs on {teacher_size} px patches (crop_scale {crop_scale}), best validation accuracy {t['best_accuracy']:.3f}",
         pseudo_labels='LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride 8, target = known class',
         student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5)",
-        reproduce="python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model')\""))
+        reproduce="python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', out='camnet_nb/weights/camnet_default.pt')\""))
     card['data'] = card['cams'] = '(see model_card)'
     Path(str(out) + '.json').write_text(json.dumps(card, indent=1))
+    # the same weights for the edge runtime (onnxruntime / TensorRT, no torch): any height and width
+    from camnet_nb.camnet import load_student
+    from camnet_nb.deploy import export_onnx
+    export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))
     return card
 
 def default_model_path() -> Path:
@@ -115,8 +119,8 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
         ax[r, 0].text(-8, im.shape[0] / 2 if im is not None else 0, name, rotation=90, va='center', ha='right', fontsize=9)
     plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 
-def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=30, student_epochs=12,
-             train_per_class=30, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
+def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=40, student_epochs=10,
+             train_per_class=60, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
@@ -156,7 +160,9 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     say("[5/7] segmentation, refinement and evaluation")
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
     items = folder['train'] + folder['val'] + folder['test']; import torch
-    P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'otsu', 'kmeans', 'gmm', 'slic')}; ss, fig_rows, shown = [], [], set()
+    P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')}
+    ss, fig_rows, shown = [], [], set()
+    shipped = heatmap_fn() if DEFAULT_MODEL.is_file() else None   # the model `camnet segment` uses, on the same images
     for it in items:
         img = read_image(it.path)
         with torch.no_grad(): heat = net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
@@ -170,6 +176,10 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
             P['camnet'].append((heat >= 0.5, gt)); P['refined'].append((refined, gt)); P['glcm'].append((fused, gt)); P['rw'].append((walked, gt))
             if cam is not None: P['cam'].append((cam >= 0.5, gt))
             for m in ('otsu', 'kmeans', 'gmm', 'slic'): P[m].append((unsupervised_mask(img, m), gt))
+            if shipped is not None:
+                sh = shipped(img); P['shipped'].append((sh >= 0.5, gt))
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore'); P['shipped_refined'].append((refine_mask(img, sh, 'grabcut'), gt))
         if it.cls not in shown:
             shown.add(it.cls); fig_rows.append((it.cls, img, cam, heat, refined, gt))
     rep['ssim_cam'] = float(np.mean(ss)) if ss else None
@@ -197,7 +207,7 @@ def _write_md(rep, out):
     if rep['ground_truth']:
         md += ["## Segmentation against the synthetic ground truth", "", "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]
         names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion', rw='CamNet + fast random walk',
-                     refined='CamNet + GrabCut (default)',
+                     refined='CamNet + GrabCut (default)', shipped='shipped CamNet heatmap >= 0.5', shipped_refined='shipped CamNet + GrabCut',
                      otsu='Otsu', kmeans='K-Means', gmm='GMM', slic='SLIC + K-Means')
         for k, n in names.items():
             if f'{k}_metrics' in rep:

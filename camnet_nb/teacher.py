@@ -11,7 +11,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs', 'train_teacher',
-           'load_teacher']
+           'load_teacher', 'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones',
+           'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #8baabacd
 def make_classifier(arch:str='resnet101', n_classes:int=2, pretrained:bool=False) -> nn.Module:
@@ -128,3 +129,57 @@ def load_teacher(path, map_location='cpu'):
     cfg = json.loads(path.with_name(path.name + '.json').read_text())
     m = make_classifier(cfg['arch'], len(cfg['classes']))
     m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True)); return m.eval(), cfg
+
+# %% ../nbs/02_teacher.ipynb #45769108
+def plot_history(history, ax=None):
+    "Loss and validation metrics per epoch."
+    import matplotlib.pyplot as plt
+    ep = [h['epoch'] for h in history]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3)) if ax is None else (None, ax)
+    a.plot(ep, [h['loss'] for h in history], 'o-'); a.set_xlabel('epoch'); a.set_title('training loss')
+    for k in ('accuracy', 'f1', 'auc'): b.plot(ep, [h[k] for h in history], 'o-', label=k)
+    b.set_xlabel('epoch'); b.set_ylim(0, 1); b.legend(fontsize=8); b.set_title('validation')
+    return fig
+
+def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.0), seed=0, valid_pct=0.2):
+    "Validation confusion matrix (rows = true class) of a model on the split `train_teacher` made."
+    from torch.utils.data import DataLoader
+    from camnet_nb.data import load_folder, ThinSectionDataset
+    folder = load_folder(data, valid_pct, seed)
+    va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
+    probs, ys = predict_probs(model, DataLoader(va, 16))
+    cm = np.zeros((len(classes), len(classes)), np.int64)
+    np.add.at(cm, (ys, probs.argmax(1)), 1)
+    return cm
+
+def plot_confusion(cm, classes, ax=None):
+    import matplotlib.pyplot as plt
+    fig, ax = (plt.subplots(figsize=(1 + 0.5 * len(classes), 1 + 0.5 * len(classes))) if ax is None else (None, ax))
+    ax.imshow(cm, cmap='Blues'); ax.set_xticks(range(len(classes))); ax.set_yticks(range(len(classes)))
+    ax.set_xticklabels(classes, rotation=60, ha='right', fontsize=8); ax.set_yticklabels(classes, fontsize=8)
+    for i in range(len(classes)):
+        for j in range(len(classes)): ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8)
+    ax.set_xlabel('predicted'); ax.set_ylabel('true'); return fig
+
+# %% ../nbs/02_teacher.ipynb #7e271edf
+def compare_backbones(data, archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'),
+                      epochs=5, img_size=224, batch_size=16, work=None, seed=0, progress=False, **kw) -> list[dict]:
+    "Train each backbone briefly on the same data; one row per backbone."
+    import tempfile, time
+    work = Path(work or tempfile.mkdtemp()); rows = []
+    for arch in archs:
+        r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size, batch_size=batch_size, seed=seed,
+                          progress=progress, **kw)
+        best = max(r['history'], key=lambda m: m['accuracy'])
+        m, _ = load_teacher(work/f'{arch}.pt'); x = torch.zeros(1, 3, 224, 224); ts = []
+        with torch.no_grad():
+            for i in range(6):
+                t = time.perf_counter(); m(x); ts.append(time.perf_counter() - t)
+        rows.append(dict(arch=arch, accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
+                         top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
+                         cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
+    return rows
+
+def backbone_table(rows) -> str:
+    return '\n'.join(['| backbone | accuracy | macro F1 | macro AUC | top-1 error | parameters | CPU ms |', '|---|---|---|---|---|---|---|'] +
+                     [f"| {r['arch']} | {r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | {r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])
