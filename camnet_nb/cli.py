@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     l.add_argument('--frames', type=int, default=None, help='stop after N frames')
     l.add_argument('--json', action='store_true', help='print the statistics as one JSON object')
     l.add_argument('--record', type=Path, default=None, help='write the displayed frames to this video file (MJPG AVI)')
-    l.add_argument('--infer-hz', type=float, default=12.0, help='inference rate on still scenes (default 12/s)')
+    l.add_argument('--infer-hz', type=float, default=25.0, help='inference rate on still scenes (default 25/s)')
     l.add_argument('--still-frames', type=int, default=8, help='still frames before segmenting (default 8)')
     l.add_argument('--display-hz', type=float, default=None, help='pace the display to this rate (default: as fast as possible)')
     l.set_defaults(fn=cmd_live)

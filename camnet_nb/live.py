@@ -19,7 +19,7 @@ class LiveView:
     "Live segmentation in Jupyter: image, layer toggles, info panel, still threshold and rate sliders, start/stop, FPS line."
     def __init__(self, segment, # frame (H, W, 3) uint8 -> heatmap (H, W) in 0..1
                  source='synthetic', # 'synthetic', a camera index, a video file or a folder of images
-                 size=(512, 512), infer_hz:float=12.0, still_frames:int=8, area_thresh:float=0.02,
+                 size=(512, 512), infer_hz:float=25.0, still_frames:int=8, area_thresh:float=0.02,
                  display_hz:float|None=30.0, jpeg_quality:int=80, record=None):
         import ipywidgets as W
         self.source, self.size, self.jpeg_quality = source, size, jpeg_quality

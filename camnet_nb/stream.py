@@ -115,7 +115,7 @@ def overlay(frame, heat=None, mode='cam', alpha=0.45, info:dict|None=None, glcm=
 # %% ../nbs/09_stream.ipynb #ecc0ace3
 class LiveLoop:
     "VFDA + FRRFI + async inference over any frame source."
-    def __init__(self, segment, gate:MotionGate|None=None, infer_hz:float=12.0, mode='cam', info=True, glcm=False,
+    def __init__(self, segment, gate:MotionGate|None=None, infer_hz:float=25.0, mode='cam', info=True, glcm=False,
                  display_hz:float|None=None, record:str|Path|None=None, on_frame=None):
         self.segment, self.gate = segment, gate or MotionGate()
         self.infer_hz, self.mode, self.info, self.glcm = infer_hz, mode, info, glcm
@@ -126,13 +126,16 @@ class LiveLoop:
         from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
         worker = AsyncInference(self.segment); writer = None; self.stop_ev.clear(); self.current = {}
         n, still_n, lat = 0, 0, []; prev_res = cur_res = None; cur_t = prev_t = None; last_submit = -1e9; seen = 0
+        still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
         t0 = time.perf_counter(); fps = 0.0; ended = 'end of stream'
         try:
             for frame in frames:
                 tc = time.perf_counter()
+                if was_still and t_last is not None: still_s += tc - t_last
+                t_last = tc
                 if self.stop_ev.is_set(): ended = 'stopped'; break
                 if max_seconds and tc - t0 > max_seconds: ended = 'time limit'; break
-                still = self.gate.update(frame)
+                still = self.gate.update(frame); was_still = still
                 heat = None; info = {}
                 if still:
                     still_n += 1
@@ -171,6 +174,7 @@ class LiveLoop:
         el = time.perf_counter() - t0
         return dict(frames=n, seconds=round(el, 3), display_fps=round(n / el, 2) if el else 0.0,
                     updates_per_s=round(worker.n_done / el, 2) if el else 0.0, still_share=round(still_n / max(1, n), 3),
+                    updates_per_still_s=round(worker.n_done / still_s, 2) if still_s > 0 else 0.0,
                     latency_ms_median=round(float(np.median(lat)), 2) if lat else None,
                     latency_ms_p95=round(float(np.percentile(lat, 95)), 2) if lat else None,
                     dropped=worker.n_dropped, ended=ended, error=worker.error)

@@ -16,9 +16,12 @@ def free_port():
 def main(timeout=180):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    import shutil, tempfile
     port, token = free_port(), 'camnet-e2e'
+    # serve a copy: JupyterLab's autosave must never write the executed notebook over the committed source
+    served = Path(tempfile.mkdtemp()); shutil.copy(ROOT/'nbs'/'10_live.ipynb', served)
     lab = subprocess.Popen([sys.executable, '-m', 'jupyter', 'lab', '--no-browser', f'--port={port}', '--ip=127.0.0.1',
-                            f'--IdentityProvider.token={token}', '--LabApp.expose_app_in_browser=True', '--ServerApp.root_dir', str(ROOT/'nbs')],
+                            f'--IdentityProvider.token={token}', '--LabApp.expose_app_in_browser=True', '--allow-root', '--ServerApp.root_dir', str(served)],
                            stdout=open(OUT/'e2e_jupyter.log', 'w'), stderr=subprocess.STDOUT)
     driver = None
     try:
@@ -47,7 +50,8 @@ def main(timeout=180):
             labels |= {t for t in driver.execute_script("return Array.from(document.querySelectorAll('.widget-label')).map(e => e.textContent)") if 'fps' in t}
             if len(srcs) >= 10 and len(labels) >= 3: break
             time.sleep(0.25)
-        driver.save_screenshot(str(OUT/'e2e_live.png'))
+        driver.execute_script("const i = document.querySelector('.jp-OutputArea img'); if (i) i.scrollIntoView({block: 'start'});")
+        time.sleep(0.5); driver.save_screenshot(str(OUT/'e2e_live.png'))
         result = dict(frames_seen=len(srcs), status_lines_seen=len(labels), last_status=sorted(labels)[-1] if labels else None)
         print(json.dumps(result))
         ok = len(srcs) >= 10 and len(labels) >= 3
