@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['run_bench', 'format_table', 'zero_shot', 'zero_shot_table']
+__all__ = ['run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table']
 
 # %% ../nbs/12_benchmark.ipynb #05f9d172
 def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
@@ -117,7 +117,20 @@ def format_table(r:dict) -> str:
     w = max(len(a) for a, _, _ in rows)
     return '\n'.join(f"{a:<{w}}  {b:>12}  {c}" for a, b, c in rows)
 
-# %% ../nbs/12_benchmark.ipynb #e350f83b
+# %% ../nbs/12_benchmark.ipynb #a1dd0460
+def plot_ratios(r:dict, ax=None):
+    "Speed-up of each row of `run_bench` over its reference, as horizontal bars on a log axis."
+    import matplotlib.pyplot as plt
+    rows = [(k, r[v]) for k, v in (("CamNet vs paper's CamNet", 'speedup_vs_ref'), ('CamNet vs teacher XGradCAM', 'camnet_vs_teacher_cam'),
+                                   ('GLCM vs fast_glcm', 'glcm_speedup'), ('refinement vs random_walker', 'refine_speedup'),
+                                   ('live display vs synchronous loop', 'live_vs_sync_display')) if v in r]
+    fig, ax = (plt.subplots(figsize=(6, 0.5 + 0.45 * len(rows))) if ax is None else (None, ax))
+    ax.barh([k for k, _ in rows][::-1], [v for _, v in rows][::-1], color='tab:green'); ax.set_xscale('log')
+    ax.axvline(1, color='k', lw=0.8); ax.set_xlabel('times faster (same run, same input)')
+    for i, (_, v) in enumerate(rows[::-1]): ax.text(v, i, f' {v:g}x', va='center', fontsize=8)
+    return fig
+
+# %% ../nbs/12_benchmark.ipynb #a89ee299
 def zero_shot(images, labels, grain_values=(4, 6, 8, 10, 12), model=None, ref=None, label_suffix='_labelsubgroups',
               baselines=('otsu', 'kmeans', 'gmm', 'meanshift', 'slic'), log=print) -> dict:
     "Pooled mIoU, mPA, precision, Dice per method over a labelled real folder; returns {method: metrics}."
