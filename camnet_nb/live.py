@@ -5,7 +5,6 @@
 # %% ../nbs/10_live.ipynb #056b7e43
 from __future__ import annotations
 import threading, time
-import numpy as np
 import cv2
 from .stream import LiveLoop, MotionGate, open_source
 

@@ -34,8 +34,8 @@ def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher
     if not (data/'manifest.json').exists(): write_synthetic_dataset(data, per_class, (size, size), seed=seed + 1, progress=progress)
     t = train_teacher(data/'images', work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size,
                       batch_size=16, seed=seed, progress=progress, crop_scale=crop_scale)
-    c = write_cams(work/'teacher.pt', data/'images', work/'cams', method='layercam', output_stride=8, progress=progress)
-    d = distill(data/'images', work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
+    write_cams(work/'teacher.pt', data/'images', work/'cams', method='layercam', output_stride=8, progress=progress)
+    distill(data/'images', work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
     card.update(model_card=dict(
         data=f"camnet synth: {per_class} images a class of {6} classes at {size}x{size}, seed {seed + 1}",
@@ -155,7 +155,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
     if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
     say(f"[4/7] FLKD into CamNet ({student_epochs} epochs)")
-    d = distill(train_root, work/'cams', work/'camnet.pt', epochs=student_epochs, img_size=160, seed=seed, progress=progress)
+    distill(train_root, work/'cams', work/'camnet.pt', epochs=student_epochs, img_size=160, seed=seed, progress=progress)
     net, cfg = load_student(work/'camnet.pt'); rep['camnet_params'] = n_params(net)
     say("[5/7] segmentation, refinement and evaluation")
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})

@@ -125,7 +125,7 @@ class LiveLoop:
     def run(self, frames, max_seconds=None) -> dict:
         from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
         worker = AsyncInference(self.segment); writer = None; self.stop_ev.clear(); self.current = {}
-        n, still_n, lat = 0, 0, []; prev_res = cur_res = None; cur_t = prev_t = None; last_submit = -1e9; seen = 0
+        n, still_n, lat = 0, 0, []; prev_res = cur_res = cur_t = None; last_submit = -1e9; seen = 0
         still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
         t0 = time.perf_counter(); fps = 0.0; ended = 'end of stream'
         try:
@@ -142,7 +142,7 @@ class LiveLoop:
                     if tc - last_submit >= 1.0 / self.infer_hz: worker.submit(frame, tc); last_submit = tc
                     res, rt, done = worker.latest()
                     if done != seen and res is not None:
-                        prev_res, cur_res, prev_t, cur_t, seen = cur_res, res, cur_t, time.perf_counter(), done
+                        prev_res, cur_res, cur_t, seen = cur_res, res, time.perf_counter(), done
                     if cur_res is not None:
                         heat = cur_res
                         if prev_res is not None and prev_res.shape == cur_res.shape:   # FRRFI: blend towards the newest result

@@ -207,7 +207,7 @@ class SyntheticStream:
 
     def _state(self, i):
         H, W = self.slide.shape[:2]; h, w = self.size
-        total = sum(n for _, n in self.script); k = i % total; seg = 0
+        total = sum(n for _, n in self.script); k = i % total
         x, y = 0.1 * (W - w), 0.1 * (H - h); blur = 0; gain = 1.0; pans = 0
         for kind, n in self.script:
             t = min(k, n) / n

@@ -1,5 +1,5 @@
 "The camnet command line, run as a user runs it."
-import json, subprocess, sys, os
+import json, subprocess, sys
 from pathlib import Path
 import pytest
 

@@ -1,7 +1,7 @@
 "The shipped default model: it is in the package, it is what `segment` and `live` use, and its heatmaps sit on grains."
 import json, subprocess, sys
 from pathlib import Path
-import numpy as np, pytest, cv2
+import numpy as np, cv2
 from camnet_nb.pipeline import DEFAULT_MODEL, heatmap_fn, project_samples
 from camnet_nb.data import load_folder, read_image, read_gray
 from camnet_nb.synth import mask_path_for

@@ -1,5 +1,5 @@
 "Every awkward kind of file through the one image reader."
-import io, warnings
+import io
 import numpy as np, pytest, cv2
 from PIL import Image
 from camnet_nb.data import read_image, ImageReadError, check_readable

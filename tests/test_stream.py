@@ -1,5 +1,5 @@
 "Control flow: the motion gate, newest-wins async inference, the loop's endings; the edge runtime without torch."
-import subprocess, sys, time, threading
+import subprocess, sys, time
 import numpy as np
 from camnet_nb.stream import MotionGate, AsyncInference, LiveLoop, open_source
 from camnet_nb.synth import SyntheticStream

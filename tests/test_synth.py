@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 import numpy as np, cv2, pytest
-from camnet_nb.synth import make_thin_section, SYNTH_CLASSES, SyntheticStream, write_synthetic_dataset
+from camnet_nb.synth import make_thin_section, SYNTH_CLASSES, SyntheticStream
 
 SAMPLES = Path(__file__).resolve().parent.parent/'data_samples'
 

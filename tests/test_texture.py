@@ -3,7 +3,7 @@ import subprocess, sys
 import numpy as np, pytest, cv2
 from hypothesis import given, settings, strategies as st
 from camnet_nb.texture import (glcm_feature, glcm_feature_reference, GLCM_FEATURES, refine_fast, refine_random_walker,
-                               composite_rate, image_entropy, secondary_info, fuse_paper, fuse_texture, region_descriptors)
+                               composite_rate, secondary_info, fuse_paper, fuse_texture, region_descriptors)
 from camnet_nb.synth import make_thin_section
 
 @settings(max_examples=25, deadline=None)

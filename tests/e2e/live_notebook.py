@@ -4,7 +4,7 @@ Starts JupyterLab on loopback, opens the live notebook in headless Debian Chromi
 chromedriver (both from Debian's packages; nothing downloads a browser), runs every cell, and watches the
 image widget's frames change and the status line move while the loop runs. Saves a screenshot under outputs/.
 """
-import os, socket, subprocess, sys, time, json, urllib.request
+import socket, subprocess, sys, time, json, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
