@@ -150,7 +150,7 @@ def zero_shot(images, labels, grain_values=(4, 6, 8, 10, 12), model=None, ref=No
         lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
         if lp is None: log(f"{ip.name}: no label file, skipped"); continue
         img = read_image(ip); gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
-        heat = ours(img); gm = glcm_feature(img, 'mean')
+        heat = ours(img)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             preds = {'CamNet heatmap': heat >= 0.5, 'CamNet + GLCM fusion': refine_mask(img, heat, 'glcm'),
@@ -161,7 +161,7 @@ def zero_shot(images, labels, grain_values=(4, 6, 8, 10, 12), model=None, ref=No
             x = cv2.resize(img, (hw[1], hw[0]), interpolation=cv2.INTER_AREA).astype(np.float32).transpose(2, 0, 1)[None] / 255
             rh = cv2.resize(refr(x)[0, 0], (img.shape[1], img.shape[0]))
             preds["paper's CamNet"] = rh >= 0.5
-            preds["paper's CamNet + its GLCM fusion"] = fuse_paper(rh, gm) >= 1.0   # saturated: heatmap + texture reach 1
+            preds["paper's CamNet + its GLCM fusion"] = fuse_paper(rh, glcm_feature(img, 'mean')) >= 1.0   # saturated: heatmap + texture reach 1
         for k, v in preds.items(): P.setdefault(k, []).append((v, gt))
     if not P: raise ValueError(f"{images}: no image with a label in {labels}")
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}

@@ -50,14 +50,17 @@ def _cam_input_size(im, img_size, max_side=512, mult=32):
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
     import copy
-    if output_stride == 32: return model
-    if output_stride not in (16, 8): raise ValueError(f"output_stride must be 32, 16 or 8, not {output_stride}")
+    if output_stride not in (32, 16, 8): raise ValueError(f"output_stride must be 32, 16 or 8, not {output_stride}")
+    current = getattr(model, '_camnet_output_stride', 32)
+    if current == output_stride: return model      # already there: no copy (write_cams densifies once, not per batch)
+    if current != 32: raise ValueError(f"this model already runs at output stride {current}; densify the original")
     stages = [getattr(model, n) for n in ('layer4', 'layer3') if hasattr(model, n)]
     if len(stages) < 2: raise ValueError(f"output_stride {output_stride} needs a ResNet-style teacher (layer3, layer4); use 32")
     m = copy.deepcopy(model)
     for stage in [getattr(m, n) for n in ('layer4', 'layer3')][:{16: 1, 8: 2}[output_stride]]:
         for mod in stage[0].modules():
             if isinstance(mod, nn.Conv2d) and mod.stride == (2, 2): mod.stride = (1, 1)
+    m._camnet_output_stride = output_stride
     return m
 
 def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam', img_size=None, aug_smooth=False,
@@ -94,6 +97,7 @@ def write_cams(teacher_path, data, out, method='layercam', batch_size=8, aug_smo
     from camnet_nb.data import load_folder, read_image, check_readable
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank; world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path); th = file_hash(teacher_path); out = Path(out)
+    model = densify(model, output_stride)
     folder = load_folder(data); items = folder['train'] + folder['val'] + folder['test']
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]

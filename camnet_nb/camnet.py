@@ -11,7 +11,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 # %% auto #0
 __all__ = ['FORBIDDEN', 'STUDENTS', 'SqueezeExcite', 'Bottleneck', 'bilinear_upsampler', 'Decoder', 'Segmenter', 'CamNetEncoder',
            'camnet', 'n_params', 'check_export_friendly', 'HardSwishPlain', 'plain_hardswish', 'mbv3_student',
-           'shufflenet_student', 'LRASPPStudent', 'make_student', 'save_student', 'load_student']
+           'shufflenet_student', 'LRASPPStudent', 'make_student', 'save_student', 'load_student', 'predict_heatmap']
 
 # %% ../nbs/04_camnet.ipynb #7bfe8d00
 def _conv_bn(ci, co, k=3, s=1, groups=1, act=True):
@@ -167,3 +167,8 @@ def load_student(path, map_location='cpu'):
     try: sd = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a readable state_dict ({type(e).__name__})") from None
     m.load_state_dict(sd); return m.eval(), cfg
+
+def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
+    "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
+    with torch.inference_mode():
+        return net(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()

@@ -30,16 +30,16 @@ def flkd_loss(student, teacher, ssim_weight=0.0, bce_weight=0.0):
     return loss
 
 # %% ../nbs/05_flkd.ipynb #a61bd022
-@torch.no_grad()
 def evaluate_student(model, items, cam_for, mask_for=None, size=None):
     "SSIM-cam and (with masks) mIoU over items, at each image's own resolution."
     from camnet_nb.data import read_image, read_gray
+    from camnet_nb.camnet import predict_heatmap
     from camnet_nb.metrics import ssim, dataset_metrics
     model.eval(); ss, pairs = [], []
     for it in items:
         img = read_image(it.path)
         if size: img = cv2_resize(img, size)
-        h = model(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+        h = predict_heatmap(model, img)
         cam = read_gray(cam_for(it)).astype(np.float32) / 255
         if cam.shape != h.shape: cam = cv2_resize(cam, h.shape)
         ss.append(ssim(h, cam))
@@ -115,7 +115,7 @@ def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0,
                      work=None, progress=False) -> list[dict]:
     "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
     import tempfile
-    from camnet_nb.camnet import STUDENTS, load_student, n_params
+    from camnet_nb.camnet import STUDENTS, load_student, n_params, predict_heatmap
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.data import load_folder, read_image, read_gray, ImageReadError
     from camnet_nb.cam import load_cam_index
@@ -133,7 +133,7 @@ def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0,
         s_cam, s_seg, pairs = [], [], []
         for it in items:
             img = read_image(it.path)
-            with torch.no_grad(): h = net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+            h = predict_heatmap(net, img)
             cam = read_gray(idx[str(it.path)]).astype(np.float32) / 255
             s_cam.append(ssim(h, cam)); s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
             try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))

@@ -62,11 +62,10 @@ def heatmap_fn(model=None):
         from camnet_nb.deploy import OnnxRunner
         r = OnnxRunner(model)
         return lambda img: r((img.astype(np.float32) / 255).transpose(2, 0, 1)[None])[0, 0]
-    import torch
-    from camnet_nb.camnet import load_student
+    from camnet_nb.camnet import load_student, predict_heatmap
     net, _ = load_student(model if model is not None else default_model_path())
     def f(img):
-        with torch.no_grad(): return net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+        return predict_heatmap(net, img)
     return f
 
 REFINEMENTS = ('none', 'glcm', 'rw', 'grabcut')
@@ -128,7 +127,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     from camnet_nb.teacher import train_teacher
     from camnet_nb.cam import write_cams, load_cam_index
     from camnet_nb.flkd import distill
-    from camnet_nb.camnet import load_student, n_params
+    from camnet_nb.camnet import load_student, n_params, predict_heatmap
     from camnet_nb.metrics import dataset_metrics, ssim, unsupervised_mask
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.stream import LiveLoop, MotionGate, open_source, onnx_segmenter
@@ -159,13 +158,13 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     net, cfg = load_student(work/'camnet.pt'); rep['camnet_params'] = n_params(net)
     say("[5/7] segmentation, refinement and evaluation")
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    items = folder['train'] + folder['val'] + folder['test']; import torch
+    items = folder['train'] + folder['val'] + folder['test']
     P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')}
     ss, fig_rows, shown = [], [], set()
     shipped = heatmap_fn() if DEFAULT_MODEL.is_file() else None   # the model `camnet segment` uses, on the same images
     for it in items:
         img = read_image(it.path)
-        with torch.no_grad(): heat = net(torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+        heat = predict_heatmap(net, img)
         cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')

@@ -11,7 +11,8 @@ def run(*a, **kw): return subprocess.run([str(BIN/'camnet'), *map(str, a)], capt
 def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
     assert run('synth', '--out', d/'s', '--per-class', '3', '--size', '64x64').returncode == 0
-    r = run('train-teacher', '--data', d/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--img-size', '64', '--batch-size', '6', '--out', d/'t.pt')
+    r = run('train-teacher', '--data', d/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--img-size', '64', '--batch-size', '6', '--out', d/'t.pt',
+            '--crop-scale', '0.6', '0.8')
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout.strip().splitlines()[-1]); assert set(m) >= {'accuracy', 'auc', 'f1', 'top1_error'}
     r = run('cams', '--teacher', d/'t.pt', '--data', d/'s'/'images', '--out', d/'cams', '--method', 'gradcam')
@@ -50,6 +51,18 @@ def test_segment_single_image_ok(chain, tmp_path):
     p = tmp_path/'a.png'; Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(p)
     r = run('segment', '--input', p, '--out', tmp_path/'o', '--model', chain/'c.pt', '--refine', 'none')
     assert r.returncode == 0 and (tmp_path/'o'/'a.png').exists(), r.stderr
+
+def test_teacher_records_its_crop_scale(chain):
+    assert json.loads((chain/'t.pt.json').read_text())['crop_scale'] == [0.6, 0.8]
+
+def test_cams_output_stride_is_part_of_the_cache_key(chain, tmp_path):
+    assert json.loads((chain/'cams'/'index.json').read_text())['output_stride'] == 8
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c32', '--method', 'gradcam', '--output-stride', '32')
+    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1])['computed'] == 18, r.stderr
+    idx = json.loads((tmp_path/'c32'/'index.json').read_text())
+    assert idx['output_stride'] == 32 and all('gradcam-os32' in v for v in idx['maps'].values())
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c', '--output-stride', '12')
+    assert r.returncode == 2 and 'invalid choice' in r.stderr
 
 def test_cams_resume_and_teacher_change(chain):
     r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', chain/'cams', '--method', 'gradcam')
