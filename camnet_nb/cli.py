@@ -44,13 +44,14 @@ def cmd_bench(a):
     print(json.dumps(r) if a.json else format_table(r))
     return 0
 
-def _segmenter(model, size, threads=2, input_range=1.0):
-    "A frame -> heatmap callable from an ONNX file, a student checkpoint, or (None) an untrained CamNet."
-    from camnet_nb.deploy import OnnxRunner
+def _segmenter(model, size, threads=2, input_range=1.0, backend='onnxruntime'):
+    "A frame -> heatmap callable from an ONNX file, a TensorRT engine, a student checkpoint, or (None) an untrained CamNet."
+    from camnet_nb.deploy import make_runner
     from camnet_nb.stream import onnx_segmenter
-    if model is not None and str(model).endswith('.onnx'):
-        r = OnnxRunner(model, threads=threads, input_scale=input_range)
-        return onnx_segmenter(r)
+    def runner(path, scale=1.0):
+        return make_runner(path, backend=backend, threads=threads, input_scale=scale, log=lambda m: print(m, file=sys.stderr))
+    if model is not None and Path(model).suffix in ('.onnx', '.engine', '.plan', '.trt'):
+        return onnx_segmenter(runner(model, input_range))
     import tempfile
     from camnet_nb.camnet import camnet, load_student
     from camnet_nb.deploy import export_onnx
@@ -60,12 +61,11 @@ def _segmenter(model, size, threads=2, input_range=1.0):
         print("no --model given and no shipped model: running an untrained CamNet (timings are real, heatmaps are not)", file=sys.stderr)
         net = camnet()
     else: net, _ = load_student(model)
-    p = export_onnx(net, Path(tempfile.mkdtemp())/'live.onnx', static=size)
-    return onnx_segmenter(OnnxRunner(p, threads=threads))
+    return onnx_segmenter(runner(export_onnx(net, Path(tempfile.mkdtemp())/'live.onnx', static=size)))
 
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    seg = _segmenter(a.model, a.size, input_range=a.input_range)
+    seg = _segmenter(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size, n_frames=a.frames)
     show = None
     if not a.headless:
@@ -102,16 +102,18 @@ def cmd_distill(a):
 
 def cmd_export(a):
     from camnet_nb.camnet import load_student
-    from camnet_nb.deploy import export_onnx, tensorrt_available
+    from camnet_nb.deploy import export_onnx, onnx_fp16, tensorrt_available
     net, _ = load_student(a.model)
     p = export_onnx(net, a.out, opset=a.opset, static=a.static)
-    print(f"wrote {p} (opset {a.opset}, {'static ' + 'x'.join(map(str, a.static[::-1])) if a.static else 'dynamic height/width'})")
+    if a.half: onnx_fp16(p, p)
+    print(f"wrote {p} (opset {a.opset}, {'float16, ' if a.half else ''}"
+          f"{'static ' + 'x'.join(map(str, a.static[::-1])) if a.static else 'dynamic height/width'})")
     if a.trt:
         why = tensorrt_available()
         if why: print(why)
         else:
             from camnet_nb.deploy import build_trt_engine
-            print(f"wrote {build_trt_engine(p, Path(a.out).with_suffix('.engine'))}")
+            print(f"wrote {build_trt_engine(p, Path(a.out).with_suffix('.engine'), shape=a.static)} (TensorRT, fp16)")
     return 0
 
 def cmd_segment(a):
@@ -189,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    'with TensorRT, OUT with the suffix .engine.')
     x.add_argument('--model', required=True, type=Path); x.add_argument('--out', required=True, type=Path)
     x.add_argument('--opset', type=int, default=13); x.add_argument('--static', type=_size, default=None, help='static input WxH (Jetson)')
-    x.add_argument('--trt', action='store_true'); x.set_defaults(fn=cmd_export)
+    x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
+    x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
+    x.set_defaults(fn=cmd_export)
     g = sub.add_parser('segment', help='heatmaps and binary masks for images',
                        description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
@@ -218,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    'Writes the display (a window, or nothing with --headless), optionally a recording (--record), '
                                    'and statistics at the end (JSON with --json: display_fps, updates_per_s, latency).')
     l.add_argument('--source', default='synthetic', help="0 (camera), a video file, a folder, or 'synthetic' (default)")
-    l.add_argument('--model', type=Path, default=None, help='an ONNX file or a student checkpoint (.pt)')
+    l.add_argument('--model', type=Path, default=None, help='an ONNX file, a TensorRT engine or a student checkpoint (.pt)')
+    l.add_argument('--backend', default='auto', choices=['auto', 'tensorrt', 'onnxruntime'],
+                   help='auto (default): TensorRT where it imports with a GPU, onnxruntime elsewhere (said in one line)')
     l.add_argument('--input-range', type=float, default=1.0, choices=[1.0, 255.0],
                    help="an ONNX model's input range: 1 (our exports) or 255 (the paper's CamNet ONNX)")
     l.add_argument('--size', type=_size, default=(512, 512), help='processing size WxH (default 512x512)')

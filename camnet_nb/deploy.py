@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['export_onnx', 'OnnxRunner', 'TorchRunner', 'tensorrt_available', 'time_runner']
+__all__ = ['export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner',
+           'cached_trt_engine', 'make_runner', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 def export_onnx(model, out, opset:int=13, static:tuple|None=None, check:bool=True) -> Path:
@@ -61,14 +62,187 @@ class TorchRunner:
     def __call__(self, x):
         with self.torch.no_grad(): return self.model(self.torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(self.device)).cpu().numpy()
 
-def tensorrt_available() -> str|None:
-    "None when TensorRT imports, else the one-line reason."
-    try:
-        import tensorrt  # noqa: F401
-        return None
-    except Exception as e: return f"TensorRT is not installed here ({type(e).__name__}); using onnxruntime"
-
 # %% ../nbs/08_export.ipynb #b8357ddd
+def onnx_fp16(src, out) -> Path:
+    "Write a float16 copy of the ONNX file `src` (float32 input and output kept); returns its path."
+    import onnx
+    from onnxconverter_common import float16
+    src, out = Path(src), Path(out)
+    import warnings
+    with warnings.catch_warnings():   # it warns for every weight below float16's range that it rounds
+        warnings.simplefilter('ignore')
+        m = float16.convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
+    tmp = out.with_name('.tmp-' + out.name); onnx.save(m, str(tmp)); tmp.replace(out)
+    return out
+
+# %% ../nbs/08_export.ipynb #adb60cd8
+def tensorrt_available() -> str|None:
+    "None when TensorRT, a CUDA binding and a GPU are all here, else the one-line reason."
+    try: import tensorrt  # noqa: F401
+    except Exception as e: return f"TensorRT is not installed here ({type(e).__name__}); using onnxruntime"
+    try: n = _Cuda.device_count()
+    except Exception as e: return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda); using onnxruntime"
+    return None if n > 0 else "TensorRT imports but there is no GPU; using onnxruntime"
+
+class _Cuda:
+    "The few CUDA calls TrtRunner needs: cuda-python when installed, else pycuda."
+    def __init__(self):
+        rt = self._cudart()
+        if rt is not None:
+            self.rt, self.kind = rt, 'cuda-python'
+            self.stream = self._ok(rt.cudaStreamCreate())
+        else:
+            import pycuda.driver as drv, pycuda.autoinit  # noqa: F401  (autoinit creates the context)
+            self.drv, self.kind, self.stream, self._alloc = drv, 'pycuda', drv.Stream(), {}
+    @staticmethod
+    def _cudart():
+        try: from cuda.bindings import runtime as rt          # cuda-python >= 12.6
+        except ImportError:
+            try: from cuda import cudart as rt                 # older cuda-python
+            except ImportError: return None
+        return rt
+    @classmethod
+    def device_count(cls) -> int:
+        rt = cls._cudart()
+        if rt is not None:
+            err, n = rt.cudaGetDeviceCount()
+            return n if err == rt.cudaError_t.cudaSuccess else 0
+        import pycuda.driver as drv
+        drv.init(); return drv.Device.count()
+    def _ok(self, res):
+        err, *val = res
+        if err != self.rt.cudaError_t.cudaSuccess: raise RuntimeError(f"CUDA call failed: {err}")
+        return val[0] if val else None
+    @property
+    def handle(self) -> int: return self.stream.handle if self.kind == 'pycuda' else int(self.stream)
+    def malloc(self, nbytes:int) -> int:
+        if self.kind == 'pycuda':
+            a = self.drv.mem_alloc(nbytes); self._alloc[int(a)] = a; return int(a)
+        return int(self._ok(self.rt.cudaMalloc(nbytes)))
+    def free(self, ptr:int):
+        if self.kind == 'pycuda': self._alloc.pop(ptr).free()
+        else: self._ok(self.rt.cudaFree(ptr))
+    def h2d(self, ptr:int, a:np.ndarray):
+        if self.kind == 'pycuda': self.drv.memcpy_htod_async(ptr, a, self.stream)
+        else: self._ok(self.rt.cudaMemcpyAsync(ptr, a.ctypes.data, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice, self.stream))
+    def d2h(self, a:np.ndarray, ptr:int):
+        if self.kind == 'pycuda': self.drv.memcpy_dtoh_async(a, ptr, self.stream)
+        else: self._ok(self.rt.cudaMemcpyAsync(a.ctypes.data, ptr, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost, self.stream))
+    def sync(self):
+        if self.kind == 'pycuda': self.stream.synchronize()
+        else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
+
+# %% ../nbs/08_export.ipynb #6258486e
+def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_batch:int=1, workspace_mb:int=1024, trt=None) -> Path:
+    "Build a TensorRT engine from an ONNX file on this GPU; returns its path."
+    if trt is None: import tensorrt as trt
+    onnx_path, out = Path(onnx_path), Path(out)
+    if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path}: no such ONNX file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    flag_fp16 = hasattr(trt.BuilderFlag, 'FP16')                   # gone in TensorRT 11 (strongly typed only)
+    src = onnx_fp16(onnx_path, out.with_name(out.stem + '.fp16.onnx')) if fp16 and not flag_fp16 else onnx_path
+    logger = trt.Logger(trt.Logger.WARNING); builder = trt.Builder(logger)
+    explicit = getattr(trt.NetworkDefinitionCreationFlag, 'EXPLICIT_BATCH', None)   # required by TensorRT 8, gone in 11
+    network = builder.create_network(1 << int(explicit) if explicit is not None else 0)
+    parser = trt.OnnxParser(network, logger)
+    if not parser.parse(src.read_bytes()):
+        raise RuntimeError(f"{src}: TensorRT cannot parse it: " + '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors)))
+    config = builder.create_builder_config()
+    if hasattr(config, 'set_memory_pool_limit'): config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
+    else: config.max_workspace_size = workspace_mb << 20             # TensorRT < 8.4
+    if fp16 and flag_fp16: config.set_flag(trt.BuilderFlag.FP16)
+    inp = network.get_input(0)
+    if any(int(v) < 0 for v in inp.shape):                          # dynamic height/width: one profile
+        h, w = shape or (512, 512)
+        prof = builder.create_optimization_profile()
+        prof.set_shape(inp.name, (1, 3, h, w), (1, 3, h, w), (max_batch, 3, h, w))
+        config.add_optimization_profile(prof)
+    plan = builder.build_serialized_network(network, config)
+    if plan is None: raise RuntimeError(f"{onnx_path}: TensorRT could not build an engine (its log is above)")
+    tmp = out.with_name('.tmp-' + out.name); tmp.write_bytes(memoryview(plan)); tmp.replace(out)
+    return out
+
+# %% ../nbs/08_export.ipynb #5e957cd4
+class TrtRunner:
+    "TensorRT inference with the interface of OnnxRunner, from an engine file made by `build_trt_engine`."
+    def __init__(self, engine, input_scale:float=1.0, trt=None, cuda=None):
+        if trt is None: import tensorrt as trt
+        path = Path(engine)
+        if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
+        self.cuda = cuda or _Cuda(); self.logger = trt.Logger(trt.Logger.WARNING)
+        self.engine = trt.Runtime(self.logger).deserialize_cuda_engine(path.read_bytes())
+        if self.engine is None: raise RuntimeError(f"{path}: TensorRT cannot load this engine (built by another TensorRT version or GPU?)")
+        self.context = self.engine.create_execution_context()
+        self.by_name = hasattr(self.engine, 'num_io_tensors')        # TensorRT >= 8.5
+        if self.by_name:
+            names = [self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)]
+            ins = [n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT]
+            self.input_name, self.output_name = ins[0], [n for n in names if n not in ins][0]
+            self.input_shape = tuple(self.engine.get_tensor_shape(self.input_name))
+        else:
+            self.input_idx = next(i for i in range(self.engine.num_bindings) if self.engine.binding_is_input(i))
+            self.output_idx = 1 - self.input_idx
+            self.input_shape = tuple(self.engine.get_binding_shape(self.input_idx))
+        self.dynamic = any(int(v) < 0 for v in self.input_shape)
+        self.input_scale, self._buf = input_scale, {}
+    @property
+    def static_hw(self): return None if self.dynamic else tuple(int(v) for v in self.input_shape[2:])
+    def _device(self, key, nbytes):
+        ptr, size = self._buf.get(key, (0, 0))
+        if size < nbytes:
+            if ptr: self.cuda.free(ptr)
+            ptr, size = self.cuda.malloc(nbytes), nbytes; self._buf[key] = (ptr, size)
+        return ptr
+    def __call__(self, x:np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x * self.input_scale if self.input_scale != 1 else x, np.float32)
+        if not self.dynamic and x.shape != tuple(int(v) for v in self.input_shape):
+            if x.shape[0] > 1 and x.shape[1:] == tuple(int(v) for v in self.input_shape[1:]):
+                return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
+            raise ValueError(f"this TensorRT engine takes {tuple(self.input_shape)}, got {x.shape}")
+        if self.by_name:
+            if self.dynamic: self.context.set_input_shape(self.input_name, x.shape)
+            out_shape = self.context.get_tensor_shape(self.output_name)
+        else:
+            if self.dynamic: self.context.set_binding_shape(self.input_idx, x.shape)
+            out_shape = self.context.get_binding_shape(self.output_idx)
+        y = np.empty(tuple(int(v) for v in out_shape), np.float32)
+        din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
+        self.cuda.h2d(din, x)
+        if self.by_name:
+            self.context.set_tensor_address(self.input_name, din); self.context.set_tensor_address(self.output_name, dout)
+            ok = self.context.execute_async_v3(self.cuda.handle)
+        else:
+            bindings = [0, 0]; bindings[self.input_idx], bindings[self.output_idx] = din, dout
+            ok = self.context.execute_async_v2(bindings, self.cuda.handle)
+        self.cuda.d2h(y, dout); self.cuda.sync()
+        if not ok: raise RuntimeError("TensorRT inference failed")
+        return y
+    def __del__(self):
+        for ptr, _ in getattr(self, '_buf', {}).values():
+            try: self.cuda.free(ptr)
+            except Exception: pass
+
+# %% ../nbs/08_export.ipynb #d4cd5638
+def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_dir=None) -> Path:
+    "The engine for this ONNX file, precision and TensorRT version, built on first use."
+    import hashlib, os, tensorrt as trt
+    key = hashlib.sha256(Path(onnx_path).read_bytes() + f"{trt.__version__}|{fp16}|{shape}".encode()).hexdigest()[:16]
+    cache = Path(cache_dir or os.environ.get('CAMNET_CACHE', Path.home()/'.cache'/'camnet_nb'))/'engines'
+    out = cache/f"{Path(onnx_path).stem}-{key}.engine"
+    return out if out.is_file() else build_trt_engine(onnx_path, out, fp16=fp16, shape=shape)
+
+def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, log=print):
+    "A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'."
+    path = Path(path)
+    if backend not in ('auto', 'tensorrt', 'onnxruntime'): raise ValueError(f"unknown back end {backend!r}: auto, tensorrt or onnxruntime")
+    if path.suffix in ('.engine', '.plan', '.trt'): return TrtRunner(path, input_scale=input_scale)
+    if backend != 'onnxruntime':
+        why = tensorrt_available()
+        if why is None: return TrtRunner(cached_trt_engine(path), input_scale=input_scale)
+        log(why)
+    return OnnxRunner(path, threads=threads, input_scale=input_scale)
+
+# %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, x, repeats:int=10, warmup:int=2) -> float:
     "Median milliseconds of `fn(x)` over `repeats` runs after `warmup`."
     for _ in range(warmup): fn(x)

@@ -108,6 +108,8 @@ def test_live_headless_json_and_recording(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s['frames'] == 80 and s['display_fps'] > 0 and 'updates_per_s' in s and 'latency_ms_median' in s
+    from camnet_nb.deploy import tensorrt_available
+    if tensorrt_available(): assert tensorrt_available() in r.stderr     # the back end it fell back from, in one line
     import cv2
     cap = cv2.VideoCapture(str(tmp_path/'rec.avi')); n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)); cap.release()
     assert n == 80

@@ -33,6 +33,15 @@ def test_export_static_and_dynamic(chain):
     import onnx
     m = onnx.load(str(chain/'c.onnx')); dims = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
     assert dims == [1, 3, 96, 128] and m.opset_import[0].version == 13
+    r = run('export', '--model', chain/'c.pt', '--out', chain/'c16.onnx', '--half')
+    assert r.returncode == 0 and 'float16' in r.stdout, r.stderr
+    from camnet_nb.deploy import OnnxRunner
+    x = np.random.default_rng(0).random((1, 3, 80, 112), dtype=np.float32)     # dynamic size, float32 in and out
+    from camnet_nb.camnet import load_student
+    from camnet_nb.deploy import TorchRunner
+    y16, y32 = OnnxRunner(chain/'c16.onnx')(x), TorchRunner(load_student(chain/'c.pt')[0])(x)
+    assert y16.dtype == np.float32 and y16.shape == (1, 1, 80, 112) and np.abs(y16 - y32).max() < 1e-2
+    assert (chain/'c16.onnx').stat().st_size < 0.6 * (chain/'c.onnx').stat().st_size
 
 def test_segment_folder_with_bad_files(chain, tmp_path):
     src = tmp_path/'in'; src.mkdir()
