@@ -12,7 +12,7 @@ import cv2
 __all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'to_gray', 'quantize', 'pair_levels', 'glcm_planes_reference',
            'glcm_feature_reference', 'glcm_counts', 'glcm_feature', 'region_descriptors', 'normalize01', 'fuse_paper',
            'fuse_texture', 'seeds_from_heatmap', 'refine_random_walker', 'guided_filter', 'random_walk_probs',
-           'refine_fast', 'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
+           'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
 def to_gray(img:np.ndarray) -> np.ndarray:
@@ -169,32 +169,55 @@ def guided_filter(guide, src, r=4, eps=1e-3):
     b = mp - a * mI
     return cv2.blur(a, k) * I + cv2.blur(b, k)
 
-def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3):
+def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
     """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
     solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
     from scipy import sparse
-    from scipy.sparse.linalg import cg
     h, w, c = feat.shape; n = h * w
-    gx = ((feat[:, 1:] - feat[:, :-1]) ** 2).sum(-1); gy = ((feat[1:] - feat[:-1]) ** 2).sum(-1)
     k = -beta / (10 * feat.std()) / np.sqrt(c)      # scikit-image's scaling, multichannel form
-    wt = np.concatenate([np.exp(k * gx).ravel(), np.exp(k * gy).ravel()]) + 1e-10
-    idx = np.arange(n).reshape(h, w)
-    i = np.concatenate([idx[:, :-1].ravel(), idx[:-1].ravel()]); j = np.concatenate([idx[:, 1:].ravel(), idx[1:].ravel()])
-    deg = np.bincount(i, wt, n) + np.bincount(j, wt, n)
-    s = seeds.ravel(); u = s == 0; fg = (s == 1).astype(np.float64)
-    p = fg.copy(); m = int(u.sum())
+    s = seeds.ravel(); fg = s == 1; U = np.flatnonzero(s == 0); m = U.size
+    p = fg.astype(np.float64)
     if m == 0: return p.reshape(h, w)
-    pos = np.cumsum(u) - 1                           # row of each unknown pixel in the reduced system
-    uu = u[i] & u[j]; us = u[i] & ~u[j]; su = ~u[i] & u[j]
-    L = sparse.csr_matrix((np.concatenate([-wt[uu], -wt[uu], deg[u]]),
-                           (np.concatenate([pos[i[uu]], pos[j[uu]], pos[u]]), np.concatenate([pos[j[uu]], pos[i[uu]], pos[u]]))), shape=(m, m))
-    rhs = np.bincount(pos[i[us]], wt[us] * fg[j[us]], m) + np.bincount(pos[j[su]], wt[su] * fg[i[su]], m)
-    x, _ = cg(L, rhs, x0=None if x0 is None else np.asarray(x0, np.float64).ravel()[u], rtol=tol, M=sparse.diags(1 / deg[u]))
-    p[u] = x
+    # Only the edges of undecided pixels enter the system: a row per undecided pixel, its degree on the diagonal and
+    # up to four neighbours (an absent one keeps a zero on its own column), so the CSR arrays are written directly.
+    F = feat.reshape(n, c); pos = np.full(n, -1); pos[U] = np.arange(m)
+    y, x = np.divmod(U, w)
+    deg, rhs = np.zeros(m), np.zeros(m)
+    data, cols = np.zeros((m, 5)), np.repeat(np.arange(m)[:, None], 5, 1)
+    for d, (ok, step) in enumerate(((x < w - 1, 1), (x > 0, -1), (y < h - 1, w), (y > 0, -w)), 1):
+        r = np.flatnonzero(ok); a = U[r]; b = a + step
+        wt = np.exp(k * ((F[a] - F[b]) ** 2).sum(1)) + 1e-10
+        deg[r] += wt; rhs[r] += wt * fg[b]               # a seed neighbour moves to the right-hand side
+        pb = pos[b]; unk = pb >= 0
+        data[r[unk], d] = -wt[unk]; cols[r[unk], d] = pb[unk]
+    data[:, 0] = deg
+    L = sparse.csr_matrix((data.ravel(), cols.ravel(), np.arange(0, 5 * m + 1, 5)), shape=(m, m))
+    # conjugate gradients with the Jacobi preconditioner, stopped at a relative residual of `tol` (as scipy's cg)
+    dinv = 1 / deg
+    xk = np.zeros(m) if x0 is None else np.asarray(x0, np.float64).ravel()[U].copy()
+    res = rhs - L @ xk; z = dinv * res; q = z.copy(); rz = res @ z; stop = tol * np.linalg.norm(rhs)
+    for _ in range(maxiter):
+        if np.linalg.norm(res) <= stop: break
+        Aq = L @ q; alpha = rz / (q @ Aq); xk += alpha * q; res -= alpha * Aq
+        z = dinv * res; rz, rz_old = res @ z, rz; q = z + (rz / rz_old) * q
+    p[U] = xk
     return p.reshape(h, w)
 
-def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=None, r=None, eps=1e-3):
-    "Fast refinement: random walk on a grid `factor`x coarser, guided-filter upsampling; a boolean mask."
+def fast_guided_filter(guide, src, r=1, eps=1e-3):
+    """He & Sun's fast guided filter: the coefficients of the guided filter are computed at `src`'s (coarse) size on a
+    shrunken guide, upsampled, and applied to the full-resolution `guide`; returns `src` brought to `guide`'s size."""
+    H, W = guide.shape; h, w = src.shape
+    I = cv2.resize(guide, (w, h), interpolation=cv2.INTER_AREA) if (h, w) != (H, W) else guide
+    p = src.astype(np.float32); k = (2 * r + 1, 2 * r + 1)
+    mI, mp = cv2.blur(I, k), cv2.blur(p, k)
+    a = (cv2.blur(I * p, k) - mI * mp) / (cv2.blur(I * I, k) - mI * mI + eps)
+    a, b = cv2.blur(a, k), cv2.blur(mp - a * mI, k)
+    if (h, w) != (H, W):
+        a, b = (cv2.resize(v, (W, H), interpolation=cv2.INTER_LINEAR) for v in (a, b))
+    return a * guide + b
+
+def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=None, r=1, eps=1e-3):
+    "Fast refinement: random walk on a grid `factor`x coarser, fast guided-filter upsampling; a boolean mask."
     H, W = heatmap.shape
     # the coarse grid keeps about 128 px on the short side: grains of a few pixels survive, 512 px frames walk 16x fewer pixels
     factor = factor or max(1, round(min(H, W) / 128)); h, w = max(8, H // factor), max(8, W // factor)
@@ -204,11 +227,9 @@ def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=N
     if not (seeds == 1).any(): return np.zeros((H, W), bool)
     if not (seeds == 2).any(): return np.ones((H, W), bool)
     prob = random_walk_probs(_rw_features(small_img, texture), seeds, beta, x0=small_hm)
-    up = cv2.resize(prob.astype(np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
-    up = guided_filter(to_gray(img).astype(np.float32) / 255, up, r or max(2, factor), eps)
-    return up > 0.5
+    return fast_guided_filter(to_gray(img).astype(np.float32) / 255, prob.astype(np.float32), r, eps) > 0.5
 
-# %% ../nbs/06_texture.ipynb #3695fb74
+# %% ../nbs/06_texture.ipynb #f5249625
 def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
     "CAM-initialised GrabCut (OpenCV colour GMMs + graph cut); a boolean mask at the image's size."
     H, W = heatmap.shape; s = min(1.0, max_side / max(H, W))
@@ -222,7 +243,7 @@ def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
     out = ((m == cv2.GC_FGD) | (m == cv2.GC_PR_FGD)).astype(np.uint8)
     return (out if s == 1 else cv2.resize(out, (W, H), interpolation=cv2.INTER_NEAREST)).astype(bool)
 
-# %% ../nbs/06_texture.ipynb #5edaf0b0
+# %% ../nbs/06_texture.ipynb #4ead2526
 def composite_rate(mask) -> float:
     "Share of mineral (grain) pixels, 0..1."
     m = np.asarray(mask); return float((m > 0).mean()) if m.size else 0.0
