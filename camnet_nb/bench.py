@@ -154,7 +154,8 @@ def zero_shot(images, labels, grain_values=(4, 6, 8, 10, 12), model=None, ref=No
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             preds = {'CamNet heatmap': heat >= 0.5, 'CamNet + GLCM fusion': refine_mask(img, heat, 'glcm'),
-                     'CamNet + fast random walk': refine_mask(img, heat, 'rw'), 'CamNet + GrabCut': refine_mask(img, heat, 'grabcut')}
+                     'CamNet + fast random walk': refine_mask(img, heat, 'rw'), 'CamNet + GrabCut': refine_mask(img, heat, 'grabcut'),
+                     'CamNet + GrabCut, calibrated': refine_mask(img, heat, 'grabcut', calibrate=True)}
             for b in baselines: preds[b] = unsupervised_mask(img, b)
         if refr is not None:
             hw = refr.static_hw or img.shape[:2]

@@ -118,7 +118,7 @@ def cmd_export(a):
 
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
-    return segment_paths(a.input, a.out, model=a.model, refine=a.refine, batch_size=a.batch_size)
+    return segment_paths(a.input, a.out, model=a.model, refine=a.refine, batch_size=a.batch_size, calibrate=a.calibrate)
 
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
@@ -202,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--model', type=Path, default=None, help='a student checkpoint (.pt) or ONNX file (default: the shipped CamNet)')
     g.add_argument('--refine', default='grabcut', choices=['none', 'glcm', 'rw', 'grabcut'],
                    help='refinement: grabcut (default, best measured mIoU), rw (fast random walk, for speed), glcm, none')
+    g.add_argument('--calibrate', action='store_true',
+                   help="rescale each heatmap so its Otsu threshold is 0.5 before refining (for rock unlike the model's training data)")
     g.add_argument('--batch-size', type=int, default=8); g.set_defaults(fn=cmd_segment)
     b = sub.add_parser('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '

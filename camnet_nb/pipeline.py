@@ -10,7 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'REFINEMENTS', 'project_samples', 'train_default_model', 'default_model_path',
-           'heatmap_fn', 'refine_mask', 'segment_paths', 'run_demo']
+           'heatmap_fn', 'calibrate_heatmap', 'refine_mask', 'segment_paths', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -70,16 +70,24 @@ def heatmap_fn(model=None):
 
 REFINEMENTS = ('none', 'glcm', 'rw', 'grabcut')
 
-def refine_mask(img, heat, refine='grabcut'):
+def calibrate_heatmap(heat):
+    "Rescale a heatmap so that its own Otsu threshold lands at 0.5 (saturating at 1): a per-image level, no ground truth."
+    from skimage.filters import threshold_otsu
+    h = heat.astype(np.float32)
+    if float(h.max()) <= float(h.min()): return h
+    return np.clip(0.5 * h / max(float(threshold_otsu(h)), 1e-3), 0, 1)
+
+def refine_mask(img, heat, refine='grabcut', calibrate:bool=False):
     "Binary grain mask from a heatmap: threshold (none), GLCM fusion, fast random walk or GrabCut."
     from camnet_nb.texture import refine_fast, fuse_texture, glcm_feature, refine_grabcut
+    if calibrate: heat = calibrate_heatmap(heat)
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
     if refine == 'rw': return refine_fast(img, heat)
     if refine == 'grabcut': return refine_grabcut(img, heat)
     raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
 
-def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress=True, max_side=2048) -> int:
+def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress=True, max_side=2048, calibrate=False) -> int:
     "Masks and heatmaps for an image or a folder; returns 0, or 1 when any file failed."
     import cv2, warnings
     from tqdm.auto import tqdm
@@ -96,7 +104,7 @@ def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress
         work = cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
         heat = fn(work)
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); mask = refine_mask(work, heat, refine)
+            warnings.simplefilter('ignore'); mask = refine_mask(work, heat, refine, calibrate)
         if s < 1:
             heat = cv2.resize(heat, (W, H)); mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
         cv2.imwrite(str(out/f'{p.stem}.png'), mask.astype(np.uint8) * 255)
@@ -104,7 +112,7 @@ def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress
     print(f"segmented {len(files) - failed} of {len(files)} images into {out}" + (f"; {failed} failed" if failed else ''))
     return 1 if failed else 0
 
-# %% ../nbs/11_pipeline.ipynb #017eece5
+# %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -61,6 +61,17 @@ def test_segment_single_image_ok(chain, tmp_path):
     r = run('segment', '--input', p, '--out', tmp_path/'o', '--model', chain/'c.pt', '--refine', 'none')
     assert r.returncode == 0 and (tmp_path/'o'/'a.png').exists(), r.stderr
 
+def test_segment_calibrate(chain, tmp_path):
+    from camnet_nb.synth import make_thin_section
+    from camnet_nb.pipeline import calibrate_heatmap
+    p = tmp_path/'s.png'; Image.fromarray(make_thin_section('oolitic', (64, 64), seed=1)[0]).save(p)
+    for flag in ([], ['--calibrate']):
+        r = run('segment', '--input', p, '--out', tmp_path/str(len(flag)), '--model', chain/'c.pt', '--refine', 'none', *flag)
+        assert r.returncode == 0, r.stderr
+    heat = cv2.imread(str(tmp_path/'0'/'heatmaps'/'s.png'), 0) / 255.0
+    plain, cal = (cv2.imread(str(tmp_path/k/'s.png'), 0) > 0 for k in '01')
+    assert (plain == (heat >= 0.5)).mean() > 0.99 and (cal == (calibrate_heatmap(heat) >= 0.5)).mean() > 0.99
+
 def test_teacher_records_its_crop_scale(chain):
     assert json.loads((chain/'t.pt.json').read_text())['crop_scale'] == [0.6, 0.8]
 
