@@ -171,4 +171,5 @@ def load_student(path, map_location='cpu'):
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
     "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
     with torch.inference_mode():
-        return net(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+        # np.require copies read-only arrays (e.g. memory-mapped or decoded by some readers): torch wants writable memory
+        return net(torch.from_numpy(np.require(img, requirements=('C', 'W'))).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()

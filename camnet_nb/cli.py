@@ -49,7 +49,7 @@ def _segmenter(model, size, threads=2, input_range=1.0, backend='onnxruntime'):
     from camnet_nb.deploy import make_runner
     from camnet_nb.stream import onnx_segmenter
     def runner(path, scale=1.0):
-        return make_runner(path, backend=backend, threads=threads, input_scale=scale, log=lambda m: print(m, file=sys.stderr))
+        return make_runner(path, backend=backend, threads=threads, input_scale=scale, shape=size, log=lambda m: print(m, file=sys.stderr))
     if model is not None and Path(model).suffix in ('.onnx', '.engine', '.plan', '.trt'):
         return onnx_segmenter(runner(model, input_range))
     import tempfile

@@ -199,12 +199,11 @@ class TrtRunner:
             if x.shape[0] > 1 and x.shape[1:] == tuple(int(v) for v in self.input_shape[1:]):
                 return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
             raise ValueError(f"this TensorRT engine takes {tuple(self.input_shape)}, got {x.shape}")
-        if self.by_name:
-            if self.dynamic: self.context.set_input_shape(self.input_name, x.shape)
-            out_shape = self.context.get_tensor_shape(self.output_name)
-        else:
-            if self.dynamic: self.context.set_binding_shape(self.input_idx, x.shape)
-            out_shape = self.context.get_binding_shape(self.output_idx)
+        if self.dynamic:
+            ok = (self.context.set_input_shape(self.input_name, x.shape) if self.by_name else
+                  self.context.set_binding_shape(self.input_idx, x.shape))
+            if ok is False: raise ValueError(f"{x.shape} is outside this TensorRT engine's optimisation profile; build it with shape=(H, W)")
+        out_shape = self.context.get_tensor_shape(self.output_name) if self.by_name else self.context.get_binding_shape(self.output_idx)
         y = np.empty(tuple(int(v) for v in out_shape), np.float32)
         din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
         self.cuda.h2d(din, x)
@@ -231,14 +230,15 @@ def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_di
     out = cache/f"{Path(onnx_path).stem}-{key}.engine"
     return out if out.is_file() else build_trt_engine(onnx_path, out, fp16=fp16, shape=shape)
 
-def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, log=print):
-    "A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'."
+def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, shape:tuple|None=None, log=print):
+    """A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'.
+    `shape` (H, W) is the frame size a TensorRT engine built from a dynamic-shape ONNX file is made for."""
     path = Path(path)
     if backend not in ('auto', 'tensorrt', 'onnxruntime'): raise ValueError(f"unknown back end {backend!r}: auto, tensorrt or onnxruntime")
     if path.suffix in ('.engine', '.plan', '.trt'): return TrtRunner(path, input_scale=input_scale)
     if backend != 'onnxruntime':
         why = tensorrt_available()
-        if why is None: return TrtRunner(cached_trt_engine(path), input_scale=input_scale)
+        if why is None: return TrtRunner(cached_trt_engine(path, shape=shape), input_scale=input_scale)
         log(why)
     return OnnxRunner(path, threads=threads, input_scale=input_scale)
 

@@ -30,7 +30,9 @@ class FakeCuda:
 class FakeContext:
     def __init__(self, eng): self.eng, self.shape, self.addr = eng, None, {}
     # TensorRT >= 8.5
-    def set_input_shape(self, name, shape): self.shape = tuple(shape); return True
+    def set_input_shape(self, name, shape):
+        if shape[2] > 64: return False                # the stand-in's optimisation profile ends at 64 rows
+        self.shape = tuple(shape); return True
     def get_tensor_shape(self, name):
         s = self.shape or self.eng.shape
         return (s[0], 1, s[2], s[3]) if name == 'heatmap' else s
@@ -39,7 +41,7 @@ class FakeContext:
         assert stream == self.eng.cuda.handle
         return self._run(self.addr['image'], self.addr['heatmap'])
     # TensorRT 8.0-8.4
-    def set_binding_shape(self, i, shape): assert i == 0; self.shape = tuple(shape); return True
+    def set_binding_shape(self, i, shape): assert i == 0; return self.set_input_shape('image', shape)
     def get_binding_shape(self, i): return self.get_tensor_shape('heatmap' if i == 1 else 'image')
     def execute_async_v2(self, bindings, stream): return self._run(bindings[0], bindings[1])
     def _run(self, pin, pout):
@@ -91,6 +93,8 @@ def test_runner_dynamic_engine_any_size(plan, by_name):
         x = rng.random(shape, dtype=np.float32)
         np.testing.assert_allclose(r(x), fake_net(x), rtol=1e-6)
     assert len(cuda.mem) == 2 and eng.runs == 3
+    with pytest.raises(ValueError, match="outside this TensorRT engine's optimisation profile"):
+        r(np.zeros((1, 3, 65, 8), np.float32))
 
 
 @pytest.mark.parametrize('by_name', [True, False])
