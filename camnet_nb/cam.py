@@ -12,7 +12,7 @@ import torch, torch.nn as nn
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'write_cams',
-           'load_cam_index']
+           'CamIndex', 'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -104,7 +104,7 @@ def write_cams(teacher_path, data, out, method='layercam', batch_size=8, aug_smo
     index, todo, bad = {}, [], []
     for it in mine:
         if (r := check_readable(it.path)): bad.append(f"{it.path}: {r}"); continue
-        p = cam_path(out, file_hash(it.path), th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')); index[str(it.path)] = str(p.relative_to(out))
+        p = cam_path(out, file_hash(it.path), th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')); index[_key(it.path)] = str(p.relative_to(out))
         if not p.exists(): todo.append((it, p))
     for b in tqdm(range(0, len(todo), batch_size), desc=f'cams ({method})', disable=not progress):
         chunk = todo[b:b + batch_size]
@@ -119,8 +119,18 @@ def write_cams(teacher_path, data, out, method='layercam', batch_size=8, aug_smo
     for b in bad: print(f"skipped {b}")
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
 
-def load_cam_index(out) -> dict:
+def _key(path) -> str: return str(Path(path).resolve())
+
+class CamIndex(dict):
+    "image path -> CAM file; a path is found however it is spelt (relative to any working folder, or absolute)."
+    def __contains__(self, k): return dict.__contains__(self, _key(k))
+    def __getitem__(self, k): return dict.__getitem__(self, _key(k))
+    def get(self, k, default=None): return dict.get(self, _key(k), default)
+    def __or__(self, other): return CamIndex({**self, **{_key(k): v for k, v in other.items()}})
+
+def load_cam_index(out) -> CamIndex:
     "image path -> CAM file, merged over ranks."
-    out = Path(out); maps = {}
-    for f in sorted(out.glob('index*.json')): maps.update({k: out/v for k, v in json.loads(f.read_text())['maps'].items()})
+    out = Path(out); maps = CamIndex()
+    # keys are absolute since they are written resolved; an older index's relative keys resolve against this folder
+    for f in sorted(out.glob('index*.json')): maps.update({_key(k): out/v for k, v in json.loads(f.read_text())['maps'].items()})
     return maps
