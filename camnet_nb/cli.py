@@ -46,11 +46,11 @@ def cmd_bench(a):
 
 def _segmenter(model, size, threads=2, input_range=1.0, backend='onnxruntime'):
     "A frame -> heatmap callable from an ONNX file, a TensorRT engine, a student checkpoint, or (None) an untrained CamNet."
-    from camnet_nb.deploy import make_runner
+    from camnet_nb.deploy import make_runner, ENGINE_SUFFIXES
     from camnet_nb.stream import onnx_segmenter
     def runner(path, scale=1.0):
         return make_runner(path, backend=backend, threads=threads, input_scale=scale, shape=size, log=lambda m: print(m, file=sys.stderr))
-    if model is not None and Path(model).suffix in ('.onnx', '.engine', '.plan', '.trt'):
+    if model is not None and Path(model).suffix in ('.onnx',) + ENGINE_SUFFIXES:
         return onnx_segmenter(runner(model, input_range))
     import tempfile
     from camnet_nb.camnet import camnet, load_student
@@ -110,7 +110,7 @@ def cmd_export(a):
           f"{'static ' + 'x'.join(map(str, a.static[::-1])) if a.static else 'dynamic height/width'})")
     if a.trt:
         why = tensorrt_available()
-        if why: print(why)
+        if why: print(why + '; no engine written')
         else:
             from camnet_nb.deploy import build_trt_engine
             print(f"wrote {build_trt_engine(p, Path(a.out).with_suffix('.engine'), shape=a.static)} (TensorRT, fp16)")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner',
-           'cached_trt_engine', 'make_runner', 'time_runner']
+__all__ = ['ENGINE_SUFFIXES', 'export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine',
+           'TrtRunner', 'cached_trt_engine', 'make_runner', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 def export_onnx(model, out, opset:int=13, static:tuple|None=None, check:bool=True) -> Path:
@@ -79,10 +79,10 @@ def onnx_fp16(src, out) -> Path:
 def tensorrt_available() -> str|None:
     "None when TensorRT, a CUDA binding and a GPU are all here, else the one-line reason."
     try: import tensorrt  # noqa: F401
-    except Exception as e: return f"TensorRT is not installed here ({type(e).__name__}); using onnxruntime"
+    except Exception as e: return f"TensorRT is not installed here ({type(e).__name__})"
     try: n = _Cuda.device_count()
-    except Exception as e: return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda); using onnxruntime"
-    return None if n > 0 else "TensorRT imports but there is no GPU; using onnxruntime"
+    except Exception as e: return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda)"
+    return None if n > 0 else "TensorRT imports but there is no GPU"
 
 class _Cuda:
     "The few CUDA calls TrtRunner needs: cuda-python when installed, else pycuda."
@@ -230,16 +230,21 @@ def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_di
     out = cache/f"{Path(onnx_path).stem}-{key}.engine"
     return out if out.is_file() else build_trt_engine(onnx_path, out, fp16=fp16, shape=shape)
 
+ENGINE_SUFFIXES = ('.engine', '.plan', '.trt')
+
 def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, shape:tuple|None=None, log=print):
     """A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'.
     `shape` (H, W) is the frame size a TensorRT engine built from a dynamic-shape ONNX file is made for."""
     path = Path(path)
     if backend not in ('auto', 'tensorrt', 'onnxruntime'): raise ValueError(f"unknown back end {backend!r}: auto, tensorrt or onnxruntime")
-    if path.suffix in ('.engine', '.plan', '.trt'): return TrtRunner(path, input_scale=input_scale)
+    if path.suffix in ENGINE_SUFFIXES:
+        if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
+        if (why := tensorrt_available()): raise RuntimeError(f"{path} is a TensorRT engine, but {why}; pass the ONNX file instead")
+        return TrtRunner(path, input_scale=input_scale)
     if backend != 'onnxruntime':
         why = tensorrt_available()
         if why is None: return TrtRunner(cached_trt_engine(path, shape=shape), input_scale=input_scale)
-        log(why)
+        log(why + '; using onnxruntime')
     return OnnxRunner(path, threads=threads, input_scale=input_scale)
 
 # %% ../nbs/08_export.ipynb #3b1445ae

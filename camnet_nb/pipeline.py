@@ -60,8 +60,8 @@ def heatmap_fn(model=None):
     "image (H, W, 3) uint8 -> heatmap (H, W) float32, from a checkpoint, an ONNX file or the shipped model."
     if model is not None and str(model).endswith('.onnx'):
         from camnet_nb.deploy import OnnxRunner
-        r = OnnxRunner(model)
-        return lambda img: r((img.astype(np.float32) / 255).transpose(2, 0, 1)[None])[0, 0]
+        from camnet_nb.stream import onnx_segmenter
+        return onnx_segmenter(OnnxRunner(model))
     from camnet_nb.camnet import load_student, predict_heatmap
     net, _ = load_student(model if model is not None else default_model_path())
     def f(img):

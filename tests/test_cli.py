@@ -120,6 +120,16 @@ def test_live_on_the_shipped_clip_and_a_folder():
     r = run('live', '--source', str(ROOT/'data_samples'/'images'), '--size', '64x64', '--headless', '--json', '--frames', '30')
     assert r.returncode == 0 and json.loads(r.stdout)['frames'] == 30, r.stderr
 
+def test_live_engine_without_tensorrt_is_one_line(tmp_path):
+    from camnet_nb.deploy import tensorrt_available
+    if tensorrt_available() is None: pytest.skip('TensorRT runs here')
+    r = run('live', '--model', str(tmp_path/'missing.engine'), '--headless', '--frames', '2')
+    assert r.returncode == 1 and 'no such TensorRT engine file' in r.stderr and 'Traceback' not in r.stderr
+    (tmp_path/'m.engine').write_bytes(b'plan')
+    r = run('live', '--model', str(tmp_path/'m.engine'), '--headless', '--frames', '2')
+    assert r.returncode == 1 and 'is a TensorRT engine' in r.stderr and 'unexpected' not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
 def test_live_bad_sources_are_one_line(tmp_path):
     r = run('live', '--source', str(tmp_path/'missing.avi'), '--headless', '--frames', '5')
     assert r.returncode == 1 and 'no such video file' in r.stderr and 'Traceback' not in r.stderr
