@@ -10,10 +10,18 @@ STAMP := $(VENV)/.camnet-installed
 
 all: test
 
-$(STAMP): settings.ini setup.py
+# torch first, so that the requirements' range finds it installed. Where the machine carries the CPU-only
+# build (pip's find-links: torch 2.13.0+cpu) this takes it: about 1 GB in the venv instead of 6.4 GB for
+# PyPI's CUDA build with its nvidia-* libraries and triton, more than a CI disk has been seen to hold.
+# Elsewhere the same line takes PyPI's torch 2.13.0. torchvision 0.28.0 is that torch's pair; beside the CPU
+# build its C++ operators cannot load, which camnet_nb.teacher.import_torchvision handles.
+TORCH_PAIR ?= torch==2.13.0 torchvision==0.28.0
+
+$(STAMP): settings.ini setup.py Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-cache-dir --upgrade pip
+	$(BIN)/python -m pip install -q --no-cache-dir $(TORCH_PAIR)
+	$(BIN)/python -m pip install -q --no-cache-dir -e ".[dev]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
+from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'write_cams',
@@ -18,6 +19,7 @@ __all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify'
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
 
 def cam_class(method:str):
+    import_torchvision()  # pytorch-grad-cam imports torchvision
     import pytorch_grad_cam as pgc
     table = {'gradcam': pgc.GradCAM, 'xgradcam': pgc.XGradCAM, 'gradcam++': pgc.GradCAMPlusPlus, 'hirescam': pgc.HiResCAM,
              'eigencam': pgc.EigenCAM, 'layercam': pgc.LayerCAM, 'scorecam': pgc.ScoreCAM, 'ablationcam': pgc.AblationCAM}
@@ -66,6 +68,7 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
 def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam', img_size=None, aug_smooth=False,
                  output_stride:int=8) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
+    import_torchvision()
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     model = densify(model, output_stride); dev = next(model.parameters()).device; model.eval()
     # a fully convolutional classifier accepts larger inputs than it was trained on; its last block then has

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math, json
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
+from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['FORBIDDEN', 'STUDENTS', 'SqueezeExcite', 'Bottleneck', 'bilinear_upsampler', 'Decoder', 'Segmenter', 'CamNetEncoder',
@@ -122,14 +123,12 @@ class _TVEncoder(nn.Module):
 
 def mbv3_student():
     "torchvision MobileNetV3-Small features with the CamNet decoder."
-    from torchvision.models import mobilenet_v3_small
-    f = plain_hardswish(mobilenet_v3_small(weights=None).features)
+    f = plain_hardswish(import_torchvision().models.mobilenet_v3_small(weights=None).features)
     return Segmenter(_TVEncoder(f[:9], (1, 3, 8)), (16, 24, 48))
 
 def shufflenet_student():
     "torchvision ShuffleNetV2 x0.5 with the CamNet decoder."
-    from torchvision.models import shufflenet_v2_x0_5
-    s = shufflenet_v2_x0_5(weights=None)
+    s = import_torchvision().models.shufflenet_v2_x0_5(weights=None)
     body = nn.Sequential(nn.Sequential(s.conv1, s.maxpool), s.stage2, s.stage3)
     return Segmenter(_TVEncoder(body, (0, 1, 2)), (24, 48, 96))
 
@@ -137,8 +136,8 @@ class LRASPPStudent(nn.Module):
     "torchvision LR-ASPP MobileNetV3-Large, one output class, sigmoid."
     def __init__(self):
         super().__init__()
-        from torchvision.models.segmentation import lraspp_mobilenet_v3_large
-        self.net = plain_hardswish(lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=1))
+        lraspp = import_torchvision().models.segmentation.lraspp_mobilenet_v3_large
+        self.net = plain_hardswish(lraspp(weights=None, weights_backbone=None, num_classes=1))
     def forward(self, x): return torch.sigmoid(self.net(x)['out'])
 
 STUDENTS = {'camnet': camnet, 'mbv3': mbv3_student, 'shufflenet': shufflenet_student, 'lraspp': LRASPPStudent}

@@ -10,14 +10,36 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs', 'train_teacher',
-           'load_teacher', 'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones',
-           'backbone_table']
+__all__ = ['import_torchvision', 'make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs',
+           'train_teacher', 'load_teacher', 'plot_history', 'confusion_matrix_of', 'plot_confusion',
+           'compare_backbones', 'backbone_table']
 
-# %% ../nbs/02_teacher.ipynb #8baabacd
+# %% ../nbs/02_teacher.ipynb #4009ae29
+# schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
+_TV_UNGUARDED_OPS = {'nms': 'nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+                     'qnms': 'qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor'}
+_tv_stub_lib = None  # a torch.library.Library drops its definitions when collected: keep it alive
+
+def import_torchvision():
+    "`import torchvision`, also where its C++ operators cannot load (a CPU-only torch beside PyPI's torchvision)."
+    global _tv_stub_lib
+    import sys, re
+    try:
+        import torchvision
+        return torchvision
+    except RuntimeError as e:
+        missing = re.search(r"operator torchvision::(\w+) does not exist", str(e))
+        if not missing or missing.group(1) not in _TV_UNGUARDED_OPS or _tv_stub_lib is not None: raise
+    _tv_stub_lib = torch.library.Library('torchvision', 'FRAGMENT')
+    for schema in _TV_UNGUARDED_OPS.values(): _tv_stub_lib.define(schema)
+    for name in [m for m in sys.modules if m == 'torchvision' or m.startswith('torchvision.')]: del sys.modules[name]
+    import torchvision
+    return torchvision
+
+# %% ../nbs/02_teacher.ipynb #5a748297
 def make_classifier(arch:str='resnet101', n_classes:int=2, pretrained:bool=False) -> nn.Module:
     "A torchvision classifier with a new `n_classes` head; ImageNet weights only from the local torch cache."
-    import torchvision
+    torchvision = import_torchvision()
     m = torchvision.models.get_model(arch, weights=None)
     if pretrained:
         w = torchvision.models.get_model_weights(arch).DEFAULT
@@ -35,7 +57,7 @@ def make_classifier(arch:str='resnet101', n_classes:int=2, pretrained:bool=False
                     if isinstance(mod[i], nn.Linear): mod[i] = nn.Linear(mod[i].in_features, n_classes); return m
     raise ValueError(f"{arch}: cannot find the classification head to replace")
 
-# %% ../nbs/02_teacher.ipynb #a377e4c0
+# %% ../nbs/02_teacher.ipynb #2d511cab
 def _dist():
     "(rank, world, local_rank) from torchrun's environment, initialising the process group once."
     import torch.distributed as dist
@@ -62,7 +84,7 @@ def predict_probs(model, loader, device='cpu'):
     for x, y in loader: P.append(F.softmax(model(x.to(device)), 1).cpu()); Y.append(y)
     return torch.cat(P).numpy(), torch.cat(Y).numpy()
 
-# %% ../nbs/02_teacher.ipynb #fee0e8fc
+# %% ../nbs/02_teacher.ipynb #fe80b9d1
 def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_size=16, lr=1e-3, pretrained=False,
                   resume=False, seed=0, workers=0, progress=True, valid_pct=0.2, crop_scale=(0.35, 1.0)) -> dict:
     "Train a classifier on an ImageNet-style folder; writes `out` (state_dict) + `out`.json; returns metrics."
@@ -130,7 +152,7 @@ def load_teacher(path, map_location='cpu'):
     m = make_classifier(cfg['arch'], len(cfg['classes']))
     m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True)); return m.eval(), cfg
 
-# %% ../nbs/02_teacher.ipynb #45769108
+# %% ../nbs/02_teacher.ipynb #7e271edf
 def plot_history(history, ax=None):
     "Loss and validation metrics per epoch."
     import matplotlib.pyplot as plt
@@ -161,7 +183,7 @@ def plot_confusion(cm, classes, ax=None):
         for j in range(len(classes)): ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8)
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); return fig
 
-# %% ../nbs/02_teacher.ipynb #7e271edf
+# %% ../nbs/02_teacher.ipynb #e52113a8
 def compare_backbones(data, archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'),
                       epochs=5, img_size=224, batch_size=16, work=None, seed=0, progress=False, **kw) -> list[dict]:
     "Train each backbone briefly on the same data; one row per backbone."
