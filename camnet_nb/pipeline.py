@@ -26,7 +26,7 @@ DEFAULT_MODEL = WEIGHTS_DIR/'camnet_default.pt'
 def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher_arch='resnet18', teacher_epochs=40,
                         teacher_size=64, crop_scale=(0.25, 0.3), student_epochs=20, student_size=192, seed=0, progress=True) -> dict:
     "Synthetic data -> teacher -> CAMs -> FLKD; writes the student and its model card."
-    from camnet_nb.synth import write_synthetic_dataset
+    from camnet_nb.synth import write_synthetic_dataset, SYNTH_CLASSES
     from camnet_nb.teacher import train_teacher
     from camnet_nb.cam import write_cams
     from camnet_nb.flkd import distill
@@ -38,7 +38,7 @@ def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher
     distill(data/'images', work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
     card.update(model_card=dict(
-        data=f"camnet synth: {per_class} images a class of {6} classes at {size}x{size}, seed {seed + 1}",
+        data=f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}",
         teacher=f"{teacher_arch} from scratch, {teacher_epochs} epochs on {teacher_size} px patches (crop_scale {crop_scale}), best validation accuracy {t['best_accuracy']:.3f}",
         pseudo_labels='LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride 8, target = known class',
         student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5)",
