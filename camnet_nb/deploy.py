@@ -183,10 +183,11 @@ class TrtRunner:
             self.input_idx = next(i for i in range(self.engine.num_bindings) if self.engine.binding_is_input(i))
             self.output_idx = 1 - self.input_idx
             self.input_shape = tuple(self.engine.get_binding_shape(self.input_idx))
-        self.dynamic = any(int(v) < 0 for v in self.input_shape)
+        self.input_shape = tuple(int(v) for v in self.input_shape)
+        self.dynamic = any(v < 0 for v in self.input_shape)
         self.input_scale, self._buf = input_scale, {}
     @property
-    def static_hw(self): return None if self.dynamic else tuple(int(v) for v in self.input_shape[2:])
+    def static_hw(self): return None if self.dynamic else self.input_shape[2:]
     def _device(self, key, nbytes):
         ptr, size = self._buf.get(key, (0, 0))
         if size < nbytes:
@@ -195,10 +196,10 @@ class TrtRunner:
         return ptr
     def __call__(self, x:np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x * self.input_scale if self.input_scale != 1 else x, np.float32)
-        if not self.dynamic and x.shape != tuple(int(v) for v in self.input_shape):
-            if x.shape[0] > 1 and x.shape[1:] == tuple(int(v) for v in self.input_shape[1:]):
+        if not self.dynamic and x.shape != self.input_shape:
+            if x.shape[0] > 1 and x.shape[1:] == self.input_shape[1:]:
                 return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
-            raise ValueError(f"this TensorRT engine takes {tuple(self.input_shape)}, got {x.shape}")
+            raise ValueError(f"this TensorRT engine takes {self.input_shape}, got {x.shape}")
         if self.dynamic:
             ok = (self.context.set_input_shape(self.input_name, x.shape) if self.by_name else
                   self.context.set_binding_shape(self.input_idx, x.shape))
@@ -244,6 +245,7 @@ def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:flo
     if backend != 'onnxruntime':
         why = tensorrt_available()
         if why is None: return TrtRunner(cached_trt_engine(path, shape=shape), input_scale=input_scale)
+        if backend == 'tensorrt': raise RuntimeError(f"back end 'tensorrt' asked for, but {why}")
         log(why + '; using onnxruntime')
     return OnnxRunner(path, threads=threads, input_scale=input_scale)
 

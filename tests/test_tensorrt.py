@@ -181,6 +181,8 @@ def test_make_runner_falls_back_with_one_line(tmp_path):
     assert not lines or '\n' not in lines[0]
     assert isinstance(make_runner(p, backend='onnxruntime', log=lines.append), OnnxRunner)
     with pytest.raises(ValueError, match='unknown back end'): make_runner(p, backend='cuda')
+    if tensorrt_available() is not None:   # asked for by name, TensorRT is not quietly replaced
+        with pytest.raises(RuntimeError, match="'tensorrt' asked for, but TensorRT"): make_runner(p, backend='tensorrt', log=lines.append)
 
 
 @needs_trt
