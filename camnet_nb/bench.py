@@ -7,9 +7,10 @@ from __future__ import annotations
 import time, os, warnings
 from pathlib import Path
 import numpy as np
+from .pipeline import REFINEMENTS, refine_mask
 
 # %% auto #0
-__all__ = ['run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table']
+__all__ = ['run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval', 'keypoint_eval']
 
 # %% ../nbs/12_benchmark.ipynb #05f9d172
 def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
@@ -90,10 +91,11 @@ def _bench_teacher(arch, size, cam, x, threads):
 
 def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
     "Our live loop (VFDA + FRRFI + async, CamNet) against the paper's synchronous loop (its CamNet + fast_glcm) on one stream."
-    from camnet_nb.stream import LiveLoop, MotionGate, open_source, sync_loop, onnx_segmenter
-    live = LiveLoop(onnx_segmenter(cam), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (size, size), n_frames=live_frames))
+    from camnet_nb.stream import LiveLoop, MotionGate, open_source, sync_loop
+    from camnet_nb.deploy import HeatmapModel
+    live = LiveLoop(HeatmapModel(cam), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (size, size), n_frames=live_frames))
     if refr is None: log("no reference model: the synchronous loop runs our CamNet instead of the paper's")
-    sync = sync_loop(onnx_segmenter(refr or cam), open_source('synthetic', (size, size)), max_seconds=sync_seconds)
+    sync = sync_loop(HeatmapModel(refr or cam), open_source('synthetic', (size, size)), max_seconds=sync_seconds)
     return dict(live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live_updates_per_still_s=live['updates_per_still_s'],
                 live_latency_ms=live['latency_ms_median'],
                 sync_fps=sync['display_fps'], sync_model='paper' if refr else 'camnet',
@@ -131,38 +133,42 @@ def plot_ratios(r:dict, ax=None):
     return fig
 
 # %% ../nbs/12_benchmark.ipynb #a89ee299
-def zero_shot(images, labels, grain_values=(4, 6, 8, 10, 12), model=None, ref=None, label_suffix='_labelsubgroups',
+def zero_shot(images, # folder of real photomicrographs
+              labels, # folder of their label maps (`<stem><label_suffix>.*`)
+              grain_values=(4, 6, 8, 10, 12), # label values that count as grain / feature
+              model=None, # our model file (None: the shipped one)
+              ref=None, # the paper's CamNet ONNX (a row beside ours), or None
+              label_suffix:str='_labelsubgroups',
+              refinements=REFINEMENTS, # ours and the paper's model, each refined these ways (adaptive level)
               baselines=('otsu', 'kmeans', 'gmm', 'meanshift', 'slic'), log=print) -> dict:
     "Pooled mIoU, mPA, precision, Dice per method over a labelled real folder; returns {method: metrics}."
     import cv2, warnings
+    from tqdm.auto import tqdm
     from camnet_nb.data import read_image, is_image_file
+    from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.metrics import dataset_metrics, unsupervised_mask
-    from camnet_nb.pipeline import heatmap_fn, refine_mask
     from camnet_nb.texture import fuse_paper, glcm_feature
     images, labels = Path(images), Path(labels)
-    ours = heatmap_fn(model); refr = None
-    if ref and Path(ref).is_file():
-        from camnet_nb.deploy import OnnxRunner
-        refr = OnnxRunner(ref, threads=2, input_scale=255.0)
+    models = {'ours': load_heatmap_model(model, log=log)}
+    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
     elif ref: log(f"{ref}: not found, the paper's model is left out")
     P = {}
-    for ip in sorted(p for p in images.iterdir() if is_image_file(p)):
+    files = sorted(p for p in images.iterdir() if is_image_file(p))
+    for ip in tqdm(files, desc='zero-shot', leave=False):
         lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
         if lp is None: log(f"{ip.name}: no label file, skipped"); continue
-        img = read_image(ip); gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
-        heat = ours(img)
+        img = read_image(ip)
+        gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
+        preds = {}
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            preds = {'CamNet heatmap': heat >= 0.5, 'CamNet + GLCM fusion': refine_mask(img, heat, 'glcm'),
-                     'CamNet + fast random walk': refine_mask(img, heat, 'rw'), 'CamNet + GrabCut': refine_mask(img, heat, 'grabcut'),
-                     'CamNet + GrabCut, calibrated': refine_mask(img, heat, 'grabcut', calibrate=True)}
+            for name, hm in models.items():
+                heat = hm(img)
+                preds[f'{name}, heatmap >= 0.5'] = heat >= 0.5
+                for r in refinements: preds[f'{name} + {r}'] = refine_mask(img, heat, r)
+                if name != 'ours':   # the paper's own fusion: saturated heatmap + texture reach 1
+                    preds[f'{name} + its GLCM fusion'] = fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0
             for b in baselines: preds[b] = unsupervised_mask(img, b)
-        if refr is not None:
-            hw = refr.static_hw or img.shape[:2]
-            x = cv2.resize(img, (hw[1], hw[0]), interpolation=cv2.INTER_AREA).astype(np.float32).transpose(2, 0, 1)[None] / 255
-            rh = cv2.resize(refr(x)[0, 0], (img.shape[1], img.shape[0]))
-            preds["paper's CamNet"] = rh >= 0.5
-            preds["paper's CamNet + its GLCM fusion"] = fuse_paper(rh, glcm_feature(img, 'mean')) >= 1.0   # saturated: heatmap + texture reach 1
         for k, v in preds.items(): P.setdefault(k, []).append((v, gt))
     if not P: raise ValueError(f"{images}: no image with a label in {labels}")
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
@@ -172,3 +178,73 @@ def zero_shot_table(r:dict) -> str:
     rows = sorted(r.items(), key=lambda kv: -kv[1]['miou'])
     return '\n'.join(['| method | mIoU | mPA | precision | Dice |', '|---|---|---|---|---|'] +
                      [f"| {k} | {100*v['miou']:.1f} | {100*v['mpa']:.1f} | {100*v['precision']:.1f} | {100*v['dice']:.1f} |" for k, v in rows])
+
+# %% ../nbs/12_benchmark.ipynb #3cba181e
+def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data_samples/)
+                 model=None, # our model file (None: the shipped one)
+                 ref=None, # the paper's CamNet ONNX (a row beside ours), or None
+                 refinements=REFINEMENTS, baselines=('otsu', 'gmm'), log=print) -> dict:
+    "Pooled mIoU and Dice per method on synthetic thin sections with exact grain masks; returns {method: metrics}."
+    import warnings
+    from camnet_nb.data import load_folder, read_image, read_gray
+    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.metrics import dataset_metrics, unsupervised_mask
+    from camnet_nb.pipeline import project_samples
+    from camnet_nb.synth import mask_path_for
+    root = Path(samples) if samples else project_samples()
+    f = load_folder(root/'images')
+    models = {'ours': load_heatmap_model(model, log=log)}
+    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
+    P = {}
+    for it in f['train'] + f['val'] + f['test']:
+        img = read_image(it.path)
+        gt = read_gray(mask_path_for(it.path)) > 127
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            for name, hm in models.items():
+                heat = hm(img)
+                P.setdefault(f'{name}, heatmap >= 0.5', []).append((heat >= 0.5, gt))
+                for r in refinements: P.setdefault(f'{name} + {r}', []).append((refine_mask(img, heat, r), gt))
+            for b in baselines: P.setdefault(b, []).append((unsupervised_mask(img, b), gt))
+    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
+
+# %% ../nbs/12_benchmark.ipynb #a1790cc6
+def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[row, col], ...], "matrix": [...]}}}
+                  data_root, # the folder the relative paths start from
+                  model=None, # our model file (None: the shipped one)
+                  ref=None, # the paper's CamNet ONNX (a row beside ours), or None
+                  refine:str|None=None, # the refinement of the masks (None: the default)
+                  baselines=('otsu',), log=print) -> dict:
+    "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images."
+    import json, warnings
+    from camnet_nb.data import read_image
+    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.metrics import unsupervised_mask
+    from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
+    refine = refine or DEFAULT_REFINE
+    spec = json.loads(Path(points_file).read_text())['images']
+    models = {'ours': load_heatmap_model(model, log=log)}
+    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
+    hits = {}
+    for rel, pts in spec.items():
+        p = Path(data_root)/rel
+        if not p.is_file(): log(f"{p}: not here, skipped"); continue
+        img = read_image(p)
+        H, W = img.shape[:2]
+        masks = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            for name, hm in models.items(): masks[f'{name} + {refine}'] = segment_image(img, hm, refine)[1]
+            for b in baselines: masks[b] = unsupervised_mask(img, b)
+        for name, m in masks.items():
+            for label, truth in (('feature', True), ('matrix', False)):
+                rc = np.array(pts[label], np.float64) * [H - 1, W - 1]
+                said = m[np.round(rc[:, 0]).astype(int), np.round(rc[:, 1]).astype(int)]
+                hits.setdefault(name, {True: [], False: []})[truth] += list(said == truth)
+    if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
+    out = {}
+    for name, h in hits.items():
+        recall, specificity = float(np.mean(h[True])), float(np.mean(h[False]))
+        out[name] = dict(balanced_accuracy=round((recall + specificity) / 2, 4), recall=round(recall, 4),
+                         specificity=round(specificity, 4), points=len(h[True]) + len(h[False]))
+    return out

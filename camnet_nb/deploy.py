@@ -9,12 +9,28 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['ENGINE_SUFFIXES', 'export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine',
-           'TrtRunner', 'cached_trt_engine', 'make_runner', 'time_runner']
+__all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'DEFAULT_ONNX', 'export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16',
+           'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner',
+           'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
-def export_onnx(model, out, opset:int=13, static:tuple|None=None, check:bool=True) -> Path:
-    "Export a student to ONNX (legacy exporter); returns the path. Raises if the output differs from PyTorch."
+INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
+
+def _write_input_range(path, input_range:float):
+    "Record in the ONNX file's metadata the input range the model expects."
+    import onnx
+    m = onnx.load(str(path))
+    del m.metadata_props[:]
+    m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
+    onnx.save(m, str(path))
+
+def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 heatmap)
+                out, # the .onnx file to write
+                opset:int=13, # 13: what TensorRT 8.x on JetPack 4.6 reads
+                static:tuple|None=None, # (H, W) for a fixed-shape graph, None for any height and width
+                check:bool=True, # compare onnxruntime's output with PyTorch's
+               ) -> Path:
+    "Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs from PyTorch."
     import torch
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval(); h, w = static or (256, 256)
@@ -26,6 +42,7 @@ def export_onnx(model, out, opset:int=13, static:tuple|None=None, check:bool=Tru
         warnings.simplefilter('ignore')
         torch.onnx.export(model, x, str(tmp), opset_version=opset, dynamo=False, input_names=['image'],
                           output_names=['heatmap'], dynamic_axes=dyn, do_constant_folding=True)
+    _write_input_range(tmp, 1.0)
     tmp.replace(out)
     if check:
         import onnx; onnx.checker.check_model(str(out))
@@ -248,6 +265,61 @@ def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:flo
         if backend == 'tensorrt': raise RuntimeError(f"back end 'tensorrt' asked for, but {why}")
         log(why + '; using onnxruntime')
     return OnnxRunner(path, threads=threads, input_scale=input_scale)
+
+# %% ../nbs/08_export.ipynb #bc08c042
+import camnet_nb
+DEFAULT_ONNX = Path(camnet_nb.__file__).resolve().parent/'weights'/'camnet_default.onnx'   # the shipped model, for the edge runtime
+
+def onnx_input_range(path) -> float|None:
+    "The input range an ONNX file records in its metadata (1 or 255), or None when it records none."
+    import onnxruntime as ort
+    meta = ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map
+    return float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
+
+class HeatmapModel:
+    "RGB uint8 image (H, W, 3) of any size -> heatmap (H, W) float32 in 0..1, through any runner of this module."
+    def __init__(self,
+                 runner, # OnnxRunner, TrtRunner or TorchRunner: (N, 3, h, w) float32 -> (N, 1, h, w)
+                 input_range:float=1.0, # the pixel range the model takes: 1 (0..1) or 255 (0..255)
+                 name:str='', # what to call it in tables and messages
+                ):
+        self.runner, self.input_range, self.name = runner, float(input_range), name
+        self.static_hw = getattr(runner, 'static_hw', None)
+    def __call__(self, img:np.ndarray) -> np.ndarray:
+        import cv2
+        h, w = img.shape[:2]
+        x = img if self.static_hw in (None, (h, w)) else cv2.resize(img, self.static_hw[::-1], interpolation=cv2.INTER_AREA)
+        x = x.astype(np.float32).transpose(2, 0, 1)[None] * (self.input_range / 255.0)
+        heat = self.runner(x)[0, 0]
+        if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
+        return np.clip(heat, 0, 1).astype(np.float32, copy=False)
+    def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw})"
+
+# %% ../nbs/08_export.ipynb #669b2c81
+def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engine; None: the shipped model (ONNX)
+                       input_range:float|None=None, # 1 or 255; None: from the ONNX metadata, else 1 (said in a line)
+                       backend:str='onnxruntime', # for ONNX files: onnxruntime, tensorrt or auto
+                       threads:int|None=None, # onnxruntime threads
+                       shape:tuple|None=None, # (H, W) a TensorRT engine is built for
+                       log=print, # where the one-line notes go
+                      ) -> HeatmapModel:
+    "The one way from a model file to `image -> heatmap`."
+    path = Path(model) if model is not None else DEFAULT_ONNX
+    if path is None or not path.exists(): raise FileNotFoundError(f"{path}: no such model file" if model is not None else "the shipped model is missing; pass a model file")
+    if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a model file")
+    if path.suffix in ('.pt', '.pth', '.safetensors'):
+        from camnet_nb.camnet import load_student
+        net, cfg = load_student(path)
+        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name)
+    if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
+        raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
+    if input_range is None and path.suffix == '.onnx':
+        input_range = onnx_input_range(path)
+        if input_range is None:
+            input_range = 1.0
+            log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels (pass input_range=255 / --input-range 255 for the paper's CamNet)")
+    runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
+    return HeatmapModel(runner, input_range or 1.0, name=path.name)
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, x, repeats:int=10, warmup:int=2) -> float:

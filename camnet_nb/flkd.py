@@ -66,6 +66,7 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     from camnet_nb.teacher import seed_everything, atomic_save, _dist
     from camnet_nb.synth import mask_path_for
     rank, world, _ = _dist(); seed_everything(seed)
+    if not Path(cams).is_dir(): raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
     idx = load_cam_index(cams)
     if not idx: raise FileNotFoundError(f"{cams}: no CAM index (run `camnet cams` first)")
     folder = load_folder(data, seed=seed)

@@ -139,30 +139,51 @@ def unsupervised_mask(img, method='kmeans', seed=0, work_side=128) -> np.ndarray
 
 # %% ../nbs/07_metrics.ipynb #c992434d
 def _read_label(p):
+    "A ground-truth or predicted map as one channel; an RGB picture is refused (it is not a mask)."
     a = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     if a is None: raise ValueError(f"{p}: cannot read (not an image)")
-    return a[..., 0] if a.ndim == 3 else a
+    if a.ndim == 3:
+        if not all(np.array_equal(a[..., 0], a[..., c]) for c in range(1, min(a.shape[2], 3))):
+            raise ValueError(f"{p}: a colour image, not a mask or label map")
+        a = a[..., 0]
+    return a
 
-def evaluate_folders(pred_dir, gt_dir, gt_values=None) -> dict:
-    "Pooled metrics for every prediction with a ground truth of the same stem; lists what is unmatched."
+def _binary(a, p, values=None):
+    "Grain mask from a map: label values given, else a 0/1 or 0/255 mask (anything else is refused)."
+    if values is not None: return np.isin(a, list(values))
+    u = np.unique(a)
+    if not (set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}):
+        raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
+    return a > 0
+
+def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
+                     gt_dir, # ground-truth masks or label maps, the same relative names
+                     gt_values=None, # label values that are grain (None: a binary mask)
+                     gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
+                     allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
+                    ) -> dict:
+    "Pooled metrics over every ground truth, paired with the prediction of the same relative name."
     from camnet_nb.data import is_image_file
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir(): raise NotADirectoryError(f"{d}: not a folder")
-    gts = {p.stem: p for p in sorted(gt_dir.rglob('*')) if is_image_file(p)}
-    preds = {p.stem: p for p in sorted(pred_dir.rglob('*')) if is_image_file(p)}
-    def gt_key(stem):  # tolerate suffixes like '_labelsubgroups' / '_mask' on ground-truth names
-        if stem in gts: return stem
-        for k in gts:
-            if k.startswith(stem + '_'): return k
+    def key(p, root, suffix=''):
+        r = p.relative_to(root).with_suffix('')
+        return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
+    gts = {key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}
+    preds = {key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and 'heatmaps' not in p.relative_to(pred_dir).parts}
+    if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
     pairs, missing = [], []
-    for s, p in preds.items():
-        k = gt_key(s)
-        if k is None: missing.append(s); continue
-        g = _read_label(gts[k]); pr = _read_label(p) > 127
-        g = np.isin(g, list(gt_values)) if gt_values is not None else g > 127 if g.max() > 1 else g > 0
-        if pr.shape != g.shape: raise ValueError(f"{p} is {pr.shape[1]}x{pr.shape[0]} but {gts[k]} is {g.shape[1]}x{g.shape[0]}")
+    for k, gp in gts.items():
+        g = _binary(_read_label(gp), gp, gt_values)
+        if k not in preds:
+            missing.append(k)
+            if not allow_missing: pairs.append((np.zeros_like(g), g))   # no answer is a wrong answer
+            continue
+        pr = _binary(_read_label(preds[k]), preds[k])
+        if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
     if not pairs: raise ValueError(f"no prediction in {pred_dir} has a ground truth of the same name in {gt_dir}")
-    out = dataset_metrics(pairs); out['unmatched_predictions'] = missing
+    out = dataset_metrics(pairs)
+    out.update(n_images=len(pairs), missing_predictions=missing, unmatched_predictions=sorted(set(preds) - set(gts)))
     return out

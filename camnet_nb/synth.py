@@ -262,6 +262,7 @@ def write_synthetic_dataset(out, per_class:int=4, size=(256, 256), seed:int=0, c
     from tqdm.auto import tqdm
     out = Path(out)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: exists and is not a folder")
+    if per_class < 1: raise ValueError(f"--per-class must be at least 1, got {per_class}")
     files = []
     jobs = [(c, i) for c in classes for i in range(per_class)]
     for c, i in tqdm(jobs, desc='synth', disable=not progress):

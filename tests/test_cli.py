@@ -67,7 +67,7 @@ def test_evaluate_json(tmp_path):
     g = np.zeros((20, 20), np.uint8); g[5:15, 5:15] = 6; g[0, 0] = 2
     p = np.zeros((20, 20), np.uint8); p[5:15, 5:10] = 255
     cv2.imwrite(str(tmp_path/'p'/'x.png'), p); cv2.imwrite(str(tmp_path/'g'/'x_labels.png'), g)
-    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6')
+    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6', '--gt-suffix', '_labels')
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
     assert abs(m['iou'] - 0.5) < 1e-9 and m['precision'] == 1.0 and abs(m['recall'] - 0.5) < 1e-9
@@ -136,3 +136,30 @@ def test_live_bad_sources_are_one_line(tmp_path):
     (tmp_path/'e').mkdir()
     r = run('live', '--source', str(tmp_path/'e'), '--headless', '--frames', '5')
     assert r.returncode == 1 and 'no images' in r.stderr and 'Traceback' not in r.stderr
+
+def test_small_argument_errors_are_one_line(tmp_path):
+    r = run('synth', '--out', tmp_path/'s', '--per-class', '0')
+    assert r.returncode == 1 and 'per-class must be at least 1' in r.stderr and 'manifest' not in r.stderr
+    r = run('distill', '--data', tmp_path, '--cams', tmp_path/'nope', '--out', tmp_path/'c.pt')
+    assert r.returncode == 1 and 'no such CAM folder' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+def test_version():
+    r = run('--version')
+    assert r.returncode == 0 and r.stdout.startswith('camnet ') and r.stdout.split()[1][0].isdigit()
+
+def test_evaluate_pairs_exact_names_and_counts_missing(tmp_path):
+    import numpy as np, cv2
+    (tmp_path/'p').mkdir(); (tmp_path/'g').mkdir()
+    m = np.zeros((8, 8), np.uint8); m[2:6, 2:6] = 255
+    cv2.imwrite(str(tmp_path/'p'/'dolomite.png'), m)
+    for k in range(3): cv2.imwrite(str(tmp_path/'g'/f'dolomite_{k:04d}.png'), m)   # no exact partner: nothing pairs by prefix
+    cv2.imwrite(str(tmp_path/'g'/'dolomite.png'), m)
+    r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g')
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out['n_images'] == 4 and len(out['missing_predictions']) == 3 and out['miou'] < 1
+    assert 'without a prediction' in r.stderr
+    out = json.loads(run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing').stdout)
+    assert out['n_images'] == 1 and out['miou'] == 1.0
+    rgb = np.dstack([m, m // 2, m // 3]); cv2.imwrite(str(tmp_path/'g'/'dolomite.png'), rgb)   # the photomicrograph, not its mask
+    r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing')
+    assert r.returncode == 1 and 'not a mask' in r.stderr

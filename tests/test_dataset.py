@@ -14,8 +14,10 @@ def _folder(root, counts):
 def test_split_folders(tmp_path):
     _folder(tmp_path/'train', {'a': 3, 'b': 2}); _folder(tmp_path/'test', {'a': 1, 'c': 1})
     f = load_folder(tmp_path)
-    assert f['classes'] == ['a', 'b', 'c'] and len(f['train']) == 5 and len(f['test']) == 2
-    assert f['val'] == f['test']  # test doubles as validation when there is no val/
+    assert f['classes'] == ['a', 'b', 'c'] and len(f['train']) + len(f['val']) == 5 and len(f['test']) == 2
+    # no val/: validation is carved out of train/, and test/ stays untouched for the final report
+    assert f['val'] and not set(f['val']) & set(f['test']) and not set(f['val']) & set(f['train'])
+    assert {i.cls for i in f['val']} == {'a', 'b'}
 
 def test_stratified_seeded_split(tmp_path):
     _folder(tmp_path, {'a': 10, 'b': 2, 'c': 1})

@@ -2,7 +2,8 @@
 import json, subprocess, sys
 from pathlib import Path
 import numpy as np, cv2
-from camnet_nb.pipeline import DEFAULT_MODEL, heatmap_fn, project_samples
+from camnet_nb.pipeline import DEFAULT_MODEL, project_samples
+from camnet_nb.deploy import load_heatmap_model, onnx_input_range
 from camnet_nb.data import load_folder, read_image, read_gray
 from camnet_nb.synth import mask_path_for
 
@@ -13,11 +14,12 @@ def test_shipped_files_and_model_card():
     assert DEFAULT_MODEL.is_file() and DEFAULT_MODEL.with_suffix('.onnx').is_file()
     card = json.loads(Path(str(DEFAULT_MODEL) + '.json').read_text())
     assert card['student'] == 'camnet' and card['params'] <= 800_000
-    assert {'data', 'teacher', 'pseudo_labels', 'student', 'reproduce'} <= set(card['model_card'])
+    assert {'data', 'teacher', 'pseudo_labels', 'student', 'reproduce', 'rule'} <= set(card['model_card'])
+    assert any('Apache-2.0' in d and 'Ahmad Taheri' in d for d in card['model_card']['data'])   # lithology-3's attribution
 
 def test_shipped_heatmaps_are_higher_on_grains():
     "On the committed samples (not seen in training), mean heatmap inside grains beats outside on most images."
-    f = load_folder(project_samples()/'images'); fn = heatmap_fn(); wins = []
+    f = load_folder(project_samples()/'images'); fn = load_heatmap_model(); wins = []
     for it in f['train'] + f['val'] + f['test']:
         img = read_image(it.path); gt = read_gray(mask_path_for(it.path)) > 127; h = fn(img)
         assert h.shape == gt.shape and 0 <= h.min() and h.max() <= 1
@@ -26,7 +28,8 @@ def test_shipped_heatmaps_are_higher_on_grains():
 
 def test_torch_and_onnx_give_the_same_heatmap():
     img = read_image(next((project_samples()/'images'/'oolitic').glob('*.png')))
-    a, b = heatmap_fn()(img), heatmap_fn(DEFAULT_MODEL.with_suffix('.onnx'))(img)
+    a, b = load_heatmap_model(DEFAULT_MODEL)(img), load_heatmap_model()(img)
+    assert onnx_input_range(DEFAULT_MODEL.with_suffix('.onnx')) == 1.0   # the shipped ONNX says how it takes its pixels
     assert np.abs(a - b).max() < 1e-3
 
 def test_segment_without_model_uses_the_shipped_one(tmp_path):

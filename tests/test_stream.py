@@ -34,9 +34,10 @@ def test_edge_runtime_without_torch(tmp_path):
     from camnet_nb.deploy import export_onnx
     p = export_onnx(camnet(), tmp_path/'c.onnx', static=(64, 64))
     code = ("import sys\nfor m in ('torch', 'torchvision', 'fastcore', 'nbdev', 'pytorch_grad_cam'): sys.modules[m] = None\n"
-            "from camnet_nb.deploy import make_runner\nfrom camnet_nb.stream import LiveLoop, MotionGate, open_source, onnx_segmenter, overlay\n"
+            "from camnet_nb.deploy import make_runner, HeatmapModel, load_heatmap_model\nfrom camnet_nb.stream import LiveLoop, MotionGate, open_source, overlay\n"
             "from camnet_nb.texture import glcm_feature\n"
-            f"seg = onnx_segmenter(make_runner(r'{p}'))\n"
+            f"seg = HeatmapModel(make_runner(r'{p}'))\n"
+            "assert load_heatmap_model()(open_source('synthetic', (64, 64), n_frames=1).__next__()).shape == (64, 64)\n"
             "s = LiveLoop(seg, MotionGate(still_frames=2)).run(open_source('synthetic', (64, 64), n_frames=30))\n"
             "print('frames', s['frames'], 'updates', s['updates_per_s'] > 0)")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
