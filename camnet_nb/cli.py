@@ -127,7 +127,7 @@ def cmd_demo(a):
 
 # %% ../nbs/11a_cli.ipynb #d27c3abe
 def build_parser() -> argparse.ArgumentParser:
-    from camnet_nb.pipeline import DEFAULT_REFINE   # numpy only: the parser stays quick to build
+    from camnet_nb.pipeline import DEFAULT_REFINE, REFINEMENTS   # numpy only: the parser stays quick to build
     p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin sections: '
                                 'synthetic data, teacher, CAMs, CamNet, texture refinement, evaluation, export, live loop.')
     from camnet_nb import __version__
@@ -210,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a student checkpoint (.pt), an ONNX file (any, static shapes too) or a TensorRT engine (default: the shipped CamNet)")
     g.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
                    help="the model's pixel range: 1 (0..1) or 255 (0..255, the paper's CamNet); default: from the ONNX metadata")
-    g.add_argument('--refine', default=DEFAULT_REFINE, choices=['none', 'glcm', 'rw', 'grabcut'],
-                   help=f'refinement (default {DEFAULT_REFINE}, the best measured on real rock): none, glcm, rw (fast random walk), grabcut')
+    g.add_argument('--refine', default=DEFAULT_REFINE, choices=list(REFINEMENTS),
+                   help=f'refinement (default {DEFAULT_REFINE}, the best measured on real rock): none (the level alone), glcm (ours), paper-glcm (the paper\'s GLCM fusion), rw (fast random walk), grabcut')
     g.add_argument('--threshold', type=float, default=None,
                    help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
     g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')

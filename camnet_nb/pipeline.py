@@ -46,9 +46,10 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
                         real=None, # lithology-3 (or any licensable ImageNet-style folder of real rock); None: synthetic only
                         out=DEFAULT_MODEL, # the student checkpoint to write (and its .json, .onnx)
                         per_class:int=60, size:int=256, # synthetic images a class, and their side
-                        teacher_arch:str='efficientnet_lite0', teacher_epochs:int=8, teacher_size:int=160,
-                        crop_scale=(0.4, 0.7), # teacher patches: a fraction of each image's shorter side
-                        cam_stride:int=16, # CAM output stride (8 is finer, four times slower)
+                        teacher_arch:str='resnet18', # or efficientnet_lite0 (from its ImageNet weights)
+                        teacher_epochs:int=40, teacher_size:int=64,
+                        crop_scale=(0.25, 0.3), # teacher patches: a fraction of each image's shorter side
+                        cam_stride:int=8, # CAM output stride (8 is finer than 16, and slower)
                         student_epochs:int=20, student_size:int=192, seed:int=0, progress:bool=True) -> dict:
     "Synthetic (+ real) data -> pretrained teacher -> CAMs -> FLKD; writes the student, its model card and its ONNX."
     from camnet_nb.synth import write_synthetic_dataset, SYNTH_CLASSES
@@ -92,8 +93,8 @@ def default_model_path() -> Path:
     return DEFAULT_MODEL
 
 # %% ../nbs/11_pipeline.ipynb #4fd5505e
-REFINEMENTS = ('none', 'glcm', 'rw', 'grabcut')
-DEFAULT_REFINE = 'grabcut'   # chosen on the real sandstone development set and the synthetic samples (README, 12_benchmark)
+REFINEMENTS = ('none', 'glcm', 'paper-glcm', 'rw', 'grabcut')
+DEFAULT_REFINE = 'glcm'   # the best mean mIoU over the real sandstone development set and the synthetic samples (README, 12_benchmark)
 
 def mask_level(heat:np.ndarray) -> float:
     "The label-free, per-image level that splits a heatmap into feature and matrix: its Otsu threshold."
@@ -114,12 +115,13 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
                 refine:str=DEFAULT_REFINE, # none, glcm, rw or grabcut
                 threshold:float|None=None, # a fixed level; None: each heatmap's own (mask_level)
                ) -> np.ndarray:
-    "Binary feature mask from a heatmap: a level (adaptive by default), then GLCM fusion, a fast random walk or GrabCut."
-    from camnet_nb.texture import refine_fast, fuse_texture, glcm_feature, refine_grabcut
+    "Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion, the paper's, a fast random walk or GrabCut."
+    from camnet_nb.texture import refine_fast, fuse_texture, fuse_paper, glcm_feature, refine_grabcut
     if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
     heat = level_heatmap(heat, mask_level(heat) if threshold is None else threshold)
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
+    if refine == 'paper-glcm': return fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0   # the paper's fusion, saturated
     if refine == 'rw': return refine_fast(img, heat)
     return refine_grabcut(img, heat)
 
@@ -193,6 +195,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     def rel(p): return p.relative_to(root).with_name(p.name.replace('.', '_') if len(stems[(p.parent, p.stem)]) > 1 else p.stem).with_suffix('.png')
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
     rows, failed = {}, 0
     summary = out/'summary.csv'
     if summary.is_file() and not overwrite:

@@ -1,0 +1,67 @@
+"camnet segment on folders: nothing overwritten, never into its own input, every write checked, resumable after a kill."
+import csv, os, signal, subprocess, sys, time
+from pathlib import Path
+import numpy as np, cv2, pytest
+
+BIN = Path(sys.executable).parent
+def camnet(*a): return [str(BIN/'camnet'), *map(str, a)]
+def run(*a): return subprocess.run(camnet(*a), capture_output=True, text=True, timeout=600)
+
+def _images(root, n, size=(48, 64)):
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        p = root/f'sub{i % 3}'/f'im{i:03d}.png'; p.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(p), rng.integers(0, 255, (*size, 3), dtype=np.uint8))
+    return root
+
+def _table(out): return {r['path']: r for r in csv.DictReader(open(out/'summary.csv'))}
+
+def test_same_names_in_other_folders_or_formats(tmp_path):
+    img = np.random.default_rng(1).integers(0, 255, (32, 40, 3), dtype=np.uint8)
+    for rel in ('train/c/x.jpg', 'test/c/x.jpg', 'train/c/x.png'):
+        (tmp_path/'in'/rel).parent.mkdir(parents=True, exist_ok=True); cv2.imwrite(str(tmp_path/'in'/rel), img)
+    r = run('segment', '--input', tmp_path/'in', '--out', tmp_path/'out', '--refine', 'none')
+    assert r.returncode == 0, r.stderr
+    masks = sorted(str(p.relative_to(tmp_path/'out')) for p in (tmp_path/'out').rglob('*.png') if 'heatmaps' not in p.parts)
+    assert masks == ['test/c/x.png', 'train/c/x_jpg.png', 'train/c/x_png.png']
+    assert set(_table(tmp_path/'out')) == {'train/c/x.jpg', 'test/c/x.jpg', 'train/c/x.png'}
+
+def test_never_into_its_own_input(tmp_path):
+    src = _images(tmp_path/'in', 3)
+    before = {p: p.read_bytes() for p in src.rglob('*.png')}
+    r = run('segment', '--input', src, '--out', src)
+    assert r.returncode == 1 and 'is the input folder' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in src.rglob('*.png')} == before        # nothing written, nothing replaced
+    r = run('segment', '--input', src, '--out', src/'masks', '--refine', 'none')
+    r = run('segment', '--input', src, '--out', src/'masks', '--refine', 'none')   # the second run must not segment its own masks
+    assert r.returncode == 0 and set(_table(src/'masks')) == {str(p.relative_to(src)) for p in before}
+
+def test_failed_write_names_the_file_and_fails(tmp_path):
+    src = _images(tmp_path/'in', 2)
+    out = tmp_path/'out'; (out/'sub0').mkdir(parents=True); (out/'sub0'/'im000.png').mkdir()   # a folder where a mask must go
+    r = run('segment', '--input', src, '--out', out, '--refine', 'none')
+    assert r.returncode == 1 and 'im000.png' in r.stderr and 'cannot write' in r.stderr
+    t = _table(out)
+    assert t['sub0/im000.png']['error'] and not t['sub1/im001.png']['error']
+
+def test_resume_after_a_kill(tmp_path):
+    src = _images(tmp_path/'in', 40, size=(160, 200))
+    out = tmp_path/'out'
+    p = subprocess.Popen(camnet('segment', '--input', src, '--out', out, '--refine', 'grabcut'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and len([q for q in out.rglob('*.png') if 'heatmaps' not in q.parts]) < 5: time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    done = [q for q in out.rglob('*.png') if 'heatmaps' not in q.parts]
+    assert 5 <= len(done) < 40, len(done)                                   # killed part-way
+    r = run('segment', '--input', src, '--out', out, '--refine', 'grabcut')
+    assert r.returncode == 0, r.stderr
+    masks = [q for q in out.rglob('*.png') if 'heatmaps' not in q.parts]
+    assert len(masks) == 40 and all(cv2.imread(str(q), 0) is not None for q in masks)
+    assert not list(out.rglob('.tmp-*'))                                     # no half-written file survives
+    t = _table(out)
+    assert len(t) == 40 and not any(r['error'] for r in t.values())
+    first = {q: q.stat().st_mtime_ns for q in masks}
+    run('segment', '--input', src, '--out', out, '--refine', 'grabcut')      # complete: nothing redone
+    assert {q: q.stat().st_mtime_ns for q in masks} == first
+    run('segment', '--input', src, '--out', out, '--refine', 'grabcut', '--overwrite')
+    assert all(q.stat().st_mtime_ns != first[q] for q in masks)
