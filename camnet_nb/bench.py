@@ -7,10 +7,11 @@ from __future__ import annotations
 import time, os, warnings
 from pathlib import Path
 import numpy as np
-from .pipeline import REFINEMENTS, refine_mask
+from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 
 # %% auto #0
-__all__ = ['run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval', 'keypoint_eval']
+__all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval',
+           'keypoint_eval']
 
 # %% ../nbs/12_benchmark.ipynb #05f9d172
 def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
@@ -133,6 +134,8 @@ def plot_ratios(r:dict, ax=None):
     return fig
 
 # %% ../nbs/12_benchmark.ipynb #a89ee299
+TEXTURE_ALONE = 'texture alone (GLCM mean >= its mid level)'
+
 def zero_shot(images, # folder of real photomicrographs
               labels, # folder of their label maps (`<stem><label_suffix>.*`)
               grain_values=(4, 6, 8, 10, 12), # label values that count as grain / feature
@@ -147,7 +150,7 @@ def zero_shot(images, # folder of real photomicrographs
     from camnet_nb.data import read_image, is_image_file
     from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.metrics import dataset_metrics, unsupervised_mask
-    from camnet_nb.texture import fuse_paper, glcm_feature
+    from camnet_nb.texture import fuse_paper, glcm_feature, normalize01
     images, labels = Path(images), Path(labels)
     models = {'ours': load_heatmap_model(model, log=log)}
     if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
@@ -169,6 +172,8 @@ def zero_shot(images, # folder of real photomicrographs
                 if name != 'ours':   # the paper's own fusion: saturated heatmap + texture reach 1
                     preds[f'{name} + its GLCM fusion'] = fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0
             for b in baselines: preds[b] = unsupervised_mask(img, b)
+            # what the texture finds with no heatmap at all: the part of the fusions the heatmap does not explain
+            preds[TEXTURE_ALONE] = normalize01(glcm_feature(img, 'mean')) >= 0.5
         for k, v in preds.items(): P.setdefault(k, []).append((v, gt))
     if not P: raise ValueError(f"{images}: no image with a label in {labels}")
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
@@ -191,6 +196,7 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
     from camnet_nb.metrics import dataset_metrics, unsupervised_mask
     from camnet_nb.pipeline import project_samples
     from camnet_nb.synth import mask_path_for
+    from camnet_nb.texture import glcm_feature, normalize01
     root = Path(samples) if samples else project_samples()
     f = load_folder(root/'images')
     models = {'ours': load_heatmap_model(model, log=log)}
@@ -206,6 +212,7 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
                 P.setdefault(f'{name}, heatmap >= 0.5', []).append((heat >= 0.5, gt))
                 for r in refinements: P.setdefault(f'{name} + {r}', []).append((refine_mask(img, heat, r), gt))
             for b in baselines: P.setdefault(b, []).append((unsupervised_mask(img, b), gt))
+            P.setdefault(TEXTURE_ALONE, []).append((normalize01(glcm_feature(img, 'mean')) >= 0.5, gt))
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
 
 # %% ../nbs/12_benchmark.ipynb #a1790cc6

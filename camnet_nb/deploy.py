@@ -305,7 +305,9 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
                       ) -> HeatmapModel:
     "The one way from a model file to `image -> heatmap`."
     path = Path(model) if model is not None else DEFAULT_ONNX
-    if path is None or not path.exists(): raise FileNotFoundError(f"{path}: no such model file" if model is not None else "the shipped model is missing; pass a model file")
+    if path is None or not path.exists():
+        what = 'TensorRT engine file' if path is not None and path.suffix in ENGINE_SUFFIXES else 'model file'
+        raise FileNotFoundError(f"{path}: no such {what}" if model is not None else "the shipped model is missing; pass a model file")
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a model file")
     if path.suffix in ('.pt', '.pth', '.safetensors'):
         from camnet_nb.camnet import load_student

@@ -91,9 +91,11 @@ def test_cams_resume_and_teacher_change(chain):
     assert json.loads(r.stdout.strip().splitlines()[-1])['computed'] == 0
 
 def test_teacher_missing_pretrained_weights_is_one_line(tmp_path, chain):
-    env = dict(os.environ, TORCH_HOME=str(tmp_path/'th'))
-    r = run('train-teacher', '--data', chain/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--out', tmp_path/'t.pt', '--pretrained', env=env)
-    assert r.returncode == 1 and 'no local ImageNet weights' in r.stderr and 'Traceback' not in r.stderr
+    "A weights file that is not there: one line, before any training (the offline download case is in test_pretrained, without a network)."
+    r = run('train-teacher', '--data', chain/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--out', tmp_path/'t.pt',
+            '--pretrained', '--weights', tmp_path/'missing.pth')
+    assert r.returncode == 1 and 'no such weights file' in r.stderr and 'Traceback' not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path/'t.pt').exists()
 
 def test_ddp_two_cpu_processes(chain, tmp_path):
     code = f"""
