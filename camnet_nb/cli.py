@@ -117,7 +117,8 @@ def cmd_export(a):
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
-                         input_range=a.input_range, overwrite=a.overwrite, log=_log)
+                         input_range=a.input_range, overwrite=a.overwrite, log=_log,
+                         on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
     g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')
     g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
+    g.add_argument('--json', action='store_true', help="print each image's row of summary.csv as one JSON object per line (logs stay on stderr)")
     g.set_defaults(fn=cmd_segment)
     b = sub.add_parser('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '

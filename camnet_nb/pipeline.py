@@ -174,7 +174,9 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   refine:str=DEFAULT_REFINE, threshold:float|None=None, max_side:int=1024,
                   input_range:float|None=None, # the model's pixel range (1 or 255); None: from its metadata
                   overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
-                  progress:bool=True, log=print) -> int:
+                  progress:bool=True, log=print,
+                  on_row=None, # called with each image's table row as it is done (`--json` prints them)
+                 ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     import csv, time
     from tqdm.auto import tqdm
@@ -219,6 +221,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
             failed += 1
             log(f"failed {e}")
             rows[key] = dict(path=key, error=str(e))
+        if on_row is not None: on_row(rows[key])
         # the table is rewritten (atomically) after every image, so a killed run keeps what it finished
         tmp = summary.with_name(f'.tmp-{summary.name}')
         with open(tmp, 'w', newline='') as f:

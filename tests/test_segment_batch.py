@@ -65,3 +65,11 @@ def test_resume_after_a_kill(tmp_path):
     assert {q: q.stat().st_mtime_ns for q in masks} == first
     run('segment', '--input', src, '--out', out, '--refine', 'grabcut', '--overwrite')
     assert all(q.stat().st_mtime_ns != first[q] for q in masks)
+
+def test_json_rows_on_stdout_logs_on_stderr(tmp_path):
+    import json
+    src = _images(tmp_path/'in', 3)
+    r = run('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none', '--json')
+    rows = [json.loads(l) for l in r.stdout.splitlines()]
+    assert r.returncode == 0 and len(rows) == 3 and {'path', 'composite_rate', 'entropy', 'imp', 'heatmap_mean'} <= set(rows[0])
+    assert 'segmented 3 of 3' in r.stderr and 'segmented' not in r.stdout
