@@ -195,6 +195,9 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     stems = {}
     for p in files: stems.setdefault((p.parent, p.stem), []).append(p)
     def rel(p): return p.relative_to(root).with_name(p.name.replace('.', '_') if len(stems[(p.parent, p.stem)]) > 1 else p.stem).with_suffix('.png')
+    inputs = {p.resolve() for p in files}
+    clash = next((out/sub/rel(p) for p in files for sub in ('.', 'heatmaps') if (out/sub/rel(p)).resolve() in inputs), None)
+    if clash is not None: raise ValueError(f"{clash}: an output would replace this input image; choose another --out")
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below

@@ -32,6 +32,9 @@ def test_never_into_its_own_input(tmp_path):
     r = run('segment', '--input', src, '--out', src)
     assert r.returncode == 1 and 'is the input folder' in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert {p: p.read_bytes() for p in src.rglob('*.png')} == before        # nothing written, nothing replaced
+    one = src/'sub0'/'im000.png'                                               # one image, --out its own folder: same path
+    r = run('segment', '--input', one, '--out', one.parent)
+    assert r.returncode == 1 and 'would replace this input image' in r.stderr and one.read_bytes() == before[one]
     r = run('segment', '--input', src, '--out', src/'masks', '--refine', 'none')
     r = run('segment', '--input', src, '--out', src/'masks', '--refine', 'none')   # the second run must not segment its own masks
     assert r.returncode == 0 and set(_table(src/'masks')) == {str(p.relative_to(src)) for p in before}
