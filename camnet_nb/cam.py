@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_cam.ipynb #f945ba05
 from __future__ import annotations
-import hashlib, json, os
+import hashlib, json, os, sys
 from pathlib import Path
 import numpy as np
 import cv2
@@ -12,8 +12,8 @@ import torch, torch.nn as nn
 from .teacher import import_torchvision
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'write_cams',
-           'CamIndex', 'load_cam_index']
+__all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'cached_cam_ok',
+           'write_cams', 'CamIndex', 'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -102,34 +102,81 @@ def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam'
 def cam_path(cache:Path, image_hash:str, teacher_hash:str, method:str) -> Path:
     return Path(cache)/teacher_hash/method/f"{image_hash}.png"
 
-def write_cams(teacher_path, data, out, method='layercam', batch_size=8, aug_smooth=False, progress=True, rank=None, world=None,
+def cached_cam_ok(cam_file:Path, image_path) -> bool:
+    "A cached CAM is reused only when it decodes and has its image's size (a truncated or foreign file is recomputed)."
+    from PIL import Image
+    if not cam_file.is_file(): return False
+    a = cv2.imread(str(cam_file), cv2.IMREAD_UNCHANGED)
+    if a is None: return False
+    with Image.open(image_path) as im: w, h = im.size
+    return a.shape[:2] in ((h, w), (w, h))   # (w, h): an EXIF-rotated photograph
+
+def _write_cam(p:Path, cam:np.ndarray):
+    "A 16-bit PNG written atomically under a temporary name unique to this process; a failed write names the file."
+    tmp = p.with_name(f'.tmp-{os.getpid()}-{p.name}')
+    ok, buf = cv2.imencode('.png', np.round(cam * 65535).astype(np.uint16))
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if not ok: raise OSError('PNG encoding failed')
+        tmp.write_bytes(buf.tobytes())
+        tmp.replace(p)
+    except OSError as e:
+        try: tmp.unlink(missing_ok=True)
+        except OSError: pass                       # the folder itself may be what is missing
+        full = ' (the disk is full)' if getattr(e, 'errno', None) == 28 else ''
+        raise OSError(f"{p}: cannot write the CAM{full}: {e.strerror or e}") from None
+
+def _write_index(path:Path, header:dict, maps:dict):
+    "Merge `maps` into the index at `path` (kept when it is of the same teacher and method), written atomically."
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    same = all(old.get(k) == v for k, v in header.items() if k != 'teacher')
+    merged = {**(old.get('maps', {}) if same else {}), **maps}
+    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
+    tmp.write_text(json.dumps(dict(header, maps=merged), indent=1))
+    tmp.replace(path)
+
+def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
+               data, # an ImageNet-style folder
+               out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
+               method='layercam', batch_size=8, aug_smooth=False, progress=True, rank=None, world=None,
                cam_size=None, output_stride:int=8) -> dict:
-    "CAMs of every image in an ImageNet-style folder, cached; writes `out/index.json` mapping image paths to maps."
+    "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
     from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher
     from camnet_nb.data import load_folder, read_image, check_readable
-    rank = int(os.environ.get('RANK', 0)) if rank is None else rank; world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
-    model, cfg = load_teacher(teacher_path); th = file_hash(teacher_path); out = Path(out)
+    rank = int(os.environ.get('RANK', 0)) if rank is None else rank
+    world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
+    model, cfg = load_teacher(teacher_path)
+    th = file_hash(teacher_path)
+    out = Path(out)
     model = densify(model, output_stride)
-    folder = load_folder(data); items = folder['train'] + folder['val'] + folder['test']
+    folder = load_folder(data)
+    items = folder['train'] + folder['val'] + folder['test']
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
     index, todo, bad = {}, [], []
-    for it in mine:
+    tag = method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')
+    for it in tqdm(mine, desc='hashing images', disable=not progress, leave=False):
         if (r := check_readable(it.path)): bad.append(f"{it.path}: {r}"); continue
-        p = cam_path(out, file_hash(it.path), th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')); index[_key(it.path)] = str(p.relative_to(out))
-        if not p.exists(): todo.append((it, p))
+        p = cam_path(out, file_hash(it.path), th, tag)
+        if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
+        else: todo.append((it, p))
+    name = 'index.json' if world == 1 else f'index.rank{rank}.json'
+    header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_index(out/name, header, index)          # what is cached is usable at once
     for b in tqdm(range(0, len(todo), batch_size), desc=f'cams ({method})', disable=not progress):
         chunk = todo[b:b + batch_size]
         imgs = [read_image(it.path) for it, _ in chunk]
         tg = [cls_idx.get(it.cls) for it, _ in chunk]
         tg = None if any(t is None for t in tg) else tg
+        done = {}
         for (it, p), m in zip(chunk, compute_cams(model, imgs, tg, method, cam_size, aug_smooth, output_stride)):
-            p.parent.mkdir(parents=True, exist_ok=True); tmp = p.with_name('.tmp-' + p.name)
-            cv2.imwrite(str(tmp), np.round(m * 65535).astype(np.uint16)); tmp.replace(p)   # 16-bit PNG, atomic
-    name = 'index.json' if world == 1 else f'index.rank{rank}.json'
-    (out/name).write_text(json.dumps(dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride, maps=index), indent=1))
-    for b in bad: print(f"skipped {b}")
+            _write_cam(p, m)
+            done[_key(it.path)] = str(p.relative_to(out))
+        index.update(done)
+        _write_index(out/name, header, done)       # a killed run keeps every finished batch usable
+    for b in bad: print(f"skipped {b}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
 
 def _key(path) -> str: return str(Path(path).resolve())

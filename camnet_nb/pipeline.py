@@ -138,7 +138,8 @@ def _write_png(path:Path, a:np.ndarray):
         tmp.write_bytes(buf.tobytes())
         tmp.replace(path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
+        try: tmp.unlink(missing_ok=True)
+        except OSError: pass                       # the folder itself may be what is missing
         raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
 
 def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:

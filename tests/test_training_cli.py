@@ -118,3 +118,25 @@ dist.destroy_process_group()
     sums = eval(r.stdout.split('SUMS')[1].strip().splitlines()[0])
     assert len(sums) == 2 and sums[0] == sums[1]
     assert (tmp_path/'ddp.pt').exists() and len(list(tmp_path.glob('ddp.pt*'))) == 3   # one checkpoint (+ .json, .state)
+
+def test_cams_repairs_a_damaged_cache_and_merges_runs(chain, tmp_path):
+    "A truncated CAM is recomputed (not reported as cached); another data set into the same folder keeps both in the index."
+    import shutil
+    out = tmp_path/'cams'
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', out, '--method', 'gradcam')
+    assert r.returncode == 0, r.stderr
+    idx = json.loads((out/'index.json').read_text())['maps']
+    victim = out/next(iter(idx.values()))
+    victim.write_bytes(victim.read_bytes()[:64])
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', out, '--method', 'gradcam')
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res['computed'] == 1 and res['cached'] == 17 and cv2.imread(str(victim), cv2.IMREAD_UNCHANGED) is not None
+    other = tmp_path/'other'; shutil.copytree(chain/'s'/'images', other)
+    for p in other.rglob('*.png'): cv2.imwrite(str(p), 255 - cv2.imread(str(p)))   # new content, new hashes
+    r = run('cams', '--teacher', chain/'t.pt', '--data', other, '--out', out, '--method', 'gradcam')
+    assert r.returncode == 0 and len(json.loads((out/'index.json').read_text())['maps']) == 36
+
+def test_cam_write_failure_names_the_file(tmp_path):
+    from camnet_nb.cam import _write_cam
+    (tmp_path/'afile').write_text('x')
+    with pytest.raises(OSError, match='afile.*cannot write the CAM'): _write_cam(tmp_path/'afile'/'c.png', np.zeros((4, 4), np.float32))
