@@ -102,6 +102,7 @@ def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam'
 def cam_path(cache:Path, image_hash:str, teacher_hash:str, method:str) -> Path:
     return Path(cache)/teacher_hash/method/f"{image_hash}.png"
 
+# %% ../nbs/03_cam.ipynb #7a307287
 def cached_cam_ok(cam_file:Path, image_path) -> bool:
     "A cached CAM is reused only when it decodes and has its image's size (a truncated or foreign file is recomputed)."
     from PIL import Image
@@ -111,21 +112,15 @@ def cached_cam_ok(cam_file:Path, image_path) -> bool:
     with Image.open(image_path) as im: w, h = im.size
     return a.shape[:2] in ((h, w), (w, h))   # (w, h): an EXIF-rotated photograph
 
+# %% ../nbs/03_cam.ipynb #10353d87
 def _write_cam(p:Path, cam:np.ndarray):
-    "A 16-bit PNG written atomically under a temporary name unique to this process; a failed write names the file."
-    tmp = p.with_name(f'.tmp-{os.getpid()}-{p.name}')
+    "A CAM as a 16-bit PNG, written atomically."
+    from camnet_nb.data import write_atomic
     ok, buf = cv2.imencode('.png', np.round(cam * 65535).astype(np.uint16))
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if not ok: raise OSError('PNG encoding failed')
-        tmp.write_bytes(buf.tobytes())
-        tmp.replace(p)
-    except OSError as e:
-        try: tmp.unlink(missing_ok=True)
-        except OSError: pass                       # the folder itself may be what is missing
-        full = ' (the disk is full)' if getattr(e, 'errno', None) == 28 else ''
-        raise OSError(f"{p}: cannot write the CAM{full}: {e.strerror or e}") from None
+    if not ok: raise OSError(f"{p}: PNG encoding failed")
+    write_atomic(p, buf.tobytes(), 'CAM')
 
+# %% ../nbs/03_cam.ipynb #c53ab750
 def _write_index(path:Path, header:dict, maps:dict):
     "Merge `maps` into the index at `path` (kept when it is of the same teacher and method), written atomically."
     old = json.loads(path.read_text()) if path.is_file() else {}
@@ -135,6 +130,7 @@ def _write_index(path:Path, header:dict, maps:dict):
     tmp.write_text(json.dumps(dict(header, maps=merged), indent=1))
     tmp.replace(path)
 
+# %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                data, # an ImageNet-style folder
                out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
@@ -179,8 +175,10 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
 
+# %% ../nbs/03_cam.ipynb #67dcd415
 def _key(path) -> str: return str(Path(path).resolve())
 
+# %% ../nbs/03_cam.ipynb #841e3698
 class CamIndex(dict):
     "image path -> CAM file; a path is found however it is spelt (relative to any working folder, or absolute)."
     def __contains__(self, k): return dict.__contains__(self, _key(k))
@@ -188,6 +186,7 @@ class CamIndex(dict):
     def get(self, k, default=None): return dict.get(self, _key(k), default)
     def __or__(self, other): return CamIndex({**self, **{_key(k): v for k, v in other.items()}})
 
+# %% ../nbs/03_cam.ipynb #20bcf51a
 def load_cam_index(out) -> CamIndex:
     "image path -> CAM file, merged over ranks."
     out = Path(out); maps = CamIndex()

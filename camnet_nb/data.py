@@ -14,7 +14,7 @@ import cv2
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
            'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'joint_transform',
-           'check_readable', 'ThinSectionDataset', 'read_gray']
+           'check_readable', 'ThinSectionDataset', 'read_gray', 'write_atomic']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -274,3 +274,22 @@ def read_gray(path) -> np.ndarray:
     if a.ndim == 3: a = a[..., 0]
     if a.dtype == np.uint16: a = (a.astype(np.uint32) * 255 // 65535).astype(np.uint8)
     return a
+
+# %% ../nbs/00_data.ipynb #aecbab8a
+def write_atomic(path:Path, # the file to write
+                 data:bytes, # its whole content
+                 what:str='file', # what to call it in the error
+                ):
+    "Write `data` to `path` through a temporary name and a rename; an OSError names the file (and a full disk)."
+    import os
+    path = Path(path)
+    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as e:
+        try: tmp.unlink(missing_ok=True)
+        except OSError: pass                       # the folder itself may be what is missing
+        full = ' (the disk is full)' if e.errno == 28 else ''
+        raise OSError(f"{path}: cannot write the {what}{full}: {e.strerror or e}") from None

@@ -129,18 +129,12 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
 SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level', 'seconds', 'error')
 
 def _write_png(path:Path, a:np.ndarray):
-    "Write a PNG atomically (unique temporary name, then rename); an error names the file."
-    import cv2, os
-    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
-    try:
-        ok, buf = cv2.imencode('.png', a)
-        if not ok: raise OSError('PNG encoding failed')
-        tmp.write_bytes(buf.tobytes())
-        tmp.replace(path)
-    except OSError as e:
-        try: tmp.unlink(missing_ok=True)
-        except OSError: pass                       # the folder itself may be what is missing
-        raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
+    "A PNG written atomically (camnet_nb.data.write_atomic); an error names the file."
+    import cv2
+    from camnet_nb.data import write_atomic
+    ok, buf = cv2.imencode('.png', a)
+    if not ok: raise OSError(f"{path}: PNG encoding failed")
+    write_atomic(path, buf.tobytes(), 'mask or heatmap')
 
 def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     "An image, or every image under a folder (sorted), leaving out anything inside `exclude`."

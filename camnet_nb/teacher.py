@@ -172,6 +172,7 @@ def check_destination(out) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
     return out
 
+# %% ../nbs/02_teacher.ipynb #6f15d428
 def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                   out, # checkpoint to write (state_dict); `out`.json holds arch, classes, normalisation, metrics
                   arch:str='resnet101', # torchvision classifier name or efficientnet_lite0/1/2
@@ -249,6 +250,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
         if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}")
     return result
 
+# %% ../nbs/02_teacher.ipynb #4cce2320
 def score_split(checkpoint, items, img_size:int=224, crop_scale=(0.35, 1.0), batch_size:int=16, workers:int=0) -> dict:
     "Classification metrics of a saved teacher on `items` (the held-out test split)."
     from torch.utils.data import DataLoader
@@ -259,6 +261,7 @@ def score_split(checkpoint, items, img_size:int=224, crop_scale=(0.35, 1.0), bat
     probs, ys = predict_probs(model, DataLoader(ds, batch_size, num_workers=workers))
     return classification_metrics(probs, ys, len(cfg['classes']))
 
+# %% ../nbs/02_teacher.ipynb #48fe6f18
 def load_teacher(path, map_location='cpu'):
     "(model, config) from `train_teacher`'s files."
     path = Path(path)
