@@ -359,7 +359,7 @@ def _write_md(rep, out):
     if rep['ground_truth']:
         md += ["## Segmentation against the synthetic ground truth", "", "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]
         names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion', rw='CamNet + fast random walk',
-                     refined='CamNet + GrabCut (default)', shipped='shipped CamNet heatmap >= 0.5', shipped_refined='shipped CamNet + GrabCut',
+                     refined='CamNet + GrabCut', shipped='shipped CamNet heatmap >= 0.5', shipped_refined='shipped CamNet + GrabCut',
                      otsu='Otsu', kmeans='K-Means', gmm='GMM', slic='SLIC + K-Means')
         for k, n in names.items():
             if f'{k}_metrics' in rep:
