@@ -8,8 +8,8 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_synth', 'cmd_evaluate', 'cmd_bench', 'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export',
-           'cmd_segment', 'cmd_demo', 'build_parser', 'main']
+__all__ = ['cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
+           'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/11a_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -21,11 +21,24 @@ def _size(s:str) -> tuple[int, int]:
     if w <= 0 or h <= 0: raise argparse.ArgumentTypeError(f"size must be positive, got {s!r}")
     return h, w
 
+def _lines(d:dict, indent:str='') -> str:
+    "A nested dict as readable `key: value` lines (floats to 4 digits): what a figure-reporting command prints without --json."
+    out = []
+    for k, v in d.items():
+        if isinstance(v, dict): out += [f"{indent}{k}:", _lines(v, indent + '  ')]
+        else: out.append(f"{indent}{k}: {round(v, 4) if isinstance(v, float) else v}")
+    return '\n'.join(out)
+
+def _report(a, obj:dict, text:str|None=None) -> int:
+    "Print a command's figures to stdout: one JSON object with --json, else `text` (or readable lines); exit code 0."
+    print(json.dumps(obj) if a.json else (text if text is not None else _lines(obj)), flush=True)
+    return 0
+
 def cmd_synth(a):
     from camnet_nb.synth import write_synthetic_dataset
     man = write_synthetic_dataset(a.out, per_class=a.per_class, size=a.size, seed=a.seed, clip=a.clip)
-    print(f"wrote {len(man['files'])} images of {len(man['classes'])} classes to {a.out} (manifest.json)")
-    return 0
+    return _report(a, dict(out=str(a.out), images=len(man['files']), classes=man['classes']),
+                   f"wrote {len(man['files'])} images of {len(man['classes'])} classes to {a.out} (manifest.json)")
 
 def _values(s:str) -> list[int]:
     try: return [int(v) for v in s.replace(' ', '').split(',') if v]
@@ -36,18 +49,25 @@ def cmd_evaluate(a):
     r = evaluate_folders(a.pred, a.gt, a.gt_map, a.gt_suffix, a.allow_missing)
     if r['missing_predictions']:
         _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
-    print(json.dumps(r, indent=1))
-    return 0
+    return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
 def cmd_bench(a):
     from camnet_nb.bench import run_bench, format_table
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
     r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log,
                   teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds)
-    print(json.dumps(r) if a.json else format_table(r))
-    return 0
+    return _report(a, r, format_table(r))
 
 def _log(m): print(m, file=sys.stderr)
+
+def window_unavailable() -> str|None:
+    "None where OpenCV can open a window here, else why not (a headless build, or no display to open it on)."
+    import cv2
+    gui = next((l.split(':', 1)[1].strip() for l in cv2.getBuildInformation().splitlines() if l.strip().startswith('GUI:')), '')
+    if gui.upper() in ('', 'NONE'): return 'this OpenCV has no window support (a headless build)'
+    # Qt and GTK abort the whole process when there is no display, so ask before opening one
+    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')): return 'no display (DISPLAY is not set)'
+    return None
 
 def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime'):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
@@ -61,19 +81,20 @@ def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime')
 
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
-    frames = open_source(a.source, a.size, n_frames=a.frames)
     show = None
-    if not a.headless:
+    if not a.headless:   # asked before anything is loaded or opened
+        why = window_unavailable()
+        if why: raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
+                                   "or install opencv-python in place of opencv-python-headless")
         import cv2
         def show(img):
             cv2.imshow('camnet live', img[..., ::-1])
             if cv2.waitKey(1) & 0xFF in (27, ord('q')): loop.stop()
+    seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
+    frames = open_source(a.source, a.size, n_frames=a.frames)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
                     display_hz=a.display_hz)
-    stats = loop.run(frames)
-    print(json.dumps(stats) if a.json else '\n'.join(f"{k}: {v}" for k, v in stats.items()))
-    return 0
+    return _report(a, loop.run(frames))
 
 def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher
@@ -83,20 +104,20 @@ def cmd_train_teacher(a):
         keys = ('accuracy', 'auc', 'f1', 'top1_error')
         res = dict(validation={k: r['best'].get(k) for k in keys + ('epoch',)})
         if 'test' in r: res['test'] = {k: r['test'].get(k) for k in keys}
-        print(json.dumps(res))
+        return _report(a, res)
     return 0
 
 def cmd_cams(a):
     from camnet_nb.cam import write_cams
     r = write_cams(a.teacher, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
                    output_stride=a.output_stride)
-    print(json.dumps(r)); return 0
+    return _report(a, r)
 
 def cmd_distill(a):
     from camnet_nb.flkd import distill
     r = distill(a.data, a.cams, a.out, student=a.student, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
                 lr=a.lr, ssim_weight=a.ssim_weight, bce_weight=a.bce_weight, resume=a.resume, seed=a.seed)
-    print(json.dumps(dict(best_ssim_cam=r['best_ssim_cam'], last=r['history'][-1] if r['history'] else None))); return 0
+    return _report(a, dict(best_ssim_cam=r['best_ssim_cam'], last=r['history'][-1] if r['history'] else None))
 
 def cmd_export(a):
     from camnet_nb.camnet import load_student
@@ -104,20 +125,29 @@ def cmd_export(a):
     net, _ = load_student(a.model)
     p = export_onnx(net, a.out, opset=a.opset, static=a.static)
     if a.half: onnx_fp16(p, p)
-    print(f"wrote {p} (opset {a.opset}, {'float16, ' if a.half else ''}"
-          f"{'static ' + 'x'.join(map(str, a.static[::-1])) if a.static else 'dynamic height/width'})")
+    res = dict(onnx=str(p), opset=a.opset, half=a.half, static=list(a.static[::-1]) if a.static else None)
+    text = (f"wrote {p} (opset {a.opset}, {'float16, ' if a.half else ''}"
+            f"{'static ' + 'x'.join(map(str, a.static[::-1])) if a.static else 'dynamic height/width'})")
     if a.trt:
         why = tensorrt_available()
-        if why: print(why + '; no engine written')
-        else:
-            from camnet_nb.deploy import build_trt_engine
-            print(f"wrote {build_trt_engine(p, Path(a.out).with_suffix('.engine'), shape=a.static)} (TensorRT, fp16)")
-    return 0
+        # the ONNX file is kept (it is what the device needs); the missing engine is still a failure of what was asked
+        if why: raise RuntimeError(f"{why}; {p} written, no engine (build it on the device: camnet export --trt there)")
+        from camnet_nb.deploy import build_trt_engine
+        res['engine'] = str(build_trt_engine(p, Path(a.out).with_suffix('.engine'), shape=a.static))
+        text += f"\nwrote {res['engine']} (TensorRT, fp16)"
+    return _report(a, res, text)
+
+def _shard(s:str) -> tuple[int, int]:
+    "'1/4' -> (1, 4): the second of four shards."
+    try: i, n = (int(v) for v in s.split('/'))
+    except ValueError: raise argparse.ArgumentTypeError(f"expected I/N like 0/4, got {s!r}")
+    if not 0 <= i < n: raise argparse.ArgumentTypeError(f"shard I/N needs 0 <= I < N, got {s!r}")
+    return i, n
 
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
-                         input_range=a.input_range, overwrite=a.overwrite, log=_log,
+                         input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 def cmd_demo(a):
@@ -134,7 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     from camnet_nb import __version__
     p.add_argument('--version', action='version', version=f'camnet {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    s = sub.add_parser('synth', help='write synthetic thin sections with grain masks',
+    # every command takes --quiet; those that report figures take --json (one JSON object, or one a line, on stdout)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument('--quiet', '-q', action='store_true', help='no progress bars or log lines on stderr (errors still are)')
+    figures = argparse.ArgumentParser(add_help=False)
+    figures.add_argument('--json', action='store_true', help='print the figures as JSON on stdout (logs stay on stderr)')
+    add = lambda name, reports=True, **kw: sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
+    s = add('synth', help='write synthetic thin sections with grain masks',
                        description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain masks), '
                                    'OUT/components/<class>/*.png (16-bit component ids) and OUT/manifest.json; '
                                    'with --clip also OUT/stream.avi (a synthetic microscope stream). Reads nothing.')
@@ -144,9 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     s.add_argument('--clip', action='store_true', help='also write a short synthetic stream video')
     s.set_defaults(fn=cmd_synth)
-    e = sub.add_parser('evaluate', help='score predicted masks against ground truth, as JSON',
+    e = add('evaluate', help='score predicted masks against ground truth',
                        description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
-                                   'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes one JSON object to standard output: mIoU, mPA, IoU, Dice, '
+                                   'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
                                    'precision, recall, specificity, F1, accuracy (pooled over all pairs).')
     e.add_argument('--pred', required=True, type=Path, help='folder of predicted masks')
     e.add_argument('--gt', required=True, type=Path, help='folder of ground-truth masks or label maps')
@@ -155,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--gt-suffix', default='', help="what ground-truth names add to a prediction's name, e.g. _labelsubgroups")
     e.add_argument('--allow-missing', action='store_true', help='leave out ground truths that have no prediction (default: score them as empty)')
     e.set_defaults(fn=cmd_evaluate)
-    t = sub.add_parser('train-teacher', help='train a classifier on class folders (prints ACC, AUC, F1, top-1 error)',
+    t = add('train-teacher', help='train a classifier on class folders (prints ACC, AUC, F1, top-1 error)',
                        description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
                                    '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
                                    'Runs under torchrun for several processes.')
@@ -172,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
                         '0.25 0.3 with --img-size 64 give CAMs that sit on grains)')
     t.set_defaults(fn=cmd_train_teacher)
-    c = sub.add_parser('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
+    c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
     c.add_argument('--teacher', required=True, type=Path); c.add_argument('--data', required=True, type=Path)
@@ -182,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='8 (default) runs a ResNet teacher without its last two downsamplings for a finer map; 32 = as trained')
     c.add_argument('--batch-size', type=int, default=8); c.add_argument('--aug-smooth', action='store_true')
     c.set_defaults(fn=cmd_cams)
-    k = sub.add_parser('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
+    k = add('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
                        description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT (student state_dict), '
                                    'OUT.json (config and metrics) and OUT.state (for --resume).')
     k.add_argument('--data', required=True, type=Path); k.add_argument('--cams', required=True, type=Path)
@@ -194,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument('--bce-weight', type=float, default=0.0, help='add a BCE term (default 0)')
     k.add_argument('--resume', action='store_true'); k.add_argument('--seed', type=int, default=0)
     k.set_defaults(fn=cmd_distill)
-    x = sub.add_parser('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
+    x = add('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
                        description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) and, with --trt on a machine '
                                    'with TensorRT, OUT with the suffix .engine.')
     x.add_argument('--model', required=True, type=Path); x.add_argument('--out', required=True, type=Path)
@@ -202,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
     x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
     x.set_defaults(fn=cmd_export)
-    g = sub.add_parser('segment', help='heatmaps and binary masks for images',
+    g = add('segment', help='heatmaps and binary masks for images',
                        description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
@@ -216,16 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--threshold', type=float, default=None,
                    help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
     g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')
+    g.add_argument('--shard', type=_shard, default=None, metavar='I/N',
+                   help='only every N-th image from the I-th on, with its own table (summary.shard-I-of-N.csv); under torchrun '
+                        'the rank is the shard. Rerun without --shard to merge the tables into summary.csv')
     g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
-    g.add_argument('--json', action='store_true', help="print each image's row of summary.csv as one JSON object per line (logs stay on stderr)")
     g.set_defaults(fn=cmd_segment)
-    b = sub.add_parser('bench', help='side-by-side speed ratios against the references',
+    b = add('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
                                    'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
                                    'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
     b.add_argument('--ref', type=Path, default=None, help="the paper's CamNet ONNX (e.g. ../shared/peers/camnet_ref_512.onnx)")
-    b.add_argument('--json', action='store_true', help='print one JSON object')
     b.add_argument('--size', type=int, default=512, help='square input side (default 512)')
     b.add_argument('--threads', type=int, default=2, help='onnxruntime threads (default 2)')
     b.add_argument('--repeats', type=int, default=10, help='timed runs per model (default 10)')
@@ -233,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--live-frames', type=int, default=300, help='frames of the live-loop comparison (default 300; 0 skips)')
     b.add_argument('--sync-seconds', type=float, default=8.0, help='seconds of the synchronous loop it is compared with (default 8)')
     b.set_defaults(fn=cmd_bench)
-    l = sub.add_parser('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
+    l = add('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
                        description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '
                                    'Writes the display (a window, or nothing with --headless), optionally a recording (--record), '
                                    'and statistics at the end (JSON with --json: display_fps, updates_per_s, latency).')
@@ -246,13 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     l.add_argument('--size', type=_size, default=(512, 512), help='processing size WxH (default 512x512)')
     l.add_argument('--headless', action='store_true', help='no window')
     l.add_argument('--frames', type=int, default=None, help='stop after N frames')
-    l.add_argument('--json', action='store_true', help='print the statistics as one JSON object')
     l.add_argument('--record', type=Path, default=None, help='write the displayed frames to this video file (MJPG AVI)')
     l.add_argument('--infer-hz', type=float, default=25.0, help='inference rate on still scenes (default 25/s)')
     l.add_argument('--still-frames', type=int, default=8, help='still frames before segmenting (default 8)')
     l.add_argument('--display-hz', type=float, default=None, help='pace the display to this rate (default: as fast as possible)')
     l.set_defaults(fn=cmd_live)
-    d = sub.add_parser('demo', help='run the pipeline on the shipped samples and write a report',
+    d = add('demo', reports=False, help='run the pipeline on the shipped samples and write a report',
                        description='Reads data_samples/ (or --data, an ImageNet-style folder). Writes OUT/report.json, '
                                    'OUT/report.md and figures.')
     d.add_argument('--out', type=Path, default=Path('outputs/demo'), help='report folder (default outputs/demo)')
@@ -265,11 +301,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/11a_cli.ipynb #b4749b6f
+def _run(a) -> int:
+    "Run the chosen command; with --quiet, progress bars and log lines (stderr) are dropped, stdout is kept."
+    if not getattr(a, 'quiet', False): return int(a.fn(a) or 0)
+    import contextlib, warnings
+    os.environ['TQDM_DISABLE'] = '1'   # tqdm >= 4.66 reads it for every bar, ours and the libraries'
+    with open(os.devnull, 'w') as null, contextlib.redirect_stderr(null), warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return int(a.fn(a) or 0)
+
 def main(argv=None) -> int:
-    "Entry point of the `camnet` console script."
+    "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
     p = build_parser(); a = p.parse_args(argv)
     if not getattr(a, 'fn', None): p.print_help(); return 2
-    try: return int(a.fn(a) or 0)
+    try: return _run(a)
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr); return 130
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError, OSError) as e:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_flkd.ipynb #5c412dd3
 from __future__ import annotations
-import math
+import math, sys
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
@@ -108,7 +108,7 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
                 save_student(model, out, student, epoch=ep + 1, metrics=m, params=n_params(model), img_size=img_size,
                              loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data), cams=str(cams))
             atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best, history=hist), state)
-            if progress: print(f"epoch {ep+1}: loss {m['loss']:.4f} ssim-cam {m['ssim_cam']:.3f}" + (f" mIoU {m['miou']:.3f}" if 'miou' in m else ''))
+            if progress: print(f"epoch {ep+1}: loss {m['loss']:.4f} ssim-cam {m['ssim_cam']:.3f}" + (f" mIoU {m['miou']:.3f}" if 'miou' in m else ''), file=sys.stderr)
     return dict(best_ssim_cam=best, history=hist)
 
 # %% ../nbs/05_flkd.ipynb #279f822f

@@ -4,15 +4,15 @@
 
 # %% ../nbs/11_pipeline.ipynb #83a04467
 from __future__ import annotations
-import json, time
+import json, os, time
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path',
-           'mask_level', 'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'segment_paths',
-           'plot_real_rock', 'run_demo']
+           'mask_level', 'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'shard_from_env',
+           'segment_paths', 'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -176,6 +176,11 @@ def _write_summary(path:Path, rows:dict) -> float:
     write_atomic(path, buf.getvalue().encode(), 'summary table')
     return time.perf_counter()
 
+def shard_from_env() -> tuple[int, int]|None:
+    "(rank, world size) under torchrun (RANK, WORLD_SIZE), else None."
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    return (int(os.environ.get('RANK', 0)), world) if world > 1 else None
+
 def segment_paths(inp, # an image or a folder of images (searched recursively)
                   out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
                   model=None, # a model file (.pt, .onnx, engine); None: the shipped model
@@ -184,6 +189,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
                   progress:bool=True, log=print,
                   on_row=None, # called with each image's table row as it is done (`--json` prints them)
+                  shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     import csv, time
@@ -197,6 +203,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     if inp.is_file() and not is_image_file(inp): raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
     files = list_images(inp, exclude=out if inp.is_dir() else None)   # an --out inside --input is left out by construction
     if not files: raise ValueError(f"{inp}: no images found")
+    shard = shard or shard_from_env()
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten
@@ -210,11 +217,17 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
     rows, failed = {}, 0
-    summary = out/'summary.csv'
+    # a shard writes its own table; a run without --shard reads every table there is (so it resumes across shards),
+    # writes summary.csv for all images and removes the shard tables: that run is the merge step
+    summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
+    if shard is not None: files = files[shard[0]::shard[1]]
+    tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
     flushed = time.perf_counter()
-    if summary.is_file() and not overwrite:
-        with open(summary, newline='') as f: rows = {r['path']: r for r in csv.DictReader(f)}
-    for p in tqdm(files, desc='segment', disable=not progress):
+    if not overwrite:
+        keys = {str(p.relative_to(root)) for p in files}
+        for t in (t for t in tables if t.is_file()):
+            with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
+    for p in tqdm(files, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress):
         r = rel(p); mpath, hpath = out/r, out/'heatmaps'/r
         key = str(p.relative_to(root))
         if not overwrite and mpath.is_file() and hpath.is_file() and key in rows and not rows[key].get('error'): continue
@@ -238,6 +251,8 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         # a killed run redoes only the images finished since: an image is skipped only when its row is in the table
         if time.perf_counter() - flushed > SUMMARY_EVERY_S: flushed = _write_summary(summary, rows)
     _write_summary(summary, rows)
+    if shard is None:
+        for t in tables[:-1]: t.unlink()   # merged into summary.csv
     log(f"segmented {len(files) - failed} of {len(files)} images into {out} (summary.csv)" + (f"; {failed} failed" if failed else ''))
     return 1 if failed else 0
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_stream.ipynb #1f72aa40
 from __future__ import annotations
-import time, threading, queue
+import sys, time, threading, queue
 from pathlib import Path
 import numpy as np
 import cv2
@@ -31,7 +31,7 @@ def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0)
         i = 0
         while n_frames is None or i < n_frames:
             try: f = fit(read_image(files[(i // slide_frames) % len(files)]))
-            except ImageReadError as e: print(f"skipping {e}"); files.pop((i // slide_frames) % len(files)); continue
+            except ImageReadError as e: print(f"skipping {e}", file=sys.stderr); files.pop((i // slide_frames) % len(files)); continue
             yield f; i += 1
         return
     is_cam = str(source).isdigit()
@@ -43,7 +43,7 @@ def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0)
         while n_frames is None or i < n_frames:
             ok, f = cap.read()
             if not ok:
-                if is_cam: print(f"camera {source} stopped delivering frames: ending the stream")
+                if is_cam: print(f"camera {source} stopped delivering frames: ending the stream", file=sys.stderr)
                 return
             yield fit(f[..., ::-1].copy()); i += 1
     finally: cap.release()

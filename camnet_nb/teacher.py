@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_teacher.ipynb #228b50f4
 from __future__ import annotations
-import json, math, os, random
+import json, math, os, random, sys
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -237,7 +237,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
                 tmp.replace(out.with_name(out.name + '.json'))
             atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best,
                              history=history, rng=torch.get_rng_state()), state_path)
-            if progress: print(f"epoch {ep+1}: loss {m['loss']:.3f} acc {m['accuracy']:.3f} f1 {m['f1']:.3f} auc {m['auc']:.3f}")
+            if progress: print(f"epoch {ep+1}: loss {m['loss']:.3f} acc {m['accuracy']:.3f} f1 {m['f1']:.3f} auc {m['auc']:.3f}", file=sys.stderr)
     if world > 1:
         import torch.distributed as dist
         dist.barrier()
@@ -247,7 +247,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
         result['test'] = score_split(out, folder['test'], img_size, crop_scale, batch_size, workers)
         cfg_path = out.with_name(out.name + '.json'); cfg = json.loads(cfg_path.read_text()); cfg['test'] = result['test']
         tmp = out.with_name('.tmp-' + cfg_path.name); tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(cfg_path)
-        if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}")
+        if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}", file=sys.stderr)
     return result
 
 # %% ../nbs/02_teacher.ipynb #4cce2320

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CAMNET = [sys.executable, '-m', 'camnet_nb.cli'] if False else [str(Path(sys.executable).parent/'camnet')]
+CAMNET = [str(Path(sys.executable).parent/'camnet')]
 
 def run(*args, **kw):
     return subprocess.run(CAMNET + list(args), capture_output=True, text=True, timeout=600, **kw)
@@ -67,7 +67,7 @@ def test_evaluate_json(tmp_path):
     g = np.zeros((20, 20), np.uint8); g[5:15, 5:15] = 6; g[0, 0] = 2
     p = np.zeros((20, 20), np.uint8); p[5:15, 5:10] = 255
     cv2.imwrite(str(tmp_path/'p'/'x.png'), p); cv2.imwrite(str(tmp_path/'g'/'x_labels.png'), g)
-    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6', '--gt-suffix', '_labels')
+    r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6', '--gt-suffix', '_labels', '--json')
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
     assert abs(m['iou'] - 0.5) < 1e-9 and m['precision'] == 1.0 and abs(m['recall'] - 0.5) < 1e-9
@@ -154,12 +154,34 @@ def test_evaluate_pairs_exact_names_and_counts_missing(tmp_path):
     cv2.imwrite(str(tmp_path/'p'/'dolomite.png'), m)
     for k in range(3): cv2.imwrite(str(tmp_path/'g'/f'dolomite_{k:04d}.png'), m)   # no exact partner: nothing pairs by prefix
     cv2.imwrite(str(tmp_path/'g'/'dolomite.png'), m)
-    r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g')
+    r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--json')
     out = json.loads(r.stdout)
     assert r.returncode == 0 and out['n_images'] == 4 and len(out['missing_predictions']) == 3 and out['miou'] < 1
     assert 'without a prediction' in r.stderr
-    out = json.loads(run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing').stdout)
+    out = json.loads(run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing', '--json').stdout)
     assert out['n_images'] == 1 and out['miou'] == 1.0
     rgb = np.dstack([m, m // 2, m // 3]); cv2.imwrite(str(tmp_path/'g'/'dolomite.png'), rgb)   # the photomicrograph, not its mask
     r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing')
     assert r.returncode == 1 and 'not a mask' in r.stderr
+
+def test_python_m_is_the_command():
+    r = subprocess.run([sys.executable, '-m', 'camnet_nb', '--version'], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith('camnet '), r.stderr
+
+def test_figures_as_text_or_json_and_quiet(tmp_path):
+    r = run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '32x32', '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['images'] == 6, r.stderr
+    r = run('synth', '--out', str(tmp_path/'t'), '--per-class', '1', '--size', '32x32')
+    assert r.returncode == 0 and r.stdout.startswith('wrote 6 images') and 'synth' in r.stderr   # the progress bar, on stderr
+    r = run('synth', '--out', str(tmp_path/'u'), '--per-class', '1', '--size', '32x32', '--quiet')
+    assert r.returncode == 0 and r.stderr == '' and r.stdout.startswith('wrote 6 images')
+    r = run('evaluate', '--pred', str(tmp_path/'s'/'masks'), '--gt', str(tmp_path/'s'/'masks'))
+    assert r.returncode == 0 and 'miou: 1.0' in r.stdout.splitlines(), r.stdout
+    r = run('evaluate', '--pred', str(tmp_path/'s'/'masks'), '--gt', str(tmp_path/'nope'), '--quiet')
+    assert r.returncode == 1 and 'not a folder' in r.stderr   # --quiet keeps the error line
+
+def test_live_without_a_window_says_what_to_do():
+    from camnet_nb.cli import window_unavailable
+    if window_unavailable() is None: pytest.skip('this OpenCV can open a window here')
+    r = run('live', '--frames', '5')
+    assert r.returncode == 1 and '--headless' in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr

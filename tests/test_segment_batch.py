@@ -76,3 +76,21 @@ def test_json_rows_on_stdout_logs_on_stderr(tmp_path):
     rows = [json.loads(l) for l in r.stdout.splitlines()]
     assert r.returncode == 0 and len(rows) == 3 and {'path', 'composite_rate', 'entropy', 'imp', 'heatmap_mean'} <= set(rows[0])
     assert 'segmented 3 of 3' in r.stderr and 'segmented' not in r.stdout
+
+def test_shards_run_side_by_side_then_merge(tmp_path):
+    src = _images(tmp_path/'in', 7)
+    env = lambda rank: {**os.environ, 'RANK': str(rank), 'WORLD_SIZE': '3'}   # what torchrun gives each process
+    procs = [subprocess.Popen(camnet('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none', '--shard', '0/3'),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+    procs += [subprocess.Popen(camnet('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none'), env=env(rank),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in (1, 2)]
+    for p in procs: assert p.wait(timeout=600) == 0, p.stderr.read()
+    parts = sorted(p.name for p in (tmp_path/'out').glob('summary*.csv'))
+    assert parts == [f'summary.shard-{i}-of-3.csv' for i in range(3)]
+    sizes = [len(list(csv.DictReader(open(tmp_path/'out'/p)))) for p in parts]
+    assert sizes == [3, 2, 2]                                    # every image once, in one shard
+    r = run('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none', '--json')   # the merge
+    assert r.returncode == 0 and r.stdout == '', r.stdout        # nothing segmented again
+    assert [p.name for p in (tmp_path/'out').glob('summary*.csv')] == ['summary.csv'] and len(_table(tmp_path/'out')) == 7
+    r = run('segment', '--input', src, '--out', tmp_path/'o2', '--shard', '3/3')
+    assert r.returncode == 2 and '0 <= I < N' in r.stderr

@@ -12,11 +12,11 @@ def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
     assert run('synth', '--out', d/'s', '--per-class', '3', '--size', '64x64').returncode == 0
     r = run('train-teacher', '--data', d/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--img-size', '64', '--batch-size', '6', '--out', d/'t.pt',
-            '--crop-scale', '0.6', '0.8')
+            '--crop-scale', '0.6', '0.8', '--json')
     assert r.returncode == 0, r.stderr
-    m = json.loads(r.stdout.strip().splitlines()[-1])['validation']; assert set(m) >= {'accuracy', 'auc', 'f1', 'top1_error'}
-    r = run('cams', '--teacher', d/'t.pt', '--data', d/'s'/'images', '--out', d/'cams', '--method', 'gradcam')
-    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1])['computed'] == 18, r.stderr
+    m = json.loads(r.stdout)['validation']; assert set(m) >= {'accuracy', 'auc', 'f1', 'top1_error'}   # all of stdout: epochs go to stderr
+    r = run('cams', '--teacher', d/'t.pt', '--data', d/'s'/'images', '--out', d/'cams', '--method', 'gradcam', '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 18, r.stderr
     r = run('distill', '--data', d/'s'/'images', '--cams', d/'cams', '--out', d/'c.pt', '--epochs', '1', '--img-size', '64')
     assert r.returncode == 0, r.stderr
     return d
@@ -28,8 +28,11 @@ def test_checkpoints_are_plain_state_dicts(chain):
 
 def test_export_static_and_dynamic(chain):
     r = run('export', '--model', chain/'c.pt', '--out', chain/'c.onnx', '--static', '128x96', '--trt')
+    from camnet_nb.deploy import tensorrt_available
+    if tensorrt_available():   # no engine can be built here: a failure of what was asked, in one line, the ONNX kept
+        assert r.returncode == 1 and 'no engine' in r.stderr and 'Traceback' not in r.stderr and (chain/'c.onnx').exists(), r.stderr
+        r = run('export', '--model', chain/'c.pt', '--out', chain/'c.onnx', '--static', '128x96')
     assert r.returncode == 0 and 'opset 13' in r.stdout, r.stderr
-    assert 'TensorRT is not installed' in r.stdout or 'engine' in r.stdout
     import onnx
     m = onnx.load(str(chain/'c.onnx')); dims = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
     assert dims == [1, 3, 96, 128] and m.opset_import[0].version == 13
@@ -79,16 +82,16 @@ def test_teacher_records_its_crop_scale(chain):
 
 def test_cams_output_stride_is_part_of_the_cache_key(chain, tmp_path):
     assert json.loads((chain/'cams'/'index.json').read_text())['output_stride'] == 8
-    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c32', '--method', 'gradcam', '--output-stride', '32')
-    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1])['computed'] == 18, r.stderr
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c32', '--method', 'gradcam', '--output-stride', '32', '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 18, r.stderr
     idx = json.loads((tmp_path/'c32'/'index.json').read_text())
     assert idx['output_stride'] == 32 and all('gradcam-os32' in v for v in idx['maps'].values())
     r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c', '--output-stride', '12')
     assert r.returncode == 2 and 'invalid choice' in r.stderr
 
 def test_cams_resume_and_teacher_change(chain):
-    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', chain/'cams', '--method', 'gradcam')
-    assert json.loads(r.stdout.strip().splitlines()[-1])['computed'] == 0
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', chain/'cams', '--method', 'gradcam', '--json')
+    assert json.loads(r.stdout)['computed'] == 0
 
 def test_teacher_missing_pretrained_weights_is_one_line(tmp_path, chain):
     "A weights file that is not there: one line, before any training (the offline download case is in test_pretrained, without a network)."
@@ -128,8 +131,8 @@ def test_cams_repairs_a_damaged_cache_and_merges_runs(chain, tmp_path):
     idx = json.loads((out/'index.json').read_text())['maps']
     victim = out/next(iter(idx.values()))
     victim.write_bytes(victim.read_bytes()[:64])
-    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', out, '--method', 'gradcam')
-    res = json.loads(r.stdout.strip().splitlines()[-1])
+    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', out, '--method', 'gradcam', '--json')
+    res = json.loads(r.stdout)
     assert res['computed'] == 1 and res['cached'] == 17 and cv2.imread(str(victim), cv2.IMREAD_UNCHANGED) is not None
     other = tmp_path/'other'; shutil.copytree(chain/'s'/'images', other)
     for p in other.rglob('*.png'): cv2.imwrite(str(p), 255 - cv2.imread(str(p)))   # new content, new hashes
