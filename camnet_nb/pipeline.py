@@ -11,7 +11,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path',
-           'mask_level', 'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'shard_from_env',
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'shard_from_env',
            'segment_paths', 'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
@@ -96,11 +96,21 @@ def default_model_path() -> Path:
 REFINEMENTS = ('none', 'glcm', 'paper-glcm', 'rw', 'grabcut')
 DEFAULT_REFINE = 'glcm'   # the best mean mIoU over the real sandstone development set and the synthetic samples (README, 12_benchmark)
 
+def otsu_level(values:np.ndarray, bins:int=256) -> float:
+    "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
+    # our own so that segmenting with an ONNX model needs no scikit-image (the edge install); tested equal to skimage's below
+    counts, edges = np.histogram(np.asarray(values).ravel(), bins, range=(float(np.min(values)), float(np.max(values))))
+    centers = (edges[:-1] + edges[1:]) / 2
+    w1, w2 = np.cumsum(counts), np.cumsum(counts[::-1])[::-1]
+    m1 = np.cumsum(counts * centers) / np.maximum(w1, 1)
+    m2 = (np.cumsum((counts * centers)[::-1]) / np.maximum(w2[::-1], 1))[::-1]
+    between = w1[:-1] * w2[1:] * (m1[:-1] - m2[1:]) ** 2   # between-class variance of each split
+    return float(centers[np.argmax(between)])
+
 def mask_level(heat:np.ndarray) -> float:
     "The label-free, per-image level that splits a heatmap into feature and matrix: its Otsu threshold."
-    from skimage.filters import threshold_otsu
     h = np.asarray(heat, np.float32)
-    return float(threshold_otsu(h)) if float(h.max()) > float(h.min()) else 0.5
+    return otsu_level(h) if float(h.max()) > float(h.min()) else 0.5
 
 def level_heatmap(heat:np.ndarray, # heatmap in 0..1
                   level:float, # the value that should become 0.5
