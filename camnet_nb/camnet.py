@@ -162,10 +162,15 @@ def load_student(path, map_location='cpu'):
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a weights file")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such weights file")
     cj = path.with_name(path.name + '.json'); cfg = json.loads(cj.read_text()) if cj.exists() else {'student': 'camnet'}
+    if 'student' not in cfg and 'classes' in cfg:
+        raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a heatmap model; distil it first (camnet cams, camnet distill)")
     m = make_student(cfg.get('student', 'camnet'))
     try: sd = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a readable state_dict ({type(e).__name__})") from None
-    m.load_state_dict(sd); return m.eval(), cfg
+    try: m.load_state_dict(sd)
+    except RuntimeError:   # its message lists every key: kilobytes for one mistake
+        raise ValueError(f"{path}: these weights do not fit a {cfg.get('student', 'camnet')} student (another model's checkpoint?)") from None
+    return m.eval(), cfg
 
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
     "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."

@@ -63,8 +63,9 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     from camnet_nb.data import load_folder, ThinSectionDataset
     from camnet_nb.cam import load_cam_index
     from camnet_nb.camnet import make_student, save_student, n_params
-    from camnet_nb.teacher import seed_everything, atomic_save, _dist
+    from camnet_nb.teacher import seed_everything, atomic_save, _dist, check_destination, rng_state, restore_rng_state, load_training_state, remove_stale_temporaries
     from camnet_nb.synth import mask_path_for
+    out = check_destination(out)
     rank, world, _ = _dist(); seed_everything(seed)
     if not Path(cams).is_dir(): raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
     idx = load_cam_index(cams)
@@ -81,16 +82,19 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
         except ValueError: pass
     ds = ThinSectionDataset(tr_items, img_size, train=True, heatmap_for=cam_for, seed=seed + rank)
     sampler = torch.utils.data.distributed.DistributedSampler(ds, world, rank, seed=seed) if world > 1 else None
-    dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size,
-                    generator=torch.Generator().manual_seed(seed))
+    gen = torch.Generator().manual_seed(seed)   # the data order (one process); kept in the state for an exact resume
+    dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size, generator=gen)
     model = make_student(student); opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps = max(1, epochs * len(dl)); warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * (0.02 + 0.49 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
-    out = Path(out); state = out.with_name(out.name + '.state'); start, best, hist = 0, -1.0, []
+    state = out.with_name(out.name + '.state'); start, best, hist = 0, -1.0, []
+    if rank == 0: remove_stale_temporaries(out)
     if resume and state.exists():
-        st = torch.load(state, map_location='cpu', weights_only=False)
+        st = load_training_state(state, 'student', student=student)
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
         start, best, hist = st['epoch'] + 1, st['best'], st['history']
+        if 'rng' in st: restore_rng_state(st['rng'], gen, dataset=ds if world == 1 else None)
+        if progress and rank == 0: print(f"resuming from epoch {start} ({state})", file=sys.stderr)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     for ep in range(start, epochs):
         if sampler is not None: sampler.set_epoch(ep)
@@ -107,7 +111,8 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
                 best = score
                 save_student(model, out, student, epoch=ep + 1, metrics=m, params=n_params(model), img_size=img_size,
                              loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data), cams=str(cams))
-            atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best, history=hist), state)
+            atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best, history=hist,
+                             rng=rng_state(gen, dataset=ds if world == 1 else None), student=student), state)
             if progress: print(f"epoch {ep+1}: loss {m['loss']:.4f} ssim-cam {m['ssim_cam']:.3f}" + (f" mIoU {m['miou']:.3f}" if 'miou' in m else ''), file=sys.stderr)
     return dict(best_ssim_cam=best, history=hist)
 

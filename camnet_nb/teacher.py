@@ -12,7 +12,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 # %% auto #0
 __all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict',
            'pretrained_state_dict', 'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save',
-           'balanced_weights', 'predict_probs', 'check_destination', 'train_teacher', 'score_split', 'load_teacher',
+           'balanced_weights', 'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state',
+           'load_training_state', 'remove_stale_temporaries', 'train_teacher', 'score_split', 'load_teacher',
            'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
@@ -172,6 +173,39 @@ def check_destination(out) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
     return out
 
+# %% ../nbs/02_teacher.ipynb #b9d93d22
+def rng_state(*generators:torch.Generator, # the samplers' and loaders' own generators
+              dataset=None, # a ThinSectionDataset: its augmentation generator
+             ) -> dict:
+    "Every random state a training loop draws from: Python's, NumPy's, torch's, the samplers' and the dataset's."
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                generators=[g.get_state() for g in generators],
+                dataset=dataset.rng.bit_generator.state if dataset is not None else None)
+
+def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
+    "Put back what `rng_state` saved, so that a resumed run draws what the uninterrupted run would have drawn."
+    if isinstance(st, torch.Tensor): torch.set_rng_state(st); return   # a state file from before all of them were kept
+    random.setstate(st['python']); np.random.set_state(st['numpy']); torch.set_rng_state(st['torch'])
+    for g, s in zip(generators, st['generators']): g.set_state(s)
+    if dataset is not None and st.get('dataset') is not None: dataset.rng.bit_generator.state = st['dataset']
+
+def load_training_state(path:Path, # the `.state` file beside a checkpoint
+                        what:str, # 'teacher' or 'student', for the message
+                        **expect, # settings the state must have been saved with, e.g. arch='resnet18'
+                       ) -> dict:
+    "A `.state` file for --resume, or one line naming it: unreadable (truncated, damaged) or saved by another model."
+    try: st = torch.load(path, map_location='cpu', weights_only=False)
+    except Exception as e:
+        raise ValueError(f"{path}: not a readable training state ({type(e).__name__}: truncated or damaged); delete it to start over") from None
+    for k, v in expect.items():
+        if k in st and st[k] != v:
+            raise ValueError(f"{path}: the state of a {what} with {k} {st[k]!r}, not {v!r}; drop --resume or choose another --out")
+    return st
+
+def remove_stale_temporaries(out:Path):
+    "Delete what a run killed while saving left beside `out` (.tmp-<name>, .tmp-<name>.state, .tmp-<name>.json)."
+    for t in Path(out).parent.glob('.tmp-' + Path(out).name + '*'): t.unlink(missing_ok=True)
+
 # %% ../nbs/02_teacher.ipynb #6f15d428
 def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                   out, # checkpoint to write (state_dict); `out`.json holds arch, classes, normalisation, metrics
@@ -192,13 +226,15 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
     rank, world, local = _dist(); seed_everything(seed)
+    if rank == 0: remove_stale_temporaries(out)
     device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
     folder = load_folder(data, valid_pct, seed); classes = folder['classes']
     tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
     va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
     labels = np.array([it.label for it in tr.items])
     if world > 1: sampler = DistributedSampler(tr, world, rank, shuffle=True, seed=seed)
-    else: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=torch.Generator().manual_seed(seed))
+    gens = () if world > 1 else (torch.Generator().manual_seed(seed),)   # DistributedSampler draws from (seed, epoch) alone
+    if world == 1: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=gens[0])
     dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size)
     dv = DataLoader(va, batch_size, num_workers=workers)
     model = make_classifier(arch, len(classes), pretrained, weights).to(device)
@@ -210,10 +246,11 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     scaler = torch.amp.GradScaler('cuda', enabled=device.startswith('cuda'))
     out = Path(out); state_path = out.with_name(out.name + '.state'); start, best, history = 0, -1.0, []
     if resume and state_path.exists():
-        st = torch.load(state_path, map_location='cpu', weights_only=False)
+        st = load_training_state(state_path, 'teacher', arch=arch, classes=classes)
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
         start, best, history = st['epoch'] + 1, st['best'], st['history']
-        torch.set_rng_state(st['rng'])
+        restore_rng_state(st['rng'], *gens, dataset=tr if world == 1 else None)   # other ranks' augmentations restart
+        if progress and rank == 0: print(f"resuming from epoch {start} ({state_path})", file=sys.stderr)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     for ep in range(start, epochs):
         if world > 1: sampler.set_epoch(ep)
@@ -236,7 +273,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
                                           pretrained=bool(pretrained or weights), epoch=ep + 1, metrics=m), indent=1))
                 tmp.replace(out.with_name(out.name + '.json'))
             atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best,
-                             history=history, rng=torch.get_rng_state()), state_path)
+                             history=history, rng=rng_state(*gens, dataset=tr if world == 1 else None), arch=arch, classes=classes), state_path)
             if progress: print(f"epoch {ep+1}: loss {m['loss']:.3f} acc {m['accuracy']:.3f} f1 {m['f1']:.3f} auc {m['auc']:.3f}", file=sys.stderr)
     if world > 1:
         import torch.distributed as dist

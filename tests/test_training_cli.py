@@ -143,3 +143,42 @@ def test_cam_write_failure_names_the_file(tmp_path):
     from camnet_nb.cam import _write_cam
     (tmp_path/'afile').write_text('x')
     with pytest.raises(OSError, match='afile.*cannot write the CAM'): _write_cam(tmp_path/'afile'/'c.png', np.zeros((4, 4), np.float32))
+
+def _killed_then_resumed(args, out, state_epochs):
+    "Run `camnet *args --out out`, SIGKILL it once its first .state is saved, then resume it to the end."
+    import signal, time
+    state = out.with_name(out.name + '.state')
+    p = subprocess.Popen([str(BIN/'camnet'), *map(str, args), '--out', str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not state.exists() and p.poll() is None: time.sleep(0.01)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert p.returncode == -signal.SIGKILL, 'the run ended before it could be killed'
+    assert torch.load(state, weights_only=False)['epoch'] < state_epochs - 1   # killed part-way
+    r = run(*args, '--out', out, '--resume')
+    assert r.returncode == 0 and 'resuming from epoch' in r.stderr, r.stderr
+    return torch.load(state, weights_only=False)['model']
+
+@pytest.mark.parametrize('command', ['train-teacher', 'distill'])
+def test_kill_and_resume_gives_the_uninterrupted_weights(chain, tmp_path, command):
+    args = (['train-teacher', '--data', chain/'s'/'images', '--arch', 'resnet18', '--epochs', '4', '--img-size', '64', '--batch-size', '6']
+            if command == 'train-teacher' else
+            ['distill', '--data', chain/'s'/'images', '--cams', chain/'cams', '--epochs', '4', '--img-size', '64'])
+    r = run(*args, '--out', tmp_path/'whole.pt'); assert r.returncode == 0, r.stderr
+    whole = torch.load(tmp_path/'whole.pt.state', weights_only=False)['model']
+    resumed = _killed_then_resumed(args, tmp_path/'cut.pt', 4)
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)          # bit for bit, on the CPU
+
+def test_resume_from_a_bad_state_is_one_line(chain, tmp_path):
+    (tmp_path/'c.pt.state').write_bytes((chain/'c.pt.state').read_bytes()[:1000])   # truncated by a full disk
+    r = run('distill', '--data', chain/'s'/'images', '--cams', chain/'cams', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64', '--resume')
+    assert r.returncode == 1 and 'c.pt.state: not a readable training state' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    (tmp_path/'c.pt.state').write_bytes((chain/'c.pt.state').read_bytes())
+    r = run('distill', '--data', chain/'s'/'images', '--cams', chain/'cams', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64', '--resume',
+            '--student', 'mbv3')
+    assert r.returncode == 1 and "student 'camnet', not 'mbv3'" in r.stderr and len(r.stderr) < 400, r.stderr
+    (tmp_path/'.tmp-c.pt.state').write_bytes(b'x' * 1000)               # what a kill during a save leaves
+    r = run('distill', '--data', chain/'s'/'images', '--cams', chain/'cams', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64')
+    assert r.returncode == 0 and not (tmp_path/'.tmp-c.pt.state').exists(), r.stderr
+
+def test_a_teacher_is_not_a_heatmap_model(chain, tmp_path):
+    r = run('segment', '--input', chain/'s'/'images', '--out', tmp_path/'o', '--model', chain/'t.pt')
+    assert r.returncode == 1 and 'a teacher (resnet18 classifier)' in r.stderr and len(r.stderr) < 400, r.stderr
