@@ -8,8 +8,9 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'cmd_live', 'cmd_train_teacher',
-           'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser', 'missing_part', 'main']
+__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
+           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/11a_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -79,6 +80,14 @@ def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime')
         model = export_onnx(load_student(model)[0], Path(tempfile.mkdtemp())/'live.onnx', static=size)
     return load_heatmap_model(model, input_range=input_range, backend=backend, threads=threads, shape=size, log=_log)
 
+def check_record(path:Path):
+    "Fail in one line, before the loop, when the recording cannot be written there."
+    if path.suffix.lower() != '.avi': raise ValueError(f"--record {path}: recordings are Motion-JPEG AVI; give a .avi file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, 'ab'): pass
+    except OSError as e: raise OSError(f"--record {path}: cannot be written ({e.strerror or e})") from None
+
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     show = None
@@ -90,11 +99,14 @@ def cmd_live(a):
         def show(img):
             cv2.imshow('camnet live', img[..., ::-1])
             if cv2.waitKey(1) & 0xFF in (27, ord('q')): loop.stop()
+    if a.record: check_record(a.record)
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size, n_frames=a.frames)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
                     display_hz=a.display_hz)
-    return _report(a, loop.run(frames))
+    _report(a, loop.run(frames))
+    if loop.interrupted is not None: raise loop.interrupted   # the statistics are out, the recording closed: exit 130 or 143
+    return 0
 
 def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher
@@ -320,17 +332,28 @@ def missing_part(e:ImportError) -> str:
     part = EXTRA_FOR.get(name)
     return f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part else f"{e} (pip install {name or 'the missing module'})"
 
+class Terminated(KeyboardInterrupt):
+    "SIGTERM (a service manager, `kill`), handled as Ctrl-C is: the command stops cleanly and exits 143."
+
+def _terminate(signum, frame): raise Terminated()
+
 def main(argv=None) -> int:
     "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
+    import signal, threading
     p = build_parser(); a = p.parse_args(argv)
     if not getattr(a, 'fn', None): p.print_help(); return 2
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try: return _run(a)
     except ImportError as e:   # a core-only install running a [train] or [notebooks] command
         print(f"camnet {a.command}: error: {missing_part(e)}", file=sys.stderr); return 1
-    except KeyboardInterrupt:
-        print('interrupted', file=sys.stderr); return 130
+    except KeyboardInterrupt as e:   # 128 + the signal, as shells report it
+        print('terminated' if isinstance(e, Terminated) else 'interrupted', file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError, OSError) as e:
         print(f"camnet {a.command}: error: {e}", file=sys.stderr); return 1
     except Exception as e:  # an unexpected failure still gets one line; CAMNET_DEBUG=1 shows the traceback
         if os.environ.get('CAMNET_DEBUG'): raise
         print(f"camnet {a.command}: unexpected {type(e).__name__}: {e} (set CAMNET_DEBUG=1 for the traceback)", file=sys.stderr); return 1
+    finally:
+        if main_thread: signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)   # main() called from Python leaves the caller's handler as it was

@@ -10,10 +10,12 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'LiveLoop', 'sync_loop']
+__all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'AviRecorder', 'LiveLoop',
+           'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
-class SourceEnded(Exception): pass
+class SourceEnded(Exception):
+    "A source that stopped before its end: a truncated file, an undecodable frame, a camera gone."
 
 def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0):
     "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
@@ -39,11 +41,13 @@ def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0)
     cap = cv2.VideoCapture(int(source) if is_cam else str(p))
     if not cap.isOpened(): raise RuntimeError(f"cannot open {'camera ' if is_cam else ''}{source}")
     i = 0
+    total = 0 if is_cam else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))   # what the file's header promises
     try:
         while n_frames is None or i < n_frames:
             ok, f = cap.read()
             if not ok:
-                if is_cam: print(f"camera {source} stopped delivering frames: ending the stream", file=sys.stderr)
+                if is_cam: raise SourceEnded(f"camera {source} stopped delivering frames")
+                if total and i < total: raise SourceEnded(f"{source} ended early: frame {i + 1} of {total} could not be read (truncated or damaged file)")
                 return
             yield fit(f[..., ::-1].copy()); i += 1
     finally: cap.release()
@@ -111,6 +115,65 @@ def overlay(frame, heat=None, mode='cam', alpha=0.45, info:dict|None=None, glcm=
         cv2.putText(out, txt, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
     return out
 
+# %% ../nbs/09_stream.ipynb #4292e989
+class AviRecorder:
+    "Motion-JPEG AVI whose header is kept current every `sync_s` seconds: a hard kill loses at most that much."
+    def __init__(self, path, # the .avi file (its folder is created)
+                 size:tuple[int, int], # frame (height, width)
+                 fps:float=25.0, quality:int=90, sync_s:float=1.0):
+        import struct
+        self.path, (self.h, self.w), self.fps, self.quality, self.sync_s = Path(path), size, fps, quality, sync_s
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(self.path, 'wb')   # an unwritable place fails here, before any frame
+        self.index, self.n, self.synced = [], 0, time.perf_counter()
+        us = round(1e6 / fps)
+        avih = struct.pack('<14I', us, 0, 0, 0, 0, 0, 1, 0, self.w, self.h, 0, 0, 0, 0)
+        strh = b'vidsMJPG' + struct.pack('<IHHIIIIIIII4h', 0, 0, 0, 0, 1000, round(fps * 1000), 0, 0, 0, 0xFFFFFFFF, 0, 0, 0, self.w, self.h)
+        strf = struct.pack('<IiiHH4sIiiII', 40, self.w, self.h, 1, 24, b'MJPG', self.w * self.h * 3, 0, 0, 0, 0)
+        strl = b'LIST' + struct.pack('<I', 4 + 8 + len(strh) + 8 + len(strf)) + b'strl' + self._chunk(b'strh', strh) + self._chunk(b'strf', strf)
+        hdrl = b'hdrl' + self._chunk(b'avih', avih) + strl
+        self.f.write(b'RIFF\0\0\0\0AVI ' + b'LIST' + struct.pack('<I', len(hdrl)) + hdrl)
+        self.total_frames_at = 12 + 8 + 4 + 8 + 16            # avih.dwTotalFrames
+        self.length_at = 12 + 8 + len(hdrl) - len(strl) + 12 + 8 + 32   # strh.dwLength
+        self.movi_at = self.f.tell()
+        self.f.write(b'LIST\0\0\0\0movi')
+        self._sync()
+    @staticmethod
+    def _chunk(fourcc:bytes, data:bytes) -> bytes:
+        import struct
+        return fourcc + struct.pack('<I', len(data)) + data + b'\0' * (len(data) & 1)
+    def _patch(self, at:int, value:int):
+        import struct
+        self.f.seek(at); self.f.write(struct.pack('<I', value))
+    def _sync(self):
+        "Make the header describe every frame written so far, and hand the bytes to the operating system."
+        end = self.f.seek(0, 2)
+        self._patch(4, end - 8); self._patch(self.movi_at + 4, end - self.movi_at - 8)
+        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
+        self.f.seek(end); self.f.flush(); self.synced = time.perf_counter()
+    def write(self, frame:np.ndarray): # RGB uint8 (height, width, 3)
+        if frame.shape[:2] != (self.h, self.w): frame = cv2.resize(frame, (self.w, self.h), interpolation=cv2.INTER_AREA)
+        ok, jpg = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+        if not ok: raise OSError(f"{self.path}: JPEG encoding failed")
+        pos = self.f.tell() - self.movi_at - 8
+        self.f.write(self._chunk(b'00dc', jpg.tobytes())); self.index.append((pos, len(jpg))); self.n += 1
+        if time.perf_counter() - self.synced >= self.sync_s: self._sync()
+    def close(self):
+        "Final counts and the idx1 index (what seeking players use)."
+        import struct
+        if self.f.closed: return
+        self.f.seek(0, 2)
+        idx = b''.join(b'00dc' + struct.pack('<III', 0x10, pos, size) for pos, size in self.index)
+        movi_end = self.f.tell()
+        self.f.write(self._chunk(b'idx1', idx))
+        end = self.f.tell()
+        self._patch(4, end - 8); self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
+        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
+        self._patch(12 + 8 + 4 + 8 + 12, 0x10)                 # avih.dwFlags: AVIF_HASINDEX
+        self.f.close()
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
 # %% ../nbs/09_stream.ipynb #ecc0ace3
 class LiveLoop:
     "VFDA + FRRFI + async inference over any frame source."
@@ -119,7 +182,7 @@ class LiveLoop:
         self.segment, self.gate = segment, gate or MotionGate()
         self.infer_hz, self.mode, self.info, self.glcm = infer_hz, mode, info, glcm
         self.display_hz, self.record, self.on_frame = display_hz, record, on_frame
-        self.stop_ev = threading.Event(); self.current = {}
+        self.stop_ev = threading.Event(); self.current = {}; self.interrupted = None
     def stop(self): self.stop_ev.set()
     def run(self, frames, max_seconds=None) -> dict:
         from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
@@ -154,10 +217,8 @@ class LiveLoop:
                 if self.info: info['FPS'] = fps; info['mode'] = 'seg' if still else 'live'
                 out = overlay(frame, heat, self.mode if still else 'original', info=info if self.info else None, glcm=gl)
                 if self.record:
-                    if writer is None:
-                        Path(self.record).parent.mkdir(parents=True, exist_ok=True)
-                        writer = cv2.VideoWriter(str(self.record), cv2.VideoWriter_fourcc(*'MJPG'), 25, (out.shape[1], out.shape[0]))
-                    writer.write(out[..., ::-1])
+                    if writer is None: writer = AviRecorder(self.record, out.shape[:2])
+                    writer.write(out)
                 if self.on_frame: self.on_frame(out)
                 n += 1; lat.append((time.perf_counter() - tc) * 1000)
                 el = time.perf_counter() - t0; fps = n / el if el > 0 else 0.0
@@ -166,10 +227,11 @@ class LiveLoop:
                 if self.display_hz:
                     wait = t0 + n / self.display_hz - time.perf_counter()
                     if wait > 0: time.sleep(wait)
-        except KeyboardInterrupt: ended = 'interrupted'
+        except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
+        except SourceEnded as e: ended = str(e)
         finally:
             worker.close()
-            if writer is not None: writer.release()
+            if writer is not None: writer.close()
         el = time.perf_counter() - t0
         return dict(frames=n, seconds=round(el, 3), display_fps=round(n / el, 2) if el else 0.0,
                     updates_per_s=round(worker.n_done / el, 2) if el else 0.0, still_share=round(still_n / max(1, n), 3),
