@@ -11,8 +11,8 @@ import numpy as np
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path',
-           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'list_images', 'segment_image', 'shard_from_env',
-           'segment_paths', 'plot_real_rock', 'run_demo']
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'segment_image',
+           'shard_from_env', 'segment_paths', 'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -138,13 +138,25 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
 # %% ../nbs/11_pipeline.ipynb #3e7b1c6d
 SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level', 'seconds', 'error')
 
-def _write_png(path:Path, a:np.ndarray):
-    "A PNG written atomically (camnet_nb.data.write_atomic); an error names the file."
+def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
+    "A PNG or JPEG (by suffix) written atomically (camnet_nb.data.write_atomic); an error names the file."
     import cv2
     from camnet_nb.data import write_atomic
-    ok, buf = cv2.imencode('.png', a)
-    if not ok: raise OSError(f"{path}: PNG encoding failed")
-    write_atomic(path, buf.tobytes(), 'mask or heatmap')
+    ok, buf = cv2.imencode(path.suffix, a)
+    if not ok: raise OSError(f"{path}: {path.suffix} encoding failed")
+    write_atomic(path, buf.tobytes(), what)
+
+def mask_overlay(img:np.ndarray, # RGB uint8
+                 heat:np.ndarray, # heatmap in 0..1 at the image's size
+                 mask:np.ndarray, # bool mask at the image's size
+                 alpha:float=0.35, # weight of the heatmap's colours
+                ) -> np.ndarray:
+    "The image under its heatmap (jet colours) with the mask's outline in white: what a person checks a mask by."
+    import cv2
+    from camnet_nb.stream import colorize
+    out = cv2.addWeighted(img, 1 - alpha, colorize(heat), alpha, 0)
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    return cv2.drawContours(out, contours, -1, (255, 255, 255), max(1, round(max(img.shape[:2]) / 600)))
 
 def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     "An image, or every image under a folder (sorted), leaving out anything inside `exclude`."
@@ -200,6 +212,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   progress:bool=True, log=print,
                   on_row=None, # called with each image's table row as it is done (`--json` prints them)
                   shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
+                  overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     import csv, time
@@ -238,16 +251,20 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         for t in (t for t in tables if t.is_file()):
             with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
     for p in tqdm(files, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress):
-        r = rel(p); mpath, hpath = out/r, out/'heatmaps'/r
+        r = rel(p); mpath, hpath, opath = out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg')
         key = str(p.relative_to(root))
-        if not overwrite and mpath.is_file() and hpath.is_file() and key in rows and not rows[key].get('error'): continue
+        done = mpath.is_file() and hpath.is_file() and (opath.is_file() or not overlay)
+        if not overwrite and done and key in rows and not rows[key].get('error'): continue
         t0 = time.perf_counter()
         try:
             img = read_image(p)
             heat, mask, level = segment_image(img, hm, refine, threshold, max_side)
             mpath.parent.mkdir(parents=True, exist_ok=True); hpath.parent.mkdir(parents=True, exist_ok=True)
-            _write_png(hpath, np.round(heat * 255).astype(np.uint8))
-            _write_png(mpath, mask.astype(np.uint8) * 255)
+            _write_image(hpath, np.round(heat * 255).astype(np.uint8))
+            if overlay:
+                opath.parent.mkdir(parents=True, exist_ok=True)
+                _write_image(opath, mask_overlay(img, heat, mask)[..., ::-1], 'overlay')
+            _write_image(mpath, mask.astype(np.uint8) * 255)   # the mask last: a mask on disk means the image is done
             cr, ent = composite_rate(mask), image_entropy(img)
             rows[key] = dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
                              imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),

@@ -94,3 +94,11 @@ def test_shards_run_side_by_side_then_merge(tmp_path):
     assert [p.name for p in (tmp_path/'out').glob('summary*.csv')] == ['summary.csv'] and len(_table(tmp_path/'out')) == 7
     r = run('segment', '--input', src, '--out', tmp_path/'o2', '--shard', '3/3')
     assert r.returncode == 2 and '0 <= I < N' in r.stderr
+
+def test_overlay_pictures_beside_the_masks(tmp_path):
+    src = _images(tmp_path/'in', 3)
+    r = run('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none', '--overlay')
+    assert r.returncode == 0, r.stderr
+    pics = sorted((tmp_path/'out'/'overlays').rglob('*.jpg'))
+    assert [str(p.relative_to(tmp_path/'out'/'overlays')) for p in pics] == ['sub0/im000.jpg', 'sub1/im001.jpg', 'sub2/im002.jpg']
+    assert cv2.imread(str(pics[0])).shape == (48, 64, 3)               # at the image's own size
