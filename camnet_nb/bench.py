@@ -22,9 +22,14 @@ def _soft_heatmap(gt, rng):
     return np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 6) * 1.4 + 0.08 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
 
 def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=10, refine_images:int=6, students=True,
-              teacher:str|None='resnet101', live_frames:int=300, sync_seconds:float=8.0, log=print) -> dict:
+              teacher:str|None='resnet101', live_frames:int=300, sync_seconds:float=8.0, log=print,
+              segment_images:int=6, # photomicrograph-sized JPEGs for the `camnet segment` row (0 skips it)
+              segment_shape=(960, 1280), # their (height, width)
+              progress:bool=True) -> dict:
     "Side-by-side timings; returns the dict that `camnet bench --json` prints."
     import tempfile
+    from tqdm.auto import tqdm
+    bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.camnet import make_student, n_params, STUDENTS
     from camnet_nb.texture import glcm_feature, glcm_feature_reference, to_gray, refine_fast, refine_random_walker
@@ -47,18 +52,19 @@ def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=1
     for _ in range(3):
         ms_c.append(time_runner(cam, x, repeats))
         if refr: ms_r.append(time_runner(refr, x, max(2, repeats // 3), 1))
-    out['camnet_ms'] = round(min(ms_c), 2)
+    out['camnet_ms'] = round(min(ms_c), 2); bar.update()
     if refr: out['ref_ms'] = round(min(ms_r), 2); out['speedup_vs_ref'] = round(out['ref_ms'] / out['camnet_ms'], 2)
     if students:
         for name in STUDENTS:
             if name == 'camnet': continue
             m = make_student(name); r = OnnxRunner(export_onnx(m, tmp/f'{name}.onnx', static=(size, size)), threads=threads)
             out[f'{name}_params'] = n_params(m); out[f'{name}_ms'] = round(time_runner(r, x, max(3, repeats // 2)), 2)
+    bar.update()
     # GLCM mean at 512x512: ours against the 'fast_glcm' way (64 planes, 64 filters)
     g = to_gray(make_thin_section('peloidal', (size, size), seed=1)[0])
     out['glcm_ms'] = round(time_runner(lambda a: glcm_feature(a, 'mean'), g, 30), 3)
     out['fast_glcm_ms'] = round(time_runner(lambda a: glcm_feature_reference(a, 'mean'), g, 3, 1), 2)
-    out['glcm_speedup'] = round(out['fast_glcm_ms'] / out['glcm_ms'], 1)
+    out['glcm_speedup'] = round(out['fast_glcm_ms'] / out['glcm_ms'], 1); bar.update()
     # refinement against full-resolution random_walker, with the mIoU of each on synthetic ground truth
     rng = np.random.default_rng(123); tr, tf, ir, iff = [], [], [], []
     with warnings.catch_warnings():
@@ -71,11 +77,43 @@ def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=1
             ir.append(_iou(a, gt > 0)); iff.append(_iou(b, gt > 0))
     out['refine_ms'] = round(1000 * float(np.median(tf)), 2); out['random_walker_ms'] = round(1000 * float(np.median(tr)), 2)
     out['refine_speedup'] = round(out['random_walker_ms'] / out['refine_ms'], 1)
-    out['refine_iou'] = round(float(np.mean(iff)), 4); out['random_walker_iou'] = round(float(np.mean(ir)), 4)
+    out['refine_iou'] = round(float(np.mean(iff)), 4); out['random_walker_iou'] = round(float(np.mean(ir)), 4); bar.update()
     if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
+    bar.update()
     if live_frames: out.update(_bench_live(cam, refr, size, live_frames, sync_seconds, log))
+    bar.update()
+    if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
+    bar.update(); bar.close()
     out['cpu_count'] = os.cpu_count()
     return out
+
+def _bench_segment(n:int, shape, tmp:Path) -> dict:
+    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size)."
+    import cv2
+    from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
+    from camnet_nb.pipeline import segment_paths, segment_image, DEFAULT_MODEL, DEFAULT_REFINE, _write_image
+    from camnet_nb.data import read_image
+    from camnet_nb.deploy import load_heatmap_model
+    src = tmp/'segment-in'; src.mkdir()
+    for k in range(n): cv2.imwrite(str(src/f'im{k}.jpg'), make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)[0][..., ::-1])
+    def wall(**kw):
+        t = time.perf_counter(); segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
+        return time.perf_counter() - t
+    ours = wall()                                                     # the shipped ONNX, --max-side 1024
+    first = wall(model=DEFAULT_MODEL, max_side=10 ** 6)               # the same weights through PyTorch at full size
+    # what each stage of our path costs, per image
+    hm = load_heatmap_model(None, log=lambda m: None); st = {k: [] for k in ('decode', 'heatmap', 'refine', 'write')}
+    for f in sorted(src.iterdir()):
+        t = time.perf_counter(); img = read_image(f); st['decode'].append(time.perf_counter() - t)
+        s = min(1.0, 1024 / max(img.shape[:2])); work = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        t = time.perf_counter(); heat = hm(work); st['heatmap'].append(time.perf_counter() - t)
+        t = time.perf_counter(); mask = segment_image(work, lambda a: heat, DEFAULT_REFINE)[1]; st['refine'].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _write_image(tmp/'w.png', (heat * 255).astype(np.uint8)); _write_image(tmp/'m.png', mask.astype(np.uint8) * 255)
+        st['write'].append(time.perf_counter() - t)
+    return dict(segment_images=n, segment_image_size=f"{shape[1]}x{shape[0]}", segment_images_per_s=round(n / ours, 2),
+                segment_first_path_images_per_s=round(n / first, 2), segment_speedup=round(first / ours, 1),
+                **{f'segment_{k}_ms': round(1000 * float(np.median(v)), 1) for k, v in st.items()})
 
 def _bench_teacher(arch, size, cam, x, threads):
     "The teacher's XGradCAM (forward + backward through a ResNet101 by default) against one CamNet frame."
@@ -117,6 +155,10 @@ def format_table(r:dict) -> str:
     if 'live_display_fps' in r:
         rows.append(('live loop (ours)', f"{r['live_display_fps']} fps", f"{r['live_updates_per_s']} updates/s ({r['live_updates_per_still_s']}/s on still scenes); {r['live_vs_sync_display']}x the display "
                      f"rate and {r['live_vs_sync_updates']}x the update rate of the synchronous loop ({r['sync_fps']} fps, {r['sync_model']} model)"))
+    if 'segment_images_per_s' in r:
+        rows.append((f"camnet segment ({r['segment_image_size']} JPEG)", f"{r['segment_images_per_s']} img/s",
+                     f"{r['segment_speedup']}x the first path (PyTorch at full size, {r['segment_first_path_images_per_s']} img/s); per image: decode "
+                     f"{r['segment_decode_ms']} ms, heatmap {r['segment_heatmap_ms']}, refine {r['segment_refine_ms']}, write {r['segment_write_ms']}"))
     w = max(len(a) for a, _, _ in rows)
     return '\n'.join(f"{a:<{w}}  {b:>12}  {c}" for a, b, c in rows)
 

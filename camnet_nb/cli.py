@@ -56,7 +56,8 @@ def cmd_bench(a):
     from camnet_nb.bench import run_bench, format_table
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
     r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log,
-                  teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds)
+                  teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds,
+                  segment_images=a.segment_images)
     return _report(a, r, format_table(r))
 
 def _log(m): print(m, file=sys.stderr)
@@ -282,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--teacher', default='resnet101', help="teacher whose XGradCAM is timed (default resnet101, the paper's; none skips)")
     b.add_argument('--live-frames', type=int, default=300, help='frames of the live-loop comparison (default 300; 0 skips)')
     b.add_argument('--sync-seconds', type=float, default=8.0, help='seconds of the synchronous loop it is compared with (default 8)')
+    b.add_argument('--segment-images', type=int, default=6, help='1280x960 JPEGs for the `camnet segment` row (default 6; 0 skips)')
     b.set_defaults(fn=cmd_bench)
     l = add('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
                        description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '
