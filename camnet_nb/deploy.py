@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_export.ipynb #281e7b01
 from __future__ import annotations
-import time
+import sys, time
 from pathlib import Path
 import numpy as np
 
@@ -150,11 +150,14 @@ class _Cuda:
         else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
 
 # %% ../nbs/08_export.ipynb #6258486e
-def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_batch:int=1, workspace_mb:int=1024, trt=None) -> Path:
+def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_batch:int=1, workspace_mb:int=1024, trt=None,
+                     log=None, # where to say that a build starts (it takes minutes and TensorRT shows no progress); None: stderr
+                    ) -> Path:
     "Build a TensorRT engine from an ONNX file on this GPU; returns its path."
     if trt is None: import tensorrt as trt
     onnx_path, out = Path(onnx_path), Path(out)
     if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path}: no such ONNX file")
+    (log or (lambda m: print(m, file=sys.stderr)))(f"building a TensorRT engine from {onnx_path} ({'fp16' if fp16 else 'fp32'}; minutes on a Jetson, once)")
     out.parent.mkdir(parents=True, exist_ok=True)
     flag_fp16 = hasattr(trt.BuilderFlag, 'FP16')                   # gone in TensorRT 11 (strongly typed only)
     src = onnx_fp16(onnx_path, out.with_name(out.stem + '.fp16.onnx')) if fp16 and not flag_fp16 else onnx_path

@@ -30,13 +30,14 @@ def flkd_loss(student, teacher, ssim_weight=0.0, bce_weight=0.0):
     return loss
 
 # %% ../nbs/05_flkd.ipynb #a61bd022
-def evaluate_student(model, items, cam_for, mask_for=None, size=None):
+def evaluate_student(model, items, cam_for, mask_for=None, size=None, progress:bool=False):
     "SSIM-cam and (with masks) mIoU over items, at each image's own resolution."
     from camnet_nb.data import read_image, read_gray
     from camnet_nb.camnet import predict_heatmap
     from camnet_nb.metrics import ssim, dataset_metrics
+    from tqdm.auto import tqdm
     model.eval(); ss, pairs = [], []
-    for it in items:
+    for it in tqdm(items, desc='validation', leave=False, disable=not progress):
         img = read_image(it.path)
         if size: img = cv2_resize(img, size)
         h = predict_heatmap(model, img)
@@ -104,7 +105,7 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
             loss = flkd_loss(net(x), cam, ssim_weight, bce_weight)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             tot += loss.item() * len(x); n += len(x); bar.set_postfix(loss=f'{tot / n:.4f}')
-        m = evaluate_student(model, va_items, cam_for, mask_for); m.update(epoch=ep + 1, loss=tot / max(n, 1)); hist.append(m)
+        m = evaluate_student(model, va_items, cam_for, mask_for, progress=progress and rank == 0); m.update(epoch=ep + 1, loss=tot / max(n, 1)); hist.append(m)
         score = m['ssim_cam']
         if rank == 0:
             if score > best:
@@ -131,7 +132,8 @@ def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0,
     work = Path(work or tempfile.mkdtemp()); idx = load_cam_index(cams)
     f = load_folder(data, seed=seed); items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
     x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32); rows = []
-    for name, student, sw, bw in variants:
+    from tqdm.auto import tqdm
+    for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
         out = work/f'{name}.pt'
         distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
         net, _ = load_student(out); net.eval()

@@ -161,6 +161,7 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_values=None, # label values that are grain (None: a binary mask)
                      gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
                      allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
+                     progress:bool=True, # a bar over the pairs (on stderr)
                     ) -> dict:
     "Pooled metrics over every ground truth, paired with the prediction of the same relative name."
     from camnet_nb.data import is_image_file
@@ -171,10 +172,12 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
         r = p.relative_to(root).with_suffix('')
         return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
     gts = {key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}
-    preds = {key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and 'heatmaps' not in p.relative_to(pred_dir).parts}
+    # camnet segment's other outputs (heatmaps/, overlays/) are not predictions
+    preds = {key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
     pairs, missing = [], []
-    for k, gp in gts.items():
+    from tqdm.auto import tqdm
+    for k, gp in tqdm(gts.items(), desc='evaluate', disable=not progress, leave=False):
         g = _binary(_read_label(gp), gp, gt_values)
         if k not in preds:
             missing.append(k)

@@ -158,9 +158,11 @@ def balanced_weights(labels, n_classes):
     return torch.as_tensor(1.0 / counts[labels], dtype=torch.double)
 
 @torch.no_grad()
-def predict_probs(model, loader, device='cpu'):
+def predict_probs(model, loader, device='cpu', progress:bool=False):
+    from tqdm.auto import tqdm
     model.eval(); P, Y = [], []
-    for x, y in loader: P.append(F.softmax(model(x.to(device)), 1).cpu()); Y.append(y)
+    for x, y in tqdm(loader, desc='validation', leave=False, disable=not progress):
+        P.append(F.softmax(model(x.to(device)), 1).cpu()); Y.append(y)
     return torch.cat(P).numpy(), torch.cat(Y).numpy()
 
 # %% ../nbs/02_teacher.ipynb #fe80b9d1
@@ -262,7 +264,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
                 loss = F.cross_entropy(net(x), y, weight=cw, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update(); sched.step()
             tot += loss.item() * len(y); n += len(y); bar.set_postfix(loss=f'{tot / n:.3f}')
-        probs, ys = predict_probs(model, dv, device)
+        probs, ys = predict_probs(model, dv, device, progress=progress and rank == 0)
         m = classification_metrics(probs, ys, len(classes)); m.update(epoch=ep + 1, loss=tot / max(n, 1)); history.append(m)
         if rank == 0:
             if m[select] > best:
