@@ -160,7 +160,7 @@ def _shard(s:str) -> tuple[int, int]:
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
-                         input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay,
+                         input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay, workers=a.workers,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 def cmd_demo(a):
@@ -268,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--shard', type=_shard, default=None, metavar='I/N',
                    help='only every N-th image from the I-th on, with its own table (summary.shard-I-of-N.csv); under torchrun '
                         'the rank is the shard. Rerun without --shard to merge the tables into summary.csv')
+    g.add_argument('--workers', type=int, default=2, help='threads that decode and write while the model runs (default 2; 0: none)')
     g.add_argument('--overlay', action='store_true', help='also write OUT/overlays/<name>.jpg: the image under its heatmap, with the mask outline')
     g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
     g.set_defaults(fn=cmd_segment)

@@ -198,6 +198,33 @@ def _write_summary(path:Path, rows:dict) -> float:
     write_atomic(path, buf.getvalue().encode(), 'summary table')
     return time.perf_counter()
 
+def _finish_image(img, heat, mask, level, # the image and what segment_image made of it
+                  paths, # (mask, heatmap, overlay) files; overlay None when not asked for
+                  key:str, t0:float) -> dict:
+    "Write one image's heatmap (and overlay), then its mask; return its row of the table."
+    from camnet_nb.texture import composite_rate, image_entropy
+    mpath, hpath, opath = paths
+    for q in paths:
+        if q is not None: q.parent.mkdir(parents=True, exist_ok=True)
+    _write_image(hpath, np.round(heat * 255).astype(np.uint8))
+    if opath is not None: _write_image(opath, mask_overlay(img, heat, mask)[..., ::-1], 'overlay')
+    _write_image(mpath, mask.astype(np.uint8) * 255)   # the mask last: a mask on disk means the image is done
+    cr, ent = composite_rate(mask), image_entropy(img)
+    return dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
+                imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
+                seconds=round(time.perf_counter() - t0, 3), error='')
+
+class _RunNow:
+    "An executor that runs each call at once, in this thread (workers=0)."
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        f = Future()
+        try: f.set_result(fn(*args))
+        except BaseException as e: f.set_exception(e)
+        return f
+    def __enter__(self): return self
+    def __exit__(self, *exc): pass
+
 def shard_from_env() -> tuple[int, int]|None:
     "(rank, world size) under torchrun (RANK, WORLD_SIZE), else None."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -213,13 +240,13 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   on_row=None, # called with each image's table row as it is done (`--json` prints them)
                   shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
+                  workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     import csv, time
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image, ImageReadError, is_image_file
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.texture import composite_rate, image_entropy
     inp, out = Path(inp), Path(out)
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     if inp.is_dir() and (out.resolve() == inp.resolve()): raise ValueError(f"--out {out} is the input folder: the masks would replace the photomicrographs; choose another folder")
@@ -250,33 +277,42 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         keys = {str(p.relative_to(root)) for p in files}
         for t in (t for t in tables if t.is_file()):
             with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
-    for p in tqdm(files, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress):
-        r = rel(p); mpath, hpath, opath = out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg')
+    todo = []
+    for p in files:
+        r = rel(p); paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
         key = str(p.relative_to(root))
-        done = mpath.is_file() and hpath.is_file() and (opath.is_file() or not overlay)
-        if not overwrite and done and key in rows and not rows[key].get('error'): continue
-        t0 = time.perf_counter()
-        try:
-            img = read_image(p)
-            heat, mask, level = segment_image(img, hm, refine, threshold, max_side)
-            mpath.parent.mkdir(parents=True, exist_ok=True); hpath.parent.mkdir(parents=True, exist_ok=True)
-            _write_image(hpath, np.round(heat * 255).astype(np.uint8))
-            if overlay:
-                opath.parent.mkdir(parents=True, exist_ok=True)
-                _write_image(opath, mask_overlay(img, heat, mask)[..., ::-1], 'overlay')
-            _write_image(mpath, mask.astype(np.uint8) * 255)   # the mask last: a mask on disk means the image is done
-            cr, ent = composite_rate(mask), image_entropy(img)
-            rows[key] = dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
-                             imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
-                             seconds=round(time.perf_counter() - t0, 3), error='')
-        except (ImageReadError, OSError) as e:
-            failed += 1
-            log(f"failed {e}")
-            rows[key] = dict(path=key, error=str(e))
-        if on_row is not None: on_row(rows[key])
+        done = all(q is None or q.is_file() for q in paths)
+        if overwrite or not done or key not in rows or rows[key].get('error'): todo.append((p, key, paths))
+    def record(key, result):
+        "A finished image's row, or its failure, into the table."
+        nonlocal failed, flushed
+        if isinstance(result, Exception):
+            failed += 1; log(f"failed {result}"); result = dict(path=key, error=str(result))
+        rows[key] = result
+        if on_row is not None: on_row(result)
         # rewritten atomically every few seconds, not after every image (quadratic over a field trip's 50,000 images);
         # a killed run redoes only the images finished since: an image is skipped only when its row is in the table
         if time.perf_counter() - flushed > SUMMARY_EVERY_S: flushed = _write_summary(summary, rows)
+    def collect(key, fut):
+        try: record(key, fut.result())
+        except (ImageReadError, OSError) as e: record(key, e)
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    # decoding the next images and writing the finished ones overlap the model and the refinement, which stay here
+    ahead = workers + 1
+    with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
+        reads = deque(pool.submit(read_image, p) for p, _, _ in todo[:ahead])
+        writes = deque()
+        for i, (p, key, paths) in enumerate(tqdm(todo, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress)):
+            t0 = time.perf_counter(); fut = reads.popleft()
+            if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
+            try:
+                img = fut.result()
+                heat, mask, level = segment_image(img, hm, refine, threshold, max_side)
+                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0)))
+            except (ImageReadError, OSError) as e: record(key, e)
+            while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
+        while writes: collect(*writes.popleft())
     _write_summary(summary, rows)
     if shard is None:
         for t in tables[:-1]: t.unlink()   # merged into summary.csv
