@@ -312,7 +312,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
         what = 'TensorRT engine file' if path is not None and path.suffix in ENGINE_SUFFIXES else 'model file'
         raise FileNotFoundError(f"{path}: no such {what}" if model is not None else "the shipped model is missing; pass a model file")
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a model file")
-    if path.suffix in ('.pt', '.pth', '.safetensors'):
+    if path.suffix in ('.pt', '.pth'):
         from camnet_nb.camnet import load_student
         net, cfg = load_student(path)
         return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name)
