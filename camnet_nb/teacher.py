@@ -14,7 +14,8 @@ __all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'import_torchvision', 'Normalized', 'imp
            'pretrained_state_dict', 'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save',
            'balanced_weights', 'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state',
            'load_training_state', 'remove_stale_temporaries', 'train_teacher', 'score_split', 'load_teacher',
-           'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
+           'head_linear', 'view_crops', 'pooled_features', 'train_head', 'plot_history', 'confusion_matrix_of',
+           'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -308,6 +309,80 @@ def load_teacher(path, map_location='cpu'):
     cfg = json.loads(path.with_name(path.name + '.json').read_text())
     m = make_classifier(cfg['arch'], len(cfg['classes']), input_norm=cfg.get('input_norm', 'none'))
     m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True)); return m.eval(), cfg
+
+# %% ../nbs/02_teacher.ipynb #839f9be7
+def head_linear(model:Normalized) -> nn.Linear:
+    "The classification head of a `make_classifier` network: the Linear layer that gives the logits."
+    net = model.net
+    head = net.get_classifier() if hasattr(net, 'get_classifier') else next((getattr(net, n) for n in ('fc', 'classifier', 'head', 'heads') if hasattr(net, n)), None)
+    if isinstance(head, nn.Sequential): head = next((m for m in reversed(head) if isinstance(m, nn.Linear)), None)
+    if not isinstance(head, nn.Linear): raise ValueError(f"{model.arch}: no Linear classification head found")
+    return head
+
+def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
+    "Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also mirrored."
+    import cv2
+    h, w = img.shape[:2]; s = min(h, w); c = max(1, int(s * frac)); views = []
+    boxes = [((h - s) // 2, (w - s) // 2, s)] + [(y, x, c) for y, x in ((0, 0), (0, w - c), (h - c, 0), (h - c, w - c), ((h - c) // 2, (w - c) // 2))]
+    for y, x, side in boxes:
+        v = cv2.resize(img[y:y+side, x:x+side], (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+        views += [v, v[:, ::-1]]
+    return np.ascontiguousarray(np.stack(views))
+
+@torch.no_grad()
+def pooled_features(model:Normalized, items, size:int, progress:bool=False) -> np.ndarray:
+    "(N, D): the head's input for each item, averaged over its `view_crops`."
+    from tqdm.auto import tqdm
+    from camnet_nb.data import read_image
+    got = []
+    hook = head_linear(model).register_forward_hook(lambda mod, inp, out: got.append(inp[0].mean(0).numpy()))
+    try:
+        model.eval()
+        for it in tqdm(items, desc='features', leave=False, disable=not progress):
+            model(torch.from_numpy(view_crops(read_image(it.path), size)).permute(0, 3, 1, 2).float() / 255)
+    finally: hook.remove()
+    return np.stack(got)
+
+# %% ../nbs/02_teacher.ipynb #7af0cb96
+def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
+               out, # checkpoint to write (state_dict, with `out`.json), as train_teacher writes
+               arch:str='efficientnet_lite0', # a classifier with ImageNet weights (see pretrained_state_dict)
+               img_size:int=320, # side of each view
+               weights=None, # a state_dict file for the ImageNet weights
+               strengths=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), # inverse regularisation C of the logistic regression, chosen on validation
+               valid_pct:float=0.2, seed:int=0, progress:bool=True,
+              ) -> dict:
+    "A linear probe: frozen ImageNet features, a logistic-regression head chosen on validation, the test split scored once."
+    from sklearn.linear_model import LogisticRegression
+    from camnet_nb.data import load_folder
+    from camnet_nb.metrics import classification_metrics
+    out = check_destination(out); remove_stale_temporaries(out); seed_everything(seed)
+    folder = load_folder(data, valid_pct, seed); classes = folder['classes']; n = len(classes)
+    if not folder['val']: raise ValueError(f"{data}: too few images to hold out a validation split for choosing the head")
+    model = make_classifier(arch, n, pretrained=True, weights=weights)
+    X = {k: pooled_features(model, folder[k], img_size, progress) for k in ('train', 'val', 'test') if folder[k]}
+    y = {k: np.array([it.label for it in folder[k]]) for k in X}
+    def fit(C): return LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X['train'], y['train'])
+    def probs(lr, k):   # columns for every class, also those the regression never saw in train/
+        p = np.zeros((len(y[k]), n)); p[:, lr.classes_] = lr.predict_proba(X[k]); return p
+    scores = [(classification_metrics(probs(fit(C), 'val'), y['val'], n)['f1'], C) for C in strengths]
+    best_f1, C = max(scores)
+    lr = fit(C)
+    # the regression becomes the network's head: softmax(W z + b) is its predict_proba
+    W = np.zeros((n, X['train'].shape[1])); b = np.full(n, -30.0)   # classes absent from train/ never win
+    coef, icpt = (np.vstack([-lr.coef_ / 2, lr.coef_ / 2]), np.r_[-lr.intercept_ / 2, lr.intercept_ / 2]) if len(lr.classes_) == 2 else (lr.coef_, lr.intercept_)
+    W[lr.classes_], b[lr.classes_] = coef, icpt
+    head = head_linear(model)
+    head.weight.data.copy_(torch.from_numpy(W)); head.bias.data.copy_(torch.from_numpy(b))
+    val = classification_metrics(probs(lr, 'val'), y['val'], n) | dict(epoch=0, C=C)
+    result = dict(best=val, history=[dict(C=c, f1=f) for f, c in scores], classes=classes)
+    if 'test' in X: result['test'] = classification_metrics(probs(lr, 'test'), y['test'], n)
+    atomic_save(model.state_dict(), out)
+    cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm, pretrained=True,
+               head_only=dict(views=12, C=C), epoch=0, metrics=val) | ({'test': result['test']} if 'test' in result else {})
+    tmp = out.with_name('.tmp-' + out.name + '.json'); tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(out.with_name(out.name + '.json'))
+    if progress: print(f"head: C {C}, validation macro F1 {best_f1:.3f}" + (f"; test ({len(y['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
+    return result
 
 # %% ../nbs/02_teacher.ipynb #7e271edf
 def plot_history(history, ax=None):

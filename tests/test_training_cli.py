@@ -182,3 +182,12 @@ def test_resume_from_a_bad_state_is_one_line(chain, tmp_path):
 def test_a_teacher_is_not_a_heatmap_model(chain, tmp_path):
     r = run('segment', '--input', chain/'s'/'images', '--out', tmp_path/'o', '--model', chain/'t.pt')
     assert r.returncode == 1 and 'a teacher (resnet18 classifier)' in r.stderr and len(r.stderr) < 400, r.stderr
+
+def test_head_only_teacher_is_an_ordinary_teacher(tmp_path):
+    data = Path(__file__).resolve().parent.parent/'data_samples'/'images'
+    r = run('train-teacher', '--data', data, '--arch', 'efficientnet_lite0', '--head-only', '--img-size', '64', '--out', tmp_path/'h.pt', '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout); assert 0 <= res['validation']['f1'] <= 1   # no test/ folder here: nothing scored as test
+    cfg = json.loads((tmp_path/'h.pt.json').read_text()); assert cfg['head_only']['views'] == 12 and cfg['input_norm'] == 'tf_lite'
+    r = run('cams', '--teacher', tmp_path/'h.pt', '--data', data, '--out', tmp_path/'cams', '--output-stride', '16', '--json')   # CAMs read it
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 24, r.stderr
