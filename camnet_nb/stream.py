@@ -145,11 +145,14 @@ class AviRecorder:
     def _patch(self, at:int, value:int):
         import struct
         self.f.seek(at); self.f.write(struct.pack('<I', value))
+    def _header(self, end:int, movi_end:int):
+        "Sizes and frame counts in the header: the file up to `end`, the frames' list up to `movi_end`."
+        self._patch(4, end - 8); self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
+        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
     def _sync(self):
         "Make the header describe every frame written so far, and hand the bytes to the operating system."
         end = self.f.seek(0, 2)
-        self._patch(4, end - 8); self._patch(self.movi_at + 4, end - self.movi_at - 8)
-        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
+        self._header(end, end)
         self.f.seek(end); self.f.flush(); self.synced = time.perf_counter()
     def write(self, frame:np.ndarray): # RGB uint8 (height, width, 3)
         if frame.shape[:2] != (self.h, self.w): frame = cv2.resize(frame, (self.w, self.h), interpolation=cv2.INTER_AREA)
@@ -166,9 +169,7 @@ class AviRecorder:
         idx = b''.join(b'00dc' + struct.pack('<III', 0x10, pos, size) for pos, size in self.index)
         movi_end = self.f.tell()
         self.f.write(self._chunk(b'idx1', idx))
-        end = self.f.tell()
-        self._patch(4, end - 8); self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
-        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
+        self._header(self.f.tell(), movi_end)
         self._patch(12 + 8 + 4 + 8 + 12, 0x10)                 # avih.dwFlags: AVIF_HASINDEX
         self.f.close()
     def __enter__(self): return self

@@ -354,7 +354,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
               ) -> dict:
     "A linear probe: frozen ImageNet features, a logistic-regression head chosen on validation, the test split scored once."
     from sklearn.linear_model import LogisticRegression
-    from camnet_nb.data import load_folder
+    from camnet_nb.data import load_folder, write_atomic
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out); remove_stale_temporaries(out); seed_everything(seed)
     folder = load_folder(data, valid_pct, seed); classes = folder['classes']; n = len(classes)
@@ -380,7 +380,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     atomic_save(model.state_dict(), out)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm, pretrained=True,
                head_only=dict(views=12, C=C), epoch=0, metrics=val) | ({'test': result['test']} if 'test' in result else {})
-    tmp = out.with_name('.tmp-' + out.name + '.json'); tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(out.with_name(out.name + '.json'))
+    write_atomic(out.with_name(out.name + '.json'), json.dumps(cfg, indent=1).encode(), 'teacher config')
     if progress: print(f"head: C {C}, validation macro F1 {best_f1:.3f}" + (f"; test ({len(y['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
     return result
 
