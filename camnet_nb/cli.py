@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--weights', type=Path, default=None, help='a state_dict file of ImageNet (or other) weights for --arch')
     t.add_argument('--head-only', action='store_true',
                    help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic regression on 12 views '
-                        'an image, its strength chosen on validation); implies --pretrained, ignores --epochs/--lr/--crop-scale')
+                        'an image, its strength chosen by cross-validation over the non-test images); implies --pretrained, ignores --epochs/--lr/--crop-scale')
     t.add_argument('--resume', action='store_true'); t.add_argument('--seed', type=int, default=0)
     t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '

@@ -10,12 +10,12 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict',
+__all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'HEAD_STRENGTHS', 'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict',
            'pretrained_state_dict', 'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save',
            'balanced_weights', 'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state',
            'load_training_state', 'remove_stale_temporaries', 'train_teacher', 'score_split', 'load_teacher',
-           'head_linear', 'view_crops', 'pooled_features', 'train_head', 'plot_history', 'confusion_matrix_of',
-           'plot_confusion', 'compare_backbones', 'backbone_table']
+           'head_linear', 'view_crops', 'pooled_features', 'choose_strength', 'write_head', 'train_head',
+           'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -343,45 +343,99 @@ def pooled_features(model:Normalized, items, size:int, progress:bool=False) -> n
     finally: hook.remove()
     return np.stack(got)
 
+# %% ../nbs/02_teacher.ipynb #5408456a
+HEAD_STRENGTHS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # inverse regularisation C tried for a linear probe
+
+def choose_strength(X:np.ndarray, # (N, D) features of every image allowed to choose: train/ and val/, never test/
+                    y:np.ndarray, # (N,) their labels
+                    n_classes:int, # classes of the head
+                    strengths=HEAD_STRENGTHS, # C values to try
+                    folds:int=4, # stratified folds (fewer when no class has that many images)
+                    repeats:int=3, # reshuffled repeats of the folds, averaged
+                    seed:int=0, # seed of the first shuffle
+                   ) -> tuple[float, dict, list[dict]]:
+    "The C with the best out-of-fold macro F1, its out-of-fold metrics, and every C's macro F1."
+    import warnings
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from camnet_nb.metrics import classification_metrics
+    folds = min(folds, int(np.bincount(y).max()))
+    if folds < 2: raise ValueError("too few images to choose the head by cross-validation: no class has two")
+    present = np.unique(y)
+    history = []
+    for C in strengths:
+        runs = []
+        for r in range(repeats):
+            split = StratifiedKFold(folds, shuffle=True, random_state=seed + r)
+            with warnings.catch_warnings():   # classes with fewer images than folds are expected here
+                warnings.simplefilter('ignore')
+                oof = cross_val_predict(LogisticRegression(C=C, max_iter=5000, class_weight='balanced'), X, y, cv=split, method='predict_proba')
+            probs = np.zeros((len(y), n_classes))
+            probs[:, present] = oof
+            runs.append(classification_metrics(probs, y, n_classes))
+        history.append({k: float(np.mean([m[k] for m in runs])) for k in runs[0]} | dict(C=C))
+    best = max(history, key=lambda h: h['f1'])
+    return best['C'], best, history
+
+# %% ../nbs/02_teacher.ipynb #e2331b37
+def write_head(model:Normalized, # a `make_classifier` network
+               lr, # a fitted scikit-learn LogisticRegression on the head's input features
+               n_classes:int, # classes of the network's head
+              ) -> Normalized:
+    "Copy the regression into the network's Linear head, so that softmax(W z + b) is its predict_proba."
+    W = np.zeros((n_classes, lr.coef_.shape[1]))
+    b = np.full(n_classes, -30.0)   # classes the regression never saw never win
+    if len(lr.classes_) == 2:       # a binary regression keeps one row: split it symmetrically over the two logits
+        coef = np.vstack([-lr.coef_ / 2, lr.coef_ / 2])
+        icpt = np.r_[-lr.intercept_ / 2, lr.intercept_ / 2]
+    else:
+        coef, icpt = lr.coef_, lr.intercept_
+    W[lr.classes_] = coef
+    b[lr.classes_] = icpt
+    head = head_linear(model)
+    head.weight.data.copy_(torch.from_numpy(W))
+    head.bias.data.copy_(torch.from_numpy(b))
+    return model
+
 # %% ../nbs/02_teacher.ipynb #7af0cb96
 def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                out, # checkpoint to write (state_dict, with `out`.json), as train_teacher writes
                arch:str='efficientnet_lite0', # a classifier with ImageNet weights (see pretrained_state_dict)
                img_size:int=320, # side of each view
                weights=None, # a state_dict file for the ImageNet weights
-               strengths=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), # inverse regularisation C of the logistic regression, chosen on validation
-               valid_pct:float=0.2, seed:int=0, progress:bool=True,
+               strengths=HEAD_STRENGTHS, # C values tried by cross-validation
+               folds:int=4, # stratified folds of the cross-validation
+               seed:int=0, # seed of the folds
+               progress:bool=True, # feature bars and a summary line on stderr
               ) -> dict:
-    "A linear probe: frozen ImageNet features, a logistic-regression head chosen on validation, the test split scored once."
+    "A linear probe: frozen ImageNet features, a logistic-regression head chosen by cross-validation on every non-test image, the test split scored once."
     from sklearn.linear_model import LogisticRegression
     from camnet_nb.data import load_folder, write_atomic
     from camnet_nb.metrics import classification_metrics
-    out = check_destination(out); remove_stale_temporaries(out); seed_everything(seed)
-    folder = load_folder(data, valid_pct, seed); classes = folder['classes']; n = len(classes)
-    if not folder['val']: raise ValueError(f"{data}: too few images to hold out a validation split for choosing the head")
+    out = check_destination(out)
+    remove_stale_temporaries(out)
+    seed_everything(seed)
+    folder = load_folder(data, 0.2, seed)
+    classes = folder['classes']
+    n = len(classes)
+    fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split: every non-test image may choose
     model = make_classifier(arch, n, pretrained=True, weights=weights)
-    X = {k: pooled_features(model, folder[k], img_size, progress) for k in ('train', 'val', 'test') if folder[k]}
-    y = {k: np.array([it.label for it in folder[k]]) for k in X}
-    def fit(C): return LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X['train'], y['train'])
-    def probs(lr, k):   # columns for every class, also those the regression never saw in train/
-        p = np.zeros((len(y[k]), n)); p[:, lr.classes_] = lr.predict_proba(X[k]); return p
-    scores = [(classification_metrics(probs(fit(C), 'val'), y['val'], n)['f1'], C) for C in strengths]
-    best_f1, C = max(scores)
-    lr = fit(C)
-    # the regression becomes the network's head: softmax(W z + b) is its predict_proba
-    W = np.zeros((n, X['train'].shape[1])); b = np.full(n, -30.0)   # classes absent from train/ never win
-    coef, icpt = (np.vstack([-lr.coef_ / 2, lr.coef_ / 2]), np.r_[-lr.intercept_ / 2, lr.intercept_ / 2]) if len(lr.classes_) == 2 else (lr.coef_, lr.intercept_)
-    W[lr.classes_], b[lr.classes_] = coef, icpt
-    head = head_linear(model)
-    head.weight.data.copy_(torch.from_numpy(W)); head.bias.data.copy_(torch.from_numpy(b))
-    val = classification_metrics(probs(lr, 'val'), y['val'], n) | dict(epoch=0, C=C)
-    result = dict(best=val, history=[dict(C=c, f1=f) for f, c in scores], classes=classes)
-    if 'test' in X: result['test'] = classification_metrics(probs(lr, 'test'), y['test'], n)
+    X = pooled_features(model, fit_items, img_size, progress)
+    y = np.array([it.label for it in fit_items])
+    C, cv, history = choose_strength(X, y, n, strengths, folds, seed=seed)
+    lr = LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X, y)
+    write_head(model, lr, n)
+    result = dict(best=cv | dict(epoch=0), history=history, classes=classes)
+    if folder['test']:
+        z = torch.from_numpy(pooled_features(model, folder['test'], img_size, progress)).float()
+        with torch.no_grad(): p = F.softmax(head_linear(model)(z), 1).numpy()
+        result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
     atomic_save(model.state_dict(), out)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm, pretrained=True,
-               head_only=dict(views=12, C=C), epoch=0, metrics=val) | ({'test': result['test']} if 'test' in result else {})
+               head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
+    if 'test' in result: cfg['test'] = result['test']
     write_atomic(out.with_name(out.name + '.json'), json.dumps(cfg, indent=1).encode(), 'teacher config')
-    if progress: print(f"head: C {C}, validation macro F1 {best_f1:.3f}" + (f"; test ({len(y['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
+    if progress: print(f"head: C {C}, cross-validated macro F1 {cv['f1']:.3f}" + (f"; test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
     return result
 
 # %% ../nbs/02_teacher.ipynb #7e271edf
