@@ -8,9 +8,17 @@ def test_param_budget():
 
 @pytest.mark.parametrize('hw', [(17, 33), (100, 64), (255, 257)])
 def test_any_size_keeps_borders(hw):
+    "Any input size gives a heatmap of that size, aligned to it: each corner of the output looks mostly at that corner of the image."
+    torch.manual_seed(0)
     net = camnet().eval()
-    with torch.no_grad(): y = net(torch.rand(1, 3, *hw))
-    assert tuple(y.shape) == (1, 1, *hw)
+    for corner in ((0, 0), (hw[0] - 1, hw[1] - 1)):
+        x = torch.rand(4, 3, *hw, requires_grad=True)
+        y = net(x)
+        assert tuple(y.shape) == (4, 1, *hw)
+        y[:, 0, corner[0], corner[1]].sum().backward()
+        g = x.grad.abs().sum((0, 1))
+        peak = np.unravel_index(int(g.argmax()), g.shape)   # the input pixel this output pixel depends on most
+        assert max(abs(int(peak[0]) - corner[0]), abs(int(peak[1]) - corner[1])) <= net.stride // 2, (corner, peak)   # a crop shifted by the padding is 10 px or more off
 
 def test_no_forbidden_ops_in_onnx(tmp_path):
     import onnx

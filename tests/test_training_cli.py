@@ -89,9 +89,24 @@ def test_cams_output_stride_is_part_of_the_cache_key(chain, tmp_path):
     r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', tmp_path/'c', '--output-stride', '12')
     assert r.returncode == 2 and 'invalid choice' in r.stderr
 
-def test_cams_resume_and_teacher_change(chain):
-    r = run('cams', '--teacher', chain/'t.pt', '--data', chain/'s'/'images', '--out', chain/'cams', '--method', 'gradcam', '--json')
-    assert json.loads(r.stdout)['computed'] == 0
+def test_cams_resume_and_teacher_change(chain, tmp_path):
+    "The same teacher again: nothing recomputed; a changed teacher: every CAM recomputed, under the new teacher's hash."
+    import shutil
+    out = tmp_path/'cams'
+    shutil.copytree(chain/'cams', out)
+    args = ('--data', chain/'s'/'images', '--out', out, '--method', 'gradcam', '--json')
+    r = run('cams', '--teacher', chain/'t.pt', *args)
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 0, r.stderr
+    before = json.loads((out/'index.json').read_text())
+    sd = torch.load(chain/'t.pt', weights_only=True)
+    torch.save({k: v + 0.01 if v.is_floating_point() else v for k, v in sd.items()}, tmp_path/'t2.pt')   # same name inside, other weights
+    shutil.copy(chain/'t.pt.json', tmp_path/'t2.pt.json')
+    r = run('cams', '--teacher', tmp_path/'t2.pt', *args)
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 18, r.stderr
+    after = json.loads((out/'index.json').read_text())
+    assert after['teacher_hash'] != before['teacher_hash']
+    folders = {Path(v).parts[0] for v in after['maps'].values()}
+    assert len(folders) == 1 and folders != {Path(v).parts[0] for v in before['maps'].values()}   # no map of the old teacher is reused
 
 def test_teacher_missing_pretrained_weights_is_one_line(tmp_path, chain):
     "A weights file that is not there: one line, before any training (the offline download case is in test_pretrained, without a network)."
@@ -101,15 +116,19 @@ def test_teacher_missing_pretrained_weights_is_one_line(tmp_path, chain):
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path/'t.pt').exists()
 
 def test_ddp_two_cpu_processes(chain, tmp_path):
+    "Two ranks train on different halves of the data; with gradients synchronised, each rank's own weights end equal."
     code = f"""
-import os, torch, torch.distributed as dist
-from camnet_nb.teacher import train_teacher
-train_teacher(r'{chain/'s'/'images'}', r'{tmp_path/'ddp.pt'}', arch='resnet18', epochs=1, img_size=48, batch_size=4, progress=False)
-# after training, every rank holds the same weights: compare a checksum across ranks
-from camnet_nb.teacher import load_teacher
-m, _ = load_teacher(r'{tmp_path/'ddp.pt'}')
-s = torch.tensor([sum(float(p.double().sum()) for p in m.parameters())])
-g = [torch.zeros(1, dtype=s.dtype) for _ in range(dist.get_world_size())]; dist.all_gather(g, s)
+import torch, torch.distributed as dist
+import camnet_nb.teacher as T
+made = []
+def keep(*a, **kw):   # hold on to this rank's own network, not the checkpoint rank 0 writes
+    made.append(T.make_classifier_unhooked(*a, **kw))
+    return made[-1]
+T.make_classifier_unhooked, T.make_classifier = T.make_classifier, keep
+T.train_teacher(r'{chain/'s'/'images'}', r'{tmp_path/'ddp.pt'}', arch='resnet18', epochs=1, img_size=48, batch_size=4, progress=False)
+s = torch.tensor([sum(float(p.double().sum()) for p in made[0].parameters())], dtype=torch.float64)
+g = [torch.zeros(1, dtype=s.dtype) for _ in range(dist.get_world_size())]
+dist.all_gather(g, s)
 if dist.get_rank() == 0: print('SUMS', [float(x) for x in g])
 dist.barrier()  # nobody tears the group down while a peer still talks to it
 dist.destroy_process_group()
