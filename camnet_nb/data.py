@@ -14,7 +14,7 @@ import cv2
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
            'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'joint_transform',
-           'check_readable', 'ThinSectionDataset', 'read_gray', 'write_atomic']
+           'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -274,6 +274,16 @@ def read_gray(path) -> np.ndarray:
     if a.ndim == 3: a = a[..., 0]
     if a.dtype == np.uint16: a = (a.astype(np.uint32) * 255 // 65535).astype(np.uint8)
     return a
+
+# %% ../nbs/00_data.ipynb #df9bba53
+def seed_worker(worker_id:int, # the DataLoader's worker index (unused: torch's per-worker seed already differs)
+               ):
+    "A DataLoader `worker_init_fn` that gives each worker's copy of the dataset its own augmentation stream."
+    # every worker starts from a copy of `dataset.rng`, so without this all workers, in every epoch, draw the same crops;
+    # torch seeds each worker differently each epoch, from the loader's generator, so a resumed run draws the same again
+    import torch
+    info = torch.utils.data.get_worker_info()
+    info.dataset.rng = np.random.default_rng(info.seed)
 
 # %% ../nbs/00_data.ipynb #aecbab8a
 def write_atomic(path:Path, # the file to write

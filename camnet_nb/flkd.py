@@ -61,7 +61,7 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     "Train a student on (image, teacher CAM) pairs from `data` and the CAM folder `cams`; writes `out` + `out`.json."
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
-    from camnet_nb.data import load_folder, ThinSectionDataset
+    from camnet_nb.data import load_folder, ThinSectionDataset, seed_worker
     from camnet_nb.cam import load_cam_index
     from camnet_nb.camnet import make_student, save_student, n_params
     from camnet_nb.teacher import seed_everything, atomic_save, _dist, check_destination, rng_state, restore_rng_state, load_training_state, remove_stale_temporaries
@@ -84,7 +84,8 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     ds = ThinSectionDataset(tr_items, img_size, train=True, heatmap_for=cam_for, seed=seed + rank)
     sampler = torch.utils.data.distributed.DistributedSampler(ds, world, rank, seed=seed) if world > 1 else None
     gen = torch.Generator().manual_seed(seed)   # the data order (one process); kept in the state for an exact resume
-    dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size, generator=gen)
+    dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size, generator=gen,
+                    worker_init_fn=seed_worker)
     model = make_student(student); opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps = max(1, epochs * len(dl)); warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * (0.02 + 0.49 * (1 + math.cos(math.pi * min(1.0, s / steps)))))

@@ -181,14 +181,20 @@ def rng_state(*generators:torch.Generator, # the samplers' and loaders' own gene
               dataset=None, # a ThinSectionDataset: its augmentation generator
              ) -> dict:
     "Every random state a training loop draws from: Python's, NumPy's, torch's, the samplers' and the dataset's."
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+    mt = np.random.get_state(legacy=False)   # its key as a list of ints, so that the file loads with weights_only=True
+    np_state = mt | dict(state=dict(key=mt['state']['key'].tolist(), pos=mt['state']['pos']))
+    return dict(python=random.getstate(), numpy=np_state, torch=torch.get_rng_state(),
                 generators=[g.get_state() for g in generators],
                 dataset=dataset.rng.bit_generator.state if dataset is not None else None)
 
 def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
     "Put back what `rng_state` saved, so that a resumed run draws what the uninterrupted run would have drawn."
     if isinstance(st, torch.Tensor): torch.set_rng_state(st); return   # a state file from before all of them were kept
-    random.setstate(st['python']); np.random.set_state(st['numpy']); torch.set_rng_state(st['torch'])
+    np_state = st['numpy']
+    if isinstance(np_state, dict): np_state = np_state | dict(state=dict(key=np.asarray(np_state['state']['key'], np.uint32), pos=np_state['state']['pos']))
+    random.setstate(st['python'])
+    np.random.set_state(np_state)
+    torch.set_rng_state(st['torch'])
     for g, s in zip(generators, st['generators']): g.set_state(s)
     if dataset is not None and st.get('dataset') is not None: dataset.rng.bit_generator.state = st['dataset']
 
@@ -197,7 +203,7 @@ def load_training_state(path:Path, # the `.state` file beside a checkpoint
                         **expect, # settings the state must have been saved with, e.g. arch='resnet18'
                        ) -> dict:
     "A `.state` file for --resume, or one line naming it: unreadable (truncated, damaged) or saved by another model."
-    try: st = torch.load(path, map_location='cpu', weights_only=False)
+    try: st = torch.load(path, map_location='cpu', weights_only=True)   # tensors and plain values only: nothing in it runs
     except Exception as e:
         raise ValueError(f"{path}: not a readable training state ({type(e).__name__}: truncated or damaged); delete it to start over") from None
     for k, v in expect.items():
@@ -225,7 +231,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     from torch.utils.data import DataLoader, WeightedRandomSampler
     from torch.utils.data.distributed import DistributedSampler
     from tqdm.auto import tqdm
-    from camnet_nb.data import load_folder, ThinSectionDataset
+    from camnet_nb.data import load_folder, ThinSectionDataset, seed_worker
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
     rank, world, local = _dist(); seed_everything(seed)
@@ -238,7 +244,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     if world > 1: sampler = DistributedSampler(tr, world, rank, shuffle=True, seed=seed)
     gens = () if world > 1 else (torch.Generator().manual_seed(seed),)   # DistributedSampler draws from (seed, epoch) alone
     if world == 1: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=gens[0])
-    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size)
+    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size, worker_init_fn=seed_worker)
     dv = DataLoader(va, batch_size, num_workers=workers)
     model = make_classifier(arch, len(classes), pretrained, weights).to(device)
     # under DDP the sampler is not class-balanced, so the loss is weighted instead
