@@ -38,10 +38,14 @@ class Bottleneck(nn.Module):
 
 def bilinear_upsampler(scale:int) -> nn.ConvTranspose2d:
     "A one-channel transposed convolution with constant bilinear weights (exact bilinear x`scale`, exportable)."
-    k = 2 * scale - scale % 2; up = nn.ConvTranspose2d(1, 1, k, scale, padding=(k - scale) // 2 + (scale % 2 == 0) * 0, bias=False)
-    f = math.ceil(k / 2); c = (2 * f - 1 - f % 2) / (2 * f)
-    og = np.ogrid[:k, :k]; w = (1 - abs(og[0] / f - c)) * (1 - abs(og[1] / f - c))
-    up.weight.data.copy_(torch.from_numpy(w).float()[None, None]); up.weight.requires_grad_(False)
+    k = 2 * scale - scale % 2
+    up = nn.ConvTranspose2d(1, 1, k, scale, padding=(k - scale) // 2, bias=False)
+    f = math.ceil(k / 2)
+    c = (2 * f - 1 - f % 2) / (2 * f)
+    og = np.ogrid[:k, :k]
+    w = (1 - abs(og[0] / f - c)) * (1 - abs(og[1] / f - c))   # the separable tent filter of bilinear interpolation
+    up.weight.data.copy_(torch.from_numpy(w).float()[None, None])
+    up.weight.requires_grad_(False)
     return up
 
 # %% ../nbs/04_camnet.ipynb #3f2e2b68

@@ -349,9 +349,10 @@ def plot_real_rock(paths, # image files
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')):
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(len(rows), len(rows[0]) - 1, figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)), squeeze=False)
+    "Write a grid of images (one row per sample, its name on the left) to `path`."
+    from matplotlib.figure import Figure   # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
+    fig = Figure(figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)))
+    ax = fig.subplots(len(rows), len(rows[0]) - 1, squeeze=False)
     for r, (name, *ims) in enumerate(rows):
         for c, im in enumerate(ims):
             a = ax[r, c]; a.axis('off')
@@ -359,7 +360,8 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
             a.imshow(im, cmap=None if im.ndim == 3 else ('jet' if im.dtype != bool else 'gray'), vmin=0, vmax=1 if im.ndim == 2 else None)
             if r == 0: a.set_title(titles[c], fontsize=9)
         ax[r, 0].text(-8, im.shape[0] / 2 if im is not None else 0, name, rotation=90, va='center', ha='right', fontsize=9)
-    plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
 
 def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=40, student_epochs=10,
              train_per_class=60, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
