@@ -37,13 +37,15 @@ def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=1
     out = dict(size=size, threads=threads)
     x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
     tmp = Path(tempfile.mkdtemp())
-    net = make_student('camnet'); out['camnet_params'] = n_params(net)
+    net = make_student('camnet')
+    out['camnet_params'] = n_params(net)
     cam = OnnxRunner(export_onnx(net, tmp/'camnet.onnx', static=(size, size)), threads=threads)
     refr = None
     if ref and Path(ref).is_file():
         refr = OnnxRunner(ref, threads=threads, input_scale=255.0)  # the paper's model takes 0..255
         if refr.static_hw and refr.static_hw != (size, size):
-            log(f"reference model is fixed at {refr.static_hw}; timing both at that size"); size = refr.static_hw[0]
+            log(f"reference model is fixed at {refr.static_hw}; timing both at that size")
+            size = refr.static_hw[0]
             x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
             cam = OnnxRunner(export_onnx(net, tmp/'camnet.onnx', static=(size, size)), threads=threads)
     else: log(f"paper's CamNet ONNX not given or not found ({ref}): skipping the reference row")
@@ -52,38 +54,54 @@ def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=1
     for _ in range(3):
         ms_c.append(time_runner(cam, x, repeats))
         if refr: ms_r.append(time_runner(refr, x, max(2, repeats // 3), 1))
-    out['camnet_ms'] = round(min(ms_c), 2); bar.update()
-    if refr: out['ref_ms'] = round(min(ms_r), 2); out['speedup_vs_ref'] = round(out['ref_ms'] / out['camnet_ms'], 2)
+    out['camnet_ms'] = round(min(ms_c), 2)
+    bar.update()
+    if refr:
+        out['ref_ms'] = round(min(ms_r), 2)
+        out['speedup_vs_ref'] = round(out['ref_ms'] / out['camnet_ms'], 2)
     if students:
         for name in STUDENTS:
             if name == 'camnet': continue
-            m = make_student(name); r = OnnxRunner(export_onnx(m, tmp/f'{name}.onnx', static=(size, size)), threads=threads)
-            out[f'{name}_params'] = n_params(m); out[f'{name}_ms'] = round(time_runner(r, x, max(3, repeats // 2)), 2)
+            m = make_student(name)
+            r = OnnxRunner(export_onnx(m, tmp/f'{name}.onnx', static=(size, size)), threads=threads)
+            out[f'{name}_params'] = n_params(m)
+            out[f'{name}_ms'] = round(time_runner(r, x, max(3, repeats // 2)), 2)
     bar.update()
     # GLCM mean at 512x512: ours against the 'fast_glcm' way (64 planes, 64 filters)
     g = to_gray(make_thin_section('peloidal', (size, size), seed=1)[0])
     out['glcm_ms'] = round(time_runner(lambda a: glcm_feature(a, 'mean'), g, 30), 3)
     out['fast_glcm_ms'] = round(time_runner(lambda a: glcm_feature_reference(a, 'mean'), g, 3, 1), 2)
-    out['glcm_speedup'] = round(out['fast_glcm_ms'] / out['glcm_ms'], 1); bar.update()
+    out['glcm_speedup'] = round(out['fast_glcm_ms'] / out['glcm_ms'], 1)
+    bar.update()
     # refinement against full-resolution random_walker, with the mIoU of each on synthetic ground truth
-    rng = np.random.default_rng(123); tr, tf, ir, iff = [], [], [], []
+    rng = np.random.default_rng(123)
+    tr, tf, ir, iff = [], [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for k in range(refine_images):
             img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], (size, size), seed=1000 + k, features={})
             hm = _soft_heatmap(gt, rng)
-            t = time.perf_counter(); a = refine_random_walker(img, hm); tr.append(time.perf_counter() - t)
-            t = time.perf_counter(); b = refine_fast(img, hm); tf.append(time.perf_counter() - t)
-            ir.append(_iou(a, gt > 0)); iff.append(_iou(b, gt > 0))
-    out['refine_ms'] = round(1000 * float(np.median(tf)), 2); out['random_walker_ms'] = round(1000 * float(np.median(tr)), 2)
+            t = time.perf_counter()
+            a = refine_random_walker(img, hm)
+            tr.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b = refine_fast(img, hm)
+            tf.append(time.perf_counter() - t)
+            ir.append(_iou(a, gt > 0))
+            iff.append(_iou(b, gt > 0))
+    out['refine_ms'] = round(1000 * float(np.median(tf)), 2)
+    out['random_walker_ms'] = round(1000 * float(np.median(tr)), 2)
     out['refine_speedup'] = round(out['random_walker_ms'] / out['refine_ms'], 1)
-    out['refine_iou'] = round(float(np.mean(iff)), 4); out['random_walker_iou'] = round(float(np.mean(ir)), 4); bar.update()
+    out['refine_iou'] = round(float(np.mean(iff)), 4)
+    out['random_walker_iou'] = round(float(np.mean(ir)), 4)
+    bar.update()
     if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
     bar.update()
     if live_frames: out.update(_bench_live(cam, refr, size, live_frames, sync_seconds, log))
     bar.update()
     if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
-    bar.update(); bar.close()
+    bar.update()
+    bar.close()
     out['cpu_count'] = os.cpu_count()
     return out
 
@@ -94,22 +112,33 @@ def _bench_segment(n:int, shape, tmp:Path) -> dict:
     from camnet_nb.pipeline import segment_paths, segment_image, DEFAULT_MODEL, DEFAULT_REFINE, _write_image
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
-    src = tmp/'segment-in'; src.mkdir()
+    src = tmp/'segment-in'
+    src.mkdir()
     for k in range(n): cv2.imwrite(str(src/f'im{k}.jpg'), make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)[0][..., ::-1])
     def wall(**kw):
-        t = time.perf_counter(); segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
+        t = time.perf_counter()
+        segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
         return time.perf_counter() - t
     ours = wall()                                                     # the shipped ONNX, --max-side 1024
     first = wall(model=DEFAULT_MODEL, max_side=10 ** 6)               # the same weights through PyTorch at full size
     # what each stage of our path costs, per image
-    hm = load_heatmap_model(None, log=lambda m: None); st = {k: [] for k in ('decode', 'heatmap', 'refine', 'write')}
+    hm = load_heatmap_model(None, log=lambda m: None)
+    st = {k: [] for k in ('decode', 'heatmap', 'refine', 'write')}
     for f in sorted(src.iterdir()):
-        t = time.perf_counter(); img = read_image(f); st['decode'].append(time.perf_counter() - t)
-        s = min(1.0, 1024 / max(img.shape[:2])); work = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-        t = time.perf_counter(); heat = hm(work); st['heatmap'].append(time.perf_counter() - t)
-        t = time.perf_counter(); mask = segment_image(work, lambda a: heat, DEFAULT_REFINE)[1]; st['refine'].append(time.perf_counter() - t)
         t = time.perf_counter()
-        _write_image(tmp/'w.png', (heat * 255).astype(np.uint8)); _write_image(tmp/'m.png', mask.astype(np.uint8) * 255)
+        img = read_image(f)
+        st['decode'].append(time.perf_counter() - t)
+        s = min(1.0, 1024 / max(img.shape[:2]))
+        work = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        t = time.perf_counter()
+        heat = hm(work)
+        st['heatmap'].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        mask = segment_image(work, lambda a: heat, DEFAULT_REFINE)[1]
+        st['refine'].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _write_image(tmp/'w.png', (heat * 255).astype(np.uint8))
+        _write_image(tmp/'m.png', mask.astype(np.uint8) * 255)
         st['write'].append(time.perf_counter() - t)
     return dict(segment_images=n, segment_image_size=f"{shape[1]}x{shape[0]}", segment_images_per_s=round(n / ours, 2),
                 segment_first_path_images_per_s=round(n / first, 2), segment_speedup=round(first / ours, 1),
@@ -170,8 +199,10 @@ def plot_ratios(r:dict, ax=None):
                                    ('GLCM vs fast_glcm', 'glcm_speedup'), ('refinement vs random_walker', 'refine_speedup'),
                                    ('live display vs synchronous loop', 'live_vs_sync_display')) if v in r]
     fig, ax = (plt.subplots(figsize=(6, 0.5 + 0.45 * len(rows))) if ax is None else (None, ax))
-    ax.barh([k for k, _ in rows][::-1], [v for _, v in rows][::-1], color='tab:green'); ax.set_xscale('log')
-    ax.axvline(1, color='k', lw=0.8); ax.set_xlabel('times faster (same run, same input)')
+    ax.barh([k for k, _ in rows][::-1], [v for _, v in rows][::-1], color='tab:green')
+    ax.set_xscale('log')
+    ax.axvline(1, color='k', lw=0.8)
+    ax.set_xlabel('times faster (same run, same input)')
     for i, (_, v) in enumerate(rows[::-1]): ax.text(v, i, f' {v:g}x', va='center', fontsize=8)
     return fig
 
@@ -201,7 +232,9 @@ def zero_shot(images, # folder of real photomicrographs
     files = sorted(p for p in images.iterdir() if is_image_file(p))
     for ip in tqdm(files, desc='zero-shot', leave=False):
         lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
-        if lp is None: log(f"{ip.name}: no label file, skipped"); continue
+        if lp is None:
+            log(f"{ip.name}: no label file, skipped")
+            continue
         img = read_image(ip)
         gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
         preds = {}
@@ -277,7 +310,9 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     hits = {}
     for rel, pts in spec.items():
         p = Path(data_root)/rel
-        if not p.is_file(): log(f"{p}: not here, skipped"); continue
+        if not p.is_file():
+            log(f"{p}: not here, skipped")
+            continue
         img = read_image(p)
         H, W = img.shape[:2]
         masks = {}

@@ -46,7 +46,8 @@ def file_hash(path, n=1 << 20) -> str:
 def _cam_input_size(im, img_size, max_side=512, mult=32):
     "The network input (h, w): `img_size` square, or (None) the image's own size capped at `max_side`, in multiples of 32."
     if img_size: return img_size, img_size
-    h, w = im.shape[:2]; s = min(1.0, max_side / max(h, w))
+    h, w = im.shape[:2]
+    s = min(1.0, max_side / max(h, w))
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
@@ -80,7 +81,9 @@ def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam'
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
     import_torchvision()
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    model = densify(model, output_stride); dev = next(model.parameters()).device; model.eval()
+    model = densify(model, output_stride)
+    dev = next(model.parameters()).device
+    model.eval()
     # a fully convolutional classifier accepts larger inputs than it was trained on; its last block then has
     # a finer grid, which is what localisation needs (a 4x4 map cannot outline a grain)
     groups = {}
@@ -153,7 +156,9 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     index, todo, bad = {}, [], []
     tag = method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')
     for it in tqdm(mine, desc='hashing images', disable=not progress, leave=False):
-        if (r := check_readable(it.path)): bad.append(f"{it.path}: {r}"); continue
+        if (r := check_readable(it.path)):
+            bad.append(f"{it.path}: {r}")
+            continue
         p = cam_path(out, file_hash(it.path), th, tag)
         if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
         else: todo.append((it, p))
@@ -189,7 +194,8 @@ class CamIndex(dict):
 # %% ../nbs/03_cam.ipynb #20bcf51a
 def load_cam_index(out) -> CamIndex:
     "image path -> CAM file, merged over ranks."
-    out = Path(out); maps = CamIndex()
+    out = Path(out)
+    maps = CamIndex()
     # keys are absolute since they are written resolved; an older index's relative keys resolve against this folder
     for f in sorted(out.glob('index*.json')): maps.update({_key(k): out/v for k, v in json.loads(f.read_text())['maps'].items()})
     return maps

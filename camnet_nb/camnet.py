@@ -23,7 +23,8 @@ def _conv_bn(ci, co, k=3, s=1, groups=1, act=True):
 class SqueezeExcite(nn.Module):
     "Channel attention: global pool, bottleneck, HardSigmoid gate."
     def __init__(self, c, r=4):
-        super().__init__(); m = max(8, c // r)
+        super().__init__()
+        m = max(8, c // r)
         self.fc = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, m, 1), nn.ReLU(inplace=True), nn.Conv2d(m, c, 1), nn.Hardsigmoid())
     def forward(self, x): return x * self.fc(x)
 
@@ -69,9 +70,12 @@ class Segmenter(nn.Module):
     "Any encoder giving (stride 4, 8, 16) features + the decoder; pads to the stride and crops back."
     stride = 16
     def __init__(self, encoder, chans, width=(48, 24, 16)):
-        super().__init__(); self.encoder = encoder; self.decoder = Decoder(*chans, width=width)
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = Decoder(*chans, width=width)
     def logits(self, x):
-        h, w = x.shape[-2:]; s = self.stride
+        h, w = x.shape[-2:]
+        s = self.stride
         ph, pw = (s - h % s) % s, (s - w % s) % s
         # always pad (maybe by 0) so that a traced export keeps the padding for every input size;
         # replicate: no black border for the network to misread as a feature
@@ -89,7 +93,9 @@ class CamNetEncoder(nn.Module):
         self.s16 = nn.Sequential(Bottleneck(40, 200, 64, 5, 2), Bottleneck(64, 256, 64, 5, 1), Bottleneck(64, 256, 96, 5, 1),
                                  Bottleneck(96, 288, 96, 5, 1))                                                          # stride 16
     def forward(self, x):
-        f4 = self.s4(self.stem(x)); f8 = self.s8(f4); return f4, f8, self.s16(f8)
+        f4 = self.s4(self.stem(x))
+        f8 = self.s8(f4)
+        return f4, f8, self.s16(f8)
 
 def camnet(**kw) -> Segmenter:
     "CamNet: the default student."
@@ -117,7 +123,8 @@ def plain_hardswish(m):
 
 class _TVEncoder(nn.Module):
     def __init__(self, body, idx):
-        super().__init__(); self.body, self.idx = body, idx
+        super().__init__()
+        self.body, self.idx = body, idx
     def forward(self, x):
         out = []
         for i, layer in enumerate(self.body):
@@ -154,10 +161,15 @@ def make_student(name='camnet'):
 def save_student(model, path, name='camnet', **meta):
     "Atomically write `path` (state_dict) and `path`.json (config + metadata)."
     from pathlib import Path
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name('.tmp-' + path.name); torch.save(model.state_dict(), tmp); tmp.replace(path)
-    cfg = dict(student=name, **meta); tj = path.with_name('.tmp-' + path.name + '.json')
-    tj.write_text(json.dumps(cfg, indent=1)); tj.replace(path.with_name(path.name + '.json'))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name('.tmp-' + path.name)
+    torch.save(model.state_dict(), tmp)
+    tmp.replace(path)
+    cfg = dict(student=name, **meta)
+    tj = path.with_name('.tmp-' + path.name + '.json')
+    tj.write_text(json.dumps(cfg, indent=1))
+    tj.replace(path.with_name(path.name + '.json'))
 
 def load_student(path, map_location='cpu'):
     "A student from `save_student`'s files, in eval mode."
@@ -165,7 +177,8 @@ def load_student(path, map_location='cpu'):
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a weights file")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such weights file")
-    cj = path.with_name(path.name + '.json'); cfg = json.loads(cj.read_text()) if cj.exists() else {'student': 'camnet'}
+    cj = path.with_name(path.name + '.json')
+    cfg = json.loads(cj.read_text()) if cj.exists() else {'student': 'camnet'}
     if 'student' not in cfg and 'classes' in cfg:
         raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a heatmap model; distil it first (camnet cams, camnet distill)")
     m = make_student(cfg.get('student', 'camnet'))

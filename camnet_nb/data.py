@@ -66,7 +66,9 @@ def _pil_to_rgb(im:Image.Image) -> np.ndarray:
     im = ImageOps.exif_transpose(im) or im
     mode = im.mode
     if mode in ('RGB',): return np.asarray(im)
-    if mode in ('P', 'PA'): im = im.convert('RGBA'); return _to_rgb(np.asarray(im))
+    if mode in ('P', 'PA'):
+        im = im.convert('RGBA')
+        return _to_rgb(np.asarray(im))
     if mode in ('L', 'LA', 'RGBA', '1'): return _to_rgb(np.asarray(im.convert('LA' if mode == '1' else mode)))
     if mode in ('CMYK', 'YCbCr', 'LAB', 'HSV', 'RGBX', 'RGBa', 'La'): return np.asarray(im.convert('RGB'))
     if mode.startswith('I;16') or mode in ('I', 'F'): return _to_rgb(np.asarray(im))
@@ -133,7 +135,8 @@ def list_classes(root) -> list[str]:
 
 def list_items(root, classes:list[str]|None=None) -> list[Item]:
     "Every image in `root/<class>/` (recursively), labelled by its class folder."
-    root = Path(root); classes = list(classes) if classes is not None else list_classes(root)
+    root = Path(root)
+    classes = list(classes) if classes is not None else list_classes(root)
     items = []
     for i, c in enumerate(classes):
         d = root/c
@@ -146,13 +149,16 @@ SPLIT_NAMES = ('train', 'val', 'test')
 
 def split_items(items:list[Item], valid_pct:float=0.2, seed:int=0) -> tuple[list[Item], list[Item]]:
     "Seeded stratified split: each class with >=2 images keeps >=1 in train and >=1 in validation."
-    rng = random.Random(seed); train, valid = [], []
+    rng = random.Random(seed)
+    train, valid = [], []
     by_class = {}
     for it in items: by_class.setdefault(it.label, []).append(it)
     for lbl in sorted(by_class):
-        its = sorted(by_class[lbl], key=lambda x: str(x.path)); rng.shuffle(its)
+        its = sorted(by_class[lbl], key=lambda x: str(x.path))
+        rng.shuffle(its)
         n_val = 0 if len(its) < 2 else min(len(its) - 1, max(1, round(len(its) * valid_pct)))
-        valid += its[:n_val]; train += its[n_val:]
+        valid += its[:n_val]
+        train += its[n_val:]
     return train, valid
 
 def load_folder(root, valid_pct:float=0.2, seed:int=0) -> dict:
@@ -190,15 +196,21 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                    ):
     "Apply the same geometry to an image and its maps; returns (img, [maps])."
     rng = rng if rng is not None else np.random.default_rng()
-    h, w = img.shape[:2]; maps = [np.asarray(m) for m in maps]
+    h, w = img.shape[:2]
+    maps = [np.asarray(m) for m in maps]
     if not train and center_crop:
-        side = max(1, int(min(h, w) * center_crop)); y0, x0 = (h - side) // 2, (w - side) // 2
-        img = img[y0:y0+side, x0:x0+side]; maps = [m[y0:y0+side, x0:x0+side] for m in maps]
+        side = max(1, int(min(h, w) * center_crop))
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        img = img[y0:y0+side, x0:x0+side]
+        maps = [m[y0:y0+side, x0:x0+side] for m in maps]
     if train:
-        side = int(min(h, w) * rng.uniform(*crop_scale)); side = max(1, side)
+        side = int(min(h, w) * rng.uniform(*crop_scale))
+        side = max(1, side)
         y0, x0 = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
-        img = img[y0:y0+side, x0:x0+side]; maps = [m[y0:y0+side, x0:x0+side] for m in maps]
-        k = int(rng.integers(0, 4)); flip = bool(rng.integers(0, 2))
+        img = img[y0:y0+side, x0:x0+side]
+        maps = [m[y0:y0+side, x0:x0+side] for m in maps]
+        k = int(rng.integers(0, 4))
+        flip = bool(rng.integers(0, 2))
         def geo(a):
             a = np.rot90(a, k, axes=(0, 1))
             return np.ascontiguousarray(a[:, ::-1] if flip else a)
@@ -230,7 +242,9 @@ def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
             im.verify()
         return None
     except Exception:
-        try: read_image(p, max_pixels); return None
+        try:
+            read_image(p, max_pixels)
+            return None
         except ImageReadError as e: return e.reason
 
 class ThinSectionDataset:
@@ -240,7 +254,8 @@ class ThinSectionDataset:
                  crop_scale:tuple=(0.35, 1.0)):
         self.size, self.train, self.mask_for, self.heatmap_for = size, train, mask_for, heatmap_for
         # training crops a random fraction in crop_scale; evaluation crops the centre at the mean fraction when it is < 1
-        self.crop_scale = tuple(crop_scale); self.center_crop = None if max(crop_scale) >= 1 else float(np.mean(crop_scale))
+        self.crop_scale = tuple(crop_scale)
+        self.center_crop = None if max(crop_scale) >= 1 else float(np.mean(crop_scale))
         self.to_tensor, self.max_pixels = to_tensor, max_pixels
         self.rng = np.random.default_rng(seed)
         bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]

@@ -32,8 +32,10 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
                ) -> Path:
     "Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs from PyTorch."
     import torch
-    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
-    model = model.eval(); h, w = static or (256, 256)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model = model.eval()
+    h, w = static or (256, 256)
     x = torch.rand(1, 3, h, w)
     dyn = None if static else {'image': {0: 'batch', 2: 'height', 3: 'width'}, 'heatmap': {0: 'batch', 2: 'height', 3: 'width'}}
     tmp = out.with_name('.tmp-' + out.name)
@@ -45,7 +47,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
     _write_input_range(tmp, 1.0)
     tmp.replace(out)
     if check:
-        import onnx; onnx.checker.check_model(str(out))
+        import onnx
+        onnx.checker.check_model(str(out))
         with torch.no_grad(): ref = model(x).numpy()
         diff = float(np.abs(OnnxRunner(out)(x.numpy()) - ref).max())
         if diff > 1e-3: raise RuntimeError(f"{out}: ONNX output differs from PyTorch by {diff:.2g}")
@@ -58,14 +61,17 @@ class OnnxRunner:
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such ONNX file")
-        o = ort.SessionOptions(); o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        o = ort.SessionOptions()
+        o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads: o.intra_op_num_threads = threads
         self.sess = ort.InferenceSession(str(path), o, providers=providers or ['CPUExecutionProvider'])
-        i = self.sess.get_inputs()[0]; self.input_name, self.input_shape = i.name, i.shape
+        i = self.sess.get_inputs()[0]
+        self.input_name, self.input_shape = i.name, i.shape
         self.input_scale = input_scale
     @property
     def static_hw(self):
-        h, w = self.input_shape[2:]; return (h, w) if isinstance(h, int) and isinstance(w, int) else None
+        h, w = self.input_shape[2:]
+        return (h, w) if isinstance(h, int) and isinstance(w, int) else None
     def __call__(self, x:np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x, np.float32)
         if self.input_scale != 1: x = x * self.input_scale
@@ -89,7 +95,9 @@ def onnx_fp16(src, out) -> Path:
     with warnings.catch_warnings():   # it warns for every weight below float16's range that it rounds
         warnings.simplefilter('ignore')
         m = float16.convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
-    tmp = out.with_name('.tmp-' + out.name); onnx.save(m, str(tmp)); tmp.replace(out)
+    tmp = out.with_name('.tmp-' + out.name)
+    onnx.save(m, str(tmp))
+    tmp.replace(out)
     return out
 
 # %% ../nbs/08_export.ipynb #adb60cd8
@@ -125,7 +133,8 @@ class _Cuda:
             err, n = rt.cudaGetDeviceCount()
             return n if err == rt.cudaError_t.cudaSuccess else 0
         import pycuda.driver as drv
-        drv.init(); return drv.Device.count()
+        drv.init()
+        return drv.Device.count()
     def _ok(self, res):
         err, *val = res
         if err != self.rt.cudaError_t.cudaSuccess: raise RuntimeError(f"CUDA call failed: {err}")
@@ -134,7 +143,9 @@ class _Cuda:
     def handle(self) -> int: return self.stream.handle if self.kind == 'pycuda' else int(self.stream)
     def malloc(self, nbytes:int) -> int:
         if self.kind == 'pycuda':
-            a = self.drv.mem_alloc(nbytes); self._alloc[int(a)] = a; return int(a)
+            a = self.drv.mem_alloc(nbytes)
+            self._alloc[int(a)] = a
+            return int(a)
         return int(self._ok(self.rt.cudaMalloc(nbytes)))
     def free(self, ptr:int):
         if self.kind == 'pycuda': self._alloc.pop(ptr).free()
@@ -161,7 +172,8 @@ def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_
     out.parent.mkdir(parents=True, exist_ok=True)
     flag_fp16 = hasattr(trt.BuilderFlag, 'FP16')                   # gone in TensorRT 11 (strongly typed only)
     src = onnx_fp16(onnx_path, out.with_name(out.stem + '.fp16.onnx')) if fp16 and not flag_fp16 else onnx_path
-    logger = trt.Logger(trt.Logger.WARNING); builder = trt.Builder(logger)
+    logger = trt.Logger(trt.Logger.WARNING)
+    builder = trt.Builder(logger)
     explicit = getattr(trt.NetworkDefinitionCreationFlag, 'EXPLICIT_BATCH', None)   # required by TensorRT 8, gone in 11
     network = builder.create_network(1 << int(explicit) if explicit is not None else 0)
     parser = trt.OnnxParser(network, logger)
@@ -179,7 +191,9 @@ def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_
         config.add_optimization_profile(prof)
     plan = builder.build_serialized_network(network, config)
     if plan is None: raise RuntimeError(f"{onnx_path}: TensorRT could not build an engine (its log is above)")
-    tmp = out.with_name('.tmp-' + out.name); tmp.write_bytes(memoryview(plan)); tmp.replace(out)
+    tmp = out.with_name('.tmp-' + out.name)
+    tmp.write_bytes(memoryview(plan))
+    tmp.replace(out)
     return out
 
 # %% ../nbs/08_export.ipynb #5e957cd4
@@ -189,7 +203,8 @@ class TrtRunner:
         if trt is None: import tensorrt as trt
         path = Path(engine)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
-        self.cuda = cuda or _Cuda(); self.logger = trt.Logger(trt.Logger.WARNING)
+        self.cuda = cuda or _Cuda()
+        self.logger = trt.Logger(trt.Logger.WARNING)
         self.engine = trt.Runtime(self.logger).deserialize_cuda_engine(path.read_bytes())
         if self.engine is None: raise RuntimeError(f"{path}: TensorRT cannot load this engine (built by another TensorRT version or GPU?)")
         self.context = self.engine.create_execution_context()
@@ -212,7 +227,8 @@ class TrtRunner:
         ptr, size = self._buf.get(key, (0, 0))
         if size < nbytes:
             if ptr: self.cuda.free(ptr)
-            ptr, size = self.cuda.malloc(nbytes), nbytes; self._buf[key] = (ptr, size)
+            ptr, size = self.cuda.malloc(nbytes), nbytes
+            self._buf[key] = (ptr, size)
         return ptr
     def __call__(self, x:np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x * self.input_scale if self.input_scale != 1 else x, np.float32)
@@ -229,12 +245,15 @@ class TrtRunner:
         din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
         self.cuda.h2d(din, x)
         if self.by_name:
-            self.context.set_tensor_address(self.input_name, din); self.context.set_tensor_address(self.output_name, dout)
+            self.context.set_tensor_address(self.input_name, din)
+            self.context.set_tensor_address(self.output_name, dout)
             ok = self.context.execute_async_v3(self.cuda.handle)
         else:
-            bindings = [0, 0]; bindings[self.input_idx], bindings[self.output_idx] = din, dout
+            bindings = [0, 0]
+            bindings[self.input_idx], bindings[self.output_idx] = din, dout
             ok = self.context.execute_async_v2(bindings, self.cuda.handle)
-        self.cuda.d2h(y, dout); self.cuda.sync()
+        self.cuda.d2h(y, dout)
+        self.cuda.sync()
         if not ok: raise RuntimeError("TensorRT inference failed")
         return y
     def __del__(self):
@@ -332,5 +351,7 @@ def time_runner(fn, x, repeats:int=10, warmup:int=2) -> float:
     for _ in range(warmup): fn(x)
     ts = []
     for _ in range(repeats):
-        t = time.perf_counter(); fn(x); ts.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        fn(x)
+        ts.append((time.perf_counter() - t) * 1000)
     return float(np.median(ts))

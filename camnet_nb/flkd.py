@@ -15,9 +15,11 @@ __all__ = ['ssim_loss', 'flkd_loss', 'evaluate_student', 'cv2_resize', 'distill'
 # %% ../nbs/05_flkd.ipynb #a4ed20ef
 def ssim_loss(a, b, win=7):
     "1 - mean SSIM of two (N, 1, H, W) maps in 0..1 (uniform window)."
-    C1, C2 = 0.01**2, 0.03**2; p = win // 2
+    C1, C2 = 0.01**2, 0.03**2
+    p = win // 2
     mu_a, mu_b = F.avg_pool2d(a, win, 1, p), F.avg_pool2d(b, win, 1, p)
-    va = F.avg_pool2d(a * a, win, 1, p) - mu_a**2; vb = F.avg_pool2d(b * b, win, 1, p) - mu_b**2
+    va = F.avg_pool2d(a * a, win, 1, p) - mu_a**2
+    vb = F.avg_pool2d(b * b, win, 1, p) - mu_b**2
     cov = F.avg_pool2d(a * b, win, 1, p) - mu_a * mu_b
     s = ((2 * mu_a * mu_b + C1) * (2 * cov + C2)) / ((mu_a**2 + mu_b**2 + C1) * (va + vb + C2))
     return 1 - s.mean()
@@ -36,7 +38,8 @@ def evaluate_student(model, items, cam_for, mask_for=None, size=None, progress:b
     from camnet_nb.camnet import predict_heatmap
     from camnet_nb.metrics import ssim, dataset_metrics
     from tqdm.auto import tqdm
-    model.eval(); ss, pairs = [], []
+    model.eval()
+    ss, pairs = [], []
     for it in tqdm(items, desc='validation', leave=False, disable=not progress):
         img = read_image(it.path)
         if size: img = cv2_resize(img, size)
@@ -67,7 +70,8 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     from camnet_nb.teacher import seed_everything, atomic_save, _dist, check_destination, rng_state, restore_rng_state, load_training_state, remove_stale_temporaries
     from camnet_nb.synth import mask_path_for
     out = check_destination(out)
-    rank, world, _ = _dist(); seed_everything(seed)
+    rank, world, _ = _dist()
+    seed_everything(seed)
     if not Path(cams).is_dir(): raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
     idx = load_cam_index(cams)
     if not idx: raise FileNotFoundError(f"{cams}: no CAM index (run `camnet cams` first)")
@@ -86,27 +90,40 @@ def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_si
     gen = torch.Generator().manual_seed(seed)   # the data order (one process); kept in the state for an exact resume
     dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size, generator=gen,
                     worker_init_fn=seed_worker)
-    model = make_student(student); opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    steps = max(1, epochs * len(dl)); warm = max(1, steps // 10)
+    model = make_student(student)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    steps = max(1, epochs * len(dl))
+    warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * (0.02 + 0.49 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
-    state = out.with_name(out.name + '.state'); start, best, hist = 0, -1.0, []
+    state = out.with_name(out.name + '.state')
+    start, best, hist = 0, -1.0, []
     if rank == 0: remove_stale_temporaries(out)
     if resume and state.exists():
         st = load_training_state(state, 'student', student=student)
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        model.load_state_dict(st['model'])
+        opt.load_state_dict(st['opt'])
+        sched.load_state_dict(st['sched'])
         start, best, hist = st['epoch'] + 1, st['best'], st['history']
         if 'rng' in st: restore_rng_state(st['rng'], gen, dataset=ds if world == 1 else None)
         if progress and rank == 0: print(f"resuming from epoch {start} ({state})", file=sys.stderr)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     for ep in range(start, epochs):
         if sampler is not None: sampler.set_epoch(ep)
-        net.train(); tot = n = 0
+        net.train()
+        tot = n = 0
         bar = tqdm(dl, desc=f'flkd {ep+1}/{epochs}', disable=not progress or rank != 0, leave=False)
         for x, cam, _ in bar:
             loss = flkd_loss(net(x), cam, ssim_weight, bce_weight)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-            tot += loss.item() * len(x); n += len(x); bar.set_postfix(loss=f'{tot / n:.4f}')
-        m = evaluate_student(model, va_items, cam_for, mask_for, progress=progress and rank == 0); m.update(epoch=ep + 1, loss=tot / max(n, 1)); hist.append(m)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += loss.item() * len(x)
+            n += len(x)
+            bar.set_postfix(loss=f'{tot / n:.4f}')
+        m = evaluate_student(model, va_items, cam_for, mask_for, progress=progress and rank == 0)
+        m.update(epoch=ep + 1, loss=tot / max(n, 1))
+        hist.append(m)
         score = m['ssim_cam']
         if rank == 0:
             if score > best:
@@ -130,21 +147,26 @@ def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0,
     from camnet_nb.metrics import ssim, dataset_metrics
     from camnet_nb.synth import mask_path_for
     variants = variants or [(s, s, 0.0, 0.0) for s in STUDENTS]
-    work = Path(work or tempfile.mkdtemp()); idx = load_cam_index(cams)
-    f = load_folder(data, seed=seed); items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
-    x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32); rows = []
+    work = Path(work or tempfile.mkdtemp())
+    idx = load_cam_index(cams)
+    f = load_folder(data, seed=seed)
+    items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
+    x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
+    rows = []
     from tqdm.auto import tqdm
     for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
         out = work/f'{name}.pt'
         distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
-        net, _ = load_student(out); net.eval()
+        net, _ = load_student(out)
+        net.eval()
         runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
         s_cam, s_seg, pairs = [], [], []
         for it in items:
             img = read_image(it.path)
             h = predict_heatmap(net, img)
             cam = read_gray(idx[str(it.path)]).astype(np.float32) / 255
-            s_cam.append(ssim(h, cam)); s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
+            s_cam.append(ssim(h, cam))
+            s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
             try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))
             except (ValueError, ImageReadError): pass   # no ground truth for this image
         row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
@@ -157,10 +179,13 @@ def plot_students(rows, path=None):
     "Bars of SSIM-cam, SSIM-seg and mIoU per variant, with parameters and CPU latency in the labels."
     import matplotlib.pyplot as plt
     keys = [k for k in ('ssim_cam', 'ssim_seg', 'miou') if all(k in r for r in rows)]
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(rows), 3.2)); w = 0.8 / len(keys)
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(rows), 3.2))
+    w = 0.8 / len(keys)
     for j, k in enumerate(keys): ax.bar(np.arange(len(rows)) + j * w, [r[k] for r in rows], w, label=k)
     ax.set_xticks(np.arange(len(rows)) + w * (len(keys) - 1) / 2)
     ax.set_xticklabels([f"{r['name']}\n{r['params'] / 1e3:.0f}k, {r['cpu_ms']:.0f} ms" for r in rows], fontsize=8)
-    ax.set_ylim(0, 1); ax.legend(fontsize=8); plt.tight_layout()
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    plt.tight_layout()
     if path: fig.savefig(path, dpi=90)
     return fig

@@ -39,7 +39,8 @@ class LiveView:
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         self.thread, self.result, self.shown = None, None, 0
-        self._halt = threading.Event(); self._last_status = 0.0
+        self._halt = threading.Event()
+        self._last_status = 0.0
 
     def widget(self):
         import ipywidgets as W
@@ -51,10 +52,13 @@ class LiveView:
 
     def _show(self, frame):
         ok, buf = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
-        if ok: self.image.value = buf.tobytes(); self.shown += 1
+        if ok:
+            self.image.value = buf.tobytes()
+            self.shown += 1
         now = time.perf_counter()
         if now - self._last_status > 0.25:
-            self._last_status = now; c = self.loop.current
+            self._last_status = now
+            c = self.loop.current
             if c: self.status.value = (f"{c['display_fps']:.1f} fps displayed, {c['updates']} segmentation updates, "
                                        f"{'still: segmenting' if c['still'] else 'moving: live view'}")
 
@@ -74,8 +78,11 @@ class LiveView:
     def start(self, n_frames:int|None=None, max_seconds:float|None=None):
         "Run the loop in a background thread (a second start while running does nothing)."
         if self.running: return self
-        self._halt.clear(); self.result = None; self.status.value = 'starting'
-        self.thread = threading.Thread(target=self._run, args=(n_frames, max_seconds), daemon=True); self.thread.start()
+        self._halt.clear()
+        self.result = None
+        self.status.value = 'starting'
+        self.thread = threading.Thread(target=self._run, args=(n_frames, max_seconds), daemon=True)
+        self.thread.start()
         return self
 
     @property
@@ -83,7 +90,8 @@ class LiveView:
 
     def stop(self, timeout=5.0):
         "Stop the loop and wait for it to finish (the recording, if any, is finalised)."
-        self._halt.set(); self.loop.stop()
+        self._halt.set()
+        self.loop.stop()
         if self.thread is not None: self.thread.join(timeout)
         return self.result
 

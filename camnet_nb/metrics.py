@@ -18,7 +18,9 @@ def confusion(pred, gt) -> tuple[int, int, int, int]:
     "(TP, FP, FN, TN) of boolean-like arrays, grain = True."
     p, g = np.asarray(pred).astype(bool).ravel(), np.asarray(gt).astype(bool).ravel()
     if p.shape != g.shape: raise ValueError(f"prediction {np.shape(pred)} and ground truth {np.shape(gt)} differ in shape")
-    tp = int(np.count_nonzero(p & g)); fp = int(np.count_nonzero(p & ~g)); fn = int(np.count_nonzero(~p & g))
+    tp = int(np.count_nonzero(p & g))
+    fp = int(np.count_nonzero(p & ~g))
+    fn = int(np.count_nonzero(~p & g))
     return tp, fp, fn, p.size - tp - fp - fn
 
 def _div(a, b, empty=1.0): return a / b if b else empty
@@ -37,21 +39,28 @@ def seg_metrics(pred=None, gt=None, counts=None) -> dict:
 # %% ../nbs/07_metrics.ipynb #3836f972
 def dataset_metrics(pairs) -> dict:
     "Pooled metrics over (pred, gt) pairs, plus the per-image mean mIoU."
-    tot = np.zeros(4, np.int64); per = []
+    tot = np.zeros(4, np.int64)
+    per = []
     for p, g in pairs:
-        c = confusion(p, g); tot += c; per.append(seg_metrics(counts=c)['miou'])
-    out = seg_metrics(counts=tuple(int(v) for v in tot)); out['miou_per_image_mean'] = float(np.mean(per)) if per else float('nan')
-    out['n_images'] = len(per); return out
+        c = confusion(p, g)
+        tot += c
+        per.append(seg_metrics(counts=c)['miou'])
+    out = seg_metrics(counts=tuple(int(v) for v in tot))
+    out['miou_per_image_mean'] = float(np.mean(per)) if per else float('nan')
+    out['n_images'] = len(per)
+    return out
 
 # %% ../nbs/07_metrics.ipynb #b1fc53f7
 def classification_metrics(probs, labels, n_classes=None) -> dict:
     "accuracy, macro F1, macro OvR AUC and top-1 error from (N, C) probabilities and (N,) labels."
     from sklearn.metrics import f1_score, roc_auc_score
     probs, labels = np.asarray(probs, np.float64), np.asarray(labels)
-    n_classes = n_classes or probs.shape[1]; pred = probs.argmax(1)
+    n_classes = n_classes or probs.shape[1]
+    pred = probs.argmax(1)
     acc = float((pred == labels).mean()) if len(labels) else float('nan')
     f1 = float(f1_score(labels, pred, average='macro', labels=np.unique(labels), zero_division=0)) if len(labels) else float('nan')
-    present = np.unique(labels); auc = float('nan')
+    present = np.unique(labels)
+    auc = float('nan')
     if len(present) >= 2:
         aucs = [roc_auc_score(labels == c, probs[:, c]) for c in present if 0 < (labels == c).sum() < len(labels)]
         auc = float(np.mean(aucs)) if aucs else float('nan')
@@ -76,14 +85,18 @@ def saliency(img, lam:float=0.5) -> np.ndarray:
 
 def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
     "The N most salient jittered grid points near local saliency maxima, as (N, 2) (row, col)."
-    H, W = img.shape[:2]; s = saliency(img, lam); rng = np.random.default_rng(seed)
+    H, W = img.shape[:2]
+    s = saliency(img, lam)
+    rng = np.random.default_rng(seed)
     cell = math.ceil(math.sqrt(H * W / n))
     # candidates: local maxima of a lightly smoothed saliency
-    sm = cv2.GaussianBlur(s, (0, 0), 1.0); peaks = sm >= cv2.dilate(sm, np.ones((5, 5), np.uint8))
+    sm = cv2.GaussianBlur(s, (0, 0), 1.0)
+    peaks = sm >= cv2.dilate(sm, np.ones((5, 5), np.uint8))
     pts = []
     for y in range(cell // 2, H, cell):
         for x in range(cell // 2, W, cell):
-            yj = int(np.clip(y + rng.uniform(-cell / 2, cell / 2), 0, H - 1)); xj = int(np.clip(x + rng.uniform(-cell / 2, cell / 2), 0, W - 1))
+            yj = int(np.clip(y + rng.uniform(-cell / 2, cell / 2), 0, H - 1))
+            xj = int(np.clip(x + rng.uniform(-cell / 2, cell / 2), 0, W - 1))
             y0, y1, x0, x1 = max(0, yj - cell // 2), min(H, yj + cell // 2 + 1), max(0, xj - cell // 2), min(W, xj + cell // 2 + 1)
             win = np.where(peaks[y0:y1, x0:x1], sm[y0:y1, x0:x1], -1)
             k = np.unravel_index(int(win.argmax()), win.shape)
@@ -94,7 +107,8 @@ def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
 
 def keypoint_metrics(pred, points, labels) -> dict:
     "Precision, recall, specificity and F1 of a mask at labelled points (labels: 1 grain, 0 not)."
-    pts = np.asarray(points); p = np.asarray(pred).astype(bool)[pts[:, 0], pts[:, 1]]
+    pts = np.asarray(points)
+    p = np.asarray(pred).astype(bool)[pts[:, 0], pts[:, 1]]
     m = seg_metrics(p, np.asarray(labels).astype(bool))
     return {k: m[k] for k in ('precision', 'recall', 'specificity', 'f1')} | dict(n_points=len(pts))
 
@@ -112,7 +126,8 @@ def unsupervised_mask(img, method='kmeans', seed=0, work_side=128) -> np.ndarray
         _, b = cv2.threshold(g, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         return _smaller_is_grain(b)
     from camnet_nb.texture import glcm_feature, normalize01
-    s = work_side / max(H, W); small = cv2.resize(img, (max(1, round(W * s)), max(1, round(H * s))), interpolation=cv2.INTER_AREA)
+    s = work_side / max(H, W)
+    small = cv2.resize(img, (max(1, round(W * s)), max(1, round(H * s))), interpolation=cv2.INTER_AREA)
     feats = np.concatenate([cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32) / 255,
                             normalize01(glcm_feature(small, 'mean'))[..., None]], 2)
     X = feats.reshape(-1, feats.shape[2])
@@ -125,8 +140,10 @@ def unsupervised_mask(img, method='kmeans', seed=0, work_side=128) -> np.ndarray
     elif method == 'meanshift':
         from sklearn.cluster import MeanShift, estimate_bandwidth
         bw = estimate_bandwidth(X, quantile=0.3, n_samples=500, random_state=seed) or 0.1
-        ms = MeanShift(bandwidth=bw, bin_seeding=True).fit(X[::4]); lab = ms.predict(X)
-        big = np.bincount(lab).argmax(); lab = (lab != big).astype(int)     # everything but the dominant mode
+        ms = MeanShift(bandwidth=bw, bin_seeding=True).fit(X[::4])
+        lab = ms.predict(X)
+        big = np.bincount(lab).argmax()
+        lab = (lab != big).astype(int)  # everything but the dominant mode
     elif method == 'slic':
         from skimage.segmentation import slic
         from sklearn.cluster import KMeans

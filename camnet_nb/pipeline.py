@@ -279,7 +279,8 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
             with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
     todo = []
     for p in files:
-        r = rel(p); paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
+        r = rel(p)
+        paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
         key = str(p.relative_to(root))
         done = all(q is None or q.is_file() for q in paths)
         if overwrite or not done or key not in rows or rows[key].get('error'): todo.append((p, key, paths))
@@ -287,7 +288,9 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         "A finished image's row, or its failure, into the table."
         nonlocal failed, flushed
         if isinstance(result, Exception):
-            failed += 1; log(f"failed {result}"); result = dict(path=key, error=str(result))
+            failed += 1
+            log(f"failed {result}")
+            result = dict(path=key, error=str(result))
         rows[key] = result
         if on_row is not None: on_row(result)
         # rewritten atomically every few seconds, not after every image (quadratic over a field trip's 50,000 images);
@@ -304,7 +307,8 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         reads = deque(pool.submit(read_image, p) for p, _, _ in todo[:ahead])
         writes = deque()
         for i, (p, key, paths) in enumerate(tqdm(todo, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress)):
-            t0 = time.perf_counter(); fut = reads.popleft()
+            t0 = time.perf_counter()
+            fut = reads.popleft()
             if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
             try:
                 img = fut.result()
@@ -341,7 +345,8 @@ def plot_real_rock(paths, # image files
         if labels: row.append(cv2.resize(labels[r].astype(np.uint8), img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0)
         for c, (ax, im) in enumerate(zip(axes[r], row)):
             ax.imshow(im, cmap='magma' if c == 1 else 'gray', vmin=0, vmax=1 if im.ndim == 2 else None)
-            ax.set_xticks([]); ax.set_yticks([])
+            ax.set_xticks([])
+            ax.set_yticks([])
             if r == 0: ax.set_title(titles[c], fontsize=9)
         axes[r, 0].set_ylabel(Path(p).stem[:18], fontsize=8)
     fig.tight_layout()
@@ -355,7 +360,8 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
     ax = fig.subplots(len(rows), len(rows[0]) - 1, squeeze=False)
     for r, (name, *ims) in enumerate(rows):
         for c, im in enumerate(ims):
-            a = ax[r, c]; a.axis('off')
+            a = ax[r, c]
+            a.axis('off')
             if im is None: continue
             a.imshow(im, cmap=None if im.ndim == 3 else ('jet' if im.dtype != bool else 'gray'), vmin=0, vmax=1 if im.ndim == 2 else None)
             if r == 0: a.set_title(titles[c], fontsize=9)
@@ -377,7 +383,10 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     from camnet_nb.deploy import HeatmapModel, load_heatmap_model
-    out = Path(out); out.mkdir(parents=True, exist_ok=True); work = out/'work'; t0 = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = out/'work'
+    t0 = time.perf_counter()
     say = print if progress else (lambda *a, **k: None)
     if data is None:
         samples = Path(samples) if samples else project_samples()
@@ -388,20 +397,24 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
             write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
         train_root = work/'train'/'images'
     else:
-        train_root = eval_root = Path(data); has_gt = False; say(f"[1/7] your data: {train_root}")
+        train_root = eval_root = Path(data)
+        has_gt = False
+        say(f"[1/7] your data: {train_root}")
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], teacher_arch=teacher_arch)
     say(f"[2/7] teacher ({teacher_arch}, {teacher_epochs} epochs on {teacher_size} px patches)")
     t = train_teacher(train_root, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
                       seed=seed, progress=progress, crop_scale=crop_scale)
-    rep['teacher_accuracy'] = t['best_accuracy']; best = max(t['history'], key=lambda m: m['accuracy'])
+    rep['teacher_accuracy'] = t['best_accuracy']
+    best = max(t['history'], key=lambda m: m['accuracy'])
     rep.update(teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
     say("[3/7] LayerCAM pseudo-labels (output stride 8)")
     write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
     if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
     say(f"[4/7] FLKD into CamNet ({student_epochs} epochs)")
     distill(train_root, work/'cams', work/'camnet.pt', epochs=student_epochs, img_size=160, seed=seed, progress=progress)
-    net, cfg = load_student(work/'camnet.pt'); rep['camnet_params'] = n_params(net)
+    net, cfg = load_student(work/'camnet.pt')
+    rep['camnet_params'] = n_params(net)
     say("[5/7] segmentation, refinement and evaluation")
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
     items = folder['train'] + folder['val'] + folder['test']
@@ -418,30 +431,43 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
         if cam is not None: ss.append(ssim(heat, cam))
         gt = read_gray(mask_path_for(it.path)) > 127 if has_gt else None
         if has_gt:
-            P['camnet'].append((heat >= 0.5, gt)); P['refined'].append((refined, gt)); P['glcm'].append((fused, gt)); P['rw'].append((walked, gt))
+            P['camnet'].append((heat >= 0.5, gt))
+            P['refined'].append((refined, gt))
+            P['glcm'].append((fused, gt))
+            P['rw'].append((walked, gt))
             if cam is not None: P['cam'].append((cam >= 0.5, gt))
             for m in ('otsu', 'kmeans', 'gmm', 'slic'): P[m].append((unsupervised_mask(img, m), gt))
             if shipped is not None:
-                sh = shipped(img); P['shipped'].append((sh >= 0.5, gt))
+                sh = shipped(img)
+                P['shipped'].append((sh >= 0.5, gt))
                 with warnings.catch_warnings():
-                    warnings.simplefilter('ignore'); P['shipped_refined'].append((refine_mask(img, sh, 'grabcut'), gt))
+                    warnings.simplefilter('ignore')
+                    P['shipped_refined'].append((refine_mask(img, sh, 'grabcut'), gt))
         if it.cls not in shown:
-            shown.add(it.cls); fig_rows.append((it.cls, img, cam, heat, refined, gt))
+            shown.add(it.cls)
+            fig_rows.append((it.cls, img, cam, heat, refined, gt))
     rep['ssim_cam'] = float(np.mean(ss)) if ss else None
     if has_gt:
         for k, v in P.items():
-            if v: m = dataset_metrics(v); rep[f'{k}_miou'] = m['miou']; rep[f'{k}_metrics'] = {x: round(m[x], 4) for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
+            if v:
+                m = dataset_metrics(v)
+                rep[f'{k}_miou'] = m['miou']
+                rep[f'{k}_metrics'] = {x: round(m[x], 4) for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
     else: rep['note'] = 'no ground truth in this folder: mIoU and the other mask metrics are left out'
     _figure(fig_rows, out/'figure_pipeline.png')
     say("[6/7] ONNX export and CPU latency")
     onnx = export_onnx(net, out/'camnet.onnx', static=(512, 512))
-    r = OnnxRunner(onnx, threads=2); rep['camnet_ms'] = round(time_runner(r, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
+    r = OnnxRunner(onnx, threads=2)
+    rep['camnet_ms'] = round(time_runner(r, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
     say("[7/7] live loop, headless, synthetic stream at 512x512")
     live = LiveLoop(HeatmapModel(r), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
-    rep['live_display_fps'] = live['display_fps']; rep['live_updates_per_s'] = live['updates_per_s']; rep['live'] = live
+    rep['live_display_fps'] = live['display_fps']
+    rep['live_updates_per_s'] = live['updates_per_s']
+    rep['live'] = live
     rep['seconds'] = round(time.perf_counter() - t0, 1)
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
-    _write_md(rep, out); say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures and report.json beside it)")
+    _write_md(rep, out)
+    say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures and report.json beside it)")
     return rep
 
 def _write_md(rep, out):
@@ -456,7 +482,8 @@ def _write_md(rep, out):
                      otsu='Otsu', kmeans='K-Means', gmm='GMM', slic='SLIC + K-Means')
         for k, n in names.items():
             if f'{k}_metrics' in rep:
-                m = rep[f'{k}_metrics']; md.append(f"| {n} | {m['miou']} | {m['mpa']} | {m['dice']} | {m['precision']} | {m['recall']} | {m['specificity']} |")
+                m = rep[f'{k}_metrics']
+                md.append(f"| {n} | {m['miou']} | {m['mpa']} | {m['dice']} | {m['precision']} | {m['recall']} | {m['specificity']} |")
         md.append("")
     else: md += [rep['note'], ""]
     md += ["## Speed (this machine)", "", "| what | value |", "|---|---|", f"| CamNet parameters | {rep['camnet_params']:,} |",

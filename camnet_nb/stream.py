@@ -33,8 +33,12 @@ def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0)
         i = 0
         while n_frames is None or i < n_frames:
             try: f = fit(read_image(files[(i // slide_frames) % len(files)]))
-            except ImageReadError as e: print(f"skipping {e}", file=sys.stderr); files.pop((i // slide_frames) % len(files)); continue
-            yield f; i += 1
+            except ImageReadError as e:
+                print(f"skipping {e}", file=sys.stderr)
+                files.pop((i // slide_frames) % len(files))
+                continue
+            yield f
+            i += 1
         return
     is_cam = str(source).isdigit()
     if not is_cam and not p.exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
@@ -49,7 +53,8 @@ def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0)
                 if is_cam: raise SourceEnded(f"camera {source} stopped delivering frames")
                 if total and i < total: raise SourceEnded(f"{source} ended early: frame {i + 1} of {total} could not be read (truncated or damaged file)")
                 return
-            yield fit(f[..., ::-1].copy()); i += 1
+            yield fit(f[..., ::-1].copy())
+            i += 1
     finally: cap.release()
 
 # %% ../nbs/09_stream.ipynb #72d92fdf
@@ -75,13 +80,17 @@ class AsyncInference:
     def __init__(self, fn):
         self.fn, self.q = fn, queue.Queue(maxsize=1)
         self.result, self.result_t, self.n_done, self.n_dropped, self.error = None, None, 0, 0, None
-        self.lock = threading.Lock(); self.stop_ev = threading.Event()
-        self.th = threading.Thread(target=self._run, daemon=True); self.th.start()
+        self.lock = threading.Lock()
+        self.stop_ev = threading.Event()
+        self.th = threading.Thread(target=self._run, daemon=True)
+        self.th.start()
     def submit(self, frame, t=None):
         item = (frame, t if t is not None else time.perf_counter())
         try: self.q.put_nowait(item)
         except queue.Full:
-            try: self.q.get_nowait(); self.n_dropped += 1
+            try:
+                self.q.get_nowait()
+                self.n_dropped += 1
             except queue.Empty: pass
             self.q.put_nowait(item)
     def _run(self):
@@ -89,12 +98,16 @@ class AsyncInference:
             try: frame, t = self.q.get(timeout=0.05)
             except queue.Empty: continue
             try: r = self.fn(frame)
-            except Exception as e: self.error = f"{type(e).__name__}: {e}"; continue
+            except Exception as e:
+                self.error = f"{type(e).__name__}: {e}"
+                continue
             with self.lock: self.result, self.result_t, self.n_done = r, t, self.n_done + 1
     def latest(self):
         with self.lock: return self.result, self.result_t, self.n_done
     def busy(self): return not self.q.empty()
-    def close(self): self.stop_ev.set(); self.th.join(timeout=2)
+    def close(self):
+        self.stop_ev.set()
+        self.th.join(timeout=2)
 
 # %% ../nbs/09_stream.ipynb #cbca0c9e
 def colorize(heat:np.ndarray) -> np.ndarray:
@@ -144,22 +157,29 @@ class AviRecorder:
         return fourcc + struct.pack('<I', len(data)) + data + b'\0' * (len(data) & 1)
     def _patch(self, at:int, value:int):
         import struct
-        self.f.seek(at); self.f.write(struct.pack('<I', value))
+        self.f.seek(at)
+        self.f.write(struct.pack('<I', value))
     def _header(self, end:int, movi_end:int):
         "Sizes and frame counts in the header: the file up to `end`, the frames' list up to `movi_end`."
-        self._patch(4, end - 8); self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
-        self._patch(self.total_frames_at, self.n); self._patch(self.length_at, self.n)
+        self._patch(4, end - 8)
+        self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
+        self._patch(self.total_frames_at, self.n)
+        self._patch(self.length_at, self.n)
     def _sync(self):
         "Make the header describe every frame written so far, and hand the bytes to the operating system."
         end = self.f.seek(0, 2)
         self._header(end, end)
-        self.f.seek(end); self.f.flush(); self.synced = time.perf_counter()
+        self.f.seek(end)
+        self.f.flush()
+        self.synced = time.perf_counter()
     def write(self, frame:np.ndarray): # RGB uint8 (height, width, 3)
         if frame.shape[:2] != (self.h, self.w): frame = cv2.resize(frame, (self.w, self.h), interpolation=cv2.INTER_AREA)
         ok, jpg = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         if not ok: raise OSError(f"{self.path}: JPEG encoding failed")
         pos = self.f.tell() - self.movi_at - 8
-        self.f.write(self._chunk(b'00dc', jpg.tobytes())); self.index.append((pos, len(jpg))); self.n += 1
+        self.f.write(self._chunk(b'00dc', jpg.tobytes()))
+        self.index.append((pos, len(jpg)))
+        self.n += 1
         if time.perf_counter() - self.synced >= self.sync_s: self._sync()
     def close(self):
         "Final counts and the idx1 index (what seeking players use)."
@@ -183,26 +203,44 @@ class LiveLoop:
         self.segment, self.gate = segment, gate or MotionGate()
         self.infer_hz, self.mode, self.info, self.glcm = infer_hz, mode, info, glcm
         self.display_hz, self.record, self.on_frame = display_hz, record, on_frame
-        self.stop_ev = threading.Event(); self.current = {}; self.interrupted = None
+        self.stop_ev = threading.Event()
+        self.current = {}
+        self.interrupted = None
     def stop(self): self.stop_ev.set()
     def run(self, frames, max_seconds=None) -> dict:
         from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
-        worker = AsyncInference(self.segment); writer = None; self.stop_ev.clear(); self.current = {}
-        n, still_n, lat = 0, 0, []; prev_res = cur_res = cur_t = None; last_submit = -1e9; seen = 0
+        worker = AsyncInference(self.segment)
+        writer = None
+        self.stop_ev.clear()
+        self.current = {}
+        n, still_n, lat = 0, 0, []
+        prev_res = cur_res = cur_t = None
+        last_submit = -1e9
+        seen = 0
         still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
-        t0 = time.perf_counter(); fps = 0.0; ended = 'end of stream'
+        t0 = time.perf_counter()
+        fps = 0.0
+        ended = 'end of stream'
         try:
             for frame in frames:
                 tc = time.perf_counter()
                 if was_still and t_last is not None: still_s += tc - t_last
                 t_last = tc
-                if self.stop_ev.is_set(): ended = 'stopped'; break
-                if max_seconds and tc - t0 > max_seconds: ended = 'time limit'; break
-                still = self.gate.update(frame); was_still = still
-                heat = None; info = {}
+                if self.stop_ev.is_set():
+                    ended = 'stopped'
+                    break
+                if max_seconds and tc - t0 > max_seconds:
+                    ended = 'time limit'
+                    break
+                still = self.gate.update(frame)
+                was_still = still
+                heat = None
+                info = {}
                 if still:
                     still_n += 1
-                    if tc - last_submit >= 1.0 / self.infer_hz: worker.submit(frame, tc); last_submit = tc
+                    if tc - last_submit >= 1.0 / self.infer_hz:
+                        worker.submit(frame, tc)
+                        last_submit = tc
                     res, rt, done = worker.latest()
                     if done != seen and res is not None:
                         prev_res, cur_res, cur_t, seen = cur_res, res, time.perf_counter(), done
@@ -215,14 +253,18 @@ class LiveLoop:
                 else:
                     prev_res = cur_res = None                # a moved scene makes old results stale
                 gl = normalize01(glcm_feature(frame, 'mean')) if self.glcm and self.mode in ('glcm', 'glcm_inv') else None
-                if self.info: info['FPS'] = fps; info['mode'] = 'seg' if still else 'live'
+                if self.info:
+                    info['FPS'] = fps
+                    info['mode'] = 'seg' if still else 'live'
                 out = overlay(frame, heat, self.mode if still else 'original', info=info if self.info else None, glcm=gl)
                 if self.record:
                     if writer is None: writer = AviRecorder(self.record, out.shape[:2])
                     writer.write(out)
                 if self.on_frame: self.on_frame(out)
-                n += 1; lat.append((time.perf_counter() - tc) * 1000)
-                el = time.perf_counter() - t0; fps = n / el if el > 0 else 0.0
+                n += 1
+                lat.append((time.perf_counter() - tc) * 1000)
+                el = time.perf_counter() - t0
+                fps = n / el if el > 0 else 0.0
                 # read by a UI thread (the Jupyter view) while the loop runs
                 self.current = dict(frames=n, display_fps=fps, updates=worker.n_done, still=still, changed=self.gate.changed)
                 if self.display_hz:
@@ -245,9 +287,13 @@ class LiveLoop:
 def sync_loop(segment, frames, max_seconds=None) -> dict:
     "Per-frame synchronous inference + GLCM fusion (the paper's control flow before its optimisations)."
     from camnet_nb.texture import glcm_feature_reference, fuse_paper
-    n = 0; t0 = time.perf_counter()
+    n = 0
+    t0 = time.perf_counter()
     for f in frames:
         if max_seconds and time.perf_counter() - t0 > max_seconds: break
-        h = segment(f); fused = fuse_paper(h, glcm_feature_reference(f, 'mean')); overlay(f, fused); n += 1
+        h = segment(f)
+        fused = fuse_paper(h, glcm_feature_reference(f, 'mean'))
+        overlay(f, fused)
+        n += 1
     el = time.perf_counter() - t0
     return dict(frames=n, display_fps=round(n / el, 2), updates_per_s=round(n / el, 2))

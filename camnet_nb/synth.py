@@ -18,7 +18,8 @@ SYNTH_CLASSES = ('oolitic', 'peloidal', 'bioclastic', 'dolomite', 'vuggy', 'muds
 
 def fractal_noise(rng, h, w, octaves=4, base=8):
     "Zero-mean, unit-ish amplitude multi-octave noise of shape (h, w)."
-    out = np.zeros((h, w), np.float32); amp = 1.0
+    out = np.zeros((h, w), np.float32)
+    amp = 1.0
     for o in range(octaves):
         s = base * 2 ** o
         small = rng.standard_normal((max(2, h // s + 2), max(2, w // s + 2))).astype(np.float32)
@@ -39,48 +40,72 @@ def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
     out = []
     for _ in range(n):
         for _ in range(tries):
-            r = rng.uniform(rmin, rmax); x, y = rng.uniform(-r*0.3, w + r*0.3), rng.uniform(-r*0.3, h + r*0.3)
-            if all((x-a)**2 + (y-b)**2 > (0.9*(r+c))**2 for a, b, c in out): out.append((x, y, r)); break
+            r = rng.uniform(rmin, rmax)
+            x, y = rng.uniform(-r*0.3, w + r*0.3), rng.uniform(-r*0.3, h + r*0.3)
+            if all((x-a)**2 + (y-b)**2 > (0.9*(r+c))**2 for a, b, c in out):
+                out.append((x, y, r))
+                break
     return out
 
 def _draw_grains(cls, rng, h, w, scale):
     "Label map (int32, 0 = not grain) and a list of (id, kind, params) for painting."
-    labels = np.zeros((h, w), np.int32); grains = []; s = scale
+    labels = np.zeros((h, w), np.int32)
+    grains = []
+    s = scale
     A = h * w / (512 * s) ** 2  # grain counts scale with the field of view, not the pixel count
     if cls == 'oolitic':
         for x, y, r in _place(rng, h, w, int(rng.integers(30, 45) * A), 18*s, 34*s):
-            cid = len(grains) + 1; e = rng.uniform(0.75, 1.0); ang = rng.uniform(0, 180)
-            _ellipse(labels, cid, (x, y), (r, r*e), ang); grains.append((cid, 'ooid', (x, y, r, e, ang)))
+            cid = len(grains) + 1
+            e = rng.uniform(0.75, 1.0)
+            ang = rng.uniform(0, 180)
+            _ellipse(labels, cid, (x, y), (r, r*e), ang)
+            grains.append((cid, 'ooid', (x, y, r, e, ang)))
     elif cls == 'peloidal':
         for x, y, r in _place(rng, h, w, int(rng.integers(60, 100) * A), 5*s, 12*s):
-            cid = len(grains) + 1; e = rng.uniform(0.5, 0.9); ang = rng.uniform(0, 180)
-            _ellipse(labels, cid, (x, y), (r, r*e), ang); grains.append((cid, 'peloid', (x, y, r, e, ang)))
+            cid = len(grains) + 1
+            e = rng.uniform(0.5, 0.9)
+            ang = rng.uniform(0, 180)
+            _ellipse(labels, cid, (x, y), (r, r*e), ang)
+            grains.append((cid, 'peloid', (x, y, r, e, ang)))
     elif cls == 'bioclastic':
         for _ in range(int(rng.integers(10, 18) * A)):
-            cid = len(grains) + 1; x, y = rng.uniform(0, w), rng.uniform(0, h)
-            R = rng.uniform(25, 70) * s; t = rng.uniform(4, 10) * s
-            a0 = rng.uniform(0, 360); span = rng.uniform(60, 200)
+            cid = len(grains) + 1
+            x, y = rng.uniform(0, w), rng.uniform(0, h)
+            R = rng.uniform(25, 70) * s
+            t = rng.uniform(4, 10) * s
+            a0 = rng.uniform(0, 360)
+            span = rng.uniform(60, 200)
             cv2.ellipse(labels, (int(x), int(y)), (int(R), int(R * rng.uniform(0.5, 1))), 0, a0, a0 + span, cid, max(2, int(t)))
             grains.append((cid, 'shell', (x, y, R, t)))
         for x, y, r in _place(rng, h, w, int(rng.integers(3, 7) * A), 10*s, 22*s):  # echinoderm-like plates
-            cid = len(grains) + 1; _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.6, 1)), rng.uniform(0, 180))
+            cid = len(grains) + 1
+            _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.6, 1)), rng.uniform(0, 180))
             grains.append((cid, 'plate', (x, y, r)))
     elif cls == 'dolomite':
         for x, y, r in _place(rng, h, w, int(rng.integers(90, 130) * A), 14*s, 26*s, tries=12):
-            cid = len(grains) + 1; ang = rng.uniform(0, np.pi); k = rng.uniform(0.55, 0.8)
-            u = np.array([np.cos(ang), np.sin(ang)]); v = np.array([np.cos(ang + 1.2), np.sin(ang + 1.2)])
+            cid = len(grains) + 1
+            ang = rng.uniform(0, np.pi)
+            k = rng.uniform(0.55, 0.8)
+            u = np.array([np.cos(ang), np.sin(ang)])
+            v = np.array([np.cos(ang + 1.2), np.sin(ang + 1.2)])
             pts = np.array([[x, y] + r*u, [x, y] + k*r*v, [x, y] - r*u, [x, y] - k*r*v]).astype(np.int32)
-            cv2.fillConvexPoly(labels, pts, cid); grains.append((cid, 'rhomb', (x, y, r)))
+            cv2.fillConvexPoly(labels, pts, cid)
+            grains.append((cid, 'rhomb', (x, y, r)))
     elif cls == 'vuggy':
         for x, y, r in _place(rng, h, w, int(rng.integers(14, 24) * A), 10*s, 30*s):
-            cid = len(grains) + 1; pts = []
+            cid = len(grains) + 1
+            pts = []
             for a in np.linspace(0, 2*np.pi, 14, endpoint=False):
-                rr = r * rng.uniform(0.45, 1.15); pts.append([x + rr*np.cos(a), y + rr*np.sin(a)])
-            cv2.fillPoly(labels, [np.array(pts, np.int32)], cid); grains.append((cid, 'vug', (x, y, r)))
+                rr = r * rng.uniform(0.45, 1.15)
+                pts.append([x + rr*np.cos(a), y + rr*np.sin(a)])
+            cv2.fillPoly(labels, [np.array(pts, np.int32)], cid)
+            grains.append((cid, 'vug', (x, y, r)))
     elif cls == 'mudstone':
         for x, y, r in _place(rng, h, w, int(rng.integers(6, 14) * A), 4*s, 10*s):
-            cid = len(grains) + 1; kind = 'peloid' if rng.random() < 0.6 else 'plate'
-            _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.4, 0.9)), rng.uniform(0, 180)); grains.append((cid, kind, (x, y, r, 0.7, 0)))
+            cid = len(grains) + 1
+            kind = 'peloid' if rng.random() < 0.6 else 'plate'
+            _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.4, 0.9)), rng.uniform(0, 180))
+            grains.append((cid, kind, (x, y, r, 0.7, 0)))
     else: raise ValueError(f"unknown synthetic class {cls!r}; choose from {', '.join(SYNTH_CLASSES)}")
     return labels, grains
 
@@ -102,19 +127,22 @@ def _paint(cls, labels, grains, rng, h, w):
         if not m.any(): continue
         ys, xs = np.nonzero(m)
         if kind == 'ooid':
-            x, y, r = p[:3]; d = np.hypot(xs - x, ys - y) / r
+            x, y, r = p[:3]
+            d = np.hypot(xs - x, ys - y) / r
             col = np.array([150, 118, 80], np.float32) * (1 + 0.13*np.cos(d * rng.uniform(25, 40)))[:, None]
             col[d < rng.uniform(0.2, 0.4)] = np.array([95, 80, 62])  # nucleus
             img[ys, xs] = col
         elif kind == 'peloid':
             img[ys, xs] = np.array([85, 68, 50], np.float32) * (1 + 0.12 * rng.standard_normal((len(ys), 1)).astype(np.float32))
         elif kind == 'shell':
-            x, y = p[:2]; d = np.hypot(xs - x, ys - y)
+            x, y = p[:2]
+            d = np.hypot(xs - x, ys - y)
             img[ys, xs] = np.array([236, 228, 210], np.float32) * (1 - 0.08*(np.sin(d * 1.7) > 0.6))[:, None]
         elif kind == 'plate':
             img[ys, xs] = np.array([225, 215, 200], np.float32) * (1 + 0.05*np.sin(xs*0.9 + ys*0.4))[:, None]
         elif kind == 'rhomb':
-            x, y, r = p; d = np.hypot(xs - x, ys - y) / r
+            x, y, r = p
+            d = np.hypot(xs - x, ys - y) / r
             core = np.clip(1 - d / 0.6, 0, 1)[:, None]
             img[ys, xs] = np.array([238, 232, 222], np.float32) * (1 - core) + np.array([120, 105, 88], np.float32) * core
         elif kind == 'vug':
@@ -127,13 +155,15 @@ def _paint(cls, labels, grains, rng, h, w):
 
 # %% ../nbs/01_synth.ipynb #6e297837
 def _stylolite(img, rng, h, w):
-    y0 = rng.uniform(0.2, 0.8) * h; xs = np.arange(0, w + 8, 8)
+    y0 = rng.uniform(0.2, 0.8) * h
+    xs = np.arange(0, w + 8, 8)
     ys = y0 + np.cumsum(rng.normal(0, 3, len(xs))) + 4 * np.sign(rng.standard_normal(len(xs)))
     cv2.polylines(img, [np.stack([xs, ys], 1).astype(np.int32)], False, (45, 35, 25), int(rng.integers(2, 4)))
 
 def _fracture(img, labels, rng, h, w):
     p0, p1 = (rng.uniform(0, w), 0), (rng.uniform(0, w), h)
-    t = int(rng.integers(3, 7)); cv2.line(img, tuple(map(int, p0)), tuple(map(int, p1)), (240, 238, 232), t)
+    t = int(rng.integers(3, 7))
+    cv2.line(img, tuple(map(int, p0)), tuple(map(int, p1)), (240, 238, 232), t)
     cv2.line(labels, tuple(map(int, p0)), tuple(map(int, p1)), 0, t)  # a cemented fracture cuts the grains
 
 def _finish(img, rng, h, w, opts):
@@ -141,7 +171,8 @@ def _finish(img, rng, h, w, opts):
         g = cv2.resize(rng.uniform(0.85, 1.12, (3, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
         img *= g[..., None]
     if opts.get('vignette'):
-        yy, xx = np.mgrid[0:h, 0:w]; r2 = ((xx - w/2)/(w/2))**2 + ((yy - h/2)/(h/2))**2
+        yy, xx = np.mgrid[0:h, 0:w]
+        r2 = ((xx - w/2)/(w/2))**2 + ((yy - h/2)/(h/2))**2
         img *= (1 - 0.25 * np.clip(r2 / 2, 0, 1))[..., None].astype(np.float32)
     if opts.get('xpl'):  # cross-polarised look: dark extinct background, interference tints
         grey = img.mean(axis=2, keepdims=True) / 255
@@ -150,7 +181,8 @@ def _finish(img, rng, h, w, opts):
     out = np.clip(img, 0, 255).astype(np.uint8)
     if opts.get('blur'): out = cv2.GaussianBlur(out, (0, 0), float(opts['blur']))
     if opts.get('scale_bar'):
-        bw = w // 6; x1, y1 = w - 12, h - 12
+        bw = w // 6
+        x1, y1 = w - 12, h - 12
         cv2.rectangle(out, (x1 - bw, y1 - 3), (x1, y1), (220, 30, 30), -1)
     return out
 
@@ -170,19 +202,28 @@ def make_thin_section(cls:str, # one of SYNTH_CLASSES
                         blur=float(rng.uniform(0.6, 1.4)) if rng.random() < 0.25 else 0, xpl=rng.random() < 0.08)
     scale = scale if scale is not None else min(h, w) / 512 * 1.0
     labels, grains = _draw_grains(cls, rng, h, w, max(scale, 0.35))
-    if features.get('fracture'): tmp = np.zeros((h, w, 3), np.float32); _fracture(tmp, labels, rng, h, w)
+    if features.get('fracture'):
+        tmp = np.zeros((h, w, 3), np.float32)
+        _fracture(tmp, labels, rng, h, w)
     img = _paint(cls, labels, grains, rng, h, w)
-    if features.get('fracture'): fm = tmp[..., 0] > 0; img[fm] = tmp[fm]
+    if features.get('fracture'):
+        fm = tmp[..., 0] > 0
+        img[fm] = tmp[fm]
     if features.get('stylolite'):
-        tmp = img.copy(); _stylolite(tmp, rng, h, w); changed = (tmp != img).any(2)
-        img = tmp; labels[changed] = 0  # the seam dissolves what it crosses
+        tmp = img.copy()
+        _stylolite(tmp, rng, h, w)
+        changed = (tmp != img).any(2)
+        img = tmp
+        labels[changed] = 0  # the seam dissolves what it crosses
     img = _finish(img, rng, h, w, features)
     labels = _relabel(labels)
     return img, (labels > 0).astype(np.uint8), labels
 
 def _relabel(labels):
     "Consecutive component ids, dropping ids that vanished under later drawing."
-    ids = np.unique(labels); lut = np.zeros(ids.max() + 1, np.int32); lut[ids] = np.arange(len(ids))
+    ids = np.unique(labels)
+    lut = np.zeros(ids.max() + 1, np.int32)
+    lut[ids] = np.arange(len(ids))
     return lut[labels]
 
 # %% ../nbs/01_synth.ipynb #08dc2b4e
@@ -190,7 +231,9 @@ class SyntheticStream:
     "Frames (RGB uint8) and masks from a moving window over a synthetic slide."
     def __init__(self, size=(512, 512), slide_tiles=3, seed:int=0, n_frames:int|None=None, tile:int|None=None):
         self.size, self.n_frames = size, n_frames
-        h, w = size; t = tile or max(h, w); rng = np.random.default_rng(seed)
+        h, w = size
+        t = tile or max(h, w)
+        rng = np.random.default_rng(seed)
         rows = []
         for r in range(slide_tiles):
             tiles = [make_thin_section(SYNTH_CLASSES[int(rng.integers(0, len(SYNTH_CLASSES)))], (t, t), seed=seed*100 + r*10 + c,
@@ -206,15 +249,22 @@ class SyntheticStream:
         return [('still', 40), ('pan', 25), ('still', 50), ('focus', 20), ('still', 30), ('pan', 30), ('bright', 20), ('still', 40)]
 
     def _state(self, i):
-        H, W = self.slide.shape[:2]; h, w = self.size
-        total = sum(n for _, n in self.script); k = i % total
-        x, y = 0.1 * (W - w), 0.1 * (H - h); blur = 0; gain = 1.0; pans = 0
+        H, W = self.slide.shape[:2]
+        h, w = self.size
+        total = sum(n for _, n in self.script)
+        k = i % total
+        x, y = 0.1 * (W - w), 0.1 * (H - h)
+        blur = 0
+        gain = 1.0
+        pans = 0
         for kind, n in self.script:
             t = min(k, n) / n
             if kind == 'pan':
-                ang = 0.9 + 1.3 * pans; pans += 1
+                ang = 0.9 + 1.3 * pans
+                pans += 1
                 dx, dy = np.cos(ang) * 0.35 * (W - w), np.sin(ang) * 0.35 * (H - h)
-                x = float(np.clip(x + dx * (t if k < n else 1), 0, W - w)); y = float(np.clip(y + dy * (t if k < n else 1), 0, H - h))
+                x = float(np.clip(x + dx * (t if k < n else 1), 0, W - w))
+                y = float(np.clip(y + dy * (t if k < n else 1), 0, H - h))
             if k < n:
                 if kind == 'focus': blur = 3.0 * (1 - t)
                 if kind == 'bright': gain = 1 + 0.35 * np.sin(np.pi * t)
@@ -224,8 +274,10 @@ class SyntheticStream:
 
     def frame(self, i):
         "Frame i as (image, mask)."
-        x, y, blur, gain = self._state(i); h, w = self.size
-        img = self.slide[y:y+h, x:x+w]; m = self.slide_mask[y:y+h, x:x+w]
+        x, y, blur, gain = self._state(i)
+        h, w = self.size
+        img = self.slide[y:y+h, x:x+w]
+        m = self.slide_mask[y:y+h, x:x+w]
         if blur > 0.3: img = cv2.GaussianBlur(img, (0, 0), blur)
         if gain != 1: img = np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
         return np.ascontiguousarray(img), np.ascontiguousarray(m)
@@ -233,27 +285,33 @@ class SyntheticStream:
     def __iter__(self):
         i = 0
         while self.n_frames is None or i < self.n_frames:
-            yield self.frame(i); i += 1
+            yield self.frame(i)
+            i += 1
 
 # %% ../nbs/01_synth.ipynb #0f1be0cc
 def write_clip(path, n_frames=150, size=(256, 256), fps=15, seed=0):
     "Write a short synthetic stream to a video file (MJPG AVI: readable by any OpenCV build)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'), fps, (size[1], size[0]))
     if not vw.isOpened(): raise RuntimeError(f"{path}: OpenCV cannot open a video writer here")
     for img, _ in SyntheticStream(size, seed=seed, n_frames=n_frames): vw.write(img[..., ::-1])
-    vw.release(); return path
+    vw.release()
+    return path
 
 # %% ../nbs/01_synth.ipynb #d9ee61d1
 def mask_path_for(image_path, root=None):
     "The mask file of an image in a synthetic data set (`images/` -> `masks/`)."
-    p = Path(image_path); parts = list(p.parts)
+    p = Path(image_path)
+    parts = list(p.parts)
     if 'images' not in parts: raise ValueError(f"{p}: not inside an images/ folder")
-    i = len(parts) - 1 - parts[::-1].index('images'); parts[i] = 'masks'
+    i = len(parts) - 1 - parts[::-1].index('images')
+    parts[i] = 'masks'
     return Path(*parts).with_suffix('.png')
 
 def _atomic_imwrite(path, a):
-    path = Path(path); tmp = path.with_name('.tmp-' + path.name)
+    path = Path(path)
+    tmp = path.with_name('.tmp-' + path.name)
     if not cv2.imwrite(str(tmp), a): raise OSError(f"{path}: cannot write")
     tmp.replace(path)
 
@@ -269,7 +327,8 @@ def write_synthetic_dataset(out, per_class:int=4, size=(256, 256), seed:int=0, c
         img, mask, labels = make_thin_section(c, size, seed=seed * 100_003 + i)
         stem = f"{c}_{i:04d}"
         for sub, a in (('images', img[..., ::-1]), ('masks', mask * 255), ('components', labels.astype(np.uint16))):
-            (out/sub/c).mkdir(parents=True, exist_ok=True); _atomic_imwrite(out/sub/c/f'{stem}.png', a)
+            (out/sub/c).mkdir(parents=True, exist_ok=True)
+            _atomic_imwrite(out/sub/c/f'{stem}.png', a)
         files.append(dict(image=f'images/{c}/{stem}.png', mask=f'masks/{c}/{stem}.png', components=f'components/{c}/{stem}.png',
                           cls=c, seed=seed * 100_003 + i, grain_fraction=round(float(mask.mean()), 4)))
     manifest = dict(generator='camnet_nb.synth.make_thin_section', seed=seed, size=list(size), per_class=per_class,

@@ -114,13 +114,19 @@ def input_norm_for(arch:str, pretrained:bool) -> str:
 
 def _replace_head(m:nn.Module, arch:str, n_classes:int) -> nn.Module:
     "A new `n_classes` Linear layer in place of the last one, wherever the architecture keeps it."
-    if hasattr(m, 'reset_classifier'): m.reset_classifier(n_classes); return m   # timm
+    if hasattr(m, 'reset_classifier'):
+        m.reset_classifier(n_classes)
+        return m  # timm
     for name in ('fc', 'classifier', 'head', 'heads'):
         mod = getattr(m, name, None)
-        if isinstance(mod, nn.Linear): setattr(m, name, nn.Linear(mod.in_features, n_classes)); return m
+        if isinstance(mod, nn.Linear):
+            setattr(m, name, nn.Linear(mod.in_features, n_classes))
+            return m
         if isinstance(mod, nn.Sequential):
             for i in reversed(range(len(mod))):
-                if isinstance(mod[i], nn.Linear): mod[i] = nn.Linear(mod[i].in_features, n_classes); return m
+                if isinstance(mod[i], nn.Linear):
+                    mod[i] = nn.Linear(mod[i].in_features, n_classes)
+                    return m
     raise ValueError(f"{arch}: cannot find the classification head to replace")
 
 def make_classifier(arch:str='resnet101', # a torchvision classifier name, or efficientnet_lite0/1/2
@@ -147,11 +153,16 @@ def _dist():
     return int(os.environ.get('RANK', 0)), world, int(os.environ.get('LOCAL_RANK', 0))
 
 def seed_everything(seed):
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 def atomic_save(obj, path):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name('.tmp-' + path.name); torch.save(obj, tmp); tmp.replace(path)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name('.tmp-' + path.name)
+    torch.save(obj, tmp)
+    tmp.replace(path)
 
 def balanced_weights(labels, n_classes):
     "Per-sample weights so that every class is drawn equally often."
@@ -161,9 +172,11 @@ def balanced_weights(labels, n_classes):
 @torch.no_grad()
 def predict_probs(model, loader, device='cpu', progress:bool=False):
     from tqdm.auto import tqdm
-    model.eval(); P, Y = [], []
+    model.eval()
+    P, Y = [], []
     for x, y in tqdm(loader, desc='validation', leave=False, disable=not progress):
-        P.append(F.softmax(model(x.to(device)), 1).cpu()); Y.append(y)
+        P.append(F.softmax(model(x.to(device)), 1).cpu())
+        Y.append(y)
     return torch.cat(P).numpy(), torch.cat(Y).numpy()
 
 # %% ../nbs/02_teacher.ipynb #fe80b9d1
@@ -189,7 +202,9 @@ def rng_state(*generators:torch.Generator, # the samplers' and loaders' own gene
 
 def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
     "Put back what `rng_state` saved, so that a resumed run draws what the uninterrupted run would have drawn."
-    if isinstance(st, torch.Tensor): torch.set_rng_state(st); return   # a state file from before all of them were kept
+    if isinstance(st, torch.Tensor):
+        torch.set_rng_state(st)
+        return  # a state file from before all of them were kept
     np_state = st['numpy']
     if isinstance(np_state, dict): np_state = np_state | dict(state=dict(key=np.asarray(np_state['state']['key'], np.uint32), pos=np_state['state']['pos']))
     random.setstate(st['python'])
@@ -234,10 +249,12 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     from camnet_nb.data import load_folder, ThinSectionDataset, seed_worker
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
-    rank, world, local = _dist(); seed_everything(seed)
+    rank, world, local = _dist()
+    seed_everything(seed)
     if rank == 0: remove_stale_temporaries(out)
     device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
-    folder = load_folder(data, valid_pct, seed); classes = folder['classes']
+    folder = load_folder(data, valid_pct, seed)
+    classes = folder['classes']
     tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
     va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
     labels = np.array([it.label for it in tr.items])
@@ -250,29 +267,43 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     # under DDP the sampler is not class-balanced, so the loss is weighted instead
     cw = torch.as_tensor(len(labels) / (len(classes) * np.maximum(np.bincount(labels, minlength=len(classes)), 1)), dtype=torch.float32, device=device) if world > 1 else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
-    steps = max(1, epochs * len(dl)); warm = max(1, steps // 10)
+    steps = max(1, epochs * len(dl))
+    warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
     scaler = torch.amp.GradScaler('cuda', enabled=device.startswith('cuda'))
-    out = Path(out); state_path = out.with_name(out.name + '.state'); start, best, history = 0, -1.0, []
+    out = Path(out)
+    state_path = out.with_name(out.name + '.state')
+    start, best, history = 0, -1.0, []
     if resume and state_path.exists():
         st = load_training_state(state_path, 'teacher', arch=arch, classes=classes)
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        model.load_state_dict(st['model'])
+        opt.load_state_dict(st['opt'])
+        sched.load_state_dict(st['sched'])
         start, best, history = st['epoch'] + 1, st['best'], st['history']
         restore_rng_state(st['rng'], *gens, dataset=tr if world == 1 else None)   # other ranks' augmentations restart
         if progress and rank == 0: print(f"resuming from epoch {start} ({state_path})", file=sys.stderr)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     for ep in range(start, epochs):
         if world > 1: sampler.set_epoch(ep)
-        net.train(); tot, n = 0.0, 0
+        net.train()
+        tot, n = 0.0, 0
         bar = tqdm(dl, desc=f'teacher {ep+1}/{epochs}', disable=not progress or rank != 0, leave=False)
         for x, y in bar:
             x, y = x.to(device), y.to(device)
             with torch.autocast('cuda', enabled=device.startswith('cuda')):
                 loss = F.cross_entropy(net(x), y, weight=cw, label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update(); sched.step()
-            tot += loss.item() * len(y); n += len(y); bar.set_postfix(loss=f'{tot / n:.3f}')
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            sched.step()
+            tot += loss.item() * len(y)
+            n += len(y)
+            bar.set_postfix(loss=f'{tot / n:.3f}')
         probs, ys = predict_probs(model, dv, device, progress=progress and rank == 0)
-        m = classification_metrics(probs, ys, len(classes)); m.update(epoch=ep + 1, loss=tot / max(n, 1)); history.append(m)
+        m = classification_metrics(probs, ys, len(classes))
+        m.update(epoch=ep + 1, loss=tot / max(n, 1))
+        history.append(m)
         if rank == 0:
             if m[select] > best:
                 best = m[select]
@@ -291,8 +322,12 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     result = dict(best_accuracy=chosen.get('accuracy', -1.0), best=chosen, history=history, classes=classes)
     if folder['test'] and rank == 0 and out.is_file():
         result['test'] = score_split(out, folder['test'], img_size, crop_scale, batch_size, workers)
-        cfg_path = out.with_name(out.name + '.json'); cfg = json.loads(cfg_path.read_text()); cfg['test'] = result['test']
-        tmp = out.with_name('.tmp-' + cfg_path.name); tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(cfg_path)
+        cfg_path = out.with_name(out.name + '.json')
+        cfg = json.loads(cfg_path.read_text())
+        cfg['test'] = result['test']
+        tmp = out.with_name('.tmp-' + cfg_path.name)
+        tmp.write_text(json.dumps(cfg, indent=1))
+        tmp.replace(cfg_path)
         if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}", file=sys.stderr)
     return result
 
@@ -314,7 +349,8 @@ def load_teacher(path, map_location='cpu'):
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such teacher checkpoint")
     cfg = json.loads(path.with_name(path.name + '.json').read_text())
     m = make_classifier(cfg['arch'], len(cfg['classes']), input_norm=cfg.get('input_norm', 'none'))
-    m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True)); return m.eval(), cfg
+    m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True))
+    return m.eval(), cfg
 
 # %% ../nbs/02_teacher.ipynb #839f9be7
 def head_linear(model:Normalized) -> nn.Linear:
@@ -328,7 +364,10 @@ def head_linear(model:Normalized) -> nn.Linear:
 def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
     "Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also mirrored."
     import cv2
-    h, w = img.shape[:2]; s = min(h, w); c = max(1, int(s * frac)); views = []
+    h, w = img.shape[:2]
+    s = min(h, w)
+    c = max(1, int(s * frac))
+    views = []
     boxes = [((h - s) // 2, (w - s) // 2, s)] + [(y, x, c) for y, x in ((0, 0), (0, w - c), (h - c, 0), (h - c, w - c), ((h - c) // 2, (w - c) // 2))]
     for y, x, side in boxes:
         v = cv2.resize(img[y:y+side, x:x+side], (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
@@ -450,9 +489,14 @@ def plot_history(history, ax=None):
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3)) if ax is None else (None, ax)
-    a.plot(ep, [h['loss'] for h in history], 'o-'); a.set_xlabel('epoch'); a.set_title('training loss')
+    a.plot(ep, [h['loss'] for h in history], 'o-')
+    a.set_xlabel('epoch')
+    a.set_title('training loss')
     for k in ('accuracy', 'f1', 'auc'): b.plot(ep, [h[k] for h in history], 'o-', label=k)
-    b.set_xlabel('epoch'); b.set_ylim(0, 1); b.legend(fontsize=8); b.set_title('validation')
+    b.set_xlabel('epoch')
+    b.set_ylim(0, 1)
+    b.legend(fontsize=8)
+    b.set_title('validation')
     return fig
 
 def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.0), seed=0, valid_pct=0.2):
@@ -469,11 +513,16 @@ def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.
 def plot_confusion(cm, classes, ax=None):
     import matplotlib.pyplot as plt
     fig, ax = (plt.subplots(figsize=(1 + 0.5 * len(classes), 1 + 0.5 * len(classes))) if ax is None else (None, ax))
-    ax.imshow(cm, cmap='Blues'); ax.set_xticks(range(len(classes))); ax.set_yticks(range(len(classes)))
-    ax.set_xticklabels(classes, rotation=60, ha='right', fontsize=8); ax.set_yticklabels(classes, fontsize=8)
+    ax.imshow(cm, cmap='Blues')
+    ax.set_xticks(range(len(classes)))
+    ax.set_yticks(range(len(classes)))
+    ax.set_xticklabels(classes, rotation=60, ha='right', fontsize=8)
+    ax.set_yticklabels(classes, fontsize=8)
     for i in range(len(classes)):
         for j in range(len(classes)): ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true'); return fig
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true')
+    return fig
 
 # %% ../nbs/02_teacher.ipynb #e52113a8
 def compare_backbones(data, # ImageNet-style folder (with test/ the rows are test figures, scored once)
@@ -483,15 +532,20 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
                       **kw) -> list[dict]:
     "Train each backbone on the same data; one row per backbone, on the test split when there is one."
     import tempfile, time
-    work = Path(work or tempfile.mkdtemp()); rows = []
+    work = Path(work or tempfile.mkdtemp())
+    rows = []
     for arch in archs:
         r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size, batch_size=batch_size, seed=seed,
                           progress=progress, pretrained=pretrained, **kw)
         best = r.get('test') or r['best']
-        m, _ = load_teacher(work/f'{arch}.pt'); x = torch.zeros(1, 3, 224, 224); ts = []
+        m, _ = load_teacher(work/f'{arch}.pt')
+        x = torch.zeros(1, 3, 224, 224)
+        ts = []
         with torch.no_grad():
             for i in range(6):
-                t = time.perf_counter(); m(x); ts.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                m(x)
+                ts.append(time.perf_counter() - t)
         rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation', accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
                          top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
                          cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))

@@ -27,7 +27,8 @@ def quantize(gray:np.ndarray, levels:int=8, vmin:int=0, vmax:int=255) -> np.ndar
 
 def pair_levels(gray, levels=8, distance=1.0, angle=0.0):
     "(q1, q2): each pixel's level and its neighbour's at `distance`, `angle` degrees (nearest, replicated border)."
-    q1 = quantize(to_gray(gray), levels); h, w = q1.shape
+    q1 = quantize(to_gray(gray), levels)
+    h, w = q1.shape
     dx, dy = distance * math.cos(math.radians(angle)), distance * math.sin(math.radians(-angle))
     m = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
     q2 = cv2.warpAffine(q1, m, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
@@ -38,8 +39,10 @@ GLCM_FEATURES = ('mean', 'contrast', 'dissimilarity', 'homogeneity', 'asm', 'ene
 
 def glcm_planes_reference(gray, levels=8, ks=5, distance=1.0, angle=0.0):
     "Windowed co-occurrence counts, shape (levels, levels, H, W), the plain way (one filter per pair)."
-    q1, q2 = pair_levels(gray, levels, distance, angle); h, w = q1.shape
-    glcm = np.zeros((levels, levels, h, w), np.uint8); k = np.ones((ks, ks), np.uint8)
+    q1, q2 = pair_levels(gray, levels, distance, angle)
+    h, w = q1.shape
+    glcm = np.zeros((levels, levels, h, w), np.uint8)
+    k = np.ones((ks, ks), np.uint8)
     for i in range(levels):
         for j in range(levels):
             glcm[i, j] = cv2.filter2D(((q1 == i) & (q2 == j)).astype(np.uint8), -1, k)
@@ -48,7 +51,8 @@ def glcm_planes_reference(gray, levels=8, ks=5, distance=1.0, angle=0.0):
 def glcm_feature_reference(gray, feature='mean', levels=8, ks=5, distance=1.0, angle=0.0):
     "One GLCM feature map computed from the full stack of pair planes."
     g = glcm_planes_reference(gray, levels, ks, distance, angle)
-    i, j = np.meshgrid(np.arange(levels), np.arange(levels), indexing='ij'); i, j = i[..., None, None], j[..., None, None]
+    i, j = np.meshgrid(np.arange(levels), np.arange(levels), indexing='ij')
+    i, j = i[..., None, None], j[..., None, None]
     if feature == 'mean': return (g * i / levels**2).sum((0, 1))
     if feature == 'contrast': return (g * (i - j)**2).sum((0, 1))
     if feature == 'dissimilarity': return (g * np.abs(i - j)).sum((0, 1))
@@ -91,7 +95,8 @@ def glcm_feature(gray, # grey (H, W) or RGB image
     q1, q2 = pair_levels(gray, levels, distance, angle)
     if feature in ('mean', 'contrast', 'dissimilarity', 'homogeneity'):
         if levels <= 16:  # pair index fits a byte: one OpenCV table lookup gives w(q1, q2) per pixel
-            lut = np.zeros(256, np.float32); lut[:levels * levels] = _pair_weight(feature, levels).ravel()
+            lut = np.zeros(256, np.float32)
+            lut[:levels * levels] = _pair_weight(feature, levels).ravel()
             return _box(cv2.LUT(cv2.scaleAdd(q1, levels, q2), lut), ks)
         return _box(_pair_weight(feature, levels)[q1, q2], ks)
     if feature not in GLCM_FEATURES: raise ValueError(f"unknown GLCM feature {feature!r}; choose from {', '.join(GLCM_FEATURES)}")
@@ -126,17 +131,20 @@ def region_descriptors(img, mask=None, distances=PAPER_DISTANCES, angles=PAPER_A
 
 # %% ../nbs/06_texture.ipynb #1585d9d5
 def normalize01(a):
-    a = a.astype(np.float32); lo, hi = float(a.min()), float(a.max())
+    a = a.astype(np.float32)
+    lo, hi = float(a.min()), float(a.max())
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
 def fuse_paper(heatmap, glcm_mean, invert=False):
     "The paper's fusion: 0.5 * normalised GLCM mean (optionally inverted) + 0.5 * heatmap, saturated at 0.5."
-    w = normalize01(glcm_mean); w = 1 - w if invert else w
+    w = normalize01(glcm_mean)
+    w = 1 - w if invert else w
     return np.minimum(0.5 * w + 0.5 * heatmap.astype(np.float32), 0.5) / 0.5
 
 def fuse_texture(heatmap, glcm_mean, strength=0.6):
     "Heatmap modulated by texture agreement: texture sharpens, never invents (values in 0..1)."
-    h = heatmap.astype(np.float32); t = normalize01(glcm_mean)
+    h = heatmap.astype(np.float32)
+    t = normalize01(glcm_mean)
     hi, lo = h > np.quantile(h, 0.8), h < np.quantile(h, 0.4)
     if hi.any() and lo.any() and t[hi].mean() < t[lo].mean(): t = 1 - t      # grains darker than matrix here
     return np.clip(h * ((1 - strength) + 2 * strength * t), 0, 1)
@@ -144,7 +152,9 @@ def fuse_texture(heatmap, glcm_mean, strength=0.6):
 # %% ../nbs/06_texture.ipynb #7acd4323
 def seeds_from_heatmap(heatmap, hi=0.6, lo=0.3):
     "Random-walker labels: 1 = grain seed, 2 = matrix seed, 0 = undecided."
-    s = np.zeros(heatmap.shape, np.int32); s[heatmap >= hi] = 1; s[heatmap <= lo] = 2
+    s = np.zeros(heatmap.shape, np.int32)
+    s[heatmap >= hi] = 1
+    s[heatmap <= lo] = 2
     return s
 
 def _rw_features(img, texture=True):
@@ -163,7 +173,9 @@ def refine_random_walker(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True)
 
 def guided_filter(guide, src, r=4, eps=1e-3):
     "He et al.'s guided filter (grey guide): edge-aware smoothing of `src` along the edges of `guide`."
-    I = guide.astype(np.float32); p = src.astype(np.float32); k = (2 * r + 1, 2 * r + 1)
+    I = guide.astype(np.float32)
+    p = src.astype(np.float32)
+    k = (2 * r + 1, 2 * r + 1)
     mI, mp = cv2.blur(I, k), cv2.blur(p, k)
     a = (cv2.blur(I * p, k) - mI * mp) / (cv2.blur(I * I, k) - mI * mI + eps)
     b = mp - a * mI
@@ -173,42 +185,64 @@ def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
     """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
     solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
     from scipy import sparse
-    h, w, c = feat.shape; n = h * w
+    h, w, c = feat.shape
+    n = h * w
     k = -beta / (10 * feat.std()) / np.sqrt(c)      # scikit-image's scaling, multichannel form
-    s = seeds.ravel(); fg = s == 1; U = np.flatnonzero(s == 0); m = U.size
+    s = seeds.ravel()
+    fg = s == 1
+    U = np.flatnonzero(s == 0)
+    m = U.size
     p = fg.astype(np.float64)
     if m == 0: return p.reshape(h, w)
     # Only the edges of undecided pixels enter the system: a row per undecided pixel, its degree on the diagonal and
     # up to four neighbours (an absent one keeps a zero on its own column), so the CSR arrays are written directly.
-    F = feat.reshape(n, c); pos = np.full(n, -1); pos[U] = np.arange(m)
+    F = feat.reshape(n, c)
+    pos = np.full(n, -1)
+    pos[U] = np.arange(m)
     y, x = np.divmod(U, w)
     deg, rhs = np.zeros(m), np.zeros(m)
     data, cols = np.zeros((m, 5)), np.repeat(np.arange(m)[:, None], 5, 1)
     for d, (ok, step) in enumerate(((x < w - 1, 1), (x > 0, -1), (y < h - 1, w), (y > 0, -w)), 1):
-        r = np.flatnonzero(ok); a = U[r]; b = a + step
+        r = np.flatnonzero(ok)
+        a = U[r]
+        b = a + step
         wt = np.exp(k * ((F[a] - F[b]) ** 2).sum(1)) + 1e-10
-        deg[r] += wt; rhs[r] += wt * fg[b]               # a seed neighbour moves to the right-hand side
-        pb = pos[b]; unk = pb >= 0
-        data[r[unk], d] = -wt[unk]; cols[r[unk], d] = pb[unk]
+        deg[r] += wt
+        rhs[r] += wt * fg[b]  # a seed neighbour moves to the right-hand side
+        pb = pos[b]
+        unk = pb >= 0
+        data[r[unk], d] = -wt[unk]
+        cols[r[unk], d] = pb[unk]
     data[:, 0] = deg
     L = sparse.csr_matrix((data.ravel(), cols.ravel(), np.arange(0, 5 * m + 1, 5)), shape=(m, m))
     # conjugate gradients with the Jacobi preconditioner, stopped at a relative residual of `tol` (as scipy's cg)
     dinv = 1 / deg
     xk = np.zeros(m) if x0 is None else np.asarray(x0, np.float64).ravel()[U].copy()
-    res = rhs - L @ xk; z = dinv * res; q = z.copy(); rz = res @ z; stop = tol * np.linalg.norm(rhs)
+    res = rhs - L @ xk
+    z = dinv * res
+    q = z.copy()
+    rz = res @ z
+    stop = tol * np.linalg.norm(rhs)
     for _ in range(maxiter):
         if np.linalg.norm(res) <= stop: break
-        Aq = L @ q; alpha = rz / (q @ Aq); xk += alpha * q; res -= alpha * Aq
-        z = dinv * res; rz, rz_old = res @ z, rz; q = z + (rz / rz_old) * q
+        Aq = L @ q
+        alpha = rz / (q @ Aq)
+        xk += alpha * q
+        res -= alpha * Aq
+        z = dinv * res
+        rz, rz_old = res @ z, rz
+        q = z + (rz / rz_old) * q
     p[U] = xk
     return p.reshape(h, w)
 
 def fast_guided_filter(guide, src, r=1, eps=1e-3):
     """He & Sun's fast guided filter: the coefficients of the guided filter are computed at `src`'s (coarse) size on a
     shrunken guide, upsampled, and applied to the full-resolution `guide`; returns `src` brought to `guide`'s size."""
-    H, W = guide.shape; h, w = src.shape
+    H, W = guide.shape
+    h, w = src.shape
     I = cv2.resize(guide, (w, h), interpolation=cv2.INTER_AREA) if (h, w) != (H, W) else guide
-    p = src.astype(np.float32); k = (2 * r + 1, 2 * r + 1)
+    p = src.astype(np.float32)
+    k = (2 * r + 1, 2 * r + 1)
     mI, mp = cv2.blur(I, k), cv2.blur(p, k)
     a = (cv2.blur(I * p, k) - mI * mp) / (cv2.blur(I * I, k) - mI * mI + eps)
     a, b = cv2.blur(a, k), cv2.blur(mp - a * mI, k)
@@ -220,7 +254,8 @@ def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=N
     "Fast refinement: random walk on a grid `factor`x coarser, fast guided-filter upsampling; a boolean mask."
     H, W = heatmap.shape
     # the coarse grid keeps about 128 px on the short side: grains of a few pixels survive, 512 px frames walk 16x fewer pixels
-    factor = factor or max(1, round(min(H, W) / 128)); h, w = max(8, H // factor), max(8, W // factor)
+    factor = factor or max(1, round(min(H, W) / 128))
+    h, w = max(8, H // factor), max(8, W // factor)
     small_img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
     small_hm = cv2.resize(heatmap.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
     seeds = seeds_from_heatmap(small_hm, hi, lo)
@@ -232,10 +267,13 @@ def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=N
 # %% ../nbs/06_texture.ipynb #f5249625
 def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
     "CAM-initialised GrabCut (OpenCV colour GMMs + graph cut); a boolean mask at the image's size."
-    H, W = heatmap.shape; s = min(1.0, max_side / max(H, W))
+    H, W = heatmap.shape
+    s = min(1.0, max_side / max(H, W))
     small = img if s == 1 else cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA)
     hm = heatmap.astype(np.float32) if s == 1 else cv2.resize(heatmap.astype(np.float32), small.shape[1::-1], interpolation=cv2.INTER_AREA)
-    m = np.full(hm.shape, cv2.GC_PR_BGD, np.uint8); m[hm >= fg] = cv2.GC_PR_FGD; m[hm < bg] = cv2.GC_BGD
+    m = np.full(hm.shape, cv2.GC_PR_BGD, np.uint8)
+    m[hm >= fg] = cv2.GC_PR_FGD
+    m[hm < bg] = cv2.GC_BGD
     if not (m == cv2.GC_PR_FGD).any(): return np.zeros((H, W), bool)
     if not (m != cv2.GC_PR_FGD).any(): return np.ones((H, W), bool)
     bgm, fgm = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
@@ -246,11 +284,13 @@ def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
 # %% ../nbs/06_texture.ipynb #4ead2526
 def composite_rate(mask) -> float:
     "Share of mineral (grain) pixels, 0..1."
-    m = np.asarray(mask); return float((m > 0).mean()) if m.size else 0.0
+    m = np.asarray(mask)
+    return float((m > 0).mean()) if m.size else 0.0
 
 def image_entropy(img, levels:int=256, mask=None) -> float:
     "Shannon entropy (bits) of the grey-level histogram, optionally inside a mask."
-    g = to_gray(img); g = g[mask > 0] if mask is not None else g.ravel()
+    g = to_gray(img)
+    g = g[mask > 0] if mask is not None else g.ravel()
     if g.size == 0: return 0.0
     hist = np.bincount((g.astype(np.int64) * levels // 256).ravel(), minlength=levels).astype(np.float64)
     p = hist[hist > 0] / g.size
