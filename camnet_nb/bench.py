@@ -16,11 +16,13 @@ __all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'zero_sh
 # %% ../nbs/12_benchmark.ipynb #05f9d172
 def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
 
+# %% ../nbs/12_benchmark.ipynb #acbe873c
 def _soft_heatmap(gt, rng):
     "A CAM-like stand-in heatmap: the true mask blurred, amplified and noisy."
     import cv2
     return np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 6) * 1.4 + 0.08 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
 
+# %% ../nbs/12_benchmark.ipynb #905e4f7b
 def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=10, refine_images:int=6, students=True,
               teacher:str|None='resnet101', live_frames:int=300, sync_seconds:float=8.0, log=print,
               segment_images:int=6, # photomicrograph-sized JPEGs for the `camnet segment` row (0 skips it)
@@ -105,6 +107,7 @@ def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=1
     out['cpu_count'] = os.cpu_count()
     return out
 
+# %% ../nbs/12_benchmark.ipynb #5b080289
 def _bench_segment(n:int, shape, tmp:Path) -> dict:
     "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size)."
     import cv2
@@ -144,6 +147,7 @@ def _bench_segment(n:int, shape, tmp:Path) -> dict:
                 segment_first_path_images_per_s=round(n / first, 2), segment_speedup=round(first / ours, 1),
                 **{f'segment_{k}_ms': round(1000 * float(np.median(v)), 1) for k, v in st.items()})
 
+# %% ../nbs/12_benchmark.ipynb #51665bd7
 def _bench_teacher(arch, size, cam, x, threads):
     "The teacher's XGradCAM (forward + backward through a ResNet101 by default) against one CamNet frame."
     import torch
@@ -157,6 +161,7 @@ def _bench_teacher(arch, size, cam, x, threads):
     c = time_runner(cam, x, 5)
     return dict(teacher_arch=arch, teacher_cam_ms=round(ms, 1), camnet_vs_teacher_cam=round(ms / c, 1))
 
+# %% ../nbs/12_benchmark.ipynb #77f88cf8
 def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
     "Our live loop (VFDA + FRRFI + async, CamNet) against the paper's synchronous loop (its CamNet + fast_glcm) on one stream."
     from camnet_nb.stream import LiveLoop, MotionGate, open_source, sync_loop
@@ -170,6 +175,7 @@ def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
                 live_vs_sync_display=round(live['display_fps'] / sync['display_fps'], 1),
                 live_vs_sync_updates=round(live['updates_per_s'] / sync['updates_per_s'], 1))
 
+# %% ../nbs/12_benchmark.ipynb #57ca283f
 def format_table(r:dict) -> str:
     "The bench result as a readable table."
     rows = [('CamNet ONNX', f"{r['camnet_ms']} ms", f"{r['camnet_params']:,} params")]
@@ -253,6 +259,7 @@ def zero_shot(images, # folder of real photomicrographs
     if not P: raise ValueError(f"{images}: no image with a label in {labels}")
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
 
+# %% ../nbs/12_benchmark.ipynb #88625fdd
 def zero_shot_table(r:dict) -> str:
     "Markdown table of `zero_shot`'s result, best mIoU first."
     rows = sorted(r.items(), key=lambda kv: -kv[1]['miou'])

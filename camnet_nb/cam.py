@@ -26,6 +26,7 @@ def cam_class(method:str):
     if method.lower() not in table: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(table)}")
     return table[method.lower()]
 
+# %% ../nbs/03_cam.ipynb #810fd2ca
 def last_conv_block(model:nn.Module, size=64) -> nn.Module:
     "The last top-level block whose output is a spatial feature map (ResNet: layer4)."
     found = []
@@ -36,6 +37,7 @@ def last_conv_block(model:nn.Module, size=64) -> nn.Module:
     if not found: raise ValueError("no convolutional block found for the CAM target layer")
     return found[-1]
 
+# %% ../nbs/03_cam.ipynb #43ce6c41
 def file_hash(path, n=1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -50,6 +52,7 @@ def _cam_input_size(im, img_size, max_side=512, mult=32):
     s = min(1.0, max_side / max(h, w))
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
+# %% ../nbs/03_cam.ipynb #316c1841
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
     import copy
@@ -76,6 +79,7 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     m._camnet_output_stride = output_stride
     return m
 
+# %% ../nbs/03_cam.ipynb #f2c75ef6
 def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam', img_size=None, aug_smooth=False,
                  output_stride:int=8) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."

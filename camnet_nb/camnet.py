@@ -20,6 +20,7 @@ def _conv_bn(ci, co, k=3, s=1, groups=1, act=True):
     if act: layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
+# %% ../nbs/04_camnet.ipynb #0b4fbe1b
 class SqueezeExcite(nn.Module):
     "Channel attention: global pool, bottleneck, HardSigmoid gate."
     def __init__(self, c, r=4):
@@ -28,6 +29,7 @@ class SqueezeExcite(nn.Module):
         self.fc = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, m, 1), nn.ReLU(inplace=True), nn.Conv2d(m, c, 1), nn.Hardsigmoid())
     def forward(self, x): return x * self.fc(x)
 
+# %% ../nbs/04_camnet.ipynb #f00c4d55
 class Bottleneck(nn.Module):
     "MobileNetV3 inverted residual: expand 1x1, depthwise kxk, optional SE, project 1x1."
     def __init__(self, ci, exp, co, k=3, s=1, se=True):
@@ -37,6 +39,7 @@ class Bottleneck(nn.Module):
                                    *([SqueezeExcite(exp)] if se else []), _conv_bn(exp, co, 1, act=False))
     def forward(self, x): return x + self.block(x) if self.res else self.block(x)
 
+# %% ../nbs/04_camnet.ipynb #31076c0e
 def bilinear_upsampler(scale:int) -> nn.ConvTranspose2d:
     "A one-channel transposed convolution with constant bilinear weights (exact bilinear x`scale`, exportable)."
     k = 2 * scale - scale % 2
@@ -66,6 +69,7 @@ class Decoder(nn.Module):
         x = self.up2(x) + self.skip4(f4)
         return self.up4(self.head(self.refine(x)))
 
+# %% ../nbs/04_camnet.ipynb #a59dc1bb
 class Segmenter(nn.Module):
     "Any encoder giving (stride 4, 8, 16) features + the decoder; pads to the stride and crops back."
     stride = 16
@@ -83,6 +87,7 @@ class Segmenter(nn.Module):
         return self.decoder(*self.encoder(x))[..., :h, :w]
     def forward(self, x): return torch.sigmoid(self.logits(x))
 
+# %% ../nbs/04_camnet.ipynb #8a48bdf0
 class CamNetEncoder(nn.Module):
     "Cascaded 3x3 stem and 8 bottlenecks (MobileNetV3-Small has 11), ReLU/HardSigmoid only."
     def __init__(self):
@@ -97,10 +102,12 @@ class CamNetEncoder(nn.Module):
         f8 = self.s8(f4)
         return f4, f8, self.s16(f8)
 
+# %% ../nbs/04_camnet.ipynb #f3cf27f6
 def camnet(**kw) -> Segmenter:
     "CamNet: the default student."
     return Segmenter(CamNetEncoder(), (24, 40, 96), **kw)
 
+# %% ../nbs/04_camnet.ipynb #e019b7e7
 def n_params(m) -> int: return sum(p.numel() for p in m.parameters())
 
 # %% ../nbs/04_camnet.ipynb #89784fa4
@@ -115,12 +122,14 @@ class HardSwishPlain(nn.Module):
     "x * relu6(x + 3) / 6: HardSwish written with ops every exporter knows."
     def forward(self, x): return x * F.relu6(x + 3) / 6
 
+# %% ../nbs/04_camnet.ipynb #45c263ac
 def plain_hardswish(m):
     for n, c in m.named_children():
         if isinstance(c, nn.Hardswish): setattr(m, n, HardSwishPlain())
         else: plain_hardswish(c)
     return m
 
+# %% ../nbs/04_camnet.ipynb #22441ab7
 class _TVEncoder(nn.Module):
     def __init__(self, body, idx):
         super().__init__()
@@ -132,17 +141,20 @@ class _TVEncoder(nn.Module):
             if i in self.idx: out.append(x)
         return tuple(out)
 
+# %% ../nbs/04_camnet.ipynb #bd05d3f8
 def mbv3_student():
     "torchvision MobileNetV3-Small features with the CamNet decoder."
     f = plain_hardswish(import_torchvision().models.mobilenet_v3_small(weights=None).features)
     return Segmenter(_TVEncoder(f[:9], (1, 3, 8)), (16, 24, 48))
 
+# %% ../nbs/04_camnet.ipynb #5f1651f7
 def shufflenet_student():
     "torchvision ShuffleNetV2 x0.5 with the CamNet decoder."
     s = import_torchvision().models.shufflenet_v2_x0_5(weights=None)
     body = nn.Sequential(nn.Sequential(s.conv1, s.maxpool), s.stage2, s.stage3)
     return Segmenter(_TVEncoder(body, (0, 1, 2)), (24, 48, 96))
 
+# %% ../nbs/04_camnet.ipynb #2ea9fc57
 class LRASPPStudent(nn.Module):
     "torchvision LR-ASPP MobileNetV3-Large, one output class, sigmoid."
     def __init__(self):
@@ -151,6 +163,7 @@ class LRASPPStudent(nn.Module):
         self.net = plain_hardswish(lraspp(weights=None, weights_backbone=None, num_classes=1))
     def forward(self, x): return torch.sigmoid(self.net(x)['out'])
 
+# %% ../nbs/04_camnet.ipynb #78cacb80
 STUDENTS = {'camnet': camnet, 'mbv3': mbv3_student, 'shufflenet': shufflenet_student, 'lraspp': LRASPPStudent}
 
 def make_student(name='camnet'):
@@ -171,6 +184,7 @@ def save_student(model, path, name='camnet', **meta):
     tj.write_text(json.dumps(cfg, indent=1))
     tj.replace(path.with_name(path.name + '.json'))
 
+# %% ../nbs/04_camnet.ipynb #8605a383
 def load_student(path, map_location='cpu'):
     "A student from `save_student`'s files, in eval mode."
     from pathlib import Path
@@ -189,6 +203,7 @@ def load_student(path, map_location='cpu'):
         raise ValueError(f"{path}: these weights do not fit a {cfg.get('student', 'camnet')} student (another model's checkpoint?)") from None
     return m.eval(), cfg
 
+# %% ../nbs/04_camnet.ipynb #84360a9b
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
     "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
     with torch.inference_mode():

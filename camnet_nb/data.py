@@ -48,6 +48,7 @@ def _rescale_to_uint8(a:np.ndarray) -> np.ndarray:
     if hi <= lo: return np.zeros(a.shape, np.uint8)
     return np.round((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
 
+# %% ../nbs/00_data.ipynb #cfa4ccdb
 def _to_rgb(a:np.ndarray) -> np.ndarray:
     "Grey, grey+alpha, RGB or RGBA array (any dtype) -> RGB uint8."
     if a.ndim == 2: a = a[..., None]
@@ -74,6 +75,7 @@ def _pil_to_rgb(im:Image.Image) -> np.ndarray:
     if mode.startswith('I;16') or mode in ('I', 'F'): return _to_rgb(np.asarray(im))
     return np.asarray(im.convert('RGB'))
 
+# %% ../nbs/00_data.ipynb #ef1013ce
 def _cv2_decode(data:bytes):
     a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if a is None: return None
@@ -125,14 +127,17 @@ class Item:
     label: int
     cls: str
 
+# %% ../nbs/00_data.ipynb #e2efa796
 def is_image_file(p) -> bool: return Path(p).suffix.lower() in IMAGE_EXTENSIONS and not Path(p).name.startswith('.')
 
+# %% ../nbs/00_data.ipynb #2120150a
 def list_classes(root) -> list[str]:
     "Sorted class-folder names under `root` (hidden folders ignored)."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f"{root}: not a folder of class folders")
     return sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith(('.', '_')))
 
+# %% ../nbs/00_data.ipynb #474e311d
 def list_items(root, classes:list[str]|None=None) -> list[Item]:
     "Every image in `root/<class>/` (recursively), labelled by its class folder."
     root = Path(root)
@@ -161,6 +166,7 @@ def split_items(items:list[Item], valid_pct:float=0.2, seed:int=0) -> tuple[list
         train += its[n_val:]
     return train, valid
 
+# %% ../nbs/00_data.ipynb #0cd961d3
 def load_folder(root, valid_pct:float=0.2, seed:int=0) -> dict:
     "Splits of an ImageNet-style folder: {'classes', 'train', 'val', 'test'} (missing splits are empty lists)."
     root = Path(root)
@@ -185,6 +191,7 @@ def load_folder(root, valid_pct:float=0.2, seed:int=0) -> dict:
 def _resize(a, size, interp):
     return cv2.resize(a, (size[1], size[0]), interpolation=interp)
 
+# %% ../nbs/00_data.ipynb #b9f33bb3
 def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                     maps:list[np.ndarray]=(), # aligned (H, W) maps: masks, heatmaps
                     size:int=224, # output side
@@ -247,6 +254,7 @@ def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
             return None
         except ImageReadError as e: return e.reason
 
+# %% ../nbs/00_data.ipynb #e5b5bbc8
 class ThinSectionDataset:
     "Images (and aligned maps) from `Item`s, transformed for training or evaluation."
     def __init__(self, items:list[Item], size:int=224, train:bool=False, mask_for=None, heatmap_for=None,
@@ -281,6 +289,7 @@ class ThinSectionDataset:
         x = torch.from_numpy(img).permute(2, 0, 1).float().div_(255)
         return (x, *[torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))[None] for m in maps], it.label)
 
+# %% ../nbs/00_data.ipynb #2f983ab4
 def read_gray(path) -> np.ndarray:
     "A single-channel map (mask, heatmap) as uint8 (8-bit) or uint16 rescaled to uint8."
     p = Path(path)

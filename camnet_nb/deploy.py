@@ -24,6 +24,7 @@ def _write_input_range(path, input_range:float):
     m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
     onnx.save(m, str(path))
 
+# %% ../nbs/08_export.ipynb #06abeef7
 def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 heatmap)
                 out, # the .onnx file to write
                 opset:int=13, # 13: what TensorRT 8.x on JetPack 4.6 reads
@@ -77,6 +78,7 @@ class OnnxRunner:
         if self.input_scale != 1: x = x * self.input_scale
         return self.sess.run(None, {self.input_name: x})[0]
 
+# %% ../nbs/08_export.ipynb #2b71cad7
 class TorchRunner:
     "PyTorch inference with the same interface."
     def __init__(self, model, device='cpu'):
@@ -109,6 +111,7 @@ def tensorrt_available() -> str|None:
     except Exception as e: return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda)"
     return None if n > 0 else "TensorRT imports but there is no GPU"
 
+# %% ../nbs/08_export.ipynb #62f44ead
 class _Cuda:
     "The few CUDA calls TrtRunner needs: cuda-python when installed, else pycuda."
     def __init__(self):
@@ -270,6 +273,7 @@ def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_di
     out = cache/f"{Path(onnx_path).stem}-{key}.engine"
     return out if out.is_file() else build_trt_engine(onnx_path, out, fp16=fp16, shape=shape)
 
+# %% ../nbs/08_export.ipynb #5caab75a
 ENGINE_SUFFIXES = ('.engine', '.plan', '.trt')
 
 def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, shape:tuple|None=None, log=print):
@@ -298,6 +302,7 @@ def onnx_input_range(path) -> float|None:
     meta = ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map
     return float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
 
+# %% ../nbs/08_export.ipynb #060d2ba0
 class HeatmapModel:
     "RGB uint8 image (H, W, 3) of any size -> heatmap (H, W) float32 in 0..1, through any runner of this module."
     def __init__(self,

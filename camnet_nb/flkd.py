@@ -24,6 +24,7 @@ def ssim_loss(a, b, win=7):
     s = ((2 * mu_a * mu_b + C1) * (2 * cov + C2)) / ((mu_a**2 + mu_b**2 + C1) * (va + vb + C2))
     return 1 - s.mean()
 
+# %% ../nbs/05_flkd.ipynb #0dd7d47a
 def flkd_loss(student, teacher, ssim_weight=0.0, bce_weight=0.0):
     "MSE (the paper's loss) plus optional SSIM and BCE terms."
     loss = F.mse_loss(student, teacher)
@@ -54,6 +55,7 @@ def evaluate_student(model, items, cam_for, mask_for=None, size=None, progress:b
     if pairs: out['miou'] = dataset_metrics(pairs)['miou']
     return out
 
+# %% ../nbs/05_flkd.ipynb #db0a321f
 def cv2_resize(a, size):
     import cv2
     return cv2.resize(a, (size[1], size[0]), interpolation=cv2.INTER_AREA if a.dtype != np.uint8 or a.ndim == 3 else cv2.INTER_NEAREST)
@@ -175,6 +177,7 @@ def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0,
         rows.append(row)
     return rows
 
+# %% ../nbs/05_flkd.ipynb #e4a42a05
 def plot_students(rows, path=None):
     "Bars of SSIM-cam, SSIM-seg and mIoU per variant, with parameters and CPU latency in the labels."
     import matplotlib.pyplot as plt

@@ -23,8 +23,10 @@ def confusion(pred, gt) -> tuple[int, int, int, int]:
     fn = int(np.count_nonzero(~p & g))
     return tp, fp, fn, p.size - tp - fp - fn
 
+# %% ../nbs/07_metrics.ipynb #f0338ea4
 def _div(a, b, empty=1.0): return a / b if b else empty
 
+# %% ../nbs/07_metrics.ipynb #d3c567dc
 def seg_metrics(pred=None, gt=None, counts=None) -> dict:
     "mIoU, mPA, IoU, Dice, precision, recall, specificity, F1, accuracy (0..1) from masks or (TP, FP, FN, TN)."
     tp, fp, fn, tn = counts if counts is not None else confusion(pred, gt)
@@ -66,6 +68,7 @@ def classification_metrics(probs, labels, n_classes=None) -> dict:
         auc = float(np.mean(aucs)) if aucs else float('nan')
     return dict(accuracy=acc, f1=f1, auc=auc, top1_error=1 - acc)
 
+# %% ../nbs/07_metrics.ipynb #6b4d3320
 def ssim(a, b) -> float:
     "Structural similarity of two maps in 0..1 (scikit-image, data_range 1)."
     from skimage.metrics import structural_similarity
@@ -83,6 +86,7 @@ def saliency(img, lam:float=0.5) -> np.ndarray:
     n = lambda a: (a - a.min()) / (a.max() - a.min() + 1e-12)
     return n(grad) + lam * n(lbp)
 
+# %% ../nbs/07_metrics.ipynb #6906c224
 def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
     "The N most salient jittered grid points near local saliency maxima, as (N, 2) (row, col)."
     H, W = img.shape[:2]
@@ -105,6 +109,7 @@ def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
     order = np.argsort(-s[pts[:, 0], pts[:, 1]], kind='stable')[:n]
     return pts[order]
 
+# %% ../nbs/07_metrics.ipynb #ab47f598
 def keypoint_metrics(pred, points, labels) -> dict:
     "Precision, recall, specificity and F1 of a mask at labelled points (labels: 1 grain, 0 not)."
     pts = np.asarray(points)
@@ -118,6 +123,7 @@ UNSUPERVISED = ('otsu', 'kmeans', 'gmm', 'meanshift', 'slic')
 def _smaller_is_grain(lab2):
     return lab2 == (1 if (lab2 == 1).sum() <= (lab2 == 0).sum() else 0)
 
+# %% ../nbs/07_metrics.ipynb #29401e03
 def unsupervised_mask(img, method='kmeans', seed=0, work_side=128) -> np.ndarray:
     "A binary grain mask from a classical unsupervised method (the smaller cluster is grain)."
     H, W = img.shape[:2]
@@ -165,6 +171,7 @@ def _read_label(p):
         a = a[..., 0]
     return a
 
+# %% ../nbs/07_metrics.ipynb #eedcb01d
 def _binary(a, p, values=None):
     "Grain mask from a map: label values given, else a 0/1 or 0/255 mask (anything else is refused)."
     if values is not None: return np.isin(a, list(values))
@@ -173,6 +180,7 @@ def _binary(a, p, values=None):
         raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
     return a > 0
 
+# %% ../nbs/07_metrics.ipynb #7bb5290b
 def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_dir, # ground-truth masks or label maps, the same relative names
                      gt_values=None, # label values that are grain (None: a binary mask)

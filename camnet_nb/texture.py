@@ -19,12 +19,14 @@ def to_gray(img:np.ndarray) -> np.ndarray:
     "RGB uint8 -> grey uint8 (a grey image passes through)."
     return img if img.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
 
+# %% ../nbs/06_texture.ipynb #35c7eade
 def quantize(gray:np.ndarray, levels:int=8, vmin:int=0, vmax:int=255) -> np.ndarray:
     "Grey values -> level indices 0..levels-1 over equal bins of [vmin, vmax] (a 256-entry lookup table)."
     bins = np.linspace(vmin, vmax + 1, levels + 1)
     lut = (np.digitize(np.arange(256), bins) - 1).clip(0, levels - 1).astype(np.uint8)
     return cv2.LUT(np.ascontiguousarray(gray, np.uint8), lut)
 
+# %% ../nbs/06_texture.ipynb #4f0bedf5
 def pair_levels(gray, levels=8, distance=1.0, angle=0.0):
     "(q1, q2): each pixel's level and its neighbour's at `distance`, `angle` degrees (nearest, replicated border)."
     q1 = quantize(to_gray(gray), levels)
@@ -48,6 +50,7 @@ def glcm_planes_reference(gray, levels=8, ks=5, distance=1.0, angle=0.0):
             glcm[i, j] = cv2.filter2D(((q1 == i) & (q2 == j)).astype(np.uint8), -1, k)
     return glcm.astype(np.float32)
 
+# %% ../nbs/06_texture.ipynb #ec6dbfa2
 def glcm_feature_reference(gray, feature='mean', levels=8, ks=5, distance=1.0, angle=0.0):
     "One GLCM feature map computed from the full stack of pair planes."
     g = glcm_planes_reference(gray, levels, ks, distance, angle)
@@ -71,11 +74,13 @@ def glcm_feature_reference(gray, feature='mean', levels=8, ks=5, distance=1.0, a
 # %% ../nbs/06_texture.ipynb #44cc4c4c
 def _box(a, ks): return cv2.boxFilter(a, -1, (ks, ks), normalize=False, borderType=cv2.BORDER_REFLECT_101)
 
+# %% ../nbs/06_texture.ipynb #1715ddd7
 def _pair_weight(feature, levels):
     i, j = np.meshgrid(np.arange(levels), np.arange(levels), indexing='ij')
     return {'mean': i / levels**2, 'contrast': (i - j)**2, 'dissimilarity': np.abs(i - j),
             'homogeneity': 1 / (1 + (i - j)**2)}[feature].astype(np.float32)
 
+# %% ../nbs/06_texture.ipynb #a37e40ae
 def glcm_counts(q1, q2, levels, ks):
     "Windowed co-occurrence counts as an (H, W, levels*levels) uint8 stack, one multi-channel box filter."
     onehot = np.eye(levels * levels, dtype=np.uint8)[q1.astype(np.int32) * levels + q2]
@@ -84,6 +89,7 @@ def glcm_counts(q1, q2, levels, ks):
         out[..., c0:c0+256] = _box(np.ascontiguousarray(onehot[..., c0:c0+256]), ks)
     return out
 
+# %% ../nbs/06_texture.ipynb #8289ff97
 def glcm_feature(gray, # grey (H, W) or RGB image
                  feature:str='mean', # one of GLCM_FEATURES
                  levels:int=8, # grey levels
@@ -135,12 +141,14 @@ def normalize01(a):
     lo, hi = float(a.min()), float(a.max())
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
+# %% ../nbs/06_texture.ipynb #7e80fe68
 def fuse_paper(heatmap, glcm_mean, invert=False):
     "The paper's fusion: 0.5 * normalised GLCM mean (optionally inverted) + 0.5 * heatmap, saturated at 0.5."
     w = normalize01(glcm_mean)
     w = 1 - w if invert else w
     return np.minimum(0.5 * w + 0.5 * heatmap.astype(np.float32), 0.5) / 0.5
 
+# %% ../nbs/06_texture.ipynb #340f2b8c
 def fuse_texture(heatmap, glcm_mean, strength=0.6):
     "Heatmap modulated by texture agreement: texture sharpens, never invents (values in 0..1)."
     h = heatmap.astype(np.float32)
@@ -157,11 +165,13 @@ def seeds_from_heatmap(heatmap, hi=0.6, lo=0.3):
     s[heatmap <= lo] = 2
     return s
 
+# %% ../nbs/06_texture.ipynb #4e2f7383
 def _rw_features(img, texture=True):
     f = [img.astype(np.float32) / 255.0]
     if texture: f.append(normalize01(glcm_feature(img, 'mean'))[..., None])
     return np.concatenate(f, 2)
 
+# %% ../nbs/06_texture.ipynb #1b905cbd
 def refine_random_walker(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True):
     "Reference: scikit-image random_walker at full resolution; returns a boolean mask."
     from skimage.segmentation import random_walker
@@ -171,6 +181,7 @@ def refine_random_walker(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True)
     lab = random_walker(_rw_features(img, texture), seeds, beta=beta, mode='cg_j', tol=1e-3, channel_axis=-1)
     return lab == 1
 
+# %% ../nbs/06_texture.ipynb #5389b02e
 def guided_filter(guide, src, r=4, eps=1e-3):
     "He et al.'s guided filter (grey guide): edge-aware smoothing of `src` along the edges of `guide`."
     I = guide.astype(np.float32)
@@ -181,6 +192,7 @@ def guided_filter(guide, src, r=4, eps=1e-3):
     b = mp - a * mI
     return cv2.blur(a, k) * I + cv2.blur(b, k)
 
+# %% ../nbs/06_texture.ipynb #cb9a69f1
 def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
     """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
     solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
@@ -235,6 +247,7 @@ def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
     p[U] = xk
     return p.reshape(h, w)
 
+# %% ../nbs/06_texture.ipynb #51a57c9e
 def fast_guided_filter(guide, src, r=1, eps=1e-3):
     """He & Sun's fast guided filter: the coefficients of the guided filter are computed at `src`'s (coarse) size on a
     shrunken guide, upsampled, and applied to the full-resolution `guide`; returns `src` brought to `guide`'s size."""
@@ -250,6 +263,7 @@ def fast_guided_filter(guide, src, r=1, eps=1e-3):
         a, b = (cv2.resize(v, (W, H), interpolation=cv2.INTER_LINEAR) for v in (a, b))
     return a * guide + b
 
+# %% ../nbs/06_texture.ipynb #db137bfe
 def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=None, r=1, eps=1e-3):
     "Fast refinement: random walk on a grid `factor`x coarser, fast guided-filter upsampling; a boolean mask."
     H, W = heatmap.shape
@@ -287,6 +301,7 @@ def composite_rate(mask) -> float:
     m = np.asarray(mask)
     return float((m > 0).mean()) if m.size else 0.0
 
+# %% ../nbs/06_texture.ipynb #69ccfb1c
 def image_entropy(img, levels:int=256, mask=None) -> float:
     "Shannon entropy (bits) of the grey-level histogram, optionally inside a mask."
     g = to_gray(img)
@@ -296,6 +311,7 @@ def image_entropy(img, levels:int=256, mask=None) -> float:
     p = hist[hist > 0] / g.size
     return float(-(p * np.log2(p)).sum())
 
+# %% ../nbs/06_texture.ipynb #9f7e896f
 def secondary_info(img, mask, regions=None) -> dict:
     "CR, H(I) and Imp(I) for the frame, and per region when a label map `regions` is given."
     cr, h = composite_rate(mask), image_entropy(img)
