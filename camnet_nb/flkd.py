@@ -8,9 +8,11 @@ import math, sys
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
+from .teacher import _dist, check_destination, fit, remove_stale_temporaries, seed_everything
 
 # %% auto #0
-__all__ = ['ssim_loss', 'flkd_loss', 'evaluate_student', 'cv2_resize', 'distill', 'compare_students', 'plot_students']
+__all__ = ['STUDENT_WEIGHT_DECAY', 'STUDENT_LR_FLOOR', 'ssim_loss', 'flkd_loss', 'evaluate_student', 'cv2_resize',
+           'distill_pairs', 'student_loader', 'distill', 'compare_students', 'plot_students']
 
 # %% ../nbs/05_flkd.ipynb #a4ed20ef
 def ssim_loss(a, b, win=7):
@@ -60,82 +62,85 @@ def cv2_resize(a, size):
     import cv2
     return cv2.resize(a, (size[1], size[0]), interpolation=cv2.INTER_AREA if a.dtype != np.uint8 or a.ndim == 3 else cv2.INTER_NEAREST)
 
-# %% ../nbs/05_flkd.ipynb #f633b264
-def distill(data, cams, out, student='camnet', epochs=20, img_size=192, batch_size=8, lr=3e-3, ssim_weight=0.0, bce_weight=0.0,
-            resume=False, seed=0, progress=True, masks=True, workers=0) -> dict:
-    "Train a student on (image, teacher CAM) pairs from `data` and the CAM folder `cams`; writes `out` + `out`.json."
-    from torch.utils.data import DataLoader
-    from tqdm.auto import tqdm
-    from camnet_nb.data import load_folder, ThinSectionDataset, seed_worker
+# %% ../nbs/05_flkd.ipynb #857780fe
+def distill_pairs(data, # ImageNet-style folder of the training images
+                  cams, # the CAM folder `write_cams` filled for them
+                  masks:bool=True, # pair validation images with grain masks where every one has a mask
+                  seed:int=0, # seed of the train/validation split
+                 ) -> tuple:
+    "(cam_for, training items, validation items, mask_for or None): the images that have a CAM, and where to find it."
     from camnet_nb.cam import load_cam_index
-    from camnet_nb.camnet import make_student, save_student, n_params
-    from camnet_nb.teacher import seed_everything, atomic_save, _dist, check_destination, rng_state, restore_rng_state, load_training_state, remove_stale_temporaries
+    from camnet_nb.data import load_folder
     from camnet_nb.synth import mask_path_for
-    out = check_destination(out)
-    rank, world, _ = _dist()
-    seed_everything(seed)
     if not Path(cams).is_dir(): raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
     idx = load_cam_index(cams)
     if not idx: raise FileNotFoundError(f"{cams}: no CAM index (run `camnet cams` first)")
     folder = load_folder(data, seed=seed)
-    keep = lambda its: [it for it in its if str(it.path) in idx]
-    tr_items, va_items = keep(folder['train']), keep(folder['val'] or folder['test'] or folder['train'])
+    def with_cam(items): return [it for it in items if str(it.path) in idx]
+    tr_items = with_cam(folder['train'])
+    va_items = with_cam(folder['val'] or folder['test'] or folder['train'])
     if not tr_items: raise ValueError(f"none of the images in {data} has a CAM in {cams}")
-    cam_for = lambda it: idx[str(it.path)]
     mask_for = None
-    if masks:
-        try:
-            if all(mask_path_for(it.path).exists() for it in va_items): mask_for = lambda it: mask_path_for(it.path)
-        except ValueError: pass
-    ds = ThinSectionDataset(tr_items, img_size, train=True, heatmap_for=cam_for, seed=seed + rank)
-    sampler = torch.utils.data.distributed.DistributedSampler(ds, world, rank, seed=seed) if world > 1 else None
-    gen = torch.Generator().manual_seed(seed)   # the data order (one process); kept in the state for an exact resume
-    dl = DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size, generator=gen,
-                    worker_init_fn=seed_worker)
-    model = make_student(student)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    steps = max(1, epochs * len(dl))
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * (0.02 + 0.49 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
-    state = out.with_name(out.name + '.state')
-    start, best, hist = 0, -1.0, []
+    try:
+        if masks and all(mask_path_for(it.path).exists() for it in va_items): mask_for = lambda it: mask_path_for(it.path)
+    except ValueError: pass   # not a `camnet synth` folder: no masks to score against
+    return (lambda it: idx[str(it.path)]), tr_items, va_items, mask_for
+
+# %% ../nbs/05_flkd.ipynb #85d84f8f
+def student_loader(items:list, # training items that have a CAM
+                   cam_for, # item -> its CAM file
+                   img_size:int, # side of the training crops
+                   batch_size:int, # images per batch (per process under torchrun)
+                   seed:int=0, # seed of the order and the augmentations
+                   workers:int=0, # DataLoader worker processes
+                  ):
+    "(image, CAM, label) batches, image and CAM cropped, flipped and turned together; a DistributedSampler under torchrun."
+    from torch.utils.data import DataLoader
+    from torch.utils.data.distributed import DistributedSampler
+    from camnet_nb.data import ThinSectionDataset, seed_worker
+    rank, world, _ = _dist()
+    ds = ThinSectionDataset(items, img_size, train=True, heatmap_for=cam_for, seed=seed + rank)
+    sampler = DistributedSampler(ds, world, rank, seed=seed) if world > 1 else None
+    gen = torch.Generator().manual_seed(seed)   # the data order in one process; `fit` keeps it in the state
+    return DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size,
+                      generator=gen, worker_init_fn=seed_worker)
+
+# %% ../nbs/05_flkd.ipynb #f633b264
+STUDENT_WEIGHT_DECAY = 1e-4   # AdamW's decay for the students
+STUDENT_LR_FLOOR = 0.02       # the cosine ends at 2% of the peak learning rate, not at zero
+
+def distill(data, # ImageNet-style folder of the training images
+            cams, # the CAM folder `write_cams` filled for them
+            out, # the student checkpoint to write (with `out`.json)
+            student:str='camnet', # one of STUDENTS
+            epochs:int=20, # training epochs
+            img_size:int=192, # side of the training crops
+            batch_size:int=8, # images per batch (per process under torchrun)
+            lr:float=3e-3, # peak learning rate
+            ssim_weight:float=0.0, # weight of an SSIM term beside the paper's MSE
+            bce_weight:float=0.0, # weight of a BCE term beside the paper's MSE
+            resume:bool=False, # continue from `out`.state
+            seed:int=0, # seed of the split, the order and the augmentations
+            progress:bool=True, # bars and a line per epoch on stderr
+            masks:bool=True, # also score mIoU where the validation images have grain masks
+            workers:int=0, # DataLoader worker processes
+           ) -> dict:
+    "Train a student on (image, teacher CAM) pairs from `data` and the CAM folder `cams`; writes `out` + `out`.json."
+    from camnet_nb.camnet import make_student, save_student, n_params
+    out = check_destination(out)
+    rank, _, _ = _dist()
+    seed_everything(seed)
+    cam_for, tr_items, va_items, mask_for = distill_pairs(data, cams, masks, seed)
     if rank == 0: remove_stale_temporaries(out)
-    if resume and state.exists():
-        st = load_training_state(state, 'student', student=student)
-        model.load_state_dict(st['model'])
-        opt.load_state_dict(st['opt'])
-        sched.load_state_dict(st['sched'])
-        start, best, hist = st['epoch'] + 1, st['best'], st['history']
-        if 'rng' in st: restore_rng_state(st['rng'], gen, dataset=ds if world == 1 else None)
-        if progress and rank == 0: print(f"resuming from epoch {start} ({state})", file=sys.stderr)
-    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    for ep in range(start, epochs):
-        if sampler is not None: sampler.set_epoch(ep)
-        net.train()
-        tot = n = 0
-        bar = tqdm(dl, desc=f'flkd {ep+1}/{epochs}', disable=not progress or rank != 0, leave=False)
-        for x, cam, _ in bar:
-            loss = flkd_loss(net(x), cam, ssim_weight, bce_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += loss.item() * len(x)
-            n += len(x)
-            bar.set_postfix(loss=f'{tot / n:.4f}')
-        m = evaluate_student(model, va_items, cam_for, mask_for, progress=progress and rank == 0)
-        m.update(epoch=ep + 1, loss=tot / max(n, 1))
-        hist.append(m)
-        score = m['ssim_cam']
-        if rank == 0:
-            if score > best:
-                best = score
-                save_student(model, out, student, epoch=ep + 1, metrics=m, params=n_params(model), img_size=img_size,
-                             loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data), cams=str(cams))
-            atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best, history=hist,
-                             rng=rng_state(gen, dataset=ds if world == 1 else None), student=student), state)
-            if progress: print(f"epoch {ep+1}: loss {m['loss']:.4f} ssim-cam {m['ssim_cam']:.3f}" + (f" mIoU {m['miou']:.3f}" if 'miou' in m else ''), file=sys.stderr)
-    return dict(best_ssim_cam=best, history=hist)
+    dl = student_loader(tr_items, cam_for, img_size, batch_size, seed, workers)
+    model = make_student(student)
+    def loss_fn(net, batch): return flkd_loss(net(batch[0]), batch[1], ssim_weight, bce_weight)
+    def validate(m): return evaluate_student(m, va_items, cam_for, mask_for, progress=progress and rank == 0)
+    def save_best(m, metrics): save_student(m, out, student, epoch=metrics['epoch'], metrics=metrics, params=n_params(m), img_size=img_size,
+                                            loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data), cams=str(cams))
+    history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, STUDENT_WEIGHT_DECAY, 'ssim_cam',
+                  lr_floor=STUDENT_LR_FLOOR, identity=dict(student=student), resume=resume, desc='flkd', progress=progress)
+    return dict(best_ssim_cam=max((h['ssim_cam'] for h in history), default=-1.0), history=history)
 
 # %% ../nbs/05_flkd.ipynb #279f822f
 def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0, latency_size=512, eval_items=None,

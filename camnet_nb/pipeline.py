@@ -419,7 +419,7 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     say(f"[2/7] teacher ({teacher_arch}, {teacher_epochs} epochs on {teacher_size} px patches)")
     t = train_teacher(train_root, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
                       seed=seed, progress=progress, crop_scale=crop_scale)
-    rep['teacher_accuracy'] = t['best_accuracy']
+    rep['teacher_accuracy'] = t['best'].get('accuracy', -1.0)
     best = max(t['history'], key=lambda m: m['accuracy'])
     rep.update(teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
     say("[3/7] LayerCAM pseudo-labels (output stride 8)")

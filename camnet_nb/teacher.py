@@ -10,10 +10,12 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'HEAD_STRENGTHS', 'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict',
-           'pretrained_state_dict', 'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save',
-           'balanced_weights', 'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state',
-           'load_training_state', 'remove_stale_temporaries', 'train_teacher', 'score_split', 'load_teacher',
+__all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'WARMUP_SHARE', 'TEACHER_WEIGHT_DECAY', 'LABEL_SMOOTHING', 'HEAD_STRENGTHS',
+           'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict', 'pretrained_state_dict',
+           'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs',
+           'check_destination', 'rng_state', 'restore_rng_state', 'load_training_state', 'remove_stale_temporaries',
+           'warmup_cosine', 'loader_randomness', 'save_training_state', 'resume_training', 'train_epoch', 'fit',
+           'teacher_loaders', 'save_teacher', 'train_teacher', 'score_split', 'score_test_once', 'load_teacher',
            'head_linear', 'view_crops', 'pooled_features', 'choose_strength', 'write_head', 'train_head',
            'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
@@ -240,105 +242,216 @@ def remove_stale_temporaries(out:Path):
     "Delete what a run killed while saving left beside `out` (.tmp-<name>, .tmp-<name>.state, .tmp-<name>.json)."
     for t in Path(out).parent.glob('.tmp-' + Path(out).name + '*'): t.unlink(missing_ok=True)
 
+# %% ../nbs/02_teacher.ipynb #7b37dcb6
+WARMUP_SHARE = 0.1   # share of all steps spent climbing to the full learning rate
+
+def warmup_cosine(opt:torch.optim.Optimizer, # the optimiser whose learning rate is scheduled
+                  steps:int, # optimiser steps in the whole run
+                  floor:float=0.0, # the final learning rate, as a share of the peak
+                 ) -> torch.optim.lr_scheduler.LambdaLR:
+    "Linear warm-up over the first `WARMUP_SHARE` of the steps, then a half cosine down to `floor`."
+    steps = max(1, steps)
+    warm = max(1, int(steps * WARMUP_SHARE))
+    def share(s):
+        cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
+        return min(1.0, (s + 1) / warm) * (floor + (1 - floor) * cosine)
+    return torch.optim.lr_scheduler.LambdaLR(opt, share)
+
+# %% ../nbs/02_teacher.ipynb #985a30d2
+def loader_randomness(loader) -> tuple[list, object]:
+    "What a DataLoader draws from, for the `.state`: (its own and its sampler's generators, its dataset if that augments with an `rng`)."
+    found = [loader.generator, getattr(loader.sampler, 'generator', None)]
+    generators = list({id(g): g for g in found if g is not None}.values())
+    # under DDP each rank's dataset draws its own stream; only a single process restores it exactly
+    dataset = loader.dataset if hasattr(loader.dataset, 'rng') and _dist()[1] == 1 else None
+    return generators, dataset
+
+# %% ../nbs/02_teacher.ipynb #4203c2ac
+def save_training_state(path:Path, # the `.state` file beside the checkpoint
+                        model:nn.Module, # the network (not its DDP wrapper)
+                        opt:torch.optim.Optimizer, # its optimiser
+                        sched, # its learning-rate schedule
+                        epoch:int, # the epoch just finished (0-based)
+                        best:float, # the best validation score so far
+                        history:list, # every epoch's metrics so far
+                        generators=(), # the samplers' and loaders' own generators
+                        dataset=None, # the training dataset, for its augmentation generator
+                        identity:dict|None=None, # what the state belongs to (arch, classes, student), checked on resume
+                       ):
+    "Everything `--resume` needs to continue exactly, written atomically."
+    atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, best=best,
+                     history=history, rng=rng_state(*generators, dataset=dataset), **(identity or {})), path)
+
+# %% ../nbs/02_teacher.ipynb #8bad69d8
+def resume_training(state_path:Path, # the `.state` file to continue from
+                    model:nn.Module, # the network, to load its weights into
+                    opt:torch.optim.Optimizer, # its optimiser
+                    sched, # its learning-rate schedule
+                    identity:dict|None=None, # what the state must belong to (one line naming the file otherwise)
+                    generators=(), # the generators to restore
+                    dataset=None, # the dataset whose augmentation generator is restored
+                    log:bool=True, # say where the run resumes, on stderr
+                   ) -> tuple[int, float, list]:
+    "Load a `.state` into the model, optimiser, schedule and every generator; (first epoch to run, best score, history)."
+    st = load_training_state(state_path, 'student' if 'student' in (identity or {}) else 'teacher', **(identity or {}))
+    model.load_state_dict(st['model'])
+    opt.load_state_dict(st['opt'])
+    sched.load_state_dict(st['sched'])
+    if 'rng' in st: restore_rng_state(st['rng'], *generators, dataset=dataset)
+    if log: print(f"resuming from epoch {st['epoch'] + 1} ({state_path})", file=sys.stderr)
+    return st['epoch'] + 1, st['best'], st['history']
+
+# %% ../nbs/02_teacher.ipynb #a50ae94c
+def train_epoch(net:nn.Module, # the network as trained (maybe DDP-wrapped)
+                loader, # DataLoader of training batches
+                loss_fn, # (network, batch) -> scalar loss
+                opt:torch.optim.Optimizer, # the optimiser
+                sched, # the schedule, stepped after every batch
+                scaler, # a torch.amp.GradScaler (disabled off the GPU)
+                desc:str='train', # progress-bar label
+                progress:bool=True, # show the bar
+               ) -> float:
+    "One pass over the loader; the mean training loss."
+    from tqdm.auto import tqdm
+    net.train()
+    device = next(net.parameters()).device   # the batches go where the network is
+    total, seen = 0.0, 0
+    bar = tqdm(loader, desc=desc, disable=not progress, leave=False)
+    for batch in bar:
+        batch = [b.to(device) if torch.is_tensor(b) else b for b in batch]
+        with torch.autocast('cuda', enabled=device.type == 'cuda'):
+            loss = loss_fn(net, batch)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        sched.step()
+        total += loss.item() * len(batch[0])
+        seen += len(batch[0])
+        bar.set_postfix(loss=f'{total / seen:.4f}')
+    return total / max(seen, 1)
+
+# %% ../nbs/02_teacher.ipynb #9121e555
+def fit(model:nn.Module, # the network to train, already on its device
+        loader, # DataLoader of training batches (tuples whose first item is the input)
+        loss_fn, # (network, batch on the device) -> scalar loss
+        validate, # model -> dict of this epoch's validation metrics
+        save_best, # (model, metrics) -> None: writes the checkpoint of a new best epoch (rank 0 only)
+        state_path:Path, # the `.state` file that `resume` reads and every epoch rewrites
+        epochs:int, # epochs in the whole run
+        lr:float, # peak learning rate of AdamW
+        weight_decay:float, # AdamW's weight decay
+        select:str, # the validation metric that chooses the best epoch (higher is better)
+        lr_floor:float=0.0, # the final learning rate as a share of `lr`
+        identity:dict|None=None, # what the state belongs to, checked on resume (e.g. arch, classes)
+        resume:bool=False, # continue from `state_path` when it exists
+        desc:str='train', # progress-bar label
+        progress:bool=True, # a bar per epoch and a line per epoch on stderr (rank 0)
+       ) -> list[dict]:
+    "The training loop of the teacher and the student; returns every epoch's metrics."
+    rank, world, _ = _dist()
+    generators, dataset = loader_randomness(loader)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = warmup_cosine(opt, epochs * len(loader), lr_floor)
+    scaler = torch.amp.GradScaler('cuda', enabled=next(model.parameters()).is_cuda)   # mixed precision on a GPU only
+    start, best, history = 0, -math.inf, []
+    if resume and state_path.exists():
+        start, best, history = resume_training(state_path, model, opt, sched, identity, generators, dataset, progress and rank == 0)
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    for ep in range(start, epochs):
+        if hasattr(loader.sampler, 'set_epoch'): loader.sampler.set_epoch(ep)   # DistributedSampler: a new order each epoch
+        loss = train_epoch(net, loader, loss_fn, opt, sched, scaler, f'{desc} {ep+1}/{epochs}', progress and rank == 0)
+        m = validate(model) | dict(epoch=ep + 1, loss=loss)
+        history.append(m)
+        if rank != 0: continue
+        if m[select] > best:
+            best = m[select]
+            save_best(model, m)
+        save_training_state(state_path, model, opt, sched, ep, best, history, generators, dataset, identity)
+        if progress: print(f"epoch {ep+1}: " + ' '.join(f"{k} {v:.4f}" for k, v in m.items() if k != 'epoch'), file=sys.stderr)
+    if world > 1: torch.distributed.barrier()
+    return history
+
+# %% ../nbs/02_teacher.ipynb #c83d922a
+TEACHER_WEIGHT_DECAY = 0.05   # AdamW's decay for the classifiers
+LABEL_SMOOTHING = 0.05        # a little doubt in the targets: a few dozen images a class are easy to memorise
+
+def teacher_loaders(folder:dict, # `load_folder`'s splits
+                    img_size:int, # side of the crops
+                    batch_size:int, # images per batch (per process under torchrun)
+                    crop_scale=(0.35, 1.0), # random crop side as a fraction of the shorter side
+                    seed:int=0, # seed of the order and the augmentations
+                    workers:int=0, # DataLoader worker processes
+                    device:str='cpu', # where the loss's class weights live
+                   ) -> tuple:
+    "(training loader, validation loader, class weights for the loss): classes balanced by the sampler, or under DDP by the loss."
+    from torch.utils.data import DataLoader, WeightedRandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+    from camnet_nb.data import ThinSectionDataset, seed_worker
+    rank, world, _ = _dist()
+    tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
+    va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
+    labels = np.array([it.label for it in tr.items])
+    n = len(folder['classes'])
+    class_weights = None
+    if world > 1:   # DistributedSampler splits the data but cannot balance it: weight the loss instead
+        sampler = DistributedSampler(tr, world, rank, shuffle=True, seed=seed)
+        counts = np.maximum(np.bincount(labels, minlength=n), 1)
+        class_weights = torch.as_tensor(len(labels) / (n * counts), dtype=torch.float32, device=device)
+    else:
+        sampler = WeightedRandomSampler(balanced_weights(labels, n), len(tr), generator=torch.Generator().manual_seed(seed))
+    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size, worker_init_fn=seed_worker)
+    return dl, DataLoader(va, batch_size, num_workers=workers), class_weights
+
+# %% ../nbs/02_teacher.ipynb #c5d9ed6b
+def save_teacher(model:nn.Module, # a `make_classifier` network
+                 out:Path, # the checkpoint (its state_dict); `out`.json gets `config`
+                 config:dict, # arch, classes, img_size, crop_scale, input_norm, pretrained, epoch, metrics, ...
+                ):
+    "Write a teacher checkpoint and its JSON config, each atomically (`load_teacher` reads them)."
+    from camnet_nb.data import write_atomic
+    atomic_save(model.state_dict(), out)
+    write_atomic(out.with_name(out.name + '.json'), json.dumps(config, indent=1).encode(), 'teacher config')
+
 # %% ../nbs/02_teacher.ipynb #6f15d428
 def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                   out, # checkpoint to write (state_dict); `out`.json holds arch, classes, normalisation, metrics
                   arch:str='resnet101', # torchvision classifier name or efficientnet_lite0/1/2
-                  epochs:int=10, img_size:int=224, batch_size:int=16, lr:float=1e-3,
+                  epochs:int=10, # training epochs
+                  img_size:int=224, # side of the training crops
+                  batch_size:int=16, # images per batch (per process under torchrun)
+                  lr:float=1e-3, # peak learning rate
                   pretrained:bool=False, # start from ImageNet weights
                   weights=None, # a state_dict file for those weights
-                  resume:bool=False, seed:int=0, workers:int=0, progress:bool=True,
+                  resume:bool=False, # continue from `out`.state
+                  seed:int=0, # seed of the split, the order and the augmentations
+                  workers:int=0, # DataLoader worker processes
+                  progress:bool=True, # bars and a line per epoch on stderr
                   valid_pct:float=0.2, # share of train/ held out for choosing the epoch when there is no val/
                   crop_scale=(0.35, 1.0), # random crop side as a fraction of the shorter side
                   select:str='f1', # validation metric that chooses the best epoch (macro F1: fair to rare classes)
                  ) -> dict:
     "Train a classifier; the epoch is chosen on validation, and the test split (if any) is scored once, at the end."
-    from torch.utils.data import DataLoader, WeightedRandomSampler
-    from torch.utils.data.distributed import DistributedSampler
-    from tqdm.auto import tqdm
-    from camnet_nb.data import load_folder, ThinSectionDataset, seed_worker
+    from camnet_nb.data import load_folder
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
-    rank, world, local = _dist()
+    rank, _, local = _dist()
     seed_everything(seed)
     if rank == 0: remove_stale_temporaries(out)
     device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
     folder = load_folder(data, valid_pct, seed)
     classes = folder['classes']
-    tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
-    va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
-    labels = np.array([it.label for it in tr.items])
-    if world > 1: sampler = DistributedSampler(tr, world, rank, shuffle=True, seed=seed)
-    gens = () if world > 1 else (torch.Generator().manual_seed(seed),)   # DistributedSampler draws from (seed, epoch) alone
-    if world == 1: sampler = WeightedRandomSampler(balanced_weights(labels, len(classes)), len(tr), generator=gens[0])
-    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size, worker_init_fn=seed_worker)
-    dv = DataLoader(va, batch_size, num_workers=workers)
+    dl, dv, class_weights = teacher_loaders(folder, img_size, batch_size, crop_scale, seed, workers, device)
     model = make_classifier(arch, len(classes), pretrained, weights).to(device)
-    # under DDP the sampler is not class-balanced, so the loss is weighted instead
-    cw = torch.as_tensor(len(labels) / (len(classes) * np.maximum(np.bincount(labels, minlength=len(classes)), 1)), dtype=torch.float32, device=device) if world > 1 else None
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
-    steps = max(1, epochs * len(dl))
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
-    scaler = torch.amp.GradScaler('cuda', enabled=device.startswith('cuda'))
-    out = Path(out)
-    state_path = out.with_name(out.name + '.state')
-    start, best, history = 0, -1.0, []
-    if resume and state_path.exists():
-        st = load_training_state(state_path, 'teacher', arch=arch, classes=classes)
-        model.load_state_dict(st['model'])
-        opt.load_state_dict(st['opt'])
-        sched.load_state_dict(st['sched'])
-        start, best, history = st['epoch'] + 1, st['best'], st['history']
-        restore_rng_state(st['rng'], *gens, dataset=tr if world == 1 else None)   # other ranks' augmentations restart
-        if progress and rank == 0: print(f"resuming from epoch {start} ({state_path})", file=sys.stderr)
-    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    for ep in range(start, epochs):
-        if world > 1: sampler.set_epoch(ep)
-        net.train()
-        tot, n = 0.0, 0
-        bar = tqdm(dl, desc=f'teacher {ep+1}/{epochs}', disable=not progress or rank != 0, leave=False)
-        for x, y in bar:
-            x, y = x.to(device), y.to(device)
-            with torch.autocast('cuda', enabled=device.startswith('cuda')):
-                loss = F.cross_entropy(net(x), y, weight=cw, label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            sched.step()
-            tot += loss.item() * len(y)
-            n += len(y)
-            bar.set_postfix(loss=f'{tot / n:.3f}')
-        probs, ys = predict_probs(model, dv, device, progress=progress and rank == 0)
-        m = classification_metrics(probs, ys, len(classes))
-        m.update(epoch=ep + 1, loss=tot / max(n, 1))
-        history.append(m)
-        if rank == 0:
-            if m[select] > best:
-                best = m[select]
-                atomic_save(model.state_dict(), out)
-                tmp = out.with_name('.tmp-' + out.name + '.json')
-                tmp.write_text(json.dumps(dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), input_norm=model.input_norm,
-                                          pretrained=bool(pretrained or weights), epoch=ep + 1, metrics=m), indent=1))
-                tmp.replace(out.with_name(out.name + '.json'))
-            atomic_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=ep, best=best,
-                             history=history, rng=rng_state(*gens, dataset=tr if world == 1 else None), arch=arch, classes=classes), state_path)
-            if progress: print(f"epoch {ep+1}: loss {m['loss']:.3f} acc {m['accuracy']:.3f} f1 {m['f1']:.3f} auc {m['auc']:.3f}", file=sys.stderr)
-    if world > 1:
-        import torch.distributed as dist
-        dist.barrier()
-    chosen = max(history, key=lambda h: h[select]) if history else {}
-    result = dict(best_accuracy=chosen.get('accuracy', -1.0), best=chosen, history=history, classes=classes)
-    if folder['test'] and rank == 0 and out.is_file():
-        result['test'] = score_split(out, folder['test'], img_size, crop_scale, batch_size, workers)
-        cfg_path = out.with_name(out.name + '.json')
-        cfg = json.loads(cfg_path.read_text())
-        cfg['test'] = result['test']
-        tmp = out.with_name('.tmp-' + cfg_path.name)
-        tmp.write_text(json.dumps(cfg, indent=1))
-        tmp.replace(cfg_path)
-        if progress: print(f"test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}", file=sys.stderr)
+    def loss_fn(net, batch): return F.cross_entropy(net(batch[0]), batch[1], weight=class_weights, label_smoothing=LABEL_SMOOTHING)
+    def validate(m): return classification_metrics(*predict_probs(m, dv, device, progress=progress and rank == 0), len(classes))
+    config = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), input_norm=model.input_norm,
+                  pretrained=bool(pretrained or weights))
+    def save_best(m, metrics): save_teacher(m, out, config | dict(epoch=metrics['epoch'], metrics=metrics))
+    history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, TEACHER_WEIGHT_DECAY, select,
+                  identity=dict(arch=arch, classes=classes), resume=resume, desc='teacher', progress=progress)
+    result = dict(best=max(history, key=lambda h: h[select], default={}), history=history, classes=classes)
+    if folder['test'] and rank == 0 and out.is_file(): result['test'] = score_test_once(out, folder['test'], batch_size, workers, progress)
     return result
 
 # %% ../nbs/02_teacher.ipynb #4cce2320
@@ -351,6 +464,22 @@ def score_split(checkpoint, items, img_size:int=224, crop_scale=(0.35, 1.0), bat
     ds = ThinSectionDataset(items, img_size, train=False, crop_scale=crop_scale)
     probs, ys = predict_probs(model, DataLoader(ds, batch_size, num_workers=workers))
     return classification_metrics(probs, ys, len(cfg['classes']))
+
+# %% ../nbs/02_teacher.ipynb #a74473e3
+def score_test_once(out:Path, # the chosen checkpoint
+                    items:list, # the test split's items
+                    batch_size:int=16, # images per batch
+                    workers:int=0, # DataLoader worker processes
+                    progress:bool=True, # a line on stderr
+                   ) -> dict:
+    "Score the test split with the chosen checkpoint, at the end and once, and record it in the checkpoint's config."
+    from camnet_nb.data import write_atomic
+    cfg_path = out.with_name(out.name + '.json')
+    cfg = json.loads(cfg_path.read_text())
+    test = score_split(out, items, cfg['img_size'], cfg['crop_scale'], batch_size, workers)
+    write_atomic(cfg_path, json.dumps(cfg | dict(test=test), indent=1).encode(), 'teacher config')
+    if progress: print(f"test ({len(items)} images, scored once): acc {test['accuracy']:.3f} f1 {test['f1']:.3f}", file=sys.stderr)
+    return test
 
 # %% ../nbs/02_teacher.ipynb #48fe6f18
 def load_teacher(path, map_location='cpu'):
