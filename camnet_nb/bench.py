@@ -11,7 +11,7 @@ from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval',
-           'keypoint_eval']
+           'keypoint_eval', 'compare_students', 'plot_students']
 
 # %% ../nbs/12_benchmark.ipynb #05f9d172
 def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
@@ -228,7 +228,8 @@ def zero_shot(images, # folder of real photomicrographs
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image, is_image_file
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.metrics import dataset_metrics, unsupervised_mask
+    from camnet_nb.metrics import dataset_metrics
+    from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.texture import fuse_paper, glcm_feature, normalize01
     images, labels = Path(images), Path(labels)
     models = {'ours': load_heatmap_model(model, log=log)}
@@ -275,7 +276,8 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
     import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.metrics import dataset_metrics, unsupervised_mask
+    from camnet_nb.metrics import dataset_metrics
+    from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import project_samples
     from camnet_nb.synth import mask_path_for
     from camnet_nb.texture import glcm_feature, normalize01
@@ -308,7 +310,7 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     import json, warnings
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.metrics import unsupervised_mask
+    from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
     refine = refine or DEFAULT_REFINE
     spec = json.loads(Path(points_file).read_text())['images']
@@ -339,3 +341,60 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
         out[name] = dict(balanced_accuracy=round((recall + specificity) / 2, 4), recall=round(recall, 4),
                          specificity=round(specificity, 4), points=len(h[True]) + len(h[False]))
     return out
+
+# %% ../nbs/12_benchmark.ipynb #279f822f
+def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0, latency_size=512, eval_items=None,
+                     work=None, progress=False) -> list[dict]:
+    "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
+    import tempfile
+    from camnet_nb.camnet import STUDENTS, load_student, n_params, predict_heatmap
+    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
+    from camnet_nb.data import load_folder, read_image, read_gray, ImageReadError
+    from camnet_nb.cam import load_cam_index
+    from camnet_nb.metrics import ssim, dataset_metrics
+    from camnet_nb.synth import mask_path_for
+    from camnet_nb.flkd import distill
+    variants = variants or [(s, s, 0.0, 0.0) for s in STUDENTS]
+    work = Path(work or tempfile.mkdtemp())
+    idx = load_cam_index(cams)
+    f = load_folder(data, seed=seed)
+    items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
+    x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
+    rows = []
+    from tqdm.auto import tqdm
+    for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
+        out = work/f'{name}.pt'
+        distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
+        net, _ = load_student(out)
+        net.eval()
+        runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
+        s_cam, s_seg, pairs = [], [], []
+        for it in items:
+            img = read_image(it.path)
+            h = predict_heatmap(net, img)
+            cam = read_gray(idx[str(it.path)]).astype(np.float32) / 255
+            s_cam.append(ssim(h, cam))
+            s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
+            try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))
+            except (ValueError, ImageReadError): pass   # no ground truth for this image
+        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
+                   cpu_ms=round(time_runner(runner, x, 5), 2), ssim_cam=round(float(np.mean(s_cam)), 4), ssim_seg=round(float(np.mean(s_seg)), 4))
+        if pairs: row['miou'] = round(dataset_metrics(pairs)['miou'], 4)
+        rows.append(row)
+    return rows
+
+# %% ../nbs/12_benchmark.ipynb #e4a42a05
+def plot_students(rows, path=None):
+    "Bars of SSIM-cam, SSIM-seg and mIoU per variant, with parameters and CPU latency in the labels."
+    import matplotlib.pyplot as plt
+    keys = [k for k in ('ssim_cam', 'ssim_seg', 'miou') if all(k in r for r in rows)]
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(rows), 3.2))
+    w = 0.8 / len(keys)
+    for j, k in enumerate(keys): ax.bar(np.arange(len(rows)) + j * w, [r[k] for r in rows], w, label=k)
+    ax.set_xticks(np.arange(len(rows)) + w * (len(keys) - 1) / 2)
+    ax.set_xticklabels([f"{r['name']}\n{r['params'] / 1e3:.0f}k, {r['cpu_ms']:.0f} ms" for r in rows], fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    plt.tight_layout()
+    if path: fig.savefig(path, dpi=90)
+    return fig

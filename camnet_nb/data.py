@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #1b70f963
 from __future__ import annotations
-import io, random, warnings
+import io, math, random, warnings
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np
@@ -14,7 +14,7 @@ import cv2
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
            'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'joint_transform',
-           'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic']
+           'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -327,3 +327,23 @@ def write_atomic(path:Path, # the file to write
         except OSError: pass                       # the folder itself may be what is missing
         full = ' (the disk is full)' if e.errno == 28 else ''
         raise OSError(f"{path}: cannot write the {what}{full}: {e.strerror or e}") from None
+
+# %% ../nbs/00_data.ipynb #483ba762
+def show_images(images:list, # RGB uint8 images, 2-D maps in 0..1 (heatmaps, masks), or None for an empty place
+                titles:list|None=None, # one title per image
+                rows:int=1, # images are laid out row by row
+                size:float=2.6, # inches per image
+                cmap:str='magma', # colour map of the 2-D maps
+               ):
+    "Look at a stage's result: images side by side (matplotlib, imported only when called); returns the figure."
+    import matplotlib.pyplot as plt
+    cols = math.ceil(len(images) / rows)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
+    for ax in axes.ravel(): ax.axis('off')
+    for ax, im, title in zip(axes.ravel(), images, titles or [None] * len(images)):
+        if im is None: continue   # an empty place keeps a grid's columns aligned
+        im = np.asarray(im)
+        ax.imshow(im, cmap=None if im.ndim == 3 else cmap, vmin=0, vmax=None if im.ndim == 3 else 1)
+        if title: ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -12,7 +12,7 @@ from .teacher import _dist, check_destination, fit, remove_stale_temporaries, se
 
 # %% auto #0
 __all__ = ['STUDENT_WEIGHT_DECAY', 'STUDENT_LR_FLOOR', 'ssim_loss', 'flkd_loss', 'evaluate_student', 'cv2_resize',
-           'distill_pairs', 'student_loader', 'distill', 'compare_students', 'plot_students']
+           'distill_pairs', 'student_loader', 'distill']
 
 # %% ../nbs/05_flkd.ipynb #a4ed20ef
 def ssim_loss(a, b, win=7):
@@ -141,59 +141,3 @@ def distill(data, # ImageNet-style folder of the training images
     history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, STUDENT_WEIGHT_DECAY, 'ssim_cam',
                   lr_floor=STUDENT_LR_FLOOR, identity=dict(student=student), resume=resume, desc='flkd', progress=progress)
     return dict(best_ssim_cam=max((h['ssim_cam'] for h in history), default=-1.0), history=history)
-
-# %% ../nbs/05_flkd.ipynb #279f822f
-def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0, latency_size=512, eval_items=None,
-                     work=None, progress=False) -> list[dict]:
-    "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
-    import tempfile
-    from camnet_nb.camnet import STUDENTS, load_student, n_params, predict_heatmap
-    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
-    from camnet_nb.data import load_folder, read_image, read_gray, ImageReadError
-    from camnet_nb.cam import load_cam_index
-    from camnet_nb.metrics import ssim, dataset_metrics
-    from camnet_nb.synth import mask_path_for
-    variants = variants or [(s, s, 0.0, 0.0) for s in STUDENTS]
-    work = Path(work or tempfile.mkdtemp())
-    idx = load_cam_index(cams)
-    f = load_folder(data, seed=seed)
-    items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
-    x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
-    rows = []
-    from tqdm.auto import tqdm
-    for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
-        out = work/f'{name}.pt'
-        distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
-        net, _ = load_student(out)
-        net.eval()
-        runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
-        s_cam, s_seg, pairs = [], [], []
-        for it in items:
-            img = read_image(it.path)
-            h = predict_heatmap(net, img)
-            cam = read_gray(idx[str(it.path)]).astype(np.float32) / 255
-            s_cam.append(ssim(h, cam))
-            s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
-            try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))
-            except (ValueError, ImageReadError): pass   # no ground truth for this image
-        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
-                   cpu_ms=round(time_runner(runner, x, 5), 2), ssim_cam=round(float(np.mean(s_cam)), 4), ssim_seg=round(float(np.mean(s_seg)), 4))
-        if pairs: row['miou'] = round(dataset_metrics(pairs)['miou'], 4)
-        rows.append(row)
-    return rows
-
-# %% ../nbs/05_flkd.ipynb #e4a42a05
-def plot_students(rows, path=None):
-    "Bars of SSIM-cam, SSIM-seg and mIoU per variant, with parameters and CPU latency in the labels."
-    import matplotlib.pyplot as plt
-    keys = [k for k in ('ssim_cam', 'ssim_seg', 'miou') if all(k in r for r in rows)]
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(rows), 3.2))
-    w = 0.8 / len(keys)
-    for j, k in enumerate(keys): ax.bar(np.arange(len(rows)) + j * w, [r[k] for r in rows], w, label=k)
-    ax.set_xticks(np.arange(len(rows)) + w * (len(keys) - 1) / 2)
-    ax.set_xticklabels([f"{r['name']}\n{r['params'] / 1e3:.0f}k, {r['cpu_ms']:.0f} ms" for r in rows], fontsize=8)
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-    plt.tight_layout()
-    if path: fig.savefig(path, dpi=90)
-    return fig

@@ -393,7 +393,8 @@ def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18
     from camnet_nb.cam import write_cams, load_cam_index
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student, n_params, predict_heatmap
-    from camnet_nb.metrics import dataset_metrics, ssim, unsupervised_mask
+    from camnet_nb.metrics import dataset_metrics, ssim
+    from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     from camnet_nb.deploy import HeatmapModel, load_heatmap_model
