@@ -22,80 +22,118 @@ def _soft_heatmap(gt, rng):
     import cv2
     return np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 6) * 1.4 + 0.08 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
 
-# %% ../nbs/12_benchmark.ipynb #905e4f7b
-def run_bench(ref:str|Path|None=None, size:int=512, threads:int=2, repeats:int=10, refine_images:int=6, students=True,
-              teacher:str|None='resnet101', live_frames:int=300, sync_seconds:float=8.0, log=print,
-              segment_images:int=6, # photomicrograph-sized JPEGs for the `camnet segment` row (0 skips it)
-              segment_shape=(960, 1280), # their (height, width)
-              progress:bool=True) -> dict:
-    "Side-by-side timings; returns the dict that `camnet bench --json` prints."
-    import tempfile
-    from tqdm.auto import tqdm
-    bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
+# %% ../nbs/12_benchmark.ipynb #bb236917
+def _bench_camnet(size:int, # square input side
+                  threads:int, # onnxruntime threads
+                  repeats:int, # timed runs
+                  ref=None, # the paper's CamNet ONNX, or None
+                  tmp:Path|None=None, # folder for the exported ONNX
+                  log=print, # where one-line notes go
+                 ) -> tuple[dict, object, object, np.ndarray]:
+    "CamNet against the paper's model, interleaved; (figures, CamNet runner, reference runner or None, the input)."
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
-    from camnet_nb.camnet import make_student, n_params, STUDENTS
-    from camnet_nb.texture import glcm_feature, glcm_feature_reference, to_gray, refine_fast, refine_random_walker
-    from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
-    out = dict(size=size, threads=threads)
-    x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
-    tmp = Path(tempfile.mkdtemp())
+    from camnet_nb.camnet import make_student, n_params
     net = make_student('camnet')
-    out['camnet_params'] = n_params(net)
-    cam = OnnxRunner(export_onnx(net, tmp/'camnet.onnx', static=(size, size)), threads=threads)
     refr = None
     if ref and Path(ref).is_file():
         refr = OnnxRunner(ref, threads=threads, input_scale=255.0)  # the paper's model takes 0..255
         if refr.static_hw and refr.static_hw != (size, size):
             log(f"reference model is fixed at {refr.static_hw}; timing both at that size")
             size = refr.static_hw[0]
-            x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
-            cam = OnnxRunner(export_onnx(net, tmp/'camnet.onnx', static=(size, size)), threads=threads)
     else: log(f"paper's CamNet ONNX not given or not found ({ref}): skipping the reference row")
-    # interleave the two so that machine noise hits both alike
+    x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
+    cam = OnnxRunner(export_onnx(net, tmp/'camnet.onnx', static=(size, size)), threads=threads)
     ms_c, ms_r = [], []
-    for _ in range(3):
+    for _ in range(3):   # interleave the two so that machine noise hits both alike
         ms_c.append(time_runner(cam, x, repeats))
         if refr: ms_r.append(time_runner(refr, x, max(2, repeats // 3), 1))
-    out['camnet_ms'] = round(min(ms_c), 2)
-    bar.update()
-    if refr:
-        out['ref_ms'] = round(min(ms_r), 2)
-        out['speedup_vs_ref'] = round(out['ref_ms'] / out['camnet_ms'], 2)
-    if students:
-        for name in STUDENTS:
-            if name == 'camnet': continue
-            m = make_student(name)
-            r = OnnxRunner(export_onnx(m, tmp/f'{name}.onnx', static=(size, size)), threads=threads)
-            out[f'{name}_params'] = n_params(m)
-            out[f'{name}_ms'] = round(time_runner(r, x, max(3, repeats // 2)), 2)
-    bar.update()
-    # GLCM mean at 512x512: ours against the 'fast_glcm' way (64 planes, 64 filters)
+    out = dict(size=size, camnet_params=n_params(net), camnet_ms=round(min(ms_c), 2))
+    if refr: out.update(ref_ms=round(min(ms_r), 2), speedup_vs_ref=round(min(ms_r) / min(ms_c), 2))
+    return out, cam, refr, x
+
+# %% ../nbs/12_benchmark.ipynb #6616130e
+def _bench_students(size:int, # square input side
+                    x:np.ndarray, # the input (1, 3, size, size)
+                    threads:int, # onnxruntime threads
+                    repeats:int, # timed runs
+                    tmp:Path, # folder for the exported ONNX files
+                   ) -> dict:
+    "Parameters and ONNX latency of each baseline student."
+    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
+    from camnet_nb.camnet import make_student, n_params, STUDENTS
+    out = {}
+    for name in STUDENTS:
+        if name == 'camnet': continue
+        m = make_student(name)
+        r = OnnxRunner(export_onnx(m, tmp/f'{name}.onnx', static=(size, size)), threads=threads)
+        out[f'{name}_params'] = n_params(m)
+        out[f'{name}_ms'] = round(time_runner(r, x, max(3, repeats // 2)), 2)
+    return out
+
+# %% ../nbs/12_benchmark.ipynb #0d7566a0
+def _bench_glcm(size:int, # square image side
+               ) -> dict:
+    "The GLCM mean map: ours against the 'fast_glcm' way (64 planes, 64 filters)."
+    from camnet_nb.deploy import time_runner
+    from camnet_nb.texture import glcm_feature, glcm_feature_reference, to_gray
+    from camnet_nb.synth import make_thin_section
     g = to_gray(make_thin_section('peloidal', (size, size), seed=1)[0])
-    out['glcm_ms'] = round(time_runner(lambda a: glcm_feature(a, 'mean'), g, 30), 3)
-    out['fast_glcm_ms'] = round(time_runner(lambda a: glcm_feature_reference(a, 'mean'), g, 3, 1), 2)
-    out['glcm_speedup'] = round(out['fast_glcm_ms'] / out['glcm_ms'], 1)
-    bar.update()
-    # refinement against full-resolution random_walker, with the mIoU of each on synthetic ground truth
+    ours = time_runner(lambda a: glcm_feature(a, 'mean'), g, 30)
+    planes = time_runner(lambda a: glcm_feature_reference(a, 'mean'), g, 3, 1)
+    return dict(glcm_ms=round(ours, 3), fast_glcm_ms=round(planes, 2), glcm_speedup=round(planes / ours, 1))
+
+# %% ../nbs/12_benchmark.ipynb #6bbc2b3a
+def _bench_refine(size:int, # square image side
+                  n_images:int, # synthetic images timed
+                 ) -> dict:
+    "Our fast refinement against full-resolution random_walker, with the IoU of each on synthetic ground truth."
+    from camnet_nb.texture import refine_fast, refine_random_walker
+    from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
     rng = np.random.default_rng(123)
-    tr, tf, ir, iff = [], [], [], []
+    seconds, ious = dict(rw=[], fast=[]), dict(rw=[], fast=[])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        for k in range(refine_images):
+        for k in range(n_images):
             img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], (size, size), seed=1000 + k, features={})
             hm = _soft_heatmap(gt, rng)
-            t = time.perf_counter()
-            a = refine_random_walker(img, hm)
-            tr.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            b = refine_fast(img, hm)
-            tf.append(time.perf_counter() - t)
-            ir.append(_iou(a, gt > 0))
-            iff.append(_iou(b, gt > 0))
-    out['refine_ms'] = round(1000 * float(np.median(tf)), 2)
-    out['random_walker_ms'] = round(1000 * float(np.median(tr)), 2)
-    out['refine_speedup'] = round(out['random_walker_ms'] / out['refine_ms'], 1)
-    out['refine_iou'] = round(float(np.mean(iff)), 4)
-    out['random_walker_iou'] = round(float(np.mean(ir)), 4)
+            for name, refine in (('rw', refine_random_walker), ('fast', refine_fast)):
+                t = time.perf_counter()
+                mask = refine(img, hm)
+                seconds[name].append(time.perf_counter() - t)
+                ious[name].append(_iou(mask, gt > 0))
+    fast_ms, rw_ms = (1000 * float(np.median(seconds[k])) for k in ('fast', 'rw'))
+    return dict(refine_ms=round(fast_ms, 2), random_walker_ms=round(rw_ms, 2), refine_speedup=round(rw_ms / fast_ms, 1),
+                refine_iou=round(float(np.mean(ious['fast'])), 4), random_walker_iou=round(float(np.mean(ious['rw'])), 4))
+
+# %% ../nbs/12_benchmark.ipynb #905e4f7b
+def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no reference row)
+              size:int=512, # square input side
+              threads:int=2, # onnxruntime threads (None: its default)
+              repeats:int=10, # timed runs
+              refine_images:int=6, # images of the refinement rows
+              students=True, # also time the baseline students
+              teacher:str|None='resnet101', # teacher whose CAM is timed (None: skip)
+              live_frames:int=300, # frames of the live-loop comparison (0 skips it)
+              sync_seconds:float=8.0, # seconds of the synchronous loop it is compared with
+              log=print, # where one-line notes go
+              segment_images:int=6, # photomicrograph-sized JPEGs for the `camnet segment` row (0 skips it)
+              segment_shape=(960, 1280), # their (height, width)
+              progress:bool=True, # show progress bars
+             ) -> dict:
+    "Side-by-side timings; returns the dict that `camnet bench --json` prints."
+    import tempfile
+    from tqdm.auto import tqdm
+    bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
+    tmp = Path(tempfile.mkdtemp())
+    out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
+    size = out['size']   # the paper's static model may fix it
+    out['threads'] = threads
+    bar.update()
+    if students: out.update(_bench_students(size, x, threads, repeats, tmp))
+    bar.update()
+    out.update(_bench_glcm(size))
+    bar.update()
+    out.update(_bench_refine(size, refine_images))
     bar.update()
     if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
     bar.update()
@@ -220,9 +258,11 @@ def zero_shot(images, # folder of real photomicrographs
               grain_values=(4, 6, 8, 10, 12), # label values that count as grain / feature
               model=None, # our model file (None: the shipped one)
               ref=None, # the paper's CamNet ONNX (a row beside ours), or None
-              label_suffix:str='_labelsubgroups',
+              label_suffix:str='_labelsubgroups', # what a label file adds to its image's stem
               refinements=REFINEMENTS, # ours and the paper's model, each refined these ways (adaptive level)
-              baselines=('otsu', 'kmeans', 'gmm', 'meanshift', 'slic'), log=print) -> dict:
+              baselines=('otsu', 'kmeans', 'gmm', 'meanshift', 'slic'), # unsupervised methods scored beside the models
+              log=print, # where one-line notes go
+             ) -> dict:
     "Pooled mIoU, mPA, precision, Dice per method over a labelled real folder; returns {method: metrics}."
     import cv2, warnings
     from tqdm.auto import tqdm
@@ -271,7 +311,10 @@ def zero_shot_table(r:dict) -> str:
 def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data_samples/)
                  model=None, # our model file (None: the shipped one)
                  ref=None, # the paper's CamNet ONNX (a row beside ours), or None
-                 refinements=REFINEMENTS, baselines=('otsu', 'gmm'), log=print) -> dict:
+                 refinements=REFINEMENTS, # refinements of our (and the paper's) heatmaps
+                 baselines=('otsu', 'gmm'), # unsupervised methods scored beside the models
+                 log=print, # where one-line notes go
+                ) -> dict:
     "Pooled mIoU and Dice per method on synthetic thin sections with exact grain masks; returns {method: metrics}."
     import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
@@ -305,7 +348,9 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
                   model=None, # our model file (None: the shipped one)
                   ref=None, # the paper's CamNet ONNX (a row beside ours), or None
                   refine:str|None=None, # the refinement of the masks (None: the default)
-                  baselines=('otsu',), log=print) -> dict:
+                  baselines=('otsu',), # unsupervised methods scored beside the models
+                  log=print, # where one-line notes go
+                 ) -> dict:
     "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images."
     import json, warnings
     from camnet_nb.data import read_image
@@ -343,8 +388,17 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     return out
 
 # %% ../nbs/12_benchmark.ipynb #279f822f
-def compare_students(data, cams, variants=None, epochs=10, img_size=160, seed=0, latency_size=512, eval_items=None,
-                     work=None, progress=False) -> list[dict]:
+def compare_students(data, # ImageNet-style folder of training images
+                     cams, # their CAM folder
+                     variants=None, # (name, student, ssim_weight, bce_weight) each (None: every student, plain MSE)
+                     epochs=10, # distillation epochs of each
+                     img_size=160, # side of the training crops
+                     seed=0, # random seed
+                     latency_size=512, # square side of the latency measurement
+                     eval_items=None, # validation `Item`s (None: the split's)
+                     work=None, # folder for the checkpoints (None: a temporary one)
+                     progress=False, # show progress bars
+                    ) -> list[dict]:
     "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
     import tempfile
     from camnet_nb.camnet import STUDENTS, load_student, n_params, predict_heatmap

@@ -80,8 +80,14 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     return m
 
 # %% ../nbs/03_cam.ipynb #f2c75ef6
-def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam', img_size=None, aug_smooth=False,
-                 output_stride:int=8) -> list[np.ndarray]:
+def compute_cams(model, # a teacher (`make_classifier` network)
+                 images:list[np.ndarray], # RGB uint8 images
+                 targets=None, # class index per image (None: the predicted class)
+                 method='layercam', # pytorch-grad-cam method name
+                 img_size=None, # network input side (None: near each image's own size)
+                 aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
+                 output_stride:int=8, # downsampling of the teacher when it makes CAMs (8, 16 or 32)
+                ) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
     import_torchvision()
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -106,7 +112,11 @@ def compute_cams(model, images:list[np.ndarray], targets=None, method='layercam'
     return out
 
 # %% ../nbs/03_cam.ipynb #8b293092
-def cam_path(cache:Path, image_hash:str, teacher_hash:str, method:str) -> Path:
+def cam_path(cache:Path, # the CAM folder
+             image_hash:str, # the image file's hash
+             teacher_hash:str, # the teacher checkpoint's hash
+             method:str, # CAM method (with its output stride)
+            ) -> Path:
     return Path(cache)/teacher_hash/method/f"{image_hash}.png"
 
 # %% ../nbs/03_cam.ipynb #7a307287
@@ -141,8 +151,15 @@ def _write_index(path:Path, header:dict, maps:dict):
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                data, # an ImageNet-style folder
                out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
-               method='layercam', batch_size=8, aug_smooth=False, progress=True, rank=None, world=None,
-               cam_size=None, output_stride:int=8) -> dict:
+               method='layercam', # pytorch-grad-cam method name
+               batch_size=8, # images a forward pass
+               aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
+               progress=True, # show progress bars
+               rank=None, # this process among `world` (None: from torchrun)
+               world=None, # processes sharing the folder (None: from torchrun)
+               cam_size=None, # side the teacher sees (None: near each image's own size)
+               output_stride:int=8, # downsampling of the teacher when it makes CAMs (8, 16 or 32)
+              ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
     from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher

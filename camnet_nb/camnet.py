@@ -64,7 +64,11 @@ class Decoder(nn.Module):
         self.refine = _conv_bn(width[1], width[2], 3)
         self.head = nn.Conv2d(width[2], 1, 1)
         self.up4 = bilinear_upsampler(4)
-    def forward(self, f4, f8, f16):
+    def forward(self,
+                f4, # encoder features at stride 4
+                f8, # at stride 8
+                f16, # at stride 16
+               ):
         x = self.up1(f16) + self.skip8(f8)
         x = self.up2(x) + self.skip4(f4)
         return self.up4(self.head(self.refine(x)))
@@ -171,7 +175,11 @@ def make_student(name='camnet'):
     return STUDENTS[name]()
 
 # %% ../nbs/04_camnet.ipynb #f090735f
-def save_student(model, path, name='camnet', **meta):
+def save_student(model, # the student network
+                 path, # checkpoint to write (state_dict)
+                 name='camnet', # its name in STUDENTS
+                 **meta, # anything else for `path`.json (epoch, metrics, recipe)
+                ):
     "Atomically write `path` (state_dict) and `path`.json (config + metadata)."
     from pathlib import Path
     path = Path(path)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'build_parser',
-           'missing_part', 'Terminated', 'main']
+           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'add_synth_command',
+           'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command', 'add_distill_command',
+           'add_export_command', 'add_segment_command', 'add_bench_command', 'add_live_command', 'add_demo_command',
+           'build_parser', 'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -188,20 +190,10 @@ def cmd_demo(a):
              student_epochs=a.student_epochs, train_per_class=a.train_per_class)
     return 0
 
-# %% ../nbs/13_cli.ipynb #d27c3abe
-def build_parser() -> argparse.ArgumentParser:
-    from camnet_nb.pipeline import DEFAULT_REFINE, REFINEMENTS   # numpy only: the parser stays quick to build
-    p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin sections: '
-                                'synthetic data, teacher, CAMs, CamNet, texture refinement, evaluation, export, live loop.')
-    from camnet_nb import __version__
-    p.add_argument('--version', action='version', version=f'camnet {__version__}')
-    sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    # every command takes --quiet; those that report figures take --json (one JSON object, or one a line, on stdout)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument('--quiet', '-q', action='store_true', help='no progress bars or log lines on stderr (errors still are)')
-    figures = argparse.ArgumentParser(add_help=False)
-    figures.add_argument('--json', action='store_true', help='print the figures as JSON on stdout (logs stay on stderr)')
-    add = lambda name, reports=True, **kw: sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
+# %% ../nbs/13_cli.ipynb #33449066
+def add_synth_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                     ):
+    "The `camnet synth` options."
     s = add('synth', help='write synthetic thin sections with grain masks',
                        description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain masks), '
                                    'OUT/components/<class>/*.png (16-bit component ids) and OUT/manifest.json; '
@@ -212,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     s.add_argument('--clip', action='store_true', help='also write a short synthetic stream video')
     s.set_defaults(fn=cmd_synth)
+
+# %% ../nbs/13_cli.ipynb #b4f61b10
+def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                        ):
+    "The `camnet evaluate` options."
     e = add('evaluate', help='score predicted masks against ground truth',
                        description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
                                    'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
@@ -223,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--gt-suffix', default='', help="what ground-truth names add to a prediction's name, e.g. _labelsubgroups")
     e.add_argument('--allow-missing', action='store_true', help='leave out ground truths that have no prediction (default: score them as empty)')
     e.set_defaults(fn=cmd_evaluate)
+
+# %% ../nbs/13_cli.ipynb #2f020069
+def add_train_teacher_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                             ):
+    "The `camnet train-teacher` options."
     t = add('train-teacher', help='train a classifier on class folders (prints ACC, AUC, F1, top-1 error)',
                        description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
                                    '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
@@ -247,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
                         '0.25 0.3 with --img-size 64 give CAMs that sit on grains)')
     t.set_defaults(fn=cmd_train_teacher)
+
+# %% ../nbs/13_cli.ipynb #5200e242
+def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                    ):
+    "The `camnet cams` options."
     c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
@@ -259,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument('--batch-size', type=int, default=8)
     c.add_argument('--aug-smooth', action='store_true')
     c.set_defaults(fn=cmd_cams)
+
+# %% ../nbs/13_cli.ipynb #d74f1d14
+def add_distill_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                       ):
+    "The `camnet distill` options."
     k = add('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
                        description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT (student state_dict), '
                                    'OUT.json (config and metrics) and OUT.state (for --resume).')
@@ -275,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument('--resume', action='store_true')
     k.add_argument('--seed', type=int, default=0)
     k.set_defaults(fn=cmd_distill)
+
+# %% ../nbs/13_cli.ipynb #a7bc2a68
+def add_export_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                      ):
+    "The `camnet export` options."
     x = add('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
                        description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) and, with --trt on a machine '
                                    'with TensorRT, OUT with the suffix .engine.')
@@ -285,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
     x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
     x.set_defaults(fn=cmd_export)
+
+# %% ../nbs/13_cli.ipynb #e5d85547
+def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                       ):
+    "The `camnet segment` options."
+    from camnet_nb.pipeline import DEFAULT_REFINE, REFINEMENTS   # numpy only: the parser stays quick to build
     g = add('segment', help='heatmaps and binary masks for images',
                        description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
@@ -307,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--overlay', action='store_true', help='also write OUT/overlays/<name>.jpg: the image under its heatmap, with the mask outline')
     g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
     g.set_defaults(fn=cmd_segment)
+
+# %% ../nbs/13_cli.ipynb #35b69aa2
+def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                     ):
+    "The `camnet bench` options."
     b = add('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
@@ -321,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--sync-seconds', type=float, default=8.0, help='seconds of the synchronous loop it is compared with (default 8)')
     b.add_argument('--segment-images', type=int, default=6, help='1280x960 JPEGs for the `camnet segment` row (default 6; 0 skips)')
     b.set_defaults(fn=cmd_bench)
+
+# %% ../nbs/13_cli.ipynb #e0602182
+def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                    ):
+    "The `camnet live` options."
     l = add('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
                        description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '
                                    'Writes the display (a window, or nothing with --headless), optionally a recording (--record), '
@@ -339,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
     l.add_argument('--still-frames', type=int, default=8, help='still frames before segmenting (default 8)')
     l.add_argument('--display-hz', type=float, default=None, help='pace the display to this rate (default: as fast as possible)')
     l.set_defaults(fn=cmd_live)
+
+# %% ../nbs/13_cli.ipynb #0602c3f5
+def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                    ):
+    "The `camnet demo` options."
     d = add('demo', reports=False, help='run the pipeline on the shipped samples and write a report',
                        description='Reads data_samples/ (or --data, an ImageNet-style folder). Writes OUT/report.json, '
                                    'OUT/report.md and figures.')
@@ -350,6 +388,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--student-epochs', type=int, default=10)
     d.add_argument('--train-per-class', type=int, default=60, help='synthetic training images a class (default 60)')
     d.set_defaults(fn=cmd_demo)
+
+# %% ../nbs/13_cli.ipynb #d27c3abe
+def build_parser() -> argparse.ArgumentParser:
+    "The `camnet` parser: global options, then one sub-command a stage (the `add_*_command` functions above)."
+    p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin sections: '
+                                'synthetic data, teacher, CAMs, CamNet, texture refinement, evaluation, export, live loop.')
+    from camnet_nb import __version__
+    p.add_argument('--version', action='version', version=f'camnet {__version__}')
+    sub = p.add_subparsers(dest='command', metavar='COMMAND')
+    # every command takes --quiet; those that report figures take --json (one JSON object, or one a line, on stdout)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument('--quiet', '-q', action='store_true', help='no progress bars or log lines on stderr (errors still are)')
+    figures = argparse.ArgumentParser(add_help=False)
+    figures.add_argument('--json', action='store_true', help='print the figures as JSON on stdout (logs stay on stderr)')
+    def add(name, reports=True, **kw): return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
+    for add_command in (add_synth_command, add_evaluate_command, add_train_teacher_command,
+                        add_cams_command, add_distill_command, add_export_command,
+                        add_segment_command, add_bench_command, add_live_command,
+                        add_demo_command):
+        add_command(add)
     return p
 
 # %% ../nbs/13_cli.ipynb #b4749b6f

@@ -152,7 +152,10 @@ def list_items(root, classes:list[str]|None=None) -> list[Item]:
 # %% ../nbs/00_data.ipynb #6ec7078e
 SPLIT_NAMES = ('train', 'val', 'test')
 
-def split_items(items:list[Item], valid_pct:float=0.2, seed:int=0) -> tuple[list[Item], list[Item]]:
+def split_items(items:list[Item], # the `Item`s to split
+                valid_pct:float=0.2, # share of the images held out for validation
+                seed:int=0, # random seed
+               ) -> tuple[list[Item], list[Item]]:
     "Seeded stratified split: each class with >=2 images keeps >=1 in train and >=1 in validation."
     rng = random.Random(seed)
     train, valid = [], []
@@ -167,7 +170,10 @@ def split_items(items:list[Item], valid_pct:float=0.2, seed:int=0) -> tuple[list
     return train, valid
 
 # %% ../nbs/00_data.ipynb #0cd961d3
-def load_folder(root, valid_pct:float=0.2, seed:int=0) -> dict:
+def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/]
+                valid_pct:float=0.2, # share of train/ held out for validation when there is no val/
+                seed:int=0, # random seed
+               ) -> dict:
     "Splits of an ImageNet-style folder: {'classes', 'train', 'val', 'test'} (missing splits are empty lists)."
     root = Path(root)
     if not root.exists(): raise FileNotFoundError(f"{root}: no such folder")
@@ -196,7 +202,7 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                     maps:list[np.ndarray]=(), # aligned (H, W) maps: masks, heatmaps
                     size:int=224, # output side
                     train:bool=True, # random crop/flip/rot90/jitter, else a plain resize
-                    rng:np.random.Generator|None=None,
+                    rng:np.random.Generator|None=None, # random generator of the augmentations (None: a fresh one)
                     crop_scale:tuple=(0.35, 1.0), # random crop side as a fraction of the shorter side
                     jitter:float=0.1, # brightness/contrast/saturation jitter amplitude
                     center_crop:float|None=None, # evaluation: crop the centre square of this fraction first (match a patch-trained scale)

@@ -164,7 +164,13 @@ class _Cuda:
         else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
 
 # %% ../nbs/08_export.ipynb #6258486e
-def build_trt_engine(onnx_path, out, fp16:bool=True, shape:tuple|None=None, max_batch:int=1, workspace_mb:int=1024, trt=None,
+def build_trt_engine(onnx_path, # the ONNX file
+                     out, # engine file to write
+                     fp16:bool=True, # build in half precision
+                     shape:tuple|None=None, # (H, W) the engine is built for; None: dynamic
+                     max_batch:int=1, # largest batch the engine accepts
+                     workspace_mb:int=1024, # builder's scratch memory, MiB
+                     trt=None, # the tensorrt module (None: import it)
                      log=None, # where to say that a build starts (it takes minutes and TensorRT shows no progress); None: stderr
                     ) -> Path:
     "Build a TensorRT engine from an ONNX file on this GPU; returns its path."
@@ -265,7 +271,11 @@ class TrtRunner:
             except Exception: pass
 
 # %% ../nbs/08_export.ipynb #d4cd5638
-def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_dir=None) -> Path:
+def cached_trt_engine(onnx_path, # the ONNX file
+                      fp16:bool=True, # build in half precision
+                      shape:tuple|None=None, # (H, W) the engine is built for; None: dynamic
+                      cache_dir=None, # where engines are kept (None: $CAMNET_CACHE, else ~/.cache/camnet_nb)
+                     ) -> Path:
     "The engine for this ONNX file, precision and TensorRT version, built on first use."
     import hashlib, os, tensorrt as trt
     key = hashlib.sha256(Path(onnx_path).read_bytes() + f"{trt.__version__}|{fp16}|{shape}".encode()).hexdigest()[:16]
@@ -276,7 +286,13 @@ def cached_trt_engine(onnx_path, fp16:bool=True, shape:tuple|None=None, cache_di
 # %% ../nbs/08_export.ipynb #5caab75a
 ENGINE_SUFFIXES = ('.engine', '.plan', '.trt')
 
-def make_runner(path, backend:str='auto', threads:int|None=None, input_scale:float=1.0, shape:tuple|None=None, log=print):
+def make_runner(path, # an .onnx or .engine file
+                backend:str='auto', # auto, tensorrt or onnxruntime
+                threads:int|None=None, # onnxruntime threads (None: its default)
+                input_scale:float=1.0, # multiplies the 0..1 input (255 for the paper's model)
+                shape:tuple|None=None, # (H, W) a TensorRT engine is built for
+                log=print, # where one-line notes go
+               ):
     """A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'.
     `shape` (H, W) is the frame size a TensorRT engine built from a dynamic-shape ONNX file is made for."""
     path = Path(path)
@@ -351,7 +367,11 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     return HeatmapModel(runner, input_range or 1.0, name=path.name)
 
 # %% ../nbs/08_export.ipynb #3b1445ae
-def time_runner(fn, x, repeats:int=10, warmup:int=2) -> float:
+def time_runner(fn, # the callable to time
+                x, # its input
+                repeats:int=10, # timed runs
+                warmup:int=2, # untimed runs first
+               ) -> float:
     "Median milliseconds of `fn(x)` over `repeats` runs after `warmup`."
     for _ in range(warmup): fn(x)
     ts = []

@@ -23,7 +23,11 @@ def saliency(img, lam:float=0.5) -> np.ndarray:
     return n(grad) + lam * n(lbp)
 
 # %% ../nbs/07_evaluation.ipynb #6906c224
-def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
+def key_points(img, # RGB uint8 image (H, W, 3)
+               n:int=100, # number of points
+               lam:float=0.5, # weight of the LBP texture in the saliency
+               seed:int=0, # random seed
+              ) -> np.ndarray:
     "The N most salient jittered grid points near local saliency maxima, as (N, 2) (row, col)."
     H, W = img.shape[:2]
     s = saliency(img, lam)
@@ -46,7 +50,10 @@ def key_points(img, n:int=100, lam:float=0.5, seed:int=0) -> np.ndarray:
     return pts[order]
 
 # %% ../nbs/07_evaluation.ipynb #ab47f598
-def keypoint_metrics(pred, points, labels) -> dict:
+def keypoint_metrics(pred, # boolean mask
+                     points, # (N, 2) points (row, col)
+                     labels, # (N,) 1 grain, 0 not
+                    ) -> dict:
     "Precision, recall, specificity and F1 of a mask at labelled points (labels: 1 grain, 0 not)."
     pts = np.asarray(points)
     p = np.asarray(pred).astype(bool)[pts[:, 0], pts[:, 1]]
@@ -60,7 +67,11 @@ def _smaller_is_grain(lab2):
     return lab2 == (1 if (lab2 == 1).sum() <= (lab2 == 0).sum() else 0)
 
 # %% ../nbs/07_evaluation.ipynb #29401e03
-def unsupervised_mask(img, method='kmeans', seed=0, work_side=128) -> np.ndarray:
+def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
+                      method='kmeans', # one of UNSUPERVISED
+                      seed=0, # random seed
+                      work_side=128, # the clustering runs at this longer side
+                     ) -> np.ndarray:
     "A binary grain mask from a classical unsupervised method (the smaller cluster is grain)."
     H, W = img.shape[:2]
     if method == 'otsu':
@@ -129,7 +140,10 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir(): raise NotADirectoryError(f"{d}: not a folder")
-    def key(p, root, suffix=''):
+    def key(p, # a file under `root`
+            root, # the folder the names are relative to
+            suffix='', # what to strip from the stem (a ground-truth suffix)
+           ):
         r = p.relative_to(root).with_suffix('')
         return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
     gts = {key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}

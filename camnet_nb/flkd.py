@@ -15,7 +15,10 @@ __all__ = ['STUDENT_WEIGHT_DECAY', 'STUDENT_LR_FLOOR', 'ssim_loss', 'flkd_loss',
            'distill_pairs', 'student_loader', 'distill']
 
 # %% ../nbs/05_flkd.ipynb #a4ed20ef
-def ssim_loss(a, b, win=7):
+def ssim_loss(a, # maps (N, 1, H, W) in 0..1
+              b, # maps of the same shape
+              win=7, # side of the uniform SSIM window
+             ):
     "1 - mean SSIM of two (N, 1, H, W) maps in 0..1 (uniform window)."
     C1, C2 = 0.01**2, 0.03**2
     p = win // 2
@@ -27,7 +30,11 @@ def ssim_loss(a, b, win=7):
     return 1 - s.mean()
 
 # %% ../nbs/05_flkd.ipynb #0dd7d47a
-def flkd_loss(student, teacher, ssim_weight=0.0, bce_weight=0.0):
+def flkd_loss(student, # the student's heatmaps (N, 1, H, W)
+              teacher, # the teacher's CAMs, same shape
+              ssim_weight=0.0, # weight of the SSIM term (0: off)
+              bce_weight=0.0, # weight of the BCE term (0: off)
+             ):
     "MSE (the paper's loss) plus optional SSIM and BCE terms."
     loss = F.mse_loss(student, teacher)
     if ssim_weight: loss = loss + ssim_weight * ssim_loss(student, teacher)
@@ -35,7 +42,13 @@ def flkd_loss(student, teacher, ssim_weight=0.0, bce_weight=0.0):
     return loss
 
 # %% ../nbs/05_flkd.ipynb #a61bd022
-def evaluate_student(model, items, cam_for, mask_for=None, size=None, progress:bool=False):
+def evaluate_student(model, # the student
+                     items, # validation `Item`s
+                     cam_for, # item -> its CAM file
+                     mask_for=None, # item -> its grain mask file (None: no mIoU)
+                     size=None, # (H, W) working size (None: each image's own)
+                     progress:bool=False, # show a progress bar
+                    ):
     "SSIM-cam and (with masks) mIoU over items, at each image's own resolution."
     from camnet_nb.data import read_image, read_gray
     from camnet_nb.camnet import predict_heatmap

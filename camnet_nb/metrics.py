@@ -26,7 +26,10 @@ def confusion(pred, gt) -> tuple[int, int, int, int]:
 def _div(a, b, empty=1.0): return a / b if b else empty
 
 # %% ../nbs/01b_metrics.ipynb #d3c567dc
-def seg_metrics(pred=None, gt=None, counts=None) -> dict:
+def seg_metrics(pred=None, # predicted boolean mask
+                gt=None, # ground-truth boolean mask
+                counts=None, # or (TP, FP, FN, TN) already counted
+               ) -> dict:
     "mIoU, mPA, IoU, Dice, precision, recall, specificity, F1, accuracy (0..1) from masks or (TP, FP, FN, TN)."
     tp, fp, fn, tn = counts if counts is not None else confusion(pred, gt)
     # a class absent from both prediction and truth is predicted perfectly: score 1 rather than 0/0
@@ -52,7 +55,10 @@ def dataset_metrics(pairs) -> dict:
     return out
 
 # %% ../nbs/01b_metrics.ipynb #b1fc53f7
-def classification_metrics(probs, labels, n_classes=None) -> dict:
+def classification_metrics(probs, # (N, C) class probabilities
+                           labels, # (N,) true labels
+                           n_classes=None, # number of classes (None: C)
+                          ) -> dict:
     "accuracy, macro F1, macro OvR AUC and top-1 error from (N, C) probabilities and (N,) labels."
     from sklearn.metrics import f1_score, roc_auc_score
     probs, labels = np.asarray(probs, np.float64), np.asarray(labels)

@@ -12,7 +12,8 @@ import numpy as np
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path',
            'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'segment_image',
-           'shard_from_env', 'segment_paths', 'plot_real_rock', 'run_demo']
+           'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths',
+           'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -46,12 +47,18 @@ def merge_class_folders(out, # folder to write: out/train/<class>/ and out/test/
 def train_default_model(work, # working folder: data links, teacher, CAMs (reused when present)
                         real=None, # lithology-3 (or any licensable ImageNet-style folder of real rock); None: synthetic only
                         out=DEFAULT_MODEL, # the student checkpoint to write (and its .json, .onnx)
-                        per_class:int=60, size:int=256, # synthetic images a class, and their side
+                        per_class:int=60, # synthetic images a class
+                        size:int=256, # their side
                         teacher_arch:str='resnet18', # or efficientnet_lite0 (from its ImageNet weights)
-                        teacher_epochs:int=40, teacher_size:int=64,
+                        teacher_epochs:int=40, # teacher training epochs
+                        teacher_size:int=64, # side of the teacher training crops
                         crop_scale=(0.25, 0.3), # teacher patches: a fraction of each image's shorter side
                         cam_stride:int=8, # CAM output stride (8 is finer than 16, and slower)
-                        student_epochs:int=20, student_size:int=192, seed:int=0, progress:bool=True) -> dict:
+                        student_epochs:int=20, # student training epochs
+                        student_size:int=192, # side of the student training crops
+                        seed:int=0, # random seed of data, teacher and student
+                        progress:bool=True, # show progress bars
+                       ) -> dict:
     "Synthetic (+ real) data -> pretrained teacher -> CAMs -> FLKD; writes the student, its model card and its ONNX."
     from camnet_nb.synth import write_synthetic_dataset, SYNTH_CLASSES
     from camnet_nb.teacher import train_teacher
@@ -175,7 +182,8 @@ def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
 # %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img:np.ndarray, # RGB uint8
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
-                  refine:str=DEFAULT_REFINE, threshold:float|None=None,
+                  refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size."
@@ -242,31 +250,17 @@ def shard_from_env() -> tuple[int, int]|None:
     world = int(os.environ.get('WORLD_SIZE', 1))
     return (int(os.environ.get('RANK', 0)), world) if world > 1 else None
 
-# %% ../nbs/11_pipeline.ipynb #71d6d8b3
-def segment_paths(inp, # an image or a folder of images (searched recursively)
-                  out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
-                  model=None, # a model file (.pt, .onnx, engine); None: the shipped model
-                  refine:str=DEFAULT_REFINE, threshold:float|None=None, max_side:int=1024,
-                  input_range:float|None=None, # the model's pixel range (1 or 255); None: from its metadata
-                  overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
-                  progress:bool=True, log=print,
-                  on_row=None, # called with each image's table row as it is done (`--json` prints them)
-                  shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
-                  overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
-                  workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
-                 ) -> int:
-    "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
-    import csv, time
-    from tqdm.auto import tqdm
-    from camnet_nb.data import read_image, ImageReadError, is_image_file
-    from camnet_nb.deploy import load_heatmap_model
-    inp, out = Path(inp), Path(out)
+# %% ../nbs/11_pipeline.ipynb #3ea458ae
+def plan_outputs(inp:Path, # an image or a folder of images
+                 out:Path, # the output folder
+                ) -> tuple[list[Path], Path, object]:
+    "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
+    from camnet_nb.data import is_image_file
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     if inp.is_dir() and (out.resolve() == inp.resolve()): raise ValueError(f"--out {out} is the input folder: the masks would replace the photomicrographs; choose another folder")
     if inp.is_file() and not is_image_file(inp): raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
     files = list_images(inp, exclude=out if inp.is_dir() else None)   # an --out inside --input is left out by construction
     if not files: raise ValueError(f"{inp}: no images found")
-    shard = shard or shard_from_env()
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten
@@ -276,16 +270,20 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     inputs = {p.resolve() for p in files}
     clash = next((out/sub/rel(p) for p in files for sub in ('.', 'heatmaps') if (out/sub/rel(p)).resolve() in inputs), None)
     if clash is not None: raise ValueError(f"{clash}: an output would replace this input image; choose another --out")
-    hm = load_heatmap_model(model, input_range=input_range, log=log)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
-    rows, failed = {}, 0
-    # a shard writes its own table; a run without --shard reads every table there is (so it resumes across shards),
-    # writes summary.csv for all images and removes the shard tables: that run is the merge step
-    summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
-    if shard is not None: files = files[shard[0]::shard[1]]
-    tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
-    flushed = time.perf_counter()
+    return files, root, rel
+
+# %% ../nbs/11_pipeline.ipynb #f4d0b061
+def images_to_do(files:list[Path], # the images of this run (or shard)
+                 root:Path, # the folder their names are relative to
+                 rel, # image -> its output name (plan_outputs)
+                 out:Path, # the output folder
+                 tables:list[Path], # summary tables of earlier runs and shards
+                 overlay:bool=False, # overlays are outputs too
+                 overwrite:bool=False, # redo everything
+                ) -> tuple[dict, list]:
+    "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
+    import csv
+    rows = {}
     if not overwrite:
         keys = {str(p.relative_to(root)) for p in files}
         for t in (t for t in tables if t.is_file()):
@@ -297,29 +295,59 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
         key = str(p.relative_to(root))
         done = all(q is None or q.is_file() for q in paths)
         if overwrite or not done or key not in rows or rows[key].get('error'): todo.append((p, key, paths))
-    def record(key, result):
-        "A finished image's row, or its failure, into the table."
-        nonlocal failed, flushed
+    return rows, todo
+
+# %% ../nbs/11_pipeline.ipynb #4b403707
+class SummaryTable:
+    "The rows of a `segment` run: rewritten atomically every `SUMMARY_EVERY_S` seconds and at the end, failures counted."
+    def __init__(self, path:Path, # summary.csv, or a shard's table
+                 rows:dict, # rows already done, by key
+                 on_row=None, # called with each new row (`--json` prints them)
+                 log=print, # where a failure is said
+                ):
+        self.path, self.rows, self.on_row, self.log = path, rows, on_row, log
+        self.failed = 0
+        self.flushed = time.perf_counter()
+
+    def record(self, key:str, result):
+        "A finished image's row, or its failure (an exception), into the table."
         if isinstance(result, Exception):
-            failed += 1
-            log(f"failed {result}")
+            self.failed += 1
+            self.log(f"failed {result}")
             result = dict(path=key, error=str(result))
-        rows[key] = result
-        if on_row is not None: on_row(result)
-        # rewritten atomically every few seconds, not after every image (quadratic over a field trip's 50,000 images);
+        self.rows[key] = result
+        if self.on_row is not None: self.on_row(result)
+        # rewritten every few seconds, not after every image (quadratic over a field trip's 50,000 images);
         # a killed run redoes only the images finished since: an image is skipped only when its row is in the table
-        if time.perf_counter() - flushed > SUMMARY_EVERY_S: flushed = _write_summary(summary, rows)
+        if time.perf_counter() - self.flushed > SUMMARY_EVERY_S: self.write()
+
+    def write(self): self.flushed = _write_summary(self.path, self.rows)
+
+# %% ../nbs/11_pipeline.ipynb #d90b1c49
+def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
+                      hm, # a HeatmapModel
+                      record, # (key, row or exception) -> None, called in order as images finish
+                      refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                      threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own
+                      max_side:int=1024, # images larger than this run at this size
+                      workers:int=2, # threads that decode ahead and write behind (0: none)
+                      desc:str='segment', # progress-bar label
+                      progress:bool=True, # show a progress bar
+                     ):
+    "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
+    import time
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    from tqdm.auto import tqdm
+    from camnet_nb.data import read_image, ImageReadError
     def collect(key, fut):
         try: record(key, fut.result())
         except (ImageReadError, OSError) as e: record(key, e)
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-    # decoding the next images and writing the finished ones overlap the model and the refinement, which stay here
     ahead = workers + 1
     with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
         reads = deque(pool.submit(read_image, p) for p, _, _ in todo[:ahead])
         writes = deque()
-        for i, (p, key, paths) in enumerate(tqdm(todo, desc='segment' if shard is None else f'segment {shard[0]}/{shard[1]}', disable=not progress)):
+        for i, (p, key, paths) in enumerate(tqdm(todo, desc=desc, disable=not progress)):
             t0 = time.perf_counter()
             fut = reads.popleft()
             if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
@@ -330,9 +358,44 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
         while writes: collect(*writes.popleft())
-    _write_summary(summary, rows)
+
+# %% ../nbs/11_pipeline.ipynb #71d6d8b3
+def segment_paths(inp, # an image or a folder of images (searched recursively)
+                  out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
+                  model=None, # a model file (.pt, .onnx, engine); None: the shipped model
+                  refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
+                  max_side:int=1024, # images larger than this run at this size
+                  input_range:float|None=None, # the model's pixel range (1 or 255); None: from its metadata
+                  overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
+                  progress:bool=True, # show a progress bar
+                  log=print, # where one-line notes go
+                  on_row=None, # called with each image's table row as it is done (`--json` prints them)
+                  shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
+                  overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
+                  workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
+                 ) -> int:
+    "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
+    from camnet_nb.deploy import load_heatmap_model
+    inp, out = Path(inp), Path(out)
+    files, root, rel = plan_outputs(inp, out)
+    shard = shard or shard_from_env()
+    hm = load_heatmap_model(model, input_range=input_range, log=log)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
+    # a shard writes its own table; a run without --shard reads every table there is (so it resumes across shards),
+    # writes summary.csv for all images and removes the shard tables: that run is the merge step
+    summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
+    if shard is not None: files = files[shard[0]::shard[1]]
+    tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
+    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite)
+    table = SummaryTable(summary, rows, on_row, log)
+    segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
+                      'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress)
+    table.write()
     if shard is None:
         for t in tables[:-1]: t.unlink()   # merged into summary.csv
+    failed = table.failed
     log(f"segmented {len(files) - failed} of {len(files)} images into {out} (summary.csv)" + (f"; {failed} failed" if failed else ''))
     return 1 if failed else 0
 
@@ -341,7 +404,9 @@ def plot_real_rock(paths, # image files
                    ours, # our HeatmapModel
                    ref=None, # the paper's HeatmapModel, or None
                    labels=None, # per image a boolean ground-truth mask, or None
-                   refine:str=DEFAULT_REFINE, side:int=512):
+                   refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                   side:int=512, # each image is shown at this longer side
+                  ):
     "One row per image: image | our heatmap | our mask | the paper's mask | ground truth (when given)."
     import cv2
     import matplotlib.pyplot as plt
@@ -383,8 +448,18 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
     fig.savefig(path, dpi=80)
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
-def run_demo(out='outputs/demo', data=None, samples=None, teacher_arch='resnet18', teacher_epochs=40, student_epochs=10,
-             train_per_class=60, teacher_size=64, crop_scale=(0.25, 0.3), seed=0, progress=True) -> dict:
+def run_demo(out='outputs/demo', # report folder
+             data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
+             samples=None, # the synthetic samples folder (None: data_samples/)
+             teacher_arch='resnet18', # teacher architecture
+             teacher_epochs=40, # teacher training epochs
+             student_epochs=10, # student training epochs
+             train_per_class=60, # synthetic training images a class
+             teacher_size=64, # side of the teacher training crops
+             crop_scale=(0.25, 0.3), # crop side as a fraction of the shorter side
+             seed=0, # random seed
+             progress=True, # show progress bars
+            ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     import warnings
     from camnet_nb.data import load_folder, read_image, read_gray

@@ -18,7 +18,12 @@ class SourceEnded(Exception):
     "A source that stopped before its end: a truncated file, an undecodable frame, a camera gone."
 
 # %% ../nbs/09_stream.ipynb #f043d252
-def open_source(source, size=(512, 512), n_frames=None, slide_frames=15, seed=0):
+def open_source(source, # 'synthetic', a camera index, a video file or a folder of images
+                size=(512, 512), # (height, width) of the frames
+                n_frames=None, # stop after this many (None: when the source ends)
+                slide_frames=15, # frames of each synthetic stage move
+                seed=0, # random seed
+               ):
     "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
     from camnet_nb.data import read_image, is_image_file, ImageReadError
     h, w = size
@@ -116,7 +121,13 @@ def colorize(heat:np.ndarray) -> np.ndarray:
     return cv2.applyColorMap((np.clip(heat, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
 
 # %% ../nbs/09_stream.ipynb #17e498c5
-def overlay(frame, heat=None, mode='cam', alpha=0.45, info:dict|None=None, glcm=None):
+def overlay(frame, # RGB uint8 frame
+            heat=None, # heatmap in 0..1 (None: none yet)
+            mode='cam', # layer: 'original', 'cam', 'glcm' or 'glcm_inv'
+            alpha=0.45, # opacity of the layer
+            info:dict|None=None, # figures for the information line (None: no line)
+            glcm=None, # GLCM mean map in 0..1
+           ):
     "The display frame: 'original', 'cam', 'glcm' or 'glcm_inv' layer plus an info line."
     out = frame
     if mode == 'cam' and heat is not None: out = cv2.addWeighted(frame, 1 - alpha, colorize(heat), alpha, 0)
@@ -286,7 +297,10 @@ class LiveLoop:
                     dropped=worker.n_dropped, ended=ended, error=worker.error)
 
 # %% ../nbs/09_stream.ipynb #11dd697e
-def sync_loop(segment, frames, max_seconds=None) -> dict:
+def sync_loop(segment, # frame -> heatmap
+              frames, # an iterator of RGB frames
+              max_seconds=None, # stop after this long (None: at the end)
+             ) -> dict:
     "Per-frame synchronous inference + GLCM fusion (the paper's control flow before its optimisations)."
     from camnet_nb.texture import glcm_feature_reference, fuse_paper
     n = 0

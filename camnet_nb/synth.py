@@ -16,7 +16,12 @@ __all__ = ['SYNTH_CLASSES', 'MATRIX', 'fractal_noise', 'make_thin_section', 'Syn
 # %% ../nbs/01_synth.ipynb #71c151e4
 SYNTH_CLASSES = ('oolitic', 'peloidal', 'bioclastic', 'dolomite', 'vuggy', 'mudstone')
 
-def fractal_noise(rng, h, w, octaves=4, base=8):
+def fractal_noise(rng, # numpy random generator
+                  h, # height
+                  w, # width
+                  octaves=4, # number of doubling scales summed
+                  base=8, # side of the coarsest noise grid
+                 ):
     "Zero-mean, unit-ish amplitude multi-octave noise of shape (h, w)."
     out = np.zeros((h, w), np.float32)
     amp = 1.0
@@ -192,9 +197,9 @@ def _finish(img, rng, h, w, opts):
     return out
 
 # %% ../nbs/01_synth.ipynb #95d57ace
-def make_thin_section(cls:str, # one of SYNTH_CLASSES
+def make_thin_section(cls:str,
                       size=(512, 512), # (height, width)
-                      seed:int=0,
+                      seed:int=0, # random seed
                       features:dict|None=None, # optional features; None draws them at random
                       scale:float|None=None, # grain size factor (None: proportional to the image side / 512)
                      ):
@@ -295,7 +300,12 @@ class SyntheticStream:
             i += 1
 
 # %% ../nbs/01_synth.ipynb #0f1be0cc
-def write_clip(path, n_frames=150, size=(256, 256), fps=15, seed=0):
+def write_clip(path, # video file to write (.avi)
+               n_frames=150, # frames in the clip
+               size=(256, 256), # (height, width) of the frames
+               fps=15, # frames a second
+               seed=0, # random seed
+              ):
     "Write a short synthetic stream to a video file (MJPG AVI: readable by any OpenCV build)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,7 +333,14 @@ def _atomic_imwrite(path, a):
     tmp.replace(path)
 
 # %% ../nbs/01_synth.ipynb #10c99b57
-def write_synthetic_dataset(out, per_class:int=4, size=(256, 256), seed:int=0, classes=SYNTH_CLASSES, clip:bool=False, progress:bool=True):
+def write_synthetic_dataset(out, # folder to write images/, masks/, components/ and manifest.json into
+                            per_class:int=4, # images of each class
+                            size=(256, 256), # (height, width) of every image
+                            seed:int=0, # random seed
+                            classes=SYNTH_CLASSES, # which of SYNTH_CLASSES to draw
+                            clip:bool=False, # also write a synthetic stream video
+                            progress:bool=True, # show a progress bar
+                           ):
     "Write `per_class` images of every class with masks and a manifest; returns the manifest dict."
     from tqdm.auto import tqdm
     out = Path(out)

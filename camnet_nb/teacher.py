@@ -179,7 +179,11 @@ def balanced_weights(labels, n_classes):
 
 # %% ../nbs/02_teacher.ipynb #85577ac9
 @torch.no_grad()
-def predict_probs(model, loader, device='cpu', progress:bool=False):
+def predict_probs(model, # a classifier
+                  loader, # DataLoader of (image, label) batches
+                  device='cpu', # where the batches go
+                  progress:bool=False, # show a progress bar
+                 ):
     from tqdm.auto import tqdm
     model.eval()
     P, Y = [], []
@@ -210,7 +214,10 @@ def rng_state(*generators:torch.Generator, # the samplers' and loaders' own gene
                 dataset=dataset.rng.bit_generator.state if dataset is not None else None)
 
 # %% ../nbs/02_teacher.ipynb #10c4f460
-def restore_rng_state(st:dict, *generators:torch.Generator, dataset=None):
+def restore_rng_state(st:dict, # what `rng_state` saved
+                      *generators:torch.Generator, # the same generators, in the same order
+                      dataset=None, # the dataset whose augmentation generator is restored
+                     ):
     "Put back what `rng_state` saved, so that a resumed run draws what the uninterrupted run would have drawn."
     if isinstance(st, torch.Tensor):
         torch.set_rng_state(st)
@@ -455,7 +462,13 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     return result
 
 # %% ../nbs/02_teacher.ipynb #4cce2320
-def score_split(checkpoint, items, img_size:int=224, crop_scale=(0.35, 1.0), batch_size:int=16, workers:int=0) -> dict:
+def score_split(checkpoint, # a teacher checkpoint
+                items, # the `Item`s to score (the test split)
+                img_size:int=224, # side of the network input
+                crop_scale=(0.35, 1.0), # the crop the teacher was trained with (centre crop at its mean)
+                batch_size:int=16, # images per batch
+                workers:int=0, # DataLoader worker processes
+               ) -> dict:
     "Classification metrics of a saved teacher on `items` (the held-out test split)."
     from torch.utils.data import DataLoader
     from camnet_nb.data import ThinSectionDataset
@@ -501,7 +514,10 @@ def head_linear(model:Normalized) -> nn.Linear:
     return head
 
 # %% ../nbs/02_teacher.ipynb #720c4072
-def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
+def view_crops(img:np.ndarray, # RGB image (H, W, 3)
+               size:int, # side of each view
+               frac:float=0.6, # side of the five crops as a share of the shorter side
+              ) -> np.ndarray:
     "Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also mirrored."
     import cv2
     h, w = img.shape[:2]
@@ -516,7 +532,11 @@ def view_crops(img:np.ndarray, size:int, frac:float=0.6) -> np.ndarray:
 
 # %% ../nbs/02_teacher.ipynb #a23b0d66
 @torch.no_grad()
-def pooled_features(model:Normalized, items, size:int, progress:bool=False) -> np.ndarray:
+def pooled_features(model:Normalized, # a `make_classifier` network
+                    items, # the `Item`s to describe
+                    size:int, # side of each view
+                    progress:bool=False, # show progress bars
+                   ) -> np.ndarray:
     "(N, D): the head's input for each item, averaged over its `view_crops`."
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
@@ -641,7 +661,14 @@ def plot_history(history, ax=None):
     return fig
 
 # %% ../nbs/02_teacher.ipynb #7cdb9641
-def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.0), seed=0, valid_pct=0.2):
+def confusion_matrix_of(model, # a trained classifier
+                        data, # the ImageNet-style folder it was trained on
+                        classes, # its class names
+                        img_size=224, # side of the network input
+                        crop_scale=(0.35, 1.0), # crop side as a fraction of the shorter side
+                        seed=0, # the seed of its train/validation split
+                        valid_pct=0.2, # the validation share of that split
+                       ):
     "Validation confusion matrix (rows = true class) of a model on the split `train_teacher` made."
     from torch.utils.data import DataLoader
     from camnet_nb.data import load_folder, ThinSectionDataset
@@ -653,7 +680,10 @@ def confusion_matrix_of(model, data, classes, img_size=224, crop_scale=(0.35, 1.
     return cm
 
 # %% ../nbs/02_teacher.ipynb #28378d25
-def plot_confusion(cm, classes, ax=None):
+def plot_confusion(cm, # confusion matrix (rows: true class)
+                   classes, # class names
+                   ax=None, # matplotlib axes (None: a new figure)
+                  ):
     import matplotlib.pyplot as plt
     fig, ax = (plt.subplots(figsize=(1 + 0.5 * len(classes), 1 + 0.5 * len(classes))) if ax is None else (None, ax))
     ax.imshow(cm, cmap='Blues')
@@ -669,10 +699,16 @@ def plot_confusion(cm, classes, ax=None):
 
 # %% ../nbs/02_teacher.ipynb #e52113a8
 def compare_backbones(data, # ImageNet-style folder (with test/ the rows are test figures, scored once)
-                      archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'),
-                      epochs:int=5, img_size:int=224, batch_size:int=16, work=None, seed:int=0, progress:bool=False,
+                      archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'), # backbone names to compare
+                      epochs:int=5, # training epochs of each
+                      img_size:int=224, # side of the network input
+                      batch_size:int=16, # images per batch
+                      work=None, # folder for the checkpoints (None: a temporary one)
+                      seed:int=0, # random seed
+                      progress:bool=False, # show progress bars
                       pretrained:bool=False, # every backbone from ImageNet weights (those it can find)
-                      **kw) -> list[dict]:
+                      **kw, # passed on to train_teacher
+                     ) -> list[dict]:
     "Train each backbone on the same data; one row per backbone, on the test split when there is one."
     import tempfile, time
     work = Path(work or tempfile.mkdtemp())

@@ -20,14 +20,22 @@ def to_gray(img:np.ndarray) -> np.ndarray:
     return img if img.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
 
 # %% ../nbs/06_texture.ipynb #35c7eade
-def quantize(gray:np.ndarray, levels:int=8, vmin:int=0, vmax:int=255) -> np.ndarray:
+def quantize(gray:np.ndarray, # grey image (H, W) uint8
+             levels:int=8, # grey levels of the co-occurrence matrix
+             vmin:int=0, # grey value of the first bin
+             vmax:int=255, # grey value of the last bin
+            ) -> np.ndarray:
     "Grey values -> level indices 0..levels-1 over equal bins of [vmin, vmax] (a 256-entry lookup table)."
     bins = np.linspace(vmin, vmax + 1, levels + 1)
     lut = (np.digitize(np.arange(256), bins) - 1).clip(0, levels - 1).astype(np.uint8)
     return cv2.LUT(np.ascontiguousarray(gray, np.uint8), lut)
 
 # %% ../nbs/06_texture.ipynb #4f0bedf5
-def pair_levels(gray, levels=8, distance=1.0, angle=0.0):
+def pair_levels(gray, # grey image (H, W) uint8
+                levels=8, # grey levels of the co-occurrence matrix
+                distance=1.0, # pixel offset of the neighbour
+                angle=0.0, # direction of the neighbour, degrees
+               ):
     "(q1, q2): each pixel's level and its neighbour's at `distance`, `angle` degrees (nearest, replicated border)."
     q1 = quantize(to_gray(gray), levels)
     h, w = q1.shape
@@ -39,7 +47,12 @@ def pair_levels(gray, levels=8, distance=1.0, angle=0.0):
 # %% ../nbs/06_texture.ipynb #26350e59
 GLCM_FEATURES = ('mean', 'contrast', 'dissimilarity', 'homogeneity', 'asm', 'energy', 'entropy', 'std', 'max')
 
-def glcm_planes_reference(gray, levels=8, ks=5, distance=1.0, angle=0.0):
+def glcm_planes_reference(gray, # grey image (H, W) uint8
+                          levels=8, # grey levels of the co-occurrence matrix
+                          ks=5, # side of the counting window
+                          distance=1.0, # pixel offset of the neighbour
+                          angle=0.0, # direction of the neighbour, degrees
+                         ):
     "Windowed co-occurrence counts, shape (levels, levels, H, W), the plain way (one filter per pair)."
     q1, q2 = pair_levels(gray, levels, distance, angle)
     h, w = q1.shape
@@ -51,7 +64,13 @@ def glcm_planes_reference(gray, levels=8, ks=5, distance=1.0, angle=0.0):
     return glcm.astype(np.float32)
 
 # %% ../nbs/06_texture.ipynb #ec6dbfa2
-def glcm_feature_reference(gray, feature='mean', levels=8, ks=5, distance=1.0, angle=0.0):
+def glcm_feature_reference(gray, # grey image (H, W) uint8
+                           feature='mean', # one of GLCM_FEATURES
+                           levels=8, # grey levels of the co-occurrence matrix
+                           ks=5, # side of the counting window
+                           distance=1.0, # pixel offset of the neighbour
+                           angle=0.0, # direction of the neighbour, degrees
+                          ):
     "One GLCM feature map computed from the full stack of pair planes."
     g = glcm_planes_reference(gray, levels, ks, distance, angle)
     i, j = np.meshgrid(np.arange(levels), np.arange(levels), indexing='ij')
@@ -81,7 +100,11 @@ def _pair_weight(feature, levels):
             'homogeneity': 1 / (1 + (i - j)**2)}[feature].astype(np.float32)
 
 # %% ../nbs/06_texture.ipynb #a37e40ae
-def glcm_counts(q1, q2, levels, ks):
+def glcm_counts(q1, # each pixel's level (H, W)
+                q2, # its neighbour's level (H, W)
+                levels, # grey levels of the co-occurrence matrix
+                ks, # side of the counting window
+               ):
     "Windowed co-occurrence counts as an (H, W, levels*levels) uint8 stack, one multi-channel box filter."
     onehot = np.eye(levels * levels, dtype=np.uint8)[q1.astype(np.int32) * levels + q2]
     out = np.empty_like(onehot)
@@ -122,8 +145,13 @@ def glcm_feature(gray, # grey (H, W) or RGB image
 # %% ../nbs/06_texture.ipynb #a994c03b
 PAPER_DISTANCES, PAPER_ANGLES = (10, 100, 500), (0, 45, 90, 135)
 
-def region_descriptors(img, mask=None, distances=PAPER_DISTANCES, angles=PAPER_ANGLES, levels=32,
-                       props=('contrast', 'dissimilarity', 'homogeneity', 'ASM', 'energy', 'correlation')) -> dict:
+def region_descriptors(img, # RGB uint8 image (H, W, 3)
+                       mask=None, # describe only the bounding box of this mask (None: the whole image)
+                       distances=PAPER_DISTANCES, # pixel offsets
+                       angles=PAPER_ANGLES, # directions, degrees
+                       levels=32, # grey levels of the co-occurrence matrix
+                       props=('contrast', 'dissimilarity', 'homogeneity', 'ASM', 'energy', 'correlation'), # scikit-image graycoprops properties
+                      ) -> dict:
     "GLCM descriptors of an image (or the bounding box of `mask`): {'prop@d,angle': value}."
     from skimage.feature import graycomatrix, graycoprops
     g = quantize(to_gray(img), levels)
@@ -142,14 +170,20 @@ def normalize01(a):
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
 # %% ../nbs/06_texture.ipynb #7e80fe68
-def fuse_paper(heatmap, glcm_mean, invert=False):
+def fuse_paper(heatmap, # heatmap (H, W) in 0..1
+               glcm_mean, # GLCM mean map of the image
+               invert=False, # use 1 - GLCM mean (grains darker than the matrix)
+              ):
     "The paper's fusion: 0.5 * normalised GLCM mean (optionally inverted) + 0.5 * heatmap, saturated at 0.5."
     w = normalize01(glcm_mean)
     w = 1 - w if invert else w
     return np.minimum(0.5 * w + 0.5 * heatmap.astype(np.float32), 0.5) / 0.5
 
 # %% ../nbs/06_texture.ipynb #340f2b8c
-def fuse_texture(heatmap, glcm_mean, strength=0.6):
+def fuse_texture(heatmap, # heatmap (H, W) in 0..1
+                 glcm_mean, # GLCM mean map of the image
+                 strength=0.6, # how far texture may pull the heatmap (0: not at all)
+                ):
     "Heatmap modulated by texture agreement: texture sharpens, never invents (values in 0..1)."
     h = heatmap.astype(np.float32)
     t = normalize01(glcm_mean)
@@ -158,7 +192,10 @@ def fuse_texture(heatmap, glcm_mean, strength=0.6):
     return np.clip(h * ((1 - strength) + 2 * strength * t), 0, 1)
 
 # %% ../nbs/06_texture.ipynb #7acd4323
-def seeds_from_heatmap(heatmap, hi=0.6, lo=0.3):
+def seeds_from_heatmap(heatmap, # levelled heatmap in 0..1
+                       hi=0.6, # heatmap level above which a pixel seeds grain
+                       lo=0.3, # heatmap level below which a pixel seeds matrix
+                      ):
     "Random-walker labels: 1 = grain seed, 2 = matrix seed, 0 = undecided."
     s = np.zeros(heatmap.shape, np.int32)
     s[heatmap >= hi] = 1
@@ -172,7 +209,13 @@ def _rw_features(img, texture=True):
     return np.concatenate(f, 2)
 
 # %% ../nbs/06_texture.ipynb #1b905cbd
-def refine_random_walker(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True):
+def refine_random_walker(img, # RGB uint8 image (H, W, 3)
+                         heatmap, # heatmap (H, W) in 0..1
+                         hi=0.6, # heatmap level above which a pixel seeds grain
+                         lo=0.3, # heatmap level below which a pixel seeds matrix
+                         beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                         texture=True, # add the GLCM mean to the colour features
+                        ):
     "Reference: scikit-image random_walker at full resolution; returns a boolean mask."
     from skimage.segmentation import random_walker
     seeds = seeds_from_heatmap(heatmap, hi, lo)
@@ -182,7 +225,11 @@ def refine_random_walker(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True)
     return lab == 1
 
 # %% ../nbs/06_texture.ipynb #5389b02e
-def guided_filter(guide, src, r=4, eps=1e-3):
+def guided_filter(guide, # grey guide image, float in 0..1
+                  src, # the map to smooth, same size
+                  r=4, # window radius, pixels
+                  eps=1e-3, # regularisation of the local linear fit
+                 ):
     "He et al.'s guided filter (grey guide): edge-aware smoothing of `src` along the edges of `guide`."
     I = guide.astype(np.float32)
     p = src.astype(np.float32)
@@ -193,7 +240,13 @@ def guided_filter(guide, src, r=4, eps=1e-3):
     return cv2.blur(a, k) * I + cv2.blur(b, k)
 
 # %% ../nbs/06_texture.ipynb #cb9a69f1
-def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
+def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
+                      seeds, # labels: 1 grain, 2 matrix, 0 undecided
+                      beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                      x0=None, # starting guess of the grain probability, e.g. the heatmap (None: zeros)
+                      tol=1e-3, # relative residual at which the solver stops
+                      maxiter=2000, # conjugate-gradient iterations at most
+                     ):
     """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
     solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
     from scipy import sparse
@@ -248,7 +301,11 @@ def random_walk_probs(feat, seeds, beta=130.0, x0=None, tol=1e-3, maxiter=2000):
     return p.reshape(h, w)
 
 # %% ../nbs/06_texture.ipynb #51a57c9e
-def fast_guided_filter(guide, src, r=1, eps=1e-3):
+def fast_guided_filter(guide, # full-size grey guide image, float in 0..1
+                       src, # the coarse map to upsample
+                       r=1, # window radius, pixels
+                       eps=1e-3, # regularisation of the local linear fit
+                      ):
     """He & Sun's fast guided filter: the coefficients of the guided filter are computed at `src`'s (coarse) size on a
     shrunken guide, upsampled, and applied to the full-resolution `guide`; returns `src` brought to `guide`'s size."""
     H, W = guide.shape
@@ -264,7 +321,16 @@ def fast_guided_filter(guide, src, r=1, eps=1e-3):
     return a * guide + b
 
 # %% ../nbs/06_texture.ipynb #db137bfe
-def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=None, r=1, eps=1e-3):
+def refine_fast(img, # RGB uint8 image (H, W, 3)
+                heatmap, # heatmap (H, W) in 0..1
+                hi=0.6, # heatmap level above which a pixel seeds grain
+                lo=0.3, # heatmap level below which a pixel seeds matrix
+                beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                texture=True, # add the GLCM mean to the colour features
+                factor=None, # the walk runs this many times coarser (None: about the shorter side / 128)
+                r=1, # window radius, pixels
+                eps=1e-3, # regularisation of the local linear fit
+               ):
     "Fast refinement: random walk on a grid `factor`x coarser, fast guided-filter upsampling; a boolean mask."
     H, W = heatmap.shape
     # the coarse grid keeps about 128 px on the short side: grains of a few pixels survive, 512 px frames walk 16x fewer pixels
@@ -279,7 +345,13 @@ def refine_fast(img, heatmap, hi=0.6, lo=0.3, beta=130.0, texture=True, factor=N
     return fast_guided_filter(to_gray(img).astype(np.float32) / 255, prob.astype(np.float32), r, eps) > 0.5
 
 # %% ../nbs/06_texture.ipynb #f5249625
-def refine_grabcut(img, heatmap, fg=0.6, bg=0.1, iters=3, max_side=512):
+def refine_grabcut(img, # RGB uint8 image (H, W, 3)
+                   heatmap, # heatmap (H, W) in 0..1
+                   fg=0.6, # heatmap level above which a pixel is probably grain
+                   bg=0.1, # heatmap level below which it is surely matrix
+                   iters=3, # GrabCut iterations
+                   max_side=512, # longer side at which the work is done (the result comes back at full size)
+                  ):
     "CAM-initialised GrabCut (OpenCV colour GMMs + graph cut); a boolean mask at the image's size."
     H, W = heatmap.shape
     s = min(1.0, max_side / max(H, W))
@@ -302,7 +374,10 @@ def composite_rate(mask) -> float:
     return float((m > 0).mean()) if m.size else 0.0
 
 # %% ../nbs/06_texture.ipynb #69ccfb1c
-def image_entropy(img, levels:int=256, mask=None) -> float:
+def image_entropy(img, # RGB uint8 image (H, W, 3)
+                  levels:int=256, # histogram bins
+                  mask=None, # count only inside this mask (None: everywhere)
+                 ) -> float:
     "Shannon entropy (bits) of the grey-level histogram, optionally inside a mask."
     g = to_gray(img)
     g = g[mask > 0] if mask is not None else g.ravel()
@@ -312,7 +387,10 @@ def image_entropy(img, levels:int=256, mask=None) -> float:
     return float(-(p * np.log2(p)).sum())
 
 # %% ../nbs/06_texture.ipynb #9f7e896f
-def secondary_info(img, mask, regions=None) -> dict:
+def secondary_info(img, # RGB uint8 image (H, W, 3)
+                   mask, # the feature mask
+                   regions=None, # a label map: figures per region too (None: the frame only)
+                  ) -> dict:
     "CR, H(I) and Imp(I) for the frame, and per region when a label map `regions` is given."
     cr, h = composite_rate(mask), image_entropy(img)
     out = dict(cr=cr, entropy=h, imp=h * cr)

@@ -36,12 +36,14 @@ def joined_statements(src:str) -> int:
     except (tokenize.TokenError, SyntaxError, IndentationError): return 0
 
 def undocumented(src:str) -> list[str]:
-    "Public top-level functions (and methods) with more than two parameters, some without an inline comment."
+    "Public functions and methods with more than two parameters, some without an inline comment."
     try: tree = ast.parse(python_only(src))
     except SyntaxError: return []
     lines = python_only(src).splitlines()
     out = []
-    for node in ast.walk(tree):
+    # the public API: module-level functions and the methods of module-level classes (nested helpers are private)
+    nodes = [n for top in tree.body for n in ([top] + (top.body if isinstance(top, ast.ClassDef) else []))]
+    for node in nodes:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith('_'): continue
         args = [a for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs if a.arg not in ('self', 'cls')]
         args += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
