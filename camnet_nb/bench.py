@@ -13,15 +13,6 @@ from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 __all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval',
            'keypoint_eval', 'compare_students', 'plot_students']
 
-# %% ../nbs/12_benchmark.ipynb #05f9d172
-def _iou(a, b): return float((a & b).sum() / max(1, (a | b).sum()))
-
-# %% ../nbs/12_benchmark.ipynb #acbe873c
-def _soft_heatmap(gt, rng):
-    "A CAM-like stand-in heatmap: the true mask blurred, amplified and noisy."
-    import cv2
-    return np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 6) * 1.4 + 0.08 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
-
 # %% ../nbs/12_benchmark.ipynb #bb236917
 def _bench_camnet(size:int, # square input side
                   threads:int, # onnxruntime threads
@@ -88,19 +79,20 @@ def _bench_refine(size:int, # square image side
                  ) -> dict:
     "Our fast refinement against full-resolution random_walker, with the IoU of each on synthetic ground truth."
     from camnet_nb.texture import refine_fast, refine_random_walker
-    from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
+    from camnet_nb.metrics import seg_metrics
+    from camnet_nb.synth import make_thin_section, soft_heatmap, SYNTH_CLASSES
     rng = np.random.default_rng(123)
     seconds, ious = dict(rw=[], fast=[]), dict(rw=[], fast=[])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for k in range(n_images):
             img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], (size, size), seed=1000 + k, features={})
-            hm = _soft_heatmap(gt, rng)
+            hm = soft_heatmap(gt, seed=rng)
             for name, refine in (('rw', refine_random_walker), ('fast', refine_fast)):
                 t = time.perf_counter()
                 mask = refine(img, hm)
                 seconds[name].append(time.perf_counter() - t)
-                ious[name].append(_iou(mask, gt > 0))
+                ious[name].append(seg_metrics(mask, gt > 0)['iou'])
     fast_ms, rw_ms = (1000 * float(np.median(seconds[k])) for k in ('fast', 'rw'))
     return dict(refine_ms=round(fast_ms, 2), random_walker_ms=round(rw_ms, 2), refine_speedup=round(rw_ms / fast_ms, 1),
                 refine_iou=round(float(np.mean(ious['fast'])), 4), random_walker_iou=round(float(np.mean(ious['rw'])), 4))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
+from .data import write_atomic
 from .teacher import import_torchvision
 
 # %% auto #0
@@ -143,9 +144,7 @@ def _write_index(path:Path, header:dict, maps:dict):
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = all(old.get(k) == v for k, v in header.items() if k != 'teacher')
     merged = {**(old.get('maps', {}) if same else {}), **maps}
-    tmp = path.with_name(f'.tmp-{os.getpid()}-{path.name}')
-    tmp.write_text(json.dumps(dict(header, maps=merged), indent=1))
-    tmp.replace(path)
+    write_atomic(path, json.dumps(dict(header, maps=merged), indent=1).encode(), 'CAM index')
 
 # %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)

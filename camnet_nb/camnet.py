@@ -182,15 +182,12 @@ def save_student(model, # the student network
                 ):
     "Atomically write `path` (state_dict) and `path`.json (config + metadata)."
     from pathlib import Path
+    from camnet_nb.data import write_atomic
+    from camnet_nb.teacher import atomic_save
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name('.tmp-' + path.name)
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(path)
+    atomic_save(model.state_dict(), path)
     cfg = dict(student=name, **meta)
-    tj = path.with_name('.tmp-' + path.name + '.json')
-    tj.write_text(json.dumps(cfg, indent=1))
-    tj.replace(path.with_name(path.name + '.json'))
+    write_atomic(path.with_name(path.name + '.json'), json.dumps(cfg, indent=1).encode(), 'student config')
 
 # %% ../nbs/04_camnet.ipynb #8605a383
 def load_student(path, map_location='cpu'):

@@ -97,9 +97,8 @@ def onnx_fp16(src, out) -> Path:
     with warnings.catch_warnings():   # it warns for every weight below float16's range that it rounds
         warnings.simplefilter('ignore')
         m = float16.convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
-    tmp = out.with_name('.tmp-' + out.name)
-    onnx.save(m, str(tmp))
-    tmp.replace(out)
+    from camnet_nb.data import write_atomic
+    write_atomic(out, m.SerializeToString(), 'ONNX model')
     return out
 
 # %% ../nbs/08_export.ipynb #adb60cd8
@@ -200,9 +199,8 @@ def build_trt_engine(onnx_path, # the ONNX file
         config.add_optimization_profile(prof)
     plan = builder.build_serialized_network(network, config)
     if plan is None: raise RuntimeError(f"{onnx_path}: TensorRT could not build an engine (its log is above)")
-    tmp = out.with_name('.tmp-' + out.name)
-    tmp.write_bytes(memoryview(plan))
-    tmp.replace(out)
+    from camnet_nb.data import write_atomic
+    write_atomic(out, memoryview(plan).tobytes(), 'TensorRT engine')
     return out
 
 # %% ../nbs/08_export.ipynb #5e957cd4

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 from .metrics import seg_metrics, dataset_metrics
+from .texture import to_gray
 
 # %% auto #0
 __all__ = ['UNSUPERVISED', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask', 'evaluate_folders']
@@ -15,7 +16,7 @@ __all__ = ['UNSUPERVISED', 'saliency', 'key_points', 'keypoint_metrics', 'unsupe
 def saliency(img, lam:float=0.5) -> np.ndarray:
     "S = |grad I| + lam * LBP texture, both normalised to 0..1."
     from skimage.feature import local_binary_pattern
-    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+    g = to_gray(img)
     gf = g.astype(np.float32)
     grad = np.hypot(cv2.Sobel(gf, cv2.CV_32F, 1, 0), cv2.Sobel(gf, cv2.CV_32F, 0, 1))
     lbp = local_binary_pattern(g, 8, 1, 'uniform').astype(np.float32)
@@ -75,7 +76,7 @@ def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
     "A binary grain mask from a classical unsupervised method (the smaller cluster is grain)."
     H, W = img.shape[:2]
     if method == 'otsu':
-        g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        g = to_gray(img)
         _, b = cv2.threshold(g, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         return _smaller_is_grain(b)
     from camnet_nb.texture import glcm_feature, normalize01

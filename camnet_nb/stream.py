@@ -8,6 +8,7 @@ import sys, time, threading, queue
 from pathlib import Path
 import numpy as np
 import cv2
+from .texture import to_gray
 
 # %% auto #0
 __all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'AviRecorder', 'LiveLoop',
@@ -72,7 +73,7 @@ class MotionGate:
     def update(self, frame) -> bool:
         "Feed a frame; True when the scene is still (segment), False while it moves."
         s = self.work / max(frame.shape[:2])
-        g = cv2.cvtColor(cv2.resize(frame, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+        g = to_gray(cv2.resize(frame, None, fx=s, fy=s, interpolation=cv2.INTER_AREA))
         g = cv2.GaussianBlur(g, (3, 3), 0)
         if self.prev is None: self.changed = 1.0
         else: self.changed = float((cv2.absdiff(g, self.prev) > self.pixel_thresh).mean())

@@ -10,8 +10,8 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['SYNTH_CLASSES', 'MATRIX', 'fractal_noise', 'make_thin_section', 'SyntheticStream', 'write_clip', 'mask_path_for',
-           'write_synthetic_dataset']
+__all__ = ['SYNTH_CLASSES', 'MATRIX', 'fractal_noise', 'make_thin_section', 'soft_heatmap', 'SyntheticStream', 'write_clip',
+           'mask_path_for', 'write_synthetic_dataset']
 
 # %% ../nbs/01_synth.ipynb #71c151e4
 SYNTH_CLASSES = ('oolitic', 'peloidal', 'bioclastic', 'dolomite', 'vuggy', 'mudstone')
@@ -237,6 +237,18 @@ def _relabel(labels):
     lut[ids] = np.arange(len(ids))
     return lut[labels]
 
+# %% ../nbs/01_synth.ipynb #4038c8bc
+def soft_heatmap(mask:np.ndarray, # grain mask (H, W), bool or 0/1
+                 blur:float=6.0, # Gaussian sigma, pixels: how far the map spills past the grains
+                 gain:float=1.4, # stretch before clipping, so that the middles of grains saturate
+                 noise:float=0.08, # standard deviation of the added noise
+                 seed=0, # an int seed or a numpy Generator
+                ) -> np.ndarray:
+    "A CAM-like map in 0..1 made from a true mask: blurred, stretched and noisy, for testing refinements without a model."
+    rng = np.random.default_rng(seed)   # a Generator comes back as it is
+    m = cv2.GaussianBlur(np.asarray(mask, np.float32), (0, 0), blur)
+    return np.clip(m * gain + noise * rng.standard_normal(m.shape), 0, 1).astype(np.float32)
+
 # %% ../nbs/01_synth.ipynb #08dc2b4e
 class SyntheticStream:
     "Frames (RGB uint8) and masks from a moving window over a synthetic slide."
@@ -327,10 +339,11 @@ def mask_path_for(image_path, root=None):
 
 # %% ../nbs/01_synth.ipynb #c63bacd9
 def _atomic_imwrite(path, a):
+    from camnet_nb.data import write_atomic
     path = Path(path)
-    tmp = path.with_name('.tmp-' + path.name)
-    if not cv2.imwrite(str(tmp), a): raise OSError(f"{path}: cannot write")
-    tmp.replace(path)
+    ok, buf = cv2.imencode(path.suffix, a)
+    if not ok: raise OSError(f"{path}: cannot encode as {path.suffix}")
+    write_atomic(path, buf.tobytes(), 'image')
 
 # %% ../nbs/01_synth.ipynb #10c99b57
 def write_synthetic_dataset(out, # folder to write images/, masks/, components/ and manifest.json into

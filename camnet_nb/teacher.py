@@ -164,12 +164,15 @@ def seed_everything(seed):
     torch.manual_seed(seed)
 
 # %% ../nbs/02_teacher.ipynb #b70b1241
-def atomic_save(obj, path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name('.tmp-' + path.name)
-    torch.save(obj, tmp)
-    tmp.replace(path)
+def atomic_save(obj, # anything torch.save takes: a state_dict, a training state
+                path, # the file to write
+               ):
+    "`torch.save` through `write_atomic`: the file is whole or absent, and a failed write names it."
+    import io
+    from camnet_nb.data import write_atomic
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    write_atomic(path, buf.getvalue(), 'checkpoint')
 
 # %% ../nbs/02_teacher.ipynb #f8afef40
 def balanced_weights(labels, n_classes):
@@ -246,8 +249,10 @@ def load_training_state(path:Path, # the `.state` file beside a checkpoint
 
 # %% ../nbs/02_teacher.ipynb #c6e23c79
 def remove_stale_temporaries(out:Path):
-    "Delete what a run killed while saving left beside `out` (.tmp-<name>, .tmp-<name>.state, .tmp-<name>.json)."
-    for t in Path(out).parent.glob('.tmp-' + Path(out).name + '*'): t.unlink(missing_ok=True)
+    "Delete what a run killed while saving left beside `out` (.tmp-[<pid>-]<name>, with .state or .json too)."
+    name = Path(out).name
+    for pattern in ('.tmp-' + name + '*', '.tmp-*-' + name + '*'):   # older names, and `write_atomic`'s
+        for t in Path(out).parent.glob(pattern): t.unlink(missing_ok=True)
 
 # %% ../nbs/02_teacher.ipynb #7b37dcb6
 WARMUP_SHARE = 0.1   # share of all steps spent climbing to the full learning rate

@@ -4,7 +4,7 @@ import numpy as np, pytest, cv2
 from hypothesis import given, settings, strategies as st
 from camnet_nb.texture import (glcm_feature, glcm_feature_reference, GLCM_FEATURES, refine_fast, refine_random_walker,
                                composite_rate, secondary_info, fuse_paper, fuse_texture, region_descriptors)
-from camnet_nb.synth import make_thin_section
+from camnet_nb.synth import make_thin_section, soft_heatmap
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from([1, 2, 4]), st.sampled_from([0, 45, 90, 135]),
@@ -23,9 +23,7 @@ def test_fast_equals_reference_synthetic(cls):
 def test_unknown_feature():
     with pytest.raises(ValueError, match='unknown GLCM feature'): glcm_feature(np.zeros((8, 8), np.uint8), 'beauty')
 
-def _hm(gt, seed=0):
-    rng = np.random.default_rng(seed)
-    return np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 5) * 1.4 + 0.05 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
+def _hm(gt, seed=0): return soft_heatmap(gt, blur=5, noise=0.05, seed=seed)
 
 def test_refinement_improves_a_soft_heatmap():
     import warnings
