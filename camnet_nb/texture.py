@@ -9,10 +9,11 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'to_gray', 'quantize', 'pair_levels', 'glcm_planes_reference',
-           'glcm_feature_reference', 'glcm_counts', 'glcm_feature', 'region_descriptors', 'normalize01', 'fuse_paper',
-           'fuse_texture', 'seeds_from_heatmap', 'refine_random_walker', 'guided_filter', 'random_walk_probs',
-           'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
+__all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'GRAIN_SEED_LEVEL', 'MATRIX_SEED_LEVEL', 'WALK_BETA', 'to_gray',
+           'quantize', 'pair_levels', 'glcm_planes_reference', 'glcm_feature_reference', 'glcm_counts', 'glcm_feature',
+           'region_descriptors', 'normalize01', 'fuse_paper', 'fuse_texture', 'seeds_from_heatmap',
+           'refine_random_walker', 'guided_filter', 'random_walk_probs', 'fast_guided_filter', 'refine_fast',
+           'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
 def to_gray(img:np.ndarray) -> np.ndarray:
@@ -192,9 +193,13 @@ def fuse_texture(heatmap, # heatmap (H, W) in 0..1
     return np.clip(h * ((1 - strength) + 2 * strength * t), 0, 1)
 
 # %% ../nbs/06_texture.ipynb #7acd4323
+GRAIN_SEED_LEVEL = 0.6    # a levelled heatmap above this seeds grain: confident enough to anchor the walk
+MATRIX_SEED_LEVEL = 0.3   # below this it seeds matrix; the pixels between are the walk's to decide
+WALK_BETA = 130.0         # edge sharpness of the walk's weights: scikit-image's default
+
 def seeds_from_heatmap(heatmap, # levelled heatmap in 0..1
-                       hi=0.6, # heatmap level above which a pixel seeds grain
-                       lo=0.3, # heatmap level below which a pixel seeds matrix
+                       hi=GRAIN_SEED_LEVEL, # heatmap level above which a pixel seeds grain
+                       lo=MATRIX_SEED_LEVEL, # heatmap level below which a pixel seeds matrix
                       ):
     "Random-walker labels: 1 = grain seed, 2 = matrix seed, 0 = undecided."
     s = np.zeros(heatmap.shape, np.int32)
@@ -211,9 +216,9 @@ def _rw_features(img, texture=True):
 # %% ../nbs/06_texture.ipynb #1b905cbd
 def refine_random_walker(img, # RGB uint8 image (H, W, 3)
                          heatmap, # heatmap (H, W) in 0..1
-                         hi=0.6, # heatmap level above which a pixel seeds grain
-                         lo=0.3, # heatmap level below which a pixel seeds matrix
-                         beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                         hi=GRAIN_SEED_LEVEL, # heatmap level above which a pixel seeds grain
+                         lo=MATRIX_SEED_LEVEL, # heatmap level below which a pixel seeds matrix
+                         beta=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
                          texture=True, # add the GLCM mean to the colour features
                         ):
     "Reference: scikit-image random_walker at full resolution; returns a boolean mask."
@@ -242,7 +247,7 @@ def guided_filter(guide, # grey guide image, float in 0..1
 # %% ../nbs/06_texture.ipynb #cb9a69f1
 def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
                       seeds, # labels: 1 grain, 2 matrix, 0 undecided
-                      beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                      beta=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
                       x0=None, # starting guess of the grain probability, e.g. the heatmap (None: zeros)
                       tol=1e-3, # relative residual at which the solver stops
                       maxiter=2000, # conjugate-gradient iterations at most
@@ -323,9 +328,9 @@ def fast_guided_filter(guide, # full-size grey guide image, float in 0..1
 # %% ../nbs/06_texture.ipynb #db137bfe
 def refine_fast(img, # RGB uint8 image (H, W, 3)
                 heatmap, # heatmap (H, W) in 0..1
-                hi=0.6, # heatmap level above which a pixel seeds grain
-                lo=0.3, # heatmap level below which a pixel seeds matrix
-                beta=130.0, # edge sharpness of the random walk's weights (scikit-image's beta)
+                hi=GRAIN_SEED_LEVEL, # heatmap level above which a pixel seeds grain
+                lo=MATRIX_SEED_LEVEL, # heatmap level below which a pixel seeds matrix
+                beta=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
                 texture=True, # add the GLCM mean to the colour features
                 factor=None, # the walk runs this many times coarser (None: about the shorter side / 128)
                 r=1, # window radius, pixels
