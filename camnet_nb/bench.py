@@ -10,8 +10,9 @@ import numpy as np
 from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 
 # %% auto #0
-__all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'zero_shot', 'zero_shot_table', 'samples_eval',
-           'keypoint_eval', 'compare_students', 'plot_students']
+__all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'comparison_models', 'method_masks', 'pooled_scores',
+           'zero_shot', 'zero_shot_table', 'samples_eval', 'balanced_scores', 'keypoint_eval', 'compare_students',
+           'plot_students']
 
 # %% ../nbs/12_benchmark.ipynb #bb236917
 def _bench_camnet(size:int, # square input side
@@ -242,9 +243,52 @@ def plot_ratios(r:dict, ax=None):
     for i, (_, v) in enumerate(rows[::-1]): ax.text(v, i, f' {v:g}x', va='center', fontsize=8)
     return fig
 
-# %% ../nbs/12_benchmark.ipynb #a89ee299
+# %% ../nbs/12_benchmark.ipynb #429400d4
+def comparison_models(model=None, # our model file (None: the shipped one)
+                      ref=None, # the paper's CamNet ONNX, or None
+                      log=print, # where one-line notes go
+                     ) -> dict:
+    "{'ours': our HeatmapModel, \"paper's CamNet\": the paper's, where its file is here}, both through `load_heatmap_model`."
+    from camnet_nb.deploy import load_heatmap_model
+    models = {'ours': load_heatmap_model(model, log=log)}
+    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
+    elif ref: log(f"{ref}: not found, the paper's model is left out")
+    return models
+
+# %% ../nbs/12_benchmark.ipynb #3065c728
 TEXTURE_ALONE = 'texture alone (GLCM mean >= its mid level)'
 
+def method_masks(img:np.ndarray, # RGB uint8 image
+                 models:dict, # name -> HeatmapModel (comparison_models)
+                 refinements=REFINEMENTS, # each model's heatmap refined these ways (adaptive level)
+                 baselines=('otsu',), # unsupervised methods beside the models
+                ) -> dict:
+    "{method: boolean mask} of one image: each model at 0.5 and refined, the paper's own fusion, the baselines, texture alone."
+    from camnet_nb.evaluation import unsupervised_mask
+    from camnet_nb.texture import fuse_paper, glcm_feature, normalize01
+    masks = {}
+    glcm = glcm_feature(img, 'mean')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for name, hm in models.items():
+            heat = hm(img)
+            masks[f'{name}, heatmap >= 0.5'] = heat >= 0.5
+            for r in refinements: masks[f'{name} + {r}'] = refine_mask(img, heat, r)
+            if name != 'ours':   # the paper's own fusion: saturated heatmap + texture reach 1
+                masks[f'{name} + its GLCM fusion'] = fuse_paper(heat, glcm) >= 1.0
+        for b in baselines: masks[b] = unsupervised_mask(img, b)
+    # what the texture finds with no heatmap at all: the part of the fusions the heatmap does not explain
+    masks[TEXTURE_ALONE] = normalize01(glcm) >= 0.5
+    return masks
+
+# %% ../nbs/12_benchmark.ipynb #08d66fed
+def pooled_scores(pairs:dict, # method -> [(mask, ground truth), ...]
+                 ) -> dict:
+    "{method: pooled mIoU, mPA, precision, Dice and the number of images}."
+    from camnet_nb.metrics import dataset_metrics
+    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in pairs.items()}
+
+# %% ../nbs/12_benchmark.ipynb #a89ee299
 def zero_shot(images, # folder of real photomicrographs
               labels, # folder of their label maps (`<stem><label_suffix>.*`)
               grain_values=(4, 6, 8, 10, 12), # label values that count as grain / feature
@@ -256,41 +300,21 @@ def zero_shot(images, # folder of real photomicrographs
               log=print, # where one-line notes go
              ) -> dict:
     "Pooled mIoU, mPA, precision, Dice per method over a labelled real folder; returns {method: metrics}."
-    import cv2, warnings
+    import cv2
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image, is_image_file
-    from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.metrics import dataset_metrics
-    from camnet_nb.evaluation import unsupervised_mask
-    from camnet_nb.texture import fuse_paper, glcm_feature, normalize01
     images, labels = Path(images), Path(labels)
-    models = {'ours': load_heatmap_model(model, log=log)}
-    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
-    elif ref: log(f"{ref}: not found, the paper's model is left out")
-    P = {}
-    files = sorted(p for p in images.iterdir() if is_image_file(p))
-    for ip in tqdm(files, desc='zero-shot', leave=False):
+    models = comparison_models(model, ref, log)
+    pairs = {}
+    for ip in tqdm(sorted(p for p in images.iterdir() if is_image_file(p)), desc='zero-shot', leave=False):
         lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
         if lp is None:
             log(f"{ip.name}: no label file, skipped")
             continue
-        img = read_image(ip)
         gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
-        preds = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            for name, hm in models.items():
-                heat = hm(img)
-                preds[f'{name}, heatmap >= 0.5'] = heat >= 0.5
-                for r in refinements: preds[f'{name} + {r}'] = refine_mask(img, heat, r)
-                if name != 'ours':   # the paper's own fusion: saturated heatmap + texture reach 1
-                    preds[f'{name} + its GLCM fusion'] = fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0
-            for b in baselines: preds[b] = unsupervised_mask(img, b)
-            # what the texture finds with no heatmap at all: the part of the fusions the heatmap does not explain
-            preds[TEXTURE_ALONE] = normalize01(glcm_feature(img, 'mean')) >= 0.5
-        for k, v in preds.items(): P.setdefault(k, []).append((v, gt))
-    if not P: raise ValueError(f"{images}: no image with a label in {labels}")
-    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
+        for k, v in method_masks(read_image(ip), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
+    if not pairs: raise ValueError(f"{images}: no image with a label in {labels}")
+    return pooled_scores(pairs)
 
 # %% ../nbs/12_benchmark.ipynb #88625fdd
 def zero_shot_table(r:dict) -> str:
@@ -308,31 +332,25 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
                  log=print, # where one-line notes go
                 ) -> dict:
     "Pooled mIoU and Dice per method on synthetic thin sections with exact grain masks; returns {method: metrics}."
-    import warnings
     from camnet_nb.data import load_folder, read_image, read_gray
-    from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.metrics import dataset_metrics
-    from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import project_samples
     from camnet_nb.synth import mask_path_for
-    from camnet_nb.texture import glcm_feature, normalize01
-    root = Path(samples) if samples else project_samples()
-    f = load_folder(root/'images')
-    models = {'ours': load_heatmap_model(model, log=log)}
-    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
-    P = {}
+    f = load_folder((Path(samples) if samples else project_samples())/'images')
+    models = comparison_models(model, ref, log)
+    pairs = {}
     for it in f['train'] + f['val'] + f['test']:
-        img = read_image(it.path)
         gt = read_gray(mask_path_for(it.path)) > 127
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            for name, hm in models.items():
-                heat = hm(img)
-                P.setdefault(f'{name}, heatmap >= 0.5', []).append((heat >= 0.5, gt))
-                for r in refinements: P.setdefault(f'{name} + {r}', []).append((refine_mask(img, heat, r), gt))
-            for b in baselines: P.setdefault(b, []).append((unsupervised_mask(img, b), gt))
-            P.setdefault(TEXTURE_ALONE, []).append((normalize01(glcm_feature(img, 'mean')) >= 0.5, gt))
-    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in P.items()}
+        for k, v in method_masks(read_image(it.path), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
+    return pooled_scores(pairs)
+
+# %% ../nbs/12_benchmark.ipynb #e745e0d0
+def balanced_scores(on_features:list, # for each feature point: did the mask say feature?
+                    on_matrix:list, # for each matrix point: did the mask say matrix?
+                   ) -> dict:
+    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance) and the count."
+    recall, specificity = float(np.mean(on_features)), float(np.mean(on_matrix))
+    return dict(balanced_accuracy=round((recall + specificity) / 2, 4), recall=round(recall, 4),
+                specificity=round(specificity, 4), points=len(on_features) + len(on_matrix))
 
 # %% ../nbs/12_benchmark.ipynb #a1790cc6
 def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[row, col], ...], "matrix": [...]}}}
@@ -346,13 +364,11 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images."
     import json, warnings
     from camnet_nb.data import read_image
-    from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
     refine = refine or DEFAULT_REFINE
     spec = json.loads(Path(points_file).read_text())['images']
-    models = {'ours': load_heatmap_model(model, log=log)}
-    if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
+    models = comparison_models(model, ref, log)
     hits = {}
     for rel, pts in spec.items():
         p = Path(data_root)/rel
@@ -372,12 +388,7 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
                 said = m[np.round(rc[:, 0]).astype(int), np.round(rc[:, 1]).astype(int)]
                 hits.setdefault(name, {True: [], False: []})[truth] += list(said == truth)
     if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
-    out = {}
-    for name, h in hits.items():
-        recall, specificity = float(np.mean(h[True])), float(np.mean(h[False]))
-        out[name] = dict(balanced_accuracy=round((recall + specificity) / 2, 4), recall=round(recall, 4),
-                         specificity=round(specificity, 4), points=len(h[True]) + len(h[False]))
-    return out
+    return {name: balanced_scores(h[True], h[False]) for name, h in hits.items()}
 
 # %% ../nbs/12_benchmark.ipynb #279f822f
 def compare_students(data, # ImageNet-style folder of training images
