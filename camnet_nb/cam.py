@@ -14,7 +14,7 @@ from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'cached_cam_ok',
-           'write_cams', 'CamIndex', 'load_cam_index']
+           'split_cached', 'write_cams', 'CamIndex', 'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -146,6 +146,26 @@ def _write_index(path:Path, header:dict, maps:dict):
     merged = {**(old.get('maps', {}) if same else {}), **maps}
     write_atomic(path, json.dumps(dict(header, maps=merged), indent=1).encode(), 'CAM index')
 
+# %% ../nbs/03_cam.ipynb #499e7c12
+def split_cached(items:list, # this process's `Item`s
+                 out:Path, # the CAM folder
+                 teacher_hash:str, # the teacher checkpoint's hash
+                 tag:str, # method, output stride and size: the cache key's last part
+                 progress:bool=True, # show a progress bar
+                ) -> tuple[dict, list, list]:
+    "(index of the CAMs already cached and sound, [(item, CAM path)] still to compute, unreadable images with the reason)."
+    from tqdm.auto import tqdm
+    from camnet_nb.data import check_readable
+    index, todo, bad = {}, [], []
+    for it in tqdm(items, desc='hashing images', disable=not progress, leave=False):
+        if (r := check_readable(it.path)):
+            bad.append(f"{it.path}: {r}")
+            continue
+        p = cam_path(out, file_hash(it.path), teacher_hash, tag)
+        if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
+        else: todo.append((it, p))
+    return index, todo, bad
+
 # %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                data, # an ImageNet-style folder
@@ -162,39 +182,26 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
     from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher
-    from camnet_nb.data import load_folder, read_image, check_readable
+    from camnet_nb.data import load_folder, read_image
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path)
-    th = file_hash(teacher_path)
-    out = Path(out)
     model = densify(model, output_stride)
-    folder = load_folder(data)
-    items = folder['train'] + folder['val'] + folder['test']
+    out, th = Path(out), file_hash(teacher_path)
+    items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
-    index, todo, bad = {}, [], []
-    tag = method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '')
-    for it in tqdm(mine, desc='hashing images', disable=not progress, leave=False):
-        if (r := check_readable(it.path)):
-            bad.append(f"{it.path}: {r}")
-            continue
-        p = cam_path(out, file_hash(it.path), th, tag)
-        if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
-        else: todo.append((it, p))
+    index, todo, bad = split_cached(mine, out, th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else ''), progress)
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
     header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_index(out/name, header, index)          # what is cached is usable at once
+    _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
     for b in tqdm(range(0, len(todo), batch_size), desc=f'cams ({method})', disable=not progress):
         chunk = todo[b:b + batch_size]
         imgs = [read_image(it.path) for it, _ in chunk]
-        tg = [cls_idx.get(it.cls) for it, _ in chunk]
-        tg = None if any(t is None for t in tg) else tg
-        done = {}
-        for (it, p), m in zip(chunk, compute_cams(model, imgs, tg, method, cam_size, aug_smooth, output_stride)):
+        tg = [cls_idx.get(it.cls) for it, _ in chunk]   # a class the teacher does not know: its own prediction
+        for (it, p), m in zip(chunk, compute_cams(model, imgs, None if None in tg else tg, method, cam_size, aug_smooth, output_stride)):
             _write_cam(p, m)
-            done[_key(it.path)] = str(p.relative_to(out))
+        done = {_key(it.path): str(p.relative_to(out)) for it, p in chunk}
         index.update(done)
         _write_index(out/name, header, done)       # a killed run keeps every finished batch usable
     for b in bad: print(f"skipped {b}", file=sys.stderr)
