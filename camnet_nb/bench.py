@@ -11,8 +11,8 @@ from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'comparison_models', 'method_masks', 'pooled_scores',
-           'zero_shot', 'zero_shot_table', 'samples_eval', 'balanced_scores', 'keypoint_eval', 'compare_students',
-           'plot_students']
+           'zero_shot', 'zero_shot_table', 'samples_eval', 'balanced_scores', 'keypoint_eval', 'score_student',
+           'compare_students', 'plot_students']
 
 # %% ../nbs/12_benchmark.ipynb #bb236917
 def _bench_camnet(size:int, # square input side
@@ -390,6 +390,28 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
     return {name: balanced_scores(h[True], h[False]) for name, h in hits.items()}
 
+# %% ../nbs/12_benchmark.ipynb #5a2befaf
+def score_student(net, # a trained student
+                  items:list, # validation `Item`s that have a CAM
+                  cam_of:dict, # the CAM index (load_cam_index)
+                 ) -> dict:
+    "SSIM of its heatmap against the CAM, SSIM of the two masks at 0.5, and mIoU where grain masks exist."
+    from camnet_nb.camnet import predict_heatmap
+    from camnet_nb.data import read_image, read_gray, ImageReadError
+    from camnet_nb.metrics import ssim, dataset_metrics
+    from camnet_nb.synth import mask_path_for
+    s_cam, s_seg, pairs = [], [], []
+    for it in items:
+        h = predict_heatmap(net, read_image(it.path))
+        cam = read_gray(cam_of[str(it.path)]).astype(np.float32) / 255
+        s_cam.append(ssim(h, cam))
+        s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
+        try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))
+        except (ValueError, ImageReadError): pass   # no ground truth for this image
+    row = dict(ssim_cam=round(float(np.mean(s_cam)), 4), ssim_seg=round(float(np.mean(s_seg)), 4))
+    if pairs: row['miou'] = round(dataset_metrics(pairs)['miou'], 4)
+    return row
+
 # %% ../nbs/12_benchmark.ipynb #279f822f
 def compare_students(data, # ImageNet-style folder of training images
                      cams, # their CAM folder
@@ -404,12 +426,10 @@ def compare_students(data, # ImageNet-style folder of training images
                     ) -> list[dict]:
     "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
     import tempfile
-    from camnet_nb.camnet import STUDENTS, load_student, n_params, predict_heatmap
+    from camnet_nb.camnet import STUDENTS, load_student, n_params
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
-    from camnet_nb.data import load_folder, read_image, read_gray, ImageReadError
+    from camnet_nb.data import load_folder
     from camnet_nb.cam import load_cam_index
-    from camnet_nb.metrics import ssim, dataset_metrics
-    from camnet_nb.synth import mask_path_for
     from camnet_nb.flkd import distill
     variants = variants or [(s, s, 0.0, 0.0) for s in STUDENTS]
     work = Path(work or tempfile.mkdtemp())
@@ -417,27 +437,16 @@ def compare_students(data, # ImageNet-style folder of training images
     f = load_folder(data, seed=seed)
     items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
     x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
-    rows = []
     from tqdm.auto import tqdm
+    rows = []
     for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
         out = work/f'{name}.pt'
         distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
         net, _ = load_student(out)
         net.eval()
         runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
-        s_cam, s_seg, pairs = [], [], []
-        for it in items:
-            img = read_image(it.path)
-            h = predict_heatmap(net, img)
-            cam = read_gray(idx[str(it.path)]).astype(np.float32) / 255
-            s_cam.append(ssim(h, cam))
-            s_seg.append(ssim((h >= 0.5).astype(np.float32), (cam >= 0.5).astype(np.float32)))
-            try: pairs.append((h >= 0.5, read_gray(mask_path_for(it.path)) > 127))
-            except (ValueError, ImageReadError): pass   # no ground truth for this image
-        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
-                   cpu_ms=round(time_runner(runner, x, 5), 2), ssim_cam=round(float(np.mean(s_cam)), 4), ssim_seg=round(float(np.mean(s_seg)), 4))
-        if pairs: row['miou'] = round(dataset_metrics(pairs)['miou'], 4)
-        rows.append(row)
+        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net), cpu_ms=round(time_runner(runner, x, 5), 2))
+        rows.append(row | score_student(net, items, idx))
     return rows
 
 # %% ../nbs/12_benchmark.ipynb #e4a42a05

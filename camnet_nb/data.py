@@ -13,8 +13,9 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
-           'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'joint_transform',
-           'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'show_images']
+           'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'jitter_colour',
+           'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
+           'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -197,6 +198,19 @@ def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/
 def _resize(a, size, interp):
     return cv2.resize(a, (size[1], size[0]), interpolation=interp)
 
+# %% ../nbs/00_data.ipynb #ce10678b
+def jitter_colour(img:np.ndarray, # RGB uint8 image
+                  rng:np.random.Generator, # random generator of the augmentation
+                  amount:float=0.1, # brightness, contrast and saturation each move by up to this share
+                 ) -> np.ndarray:
+    "Random brightness, contrast and saturation, as a microscope's lamp and camera vary them."
+    f = img.astype(np.float32)
+    b, c, s = (1 + rng.uniform(-amount, amount, 3)).astype(np.float32)
+    grey = f.mean(axis=2, keepdims=True)
+    f = grey + (f - grey) * s                       # saturation
+    f = (f - f.mean()) * c + f.mean()               # contrast
+    return np.clip(f * b, 0, 255).astype(np.uint8)  # brightness
+
 # %% ../nbs/00_data.ipynb #b9f33bb3
 def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                     maps:list[np.ndarray]=(), # aligned (H, W) maps: masks, heatmaps
@@ -232,13 +246,7 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
     # integer maps (masks, labels) stay exact with nearest neighbour; float maps (heatmaps) interpolate
     maps = [_resize(m.astype(np.uint8) if m.dtype == bool else m, (size, size),
                     cv2.INTER_NEAREST_EXACT if m.dtype.kind in 'biu' else cv2.INTER_LINEAR).astype(m.dtype) for m in maps]
-    if train and jitter > 0:
-        f = img.astype(np.float32)
-        b, c, s = (1 + rng.uniform(-jitter, jitter, 3)).astype(np.float32)
-        grey = f.mean(axis=2, keepdims=True)
-        f = grey + (f - grey) * s                       # saturation
-        f = (f - f.mean()) * c + f.mean()               # contrast
-        img = np.clip(f * b, 0, 255).astype(np.uint8)   # brightness
+    if train and jitter > 0: img = jitter_colour(img, rng, jitter)
     return img, maps
 
 # %% ../nbs/00_data.ipynb #2baf9d80
