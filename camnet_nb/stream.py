@@ -11,45 +11,43 @@ import cv2
 from .texture import to_gray
 
 # %% auto #0
-__all__ = ['SourceEnded', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay', 'AviRecorder', 'LiveLoop',
-           'sync_loop']
+__all__ = ['SourceEnded', 'folder_frames', 'capture_frames', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay',
+           'AviRecorder', 'LiveLoop', 'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception):
     "A source that stopped before its end: a truncated file, an undecodable frame, a camera gone."
 
-# %% ../nbs/09_stream.ipynb #f043d252
-def open_source(source, # 'synthetic', a camera index, a video file or a folder of images
-                size=(512, 512), # (height, width) of the frames
-                n_frames=None, # stop after this many (None: when the source ends)
-                slide_frames=15, # frames of each synthetic stage move
-                seed=0, # random seed
-               ):
-    "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
+# %% ../nbs/09_stream.ipynb #4dac54ad
+def folder_frames(folder:Path, # a folder of images, searched recursively
+                  fit, # frame -> frame at the stream's size
+                  n_frames:int|None=None, # stop after this many (None: never)
+                  slide_frames:int=15, # frames each image is held, as if the stage rested on it
+                 ):
+    "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
     from camnet_nb.data import read_image, is_image_file, ImageReadError
-    h, w = size
-    def fit(f): return f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
-    if str(source) == 'synthetic':
-        from camnet_nb.synth import SyntheticStream
-        for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames): yield f
-        return
-    p = Path(str(source))
-    if p.is_dir():
-        files = sorted(f for f in p.rglob('*') if is_image_file(f))
-        if not files: raise ValueError(f"{p}: no images in this folder")
-        i = 0
-        while n_frames is None or i < n_frames:
-            try: f = fit(read_image(files[(i // slide_frames) % len(files)]))
-            except ImageReadError as e:
-                print(f"skipping {e}", file=sys.stderr)
-                files.pop((i // slide_frames) % len(files))
-                continue
-            yield f
-            i += 1
-        return
+    files = sorted(f for f in folder.rglob('*') if is_image_file(f))
+    if not files: raise ValueError(f"{folder}: no images in this folder")
+    i = 0
+    while n_frames is None or i < n_frames:
+        try: f = fit(read_image(files[(i // slide_frames) % len(files)]))
+        except ImageReadError as e:
+            print(f"skipping {e}", file=sys.stderr)
+            files.pop((i // slide_frames) % len(files))
+            if not files: raise ValueError(f"{folder}: none of its images can be read") from None
+            continue
+        yield f
+        i += 1
+
+# %% ../nbs/09_stream.ipynb #54f32edf
+def capture_frames(source:str, # a camera index ('0') or a video file
+                   fit, # frame -> frame at the stream's size
+                   n_frames:int|None=None, # stop after this many (None: when the source ends)
+                  ):
+    "RGB frames from OpenCV's VideoCapture; a camera that stops, or a file that ends before its header says, raises SourceEnded."
     is_cam = str(source).isdigit()
-    if not is_cam and not p.exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
-    cap = cv2.VideoCapture(int(source) if is_cam else str(p))
+    if not is_cam and not Path(source).exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
+    cap = cv2.VideoCapture(int(source) if is_cam else str(source))
     if not cap.isOpened(): raise RuntimeError(f"cannot open {'camera ' if is_cam else ''}{source}")
     i = 0
     total = 0 if is_cam else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))   # what the file's header promises
@@ -63,6 +61,22 @@ def open_source(source, # 'synthetic', a camera index, a video file or a folder 
             yield fit(f[..., ::-1].copy())
             i += 1
     finally: cap.release()
+
+# %% ../nbs/09_stream.ipynb #f043d252
+def open_source(source, # 'synthetic', a camera index, a video file or a folder of images
+                size=(512, 512), # (height, width) of the frames
+                n_frames=None, # stop after this many (None: when the source ends)
+                slide_frames=15, # frames each image of a folder is held
+                seed=0, # random seed of the synthetic stream
+               ):
+    "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
+    h, w = size
+    def fit(f): return f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
+    if str(source) == 'synthetic':
+        from camnet_nb.synth import SyntheticStream
+        yield from (f for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames))
+    elif Path(str(source)).is_dir(): yield from folder_frames(Path(str(source)), fit, n_frames, slide_frames)
+    else: yield from capture_frames(str(source), fit, n_frames)
 
 # %% ../nbs/09_stream.ipynb #72d92fdf
 class MotionGate:

@@ -42,3 +42,13 @@ def test_edge_runtime_without_torch(tmp_path):
             "print('frames', s['frames'], 'updates', s['updates_per_s'] > 0)")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert r.returncode == 0 and 'frames 30 updates True' in r.stdout, r.stderr
+
+def test_folder_source_skips_bad_images_and_says_when_none_is_left(tmp_path, capsys):
+    import cv2, pytest
+    cv2.imwrite(str(tmp_path/'a.png'), np.full((20, 30, 3), 7, np.uint8))
+    (tmp_path/'b.png').write_bytes(b'not an image')
+    frames = list(open_source(tmp_path, (16, 16), n_frames=4, slide_frames=1))
+    assert len(frames) == 4 and all(f.shape == (16, 16, 3) for f in frames)
+    assert 'b.png' in capsys.readouterr().err
+    (tmp_path/'a.png').write_bytes(b'broken too')
+    with pytest.raises(ValueError, match='none of its images can be read'): list(open_source(tmp_path, (16, 16), n_frames=4))
