@@ -10,8 +10,8 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['SYNTH_CLASSES', 'MATRIX', 'fractal_noise', 'make_thin_section', 'soft_heatmap', 'SyntheticStream', 'write_clip',
-           'mask_path_for', 'write_synthetic_dataset']
+__all__ = ['SYNTH_CLASSES', 'GRAIN_DRAWERS', 'MATRIX', 'fractal_noise', 'make_thin_section', 'soft_heatmap', 'SyntheticStream',
+           'write_clip', 'mask_path_for', 'write_synthetic_dataset']
 
 # %% ../nbs/01_synth.ipynb #71c151e4
 SYNTH_CLASSES = ('oolitic', 'peloidal', 'bioclastic', 'dolomite', 'vuggy', 'mudstone')
@@ -54,6 +54,81 @@ def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
                 break
     return out
 
+# %% ../nbs/01_synth.ipynb #129dd4bf
+def _draw_ooids(labels, grains, rng, h, w, s, A):
+    "Ooids: concentric ellipses, 18 to 34 px at scale 1."
+    for x, y, r in _place(rng, h, w, int(rng.integers(30, 45) * A), 18*s, 34*s):
+        cid = len(grains) + 1
+        e = rng.uniform(0.75, 1.0)
+        ang = rng.uniform(0, 180)
+        _ellipse(labels, cid, (x, y), (r, r*e), ang)
+        grains.append((cid, 'ooid', (x, y, r, e, ang)))
+
+# %% ../nbs/01_synth.ipynb #5fbb3b8b
+def _draw_peloids(labels, grains, rng, h, w, s, A):
+    "Peloids: small ellipses, many."
+    for x, y, r in _place(rng, h, w, int(rng.integers(60, 100) * A), 5*s, 12*s):
+        cid = len(grains) + 1
+        e = rng.uniform(0.5, 0.9)
+        ang = rng.uniform(0, 180)
+        _ellipse(labels, cid, (x, y), (r, r*e), ang)
+        grains.append((cid, 'peloid', (x, y, r, e, ang)))
+
+# %% ../nbs/01_synth.ipynb #992caf1d
+def _draw_shells_and_plates(labels, grains, rng, h, w, s, A):
+    "Shell fragments (arcs) and echinoderm-like plates."
+    for _ in range(int(rng.integers(10, 18) * A)):
+        cid = len(grains) + 1
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        R = rng.uniform(25, 70) * s
+        t = rng.uniform(4, 10) * s
+        a0 = rng.uniform(0, 360)
+        span = rng.uniform(60, 200)
+        cv2.ellipse(labels, (int(x), int(y)), (int(R), int(R * rng.uniform(0.5, 1))), 0, a0, a0 + span, cid, max(2, int(t)))
+        grains.append((cid, 'shell', (x, y, R, t)))
+    for x, y, r in _place(rng, h, w, int(rng.integers(3, 7) * A), 10*s, 22*s):  # echinoderm-like plates
+        cid = len(grains) + 1
+        _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.6, 1)), rng.uniform(0, 180))
+        grains.append((cid, 'plate', (x, y, r)))
+
+# %% ../nbs/01_synth.ipynb #346b7ce6
+def _draw_rhombs(labels, grains, rng, h, w, s, A):
+    "Dolomite rhombs: convex quadrilaterals, densely packed."
+    for x, y, r in _place(rng, h, w, int(rng.integers(90, 130) * A), 14*s, 26*s, tries=12):
+        cid = len(grains) + 1
+        ang = rng.uniform(0, np.pi)
+        k = rng.uniform(0.55, 0.8)
+        u = np.array([np.cos(ang), np.sin(ang)])
+        v = np.array([np.cos(ang + 1.2), np.sin(ang + 1.2)])
+        pts = np.array([[x, y] + r*u, [x, y] + k*r*v, [x, y] - r*u, [x, y] - k*r*v]).astype(np.int32)
+        cv2.fillConvexPoly(labels, pts, cid)
+        grains.append((cid, 'rhomb', (x, y, r)))
+
+# %% ../nbs/01_synth.ipynb #0ae7f828
+def _draw_vugs(labels, grains, rng, h, w, s, A):
+    "Vugs: irregular pores."
+    for x, y, r in _place(rng, h, w, int(rng.integers(14, 24) * A), 10*s, 30*s):
+        cid = len(grains) + 1
+        pts = []
+        for a in np.linspace(0, 2*np.pi, 14, endpoint=False):
+            rr = r * rng.uniform(0.45, 1.15)
+            pts.append([x + rr*np.cos(a), y + rr*np.sin(a)])
+        cv2.fillPoly(labels, [np.array(pts, np.int32)], cid)
+        grains.append((cid, 'vug', (x, y, r)))
+
+# %% ../nbs/01_synth.ipynb #3b1440ce
+def _draw_sparse_grains(labels, grains, rng, h, w, s, A):
+    "A few scattered peloids and plates in mud."
+    for x, y, r in _place(rng, h, w, int(rng.integers(6, 14) * A), 4*s, 10*s):
+        cid = len(grains) + 1
+        kind = 'peloid' if rng.random() < 0.6 else 'plate'
+        _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.4, 0.9)), rng.uniform(0, 180))
+        grains.append((cid, kind, (x, y, r, 0.7, 0)))
+
+# %% ../nbs/01_synth.ipynb #f9e8565c
+# each class's grains: drawn into `labels` (ids from 1) and listed in `grains` for painting
+GRAIN_DRAWERS = {'oolitic': _draw_ooids, 'peloidal': _draw_peloids, 'bioclastic': _draw_shells_and_plates, 'dolomite': _draw_rhombs, 'vuggy': _draw_vugs, 'mudstone': _draw_sparse_grains}
+
 # %% ../nbs/01_synth.ipynb #eb83175e
 def _draw_grains(cls, rng, h, w, scale):
     "Label map (int32, 0 = not grain) and a list of (id, kind, params) for painting."
@@ -61,60 +136,9 @@ def _draw_grains(cls, rng, h, w, scale):
     grains = []
     s = scale
     A = h * w / (512 * s) ** 2  # grain counts scale with the field of view, not the pixel count
-    if cls == 'oolitic':
-        for x, y, r in _place(rng, h, w, int(rng.integers(30, 45) * A), 18*s, 34*s):
-            cid = len(grains) + 1
-            e = rng.uniform(0.75, 1.0)
-            ang = rng.uniform(0, 180)
-            _ellipse(labels, cid, (x, y), (r, r*e), ang)
-            grains.append((cid, 'ooid', (x, y, r, e, ang)))
-    elif cls == 'peloidal':
-        for x, y, r in _place(rng, h, w, int(rng.integers(60, 100) * A), 5*s, 12*s):
-            cid = len(grains) + 1
-            e = rng.uniform(0.5, 0.9)
-            ang = rng.uniform(0, 180)
-            _ellipse(labels, cid, (x, y), (r, r*e), ang)
-            grains.append((cid, 'peloid', (x, y, r, e, ang)))
-    elif cls == 'bioclastic':
-        for _ in range(int(rng.integers(10, 18) * A)):
-            cid = len(grains) + 1
-            x, y = rng.uniform(0, w), rng.uniform(0, h)
-            R = rng.uniform(25, 70) * s
-            t = rng.uniform(4, 10) * s
-            a0 = rng.uniform(0, 360)
-            span = rng.uniform(60, 200)
-            cv2.ellipse(labels, (int(x), int(y)), (int(R), int(R * rng.uniform(0.5, 1))), 0, a0, a0 + span, cid, max(2, int(t)))
-            grains.append((cid, 'shell', (x, y, R, t)))
-        for x, y, r in _place(rng, h, w, int(rng.integers(3, 7) * A), 10*s, 22*s):  # echinoderm-like plates
-            cid = len(grains) + 1
-            _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.6, 1)), rng.uniform(0, 180))
-            grains.append((cid, 'plate', (x, y, r)))
-    elif cls == 'dolomite':
-        for x, y, r in _place(rng, h, w, int(rng.integers(90, 130) * A), 14*s, 26*s, tries=12):
-            cid = len(grains) + 1
-            ang = rng.uniform(0, np.pi)
-            k = rng.uniform(0.55, 0.8)
-            u = np.array([np.cos(ang), np.sin(ang)])
-            v = np.array([np.cos(ang + 1.2), np.sin(ang + 1.2)])
-            pts = np.array([[x, y] + r*u, [x, y] + k*r*v, [x, y] - r*u, [x, y] - k*r*v]).astype(np.int32)
-            cv2.fillConvexPoly(labels, pts, cid)
-            grains.append((cid, 'rhomb', (x, y, r)))
-    elif cls == 'vuggy':
-        for x, y, r in _place(rng, h, w, int(rng.integers(14, 24) * A), 10*s, 30*s):
-            cid = len(grains) + 1
-            pts = []
-            for a in np.linspace(0, 2*np.pi, 14, endpoint=False):
-                rr = r * rng.uniform(0.45, 1.15)
-                pts.append([x + rr*np.cos(a), y + rr*np.sin(a)])
-            cv2.fillPoly(labels, [np.array(pts, np.int32)], cid)
-            grains.append((cid, 'vug', (x, y, r)))
-    elif cls == 'mudstone':
-        for x, y, r in _place(rng, h, w, int(rng.integers(6, 14) * A), 4*s, 10*s):
-            cid = len(grains) + 1
-            kind = 'peloid' if rng.random() < 0.6 else 'plate'
-            _ellipse(labels, cid, (x, y), (r, r*rng.uniform(0.4, 0.9)), rng.uniform(0, 180))
-            grains.append((cid, kind, (x, y, r, 0.7, 0)))
-    else: raise ValueError(f"unknown synthetic class {cls!r}; choose from {', '.join(SYNTH_CLASSES)}")
+    draw = GRAIN_DRAWERS.get(cls)
+    if draw is None: raise ValueError(f"unknown synthetic class {cls!r}; choose from {', '.join(SYNTH_CLASSES)}")
+    draw(labels, grains, rng, h, w, s, A)
     return labels, grains
 
 # %% ../nbs/01_synth.ipynb #63bd5ae4
