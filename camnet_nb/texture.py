@@ -12,8 +12,8 @@ import cv2
 __all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'GRAIN_SEED_LEVEL', 'MATRIX_SEED_LEVEL', 'WALK_BETA', 'to_gray',
            'quantize', 'pair_levels', 'glcm_planes_reference', 'glcm_feature_reference', 'glcm_counts', 'glcm_feature',
            'region_descriptors', 'normalize01', 'fuse_paper', 'fuse_texture', 'seeds_from_heatmap',
-           'refine_random_walker', 'guided_filter', 'random_walk_probs', 'fast_guided_filter', 'refine_fast',
-           'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
+           'refine_random_walker', 'guided_filter', 'walk_system', 'jacobi_cg', 'random_walk_probs',
+           'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'composite_rate', 'image_entropy', 'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
 def to_gray(img:np.ndarray) -> np.ndarray:
@@ -244,26 +244,19 @@ def guided_filter(guide, # grey guide image, float in 0..1
     b = mp - a * mI
     return cv2.blur(a, k) * I + cv2.blur(b, k)
 
-# %% ../nbs/06_texture.ipynb #cb9a69f1
-def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
-                      seeds, # labels: 1 grain, 2 matrix, 0 undecided
-                      beta=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
-                      x0=None, # starting guess of the grain probability, e.g. the heatmap (None: zeros)
-                      tol=1e-3, # relative residual at which the solver stops
-                      maxiter=2000, # conjugate-gradient iterations at most
-                     ):
-    """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
-    solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
+# %% ../nbs/06_texture.ipynb #a6cba2af
+def walk_system(feat:np.ndarray, # per-pixel features (H, W, C) in 0..1
+                seeds:np.ndarray, # labels: 1 grain, 2 matrix, 0 undecided
+                beta:float=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
+               ) -> tuple:
+    "(L, rhs, undecided pixel indices): the random walk's linear system L x = rhs over the undecided pixels, as scikit-image builds it."
     from scipy import sparse
     h, w, c = feat.shape
     n = h * w
     k = -beta / (10 * feat.std()) / np.sqrt(c)      # scikit-image's scaling, multichannel form
-    s = seeds.ravel()
-    fg = s == 1
-    U = np.flatnonzero(s == 0)
+    fg = seeds.ravel() == 1
+    U = np.flatnonzero(seeds.ravel() == 0)
     m = U.size
-    p = fg.astype(np.float64)
-    if m == 0: return p.reshape(h, w)
     # Only the edges of undecided pixels enter the system: a row per undecided pixel, its degree on the diagonal and
     # up to four neighbours (an absent one keeps a zero on its own column), so the CSR arrays are written directly.
     F = feat.reshape(n, c)
@@ -284,10 +277,18 @@ def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
         data[r[unk], d] = -wt[unk]
         cols[r[unk], d] = pb[unk]
     data[:, 0] = deg
-    L = sparse.csr_matrix((data.ravel(), cols.ravel(), np.arange(0, 5 * m + 1, 5)), shape=(m, m))
-    # conjugate gradients with the Jacobi preconditioner, stopped at a relative residual of `tol` (as scipy's cg)
-    dinv = 1 / deg
-    xk = np.zeros(m) if x0 is None else np.asarray(x0, np.float64).ravel()[U].copy()
+    return sparse.csr_matrix((data.ravel(), cols.ravel(), np.arange(0, 5 * m + 1, 5)), shape=(m, m)), rhs, U
+
+# %% ../nbs/06_texture.ipynb #4e986adb
+def jacobi_cg(L, # sparse symmetric positive definite matrix (m, m)
+              rhs:np.ndarray, # right-hand side (m,)
+              x0:np.ndarray|None=None, # starting guess (None: zeros)
+              tol:float=1e-3, # stop at this residual relative to |rhs| (as scipy's cg)
+              maxiter:int=2000, # iterations at most
+             ) -> np.ndarray:
+    "Conjugate gradients with the Jacobi (diagonal) preconditioner."
+    dinv = 1 / L.diagonal()
+    xk = np.zeros(L.shape[0]) if x0 is None else np.array(x0, np.float64)
     res = rhs - L @ xk
     z = dinv * res
     q = z.copy()
@@ -302,7 +303,23 @@ def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
         z = dinv * res
         rz, rz_old = res @ z, rz
         q = z + (rz / rz_old) * q
-    p[U] = xk
+    return xk
+
+# %% ../nbs/06_texture.ipynb #cb9a69f1
+def random_walk_probs(feat, # per-pixel features (H, W[, C]) in 0..1
+                      seeds, # labels: 1 grain, 2 matrix, 0 undecided
+                      beta=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
+                      x0=None, # starting guess of the grain probability, e.g. the heatmap (None: zeros)
+                      tol=1e-3, # relative residual at which the solver stops
+                      maxiter=2000, # conjugate-gradient iterations at most
+                     ):
+    """Grain probability of the random walk (Grady) on a 4-connected grid: scikit-image's weights and linear system,
+    solved by Jacobi-preconditioned conjugate gradients started from `x0` (e.g. the heatmap) instead of from zero."""
+    h, w = feat.shape[:2]
+    p = (seeds.ravel() == 1).astype(np.float64)
+    if not (seeds == 0).any(): return p.reshape(h, w)
+    L, rhs, U = walk_system(feat, seeds, beta)
+    p[U] = jacobi_cg(L, rhs, None if x0 is None else np.asarray(x0, np.float64).ravel()[U], tol, maxiter)
     return p.reshape(h, w)
 
 # %% ../nbs/06_texture.ipynb #51a57c9e
