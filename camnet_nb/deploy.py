@@ -162,6 +162,28 @@ class _Cuda:
         if self.kind == 'pycuda': self.stream.synchronize()
         else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
 
+# %% ../nbs/08_export.ipynb #1acfc2f0
+def _trt_config(trt, # the tensorrt module
+                builder, # its Builder
+                network, # the parsed network
+                fp16:bool, # half precision, where TensorRT still takes the flag
+                shape:tuple|None, # (H, W) of a dynamic network's profile; None: 512x512
+                max_batch:int, # largest batch of the profile
+                workspace_mb:int, # builder's scratch memory, MiB
+               ):
+    "The builder config: workspace, fp16, and one optimisation profile when height and width are dynamic (TensorRT 8.0 to 11)."
+    config = builder.create_builder_config()
+    if hasattr(config, 'set_memory_pool_limit'): config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
+    else: config.max_workspace_size = workspace_mb << 20             # TensorRT < 8.4
+    if fp16 and hasattr(trt.BuilderFlag, 'FP16'): config.set_flag(trt.BuilderFlag.FP16)
+    inp = network.get_input(0)
+    if any(int(v) < 0 for v in inp.shape):                          # dynamic height/width: one profile
+        h, w = shape or (512, 512)
+        prof = builder.create_optimization_profile()
+        prof.set_shape(inp.name, (1, 3, h, w), (1, 3, h, w), (max_batch, 3, h, w))
+        config.add_optimization_profile(prof)
+    return config
+
 # %% ../nbs/08_export.ipynb #6258486e
 def build_trt_engine(onnx_path, # the ONNX file
                      out, # engine file to write
@@ -187,16 +209,7 @@ def build_trt_engine(onnx_path, # the ONNX file
     parser = trt.OnnxParser(network, logger)
     if not parser.parse(src.read_bytes()):
         raise RuntimeError(f"{src}: TensorRT cannot parse it: " + '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors)))
-    config = builder.create_builder_config()
-    if hasattr(config, 'set_memory_pool_limit'): config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
-    else: config.max_workspace_size = workspace_mb << 20             # TensorRT < 8.4
-    if fp16 and flag_fp16: config.set_flag(trt.BuilderFlag.FP16)
-    inp = network.get_input(0)
-    if any(int(v) < 0 for v in inp.shape):                          # dynamic height/width: one profile
-        h, w = shape or (512, 512)
-        prof = builder.create_optimization_profile()
-        prof.set_shape(inp.name, (1, 3, h, w), (1, 3, h, w), (max_batch, 3, h, w))
-        config.add_optimization_profile(prof)
+    config = _trt_config(trt, builder, network, fp16, shape, max_batch, workspace_mb)
     plan = builder.build_serialized_network(network, config)
     if plan is None: raise RuntimeError(f"{onnx_path}: TensorRT could not build an engine (its log is above)")
     from camnet_nb.data import write_atomic
