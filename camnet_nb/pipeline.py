@@ -10,10 +10,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
-           'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay',
-           'list_images', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable',
-           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'run_demo']
+           'SUMMARY_EVERY_S', 'DEMO_METHODS', 'project_samples', 'merge_class_folders', 'train_default_model',
+           'model_card', 'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask',
+           'mask_overlay', 'list_images', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
+           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -467,6 +467,133 @@ def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refin
     fig.tight_layout()
     fig.savefig(path, dpi=80)
 
+# %% ../nbs/11_pipeline.ipynb #7dc5969c
+def _demo_data(work:Path, # the demo's working folder
+               data=None, # your own ImageNet-style folder (None: synthetic)
+               samples=None, # the synthetic samples folder (None: data_samples/)
+               train_per_class:int=60, # synthetic training images a class
+               seed:int=0, # random seed of the training set
+               progress:bool=True, # show progress bars
+               say=print, # where the step lines go
+              ) -> tuple[Path, Path, bool]:
+    "(training folder, evaluation folder, whether it has grain masks): a fresh synthetic training set and the samples, or your folder for both."
+    from camnet_nb.synth import write_synthetic_dataset
+    if data is not None:
+        say(f"[1/7] your data: {data}")
+        return Path(data), Path(data), False
+    eval_root = (Path(samples) if samples else project_samples())/'images'
+    if not eval_root.is_dir(): raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
+    say(f"[1/7] synthetic training set ({train_per_class} a class) in {work/'train'}")
+    if not (work/'train'/'manifest.json').exists():
+        write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
+    return work/'train'/'images', eval_root, True
+
+# %% ../nbs/11_pipeline.ipynb #98f678ea
+def _demo_teacher(train_root:Path, # the training folder
+                  work:Path, # the demo's working folder
+                  arch:str='resnet18', # teacher architecture
+                  epochs:int=40, # its epochs
+                  size:int=64, # its patch side
+                  crop_scale=(0.25, 0.3), # its patch scale
+                  seed:int=0, # random seed
+                  progress:bool=True, # show progress bars
+                  say=print, # where the step lines go
+                 ) -> dict:
+    "Train the teacher on patches; its figures for the report."
+    from camnet_nb.teacher import train_teacher
+    say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
+    t = train_teacher(train_root, work/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed, progress=progress,
+                      crop_scale=crop_scale)
+    best = max(t['history'], key=lambda m: m['accuracy'])
+    return dict(teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
+
+# %% ../nbs/11_pipeline.ipynb #a79cb2db
+def _demo_student(train_root:Path, # the training folder
+                  eval_root:Path, # the evaluation folder
+                  work:Path, # the demo's working folder (teacher.pt is there)
+                  epochs:int=10, # student epochs
+                  seed:int=0, # random seed
+                  progress:bool=True, # show progress bars
+                  say=print, # where the step lines go
+                 ) -> tuple:
+    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index)."
+    from camnet_nb.cam import write_cams, load_cam_index
+    from camnet_nb.flkd import distill
+    from camnet_nb.camnet import load_student
+    say("[3/7] LayerCAM pseudo-labels (output stride 8)")
+    write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
+    if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
+    say(f"[4/7] FLKD into CamNet ({epochs} epochs)")
+    distill(train_root, work/'cams', work/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
+    cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
+    return load_student(work/'camnet.pt')[0], cams
+
+# %% ../nbs/11_pipeline.ipynb #0097b54e
+DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
+
+def _demo_masks(items:list, # the evaluation `Item`s
+                net, # the demo's student
+                cams:dict, # the CAM index of the evaluation images
+                shipped=None, # the shipped HeatmapModel, scored beside it
+                has_gt:bool=True, # the images have grain masks
+               ) -> tuple[dict, list, list]:
+    "({method: [(mask, truth)]}, SSIM of each heatmap to its CAM, one figure row a class) over the evaluation images."
+    import warnings
+    from camnet_nb.camnet import predict_heatmap
+    from camnet_nb.data import read_image, read_gray
+    from camnet_nb.evaluation import unsupervised_mask
+    from camnet_nb.metrics import ssim
+    from camnet_nb.synth import mask_path_for
+    pairs, ssims, fig_rows, shown = {k: [] for k in DEMO_METHODS}, [], [], set()
+    with warnings.catch_warnings():   # GrabCut and the random walk warn on flat heatmaps
+        warnings.simplefilter('ignore')
+        for it in items:
+            img = read_image(it.path)
+            heat = predict_heatmap(net, img)
+            cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
+            if cam is not None: ssims.append(ssim(heat, cam))
+            masks = dict(camnet=heat >= 0.5, refined=refine_mask(img, heat, 'grabcut'), rw=refine_mask(img, heat, 'rw'), glcm=refine_mask(img, heat, 'glcm'))
+            gt = read_gray(mask_path_for(it.path)) > 127 if has_gt else None
+            if has_gt:
+                if cam is not None: masks['cam'] = cam >= 0.5
+                masks |= {m: unsupervised_mask(img, m) for m in ('otsu', 'kmeans', 'gmm', 'slic')}
+                if shipped is not None:
+                    sh = shipped(img)
+                    masks |= dict(shipped=sh >= 0.5, shipped_refined=refine_mask(img, sh, 'grabcut'))
+                for k, m in masks.items(): pairs[k].append((m, gt))
+            if it.cls not in shown:
+                shown.add(it.cls)
+                fig_rows.append((it.cls, img, cam, heat, masks['refined'], gt))
+    return pairs, ssims, fig_rows
+
+# %% ../nbs/11_pipeline.ipynb #9c38f3fb
+def _demo_scores(pairs:dict, # {method: [(mask, truth)]} (_demo_masks)
+                ) -> dict:
+    "The report's mask figures: `<method>_miou` and `<method>_metrics` for every method with masks."
+    from camnet_nb.metrics import dataset_metrics
+    rep = {}
+    for k, v in pairs.items():
+        if not v: continue
+        m = dataset_metrics(v)
+        rep[f'{k}_miou'] = m['miou']
+        rep[f'{k}_metrics'] = {x: round(m[x], 4) for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
+    return rep
+
+# %% ../nbs/11_pipeline.ipynb #eb1e7008
+def _demo_speed(net, # the demo's student
+                out:Path, # the report folder (the ONNX file goes there)
+                say=print, # where the step lines go
+               ) -> dict:
+    "The student exported to ONNX, its CPU latency at 512x512, and the live loop run headless on the synthetic stream."
+    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner, HeatmapModel
+    from camnet_nb.stream import LiveLoop, MotionGate, open_source
+    say("[6/7] ONNX export and CPU latency")
+    runner = OnnxRunner(export_onnx(net, out/'camnet.onnx', static=(512, 512)), threads=2)
+    ms = round(time_runner(runner, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
+    say("[7/7] live loop, headless, synthetic stream at 512x512")
+    live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
+    return dict(camnet_ms=ms, live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live=live)
+
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
 def run_demo(out='outputs/demo', # report folder
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
@@ -481,100 +608,25 @@ def run_demo(out='outputs/demo', # report folder
              progress=True, # show progress bars
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
-    import warnings
-    from camnet_nb.data import load_folder, read_image, read_gray
-    from camnet_nb.synth import write_synthetic_dataset, mask_path_for
-    from camnet_nb.teacher import train_teacher
-    from camnet_nb.cam import write_cams, load_cam_index
-    from camnet_nb.flkd import distill
-    from camnet_nb.camnet import load_student, n_params, predict_heatmap
-    from camnet_nb.metrics import dataset_metrics, ssim
-    from camnet_nb.evaluation import unsupervised_mask
-    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner
-    from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    from camnet_nb.deploy import HeatmapModel, load_heatmap_model
-    out = Path(out)
+    from camnet_nb.data import load_folder
+    from camnet_nb.camnet import n_params
+    from camnet_nb.deploy import load_heatmap_model
+    out, t0 = Path(out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     work = out/'work'
-    t0 = time.perf_counter()
     say = print if progress else (lambda *a, **k: None)
-    if data is None:
-        samples = Path(samples) if samples else project_samples()
-        eval_root, has_gt = samples/'images', True
-        if not eval_root.is_dir(): raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
-        say(f"[1/7] synthetic training set ({train_per_class} a class) in {work/'train'}")
-        if not (work/'train'/'manifest.json').exists():
-            write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
-        train_root = work/'train'/'images'
-    else:
-        train_root = eval_root = Path(data)
-        has_gt = False
-        say(f"[1/7] your data: {train_root}")
+    train_root, eval_root, has_gt = _demo_data(work, data, samples, train_per_class, seed, progress, say)
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], teacher_arch=teacher_arch)
-    say(f"[2/7] teacher ({teacher_arch}, {teacher_epochs} epochs on {teacher_size} px patches)")
-    t = train_teacher(train_root, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
-                      seed=seed, progress=progress, crop_scale=crop_scale)
-    rep['teacher_accuracy'] = t['best'].get('accuracy', -1.0)
-    best = max(t['history'], key=lambda m: m['accuracy'])
-    rep.update(teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
-    say("[3/7] LayerCAM pseudo-labels (output stride 8)")
-    write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
-    if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
-    say(f"[4/7] FLKD into CamNet ({student_epochs} epochs)")
-    distill(train_root, work/'cams', work/'camnet.pt', epochs=student_epochs, img_size=160, seed=seed, progress=progress)
-    net, cfg = load_student(work/'camnet.pt')
+    rep |= _demo_teacher(train_root, work, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
+    net, cams = _demo_student(train_root, eval_root, work, student_epochs, seed, progress, say)
     rep['camnet_params'] = n_params(net)
     say("[5/7] segmentation, refinement and evaluation")
-    cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    items = folder['train'] + folder['val'] + folder['test']
-    P = {k: [] for k in ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')}
-    ss, fig_rows, shown = [], [], set()
-    shipped = load_heatmap_model(log=say)   # the model `camnet segment` uses, on the same images
-    for it in items:
-        img = read_image(it.path)
-        heat = predict_heatmap(net, img)
-        cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            refined, walked, fused = refine_mask(img, heat, 'grabcut'), refine_mask(img, heat, 'rw'), refine_mask(img, heat, 'glcm')
-        if cam is not None: ss.append(ssim(heat, cam))
-        gt = read_gray(mask_path_for(it.path)) > 127 if has_gt else None
-        if has_gt:
-            P['camnet'].append((heat >= 0.5, gt))
-            P['refined'].append((refined, gt))
-            P['glcm'].append((fused, gt))
-            P['rw'].append((walked, gt))
-            if cam is not None: P['cam'].append((cam >= 0.5, gt))
-            for m in ('otsu', 'kmeans', 'gmm', 'slic'): P[m].append((unsupervised_mask(img, m), gt))
-            if shipped is not None:
-                sh = shipped(img)
-                P['shipped'].append((sh >= 0.5, gt))
-                with warnings.catch_warnings():
-                    warnings.simplefilter('ignore')
-                    P['shipped_refined'].append((refine_mask(img, sh, 'grabcut'), gt))
-        if it.cls not in shown:
-            shown.add(it.cls)
-            fig_rows.append((it.cls, img, cam, heat, refined, gt))
-    rep['ssim_cam'] = float(np.mean(ss)) if ss else None
-    if has_gt:
-        for k, v in P.items():
-            if v:
-                m = dataset_metrics(v)
-                rep[f'{k}_miou'] = m['miou']
-                rep[f'{k}_metrics'] = {x: round(m[x], 4) for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
-    else: rep['note'] = 'no ground truth in this folder: mIoU and the other mask metrics are left out'
+    pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt)
+    rep['ssim_cam'] = float(np.mean(ssims)) if ssims else None
+    rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
     _figure(fig_rows, out/'figure_pipeline.png')
-    say("[6/7] ONNX export and CPU latency")
-    onnx = export_onnx(net, out/'camnet.onnx', static=(512, 512))
-    r = OnnxRunner(onnx, threads=2)
-    rep['camnet_ms'] = round(time_runner(r, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
-    say("[7/7] live loop, headless, synthetic stream at 512x512")
-    live = LiveLoop(HeatmapModel(r), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
-    rep['live_display_fps'] = live['display_fps']
-    rep['live_updates_per_s'] = live['updates_per_s']
-    rep['live'] = live
-    rep['seconds'] = round(time.perf_counter() - t0, 1)
+    rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
     _write_md(rep, out)
     say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures and report.json beside it)")
