@@ -62,27 +62,26 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
     "Synthetic (+ real) data -> pretrained teacher -> CAMs -> FLKD; writes the student, its model card and its ONNX."
     from camnet_nb.data import write_atomic
     from camnet_nb.synth import write_synthetic_dataset
-    from camnet_nb.teacher import train_teacher
+    from camnet_nb.teacher import train_teacher, LITE_ARCHS
     from camnet_nb.cam import write_cams
     from camnet_nb.flkd import distill
     work = Path(work)
     synth = work/'synth'
     if not (synth/'manifest.json').exists(): write_synthetic_dataset(synth, per_class, (size, size), seed=seed + 1, progress=progress)
     data = merge_class_folders(work/'data', synth/'images', *([real] if real else []))
-    pretrained = teacher_arch in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
+    pretrained = teacher_arch in LITE_ARCHS   # the ImageNet weights that come with the package
     t = train_teacher(data, work/'teacher.pt', arch=teacher_arch, epochs=teacher_epochs, img_size=teacher_size, batch_size=16,
                       seed=seed, progress=progress, crop_scale=crop_scale, pretrained=pretrained, lr=5e-4 if pretrained else 1e-3)
     write_cams(work/'teacher.pt', data, work/'cams', method='layercam', output_stride=cam_stride, progress=progress)
     distill(data, work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
-    card['model_card'] = model_card(t, real, per_class, size, seed, teacher_arch, teacher_epochs, teacher_size, crop_scale, cam_stride,
-                                    student_epochs, student_size)
+    card['model_card'] = model_card(t, real, per_class, size, seed, teacher_arch, pretrained, teacher_epochs, teacher_size, crop_scale,
+                                    cam_stride, student_epochs, student_size)
     card['data'] = card['cams'] = '(see model_card)'
     write_atomic(Path(str(out) + '.json'), json.dumps(card, indent=1).encode(), 'model card')
-    # the same weights for the edge runtime (onnxruntime / TensorRT, no torch): any height and width
     from camnet_nb.camnet import load_student
     from camnet_nb.deploy import export_onnx
-    export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))
+    export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))   # for the edge runtime (no torch): any height and width
     return card
 
 # %% ../nbs/11_pipeline.ipynb #c984c811
@@ -92,6 +91,7 @@ def model_card(teacher_result:dict, # what train_teacher returned
                size:int=256, # their side
                seed:int=0, # the recipe's seed (the synthetic data used seed + 1)
                teacher_arch:str='resnet18', # the teacher's architecture
+               pretrained:bool=False, # it started from ImageNet weights
                teacher_epochs:int=40, # its epochs
                teacher_size:int=64, # its patch side
                crop_scale=(0.25, 0.3), # its patch scale
@@ -101,7 +101,6 @@ def model_card(teacher_result:dict, # what train_teacher returned
               ) -> dict:
     "The shipped model's card: data with attribution, teacher and its scores, pseudo-labels, student, the rule that chose it, one command that reproduces it."
     from camnet_nb.synth import SYNTH_CLASSES
-    pretrained = teacher_arch in ('efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
     test, nan = teacher_result.get('test', {}), float('nan')
     call = "train_default_model('outputs/default_model', " + (f"real={str(real)!r}, " if real else '') + "out='camnet_nb/weights/camnet_default.pt')"
     return dict(

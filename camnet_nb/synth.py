@@ -55,24 +55,19 @@ def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
     return out
 
 # %% ../nbs/01_synth.ipynb #129dd4bf
-def _draw_ooids(labels, grains, rng, h, w, s, A):
-    "Ooids: concentric ellipses, 18 to 34 px at scale 1."
-    for x, y, r in _place(rng, h, w, int(rng.integers(30, 45) * A), 18*s, 34*s):
+def _draw_ellipses(labels, grains, rng, h, w, s, A,
+                   kind:str, # the grain's kind, for painting: 'ooid' or 'peloid'
+                   count:tuple, # grains per 512 px field, drawn from this range
+                   radius:tuple, # radius range in pixels at scale 1
+                   elongation:tuple, # minor / major axis range
+                  ):
+    "Elliptical grains (ooids, peloids) placed without overlap; the draws in the order the classes always made them."
+    for x, y, r in _place(rng, h, w, int(rng.integers(*count) * A), radius[0]*s, radius[1]*s):
         cid = len(grains) + 1
-        e = rng.uniform(0.75, 1.0)
+        e = rng.uniform(*elongation)
         ang = rng.uniform(0, 180)
         _ellipse(labels, cid, (x, y), (r, r*e), ang)
-        grains.append((cid, 'ooid', (x, y, r, e, ang)))
-
-# %% ../nbs/01_synth.ipynb #5fbb3b8b
-def _draw_peloids(labels, grains, rng, h, w, s, A):
-    "Peloids: small ellipses, many."
-    for x, y, r in _place(rng, h, w, int(rng.integers(60, 100) * A), 5*s, 12*s):
-        cid = len(grains) + 1
-        e = rng.uniform(0.5, 0.9)
-        ang = rng.uniform(0, 180)
-        _ellipse(labels, cid, (x, y), (r, r*e), ang)
-        grains.append((cid, 'peloid', (x, y, r, e, ang)))
+        grains.append((cid, kind, (x, y, r, e, ang)))
 
 # %% ../nbs/01_synth.ipynb #992caf1d
 def _draw_shells_and_plates(labels, grains, rng, h, w, s, A):
@@ -127,7 +122,10 @@ def _draw_sparse_grains(labels, grains, rng, h, w, s, A):
 
 # %% ../nbs/01_synth.ipynb #f9e8565c
 # each class's grains: drawn into `labels` (ids from 1) and listed in `grains` for painting
-GRAIN_DRAWERS = {'oolitic': _draw_ooids, 'peloidal': _draw_peloids, 'bioclastic': _draw_shells_and_plates, 'dolomite': _draw_rhombs, 'vuggy': _draw_vugs, 'mudstone': _draw_sparse_grains}
+from functools import partial
+GRAIN_DRAWERS = {'oolitic': partial(_draw_ellipses, kind='ooid', count=(30, 45), radius=(18, 34), elongation=(0.75, 1.0)),
+                 'peloidal': partial(_draw_ellipses, kind='peloid', count=(60, 100), radius=(5, 12), elongation=(0.5, 0.9)),
+                 'bioclastic': _draw_shells_and_plates, 'dolomite': _draw_rhombs, 'vuggy': _draw_vugs, 'mudstone': _draw_sparse_grains}
 
 # %% ../nbs/01_synth.ipynb #eb83175e
 def _draw_grains(cls, rng, h, w, scale):
