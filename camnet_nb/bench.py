@@ -10,9 +10,9 @@ import numpy as np
 from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 
 # %% auto #0
-__all__ = ['TEXTURE_ALONE', 'run_bench', 'format_table', 'plot_ratios', 'comparison_models', 'method_masks', 'pooled_scores',
-           'zero_shot', 'zero_shot_table', 'samples_eval', 'balanced_scores', 'keypoint_eval', 'score_student',
-           'compare_students', 'plot_students']
+__all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'run_bench', 'format_table', 'plot_ratios', 'comparison_models', 'method_masks',
+           'pooled_scores', 'zero_shot', 'zero_shot_table', 'samples_eval', 'choose_refinement', 'balanced_scores',
+           'keypoint_eval', 'score_student', 'compare_students', 'plot_students']
 
 # %% ../nbs/12_benchmark.ipynb #bb236917
 def _bench_camnet(size:int, # square input side
@@ -342,6 +342,31 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
         gt = read_gray(mask_path_for(it.path)) > 127
         for k, v in method_masks(read_image(it.path), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
     return pooled_scores(pairs)
+
+# %% ../nbs/12_benchmark.ipynb #88fd3cb4
+SYNTH_DEV_SEED = 100   # the synthetic development set's seed: data_samples/ is 0, the shipped model's data 1, the demo's 7
+
+def choose_refinement(sandstone, # a real labelled folder with images/ and labels/ (zero_shot's layout)
+                      synth_dev=None, # a `camnet synth` folder; None: 4 images a class at 256 px and SYNTH_DEV_SEED, in a temporary folder
+                      model=None, # our model file (None: the shipped one)
+                      refinements=REFINEMENTS, # the candidates
+                      log=print, # where one-line notes go
+                     ) -> dict:
+    "{'scores': {refinement: (real mIoU, synthetic mIoU, mean)}, 'best': the refinement with the best mean}."
+    import tempfile
+    from camnet_nb.synth import write_synthetic_dataset
+    sandstone = Path(sandstone)
+    with tempfile.TemporaryDirectory() as tmp:
+        if synth_dev is None:
+            synth_dev = Path(tmp)/'synth_dev'
+            write_synthetic_dataset(synth_dev, 4, (256, 256), seed=SYNTH_DEV_SEED, progress=False)
+        real = zero_shot(sandstone/'images', sandstone/'labels', model=model, refinements=refinements, baselines=(), log=log)
+        synthetic = samples_eval(synth_dev, model=model, refinements=refinements, baselines=(), log=log)
+    scores = {}
+    for r in refinements:
+        a, b = real[f'ours + {r}']['miou'], synthetic[f'ours + {r}']['miou']
+        scores[r] = (a, b, (a + b) / 2)
+    return {'scores': scores, 'best': max(scores, key=lambda r: scores[r][2])}
 
 # %% ../nbs/12_benchmark.ipynb #e745e0d0
 def balanced_scores(on_features:list, # for each feature point: did the mask say feature?

@@ -319,7 +319,7 @@ def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
     g.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
                    help="the model's pixel range: 1 (0..1) or 255 (0..255, the paper's CamNet); default: from the ONNX metadata")
     g.add_argument('--refine', default=DEFAULT_REFINE, choices=list(REFINEMENTS),
-                   help=f'refinement (default {DEFAULT_REFINE}, the best measured on real rock): none (the level alone), glcm (ours), paper-glcm (the paper\'s GLCM fusion), rw (fast random walk), grabcut')
+                   help=f'refinement (default {DEFAULT_REFINE}, the best on the development data): none (the level alone), glcm (our texture fusion), glcm-colour (then colour mixtures), paper-glcm (the paper\'s GLCM fusion), rw (fast random walk), grabcut')
     g.add_argument('--threshold', type=float, default=None,
                    help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
     g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')

@@ -121,8 +121,8 @@ def default_model_path() -> Path:
     return DEFAULT_MODEL
 
 # %% ../nbs/11_pipeline.ipynb #4fd5505e
-REFINEMENTS = ('none', 'glcm', 'paper-glcm', 'rw', 'grabcut')
-DEFAULT_REFINE = 'glcm'   # the best mean mIoU over the real sandstone development set and the synthetic samples (README, 12_benchmark)
+REFINEMENTS = ('none', 'glcm', 'glcm-colour', 'paper-glcm', 'rw', 'grabcut')
+DEFAULT_REFINE = 'glcm-colour'   # the best mean mIoU over the development sets: real sandstone and synthetic sections (README, 12_benchmark)
 
 def otsu_level(values:np.ndarray, bins:int=256) -> float:
     "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
@@ -153,15 +153,16 @@ def level_heatmap(heat:np.ndarray, # heatmap in 0..1
 # %% ../nbs/11_pipeline.ipynb #dca9ac5a
 def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
                 heat:np.ndarray, # heatmap (H, W) in 0..1
-                refine:str=DEFAULT_REFINE, # none, glcm, rw or grabcut
+                refine:str=DEFAULT_REFINE, # one of REFINEMENTS
                 threshold:float|None=None, # a fixed level; None: each heatmap's own (mask_level)
                ) -> np.ndarray:
-    "Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion, the paper's, a fast random walk or GrabCut."
-    from camnet_nb.texture import refine_fast, fuse_texture, fuse_paper, glcm_feature, refine_grabcut
+    "Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion (alone or with the colour step), the paper's, a fast random walk or GrabCut."
+    from camnet_nb.texture import refine_fast, fuse_texture, fuse_paper, glcm_feature, refine_grabcut, refine_colour
     if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
     heat = level_heatmap(heat, mask_level(heat) if threshold is None else threshold)
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
+    if refine == 'glcm-colour': return refine_colour(img, fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5)
     if refine == 'paper-glcm': return fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0   # the paper's fusion, saturated
     if refine == 'rw': return refine_fast(img, heat)
     return refine_grabcut(img, heat)

@@ -65,7 +65,7 @@ def test_core_segments_with_the_shipped_onnx(core_env, tmp_path):
     r = run(core_env, 'segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/'out', '--json')
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == 4 and len(list((tmp_path/'out').glob('*.png'))) == 4
-    for refine in ('rw', 'paper-glcm', 'none'):
+    for refine in ('rw', 'paper-glcm', 'glcm', 'none'):
         r = run(core_env, 'segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/refine, '--refine', refine, '-q')
         assert r.returncode == 0, (refine, r.stderr)
 
