@@ -13,8 +13,8 @@ from .data import write_atomic
 from .teacher import import_torchvision
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path', 'cached_cam_ok',
-           'split_cached', 'write_cams', 'CamIndex', 'load_cam_index']
+__all__ = ['CAM_METHODS', 'CAM_STRIDES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path',
+           'cached_cam_ok', 'split_cached', 'write_cams', 'CamIndex', 'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -54,10 +54,12 @@ def _cam_input_size(im, img_size, max_side=512, mult=32):
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
 # %% ../nbs/03_cam.ipynb #316c1841
+CAM_STRIDES = (8, 16, 32)   # output strides a teacher can make CAMs at: 32 as trained, 16 and 8 without its last downsamplings
+
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
     import copy
-    if output_stride not in (32, 16, 8): raise ValueError(f"output_stride must be 32, 16 or 8, not {output_stride}")
+    if output_stride not in CAM_STRIDES: raise ValueError(f"output_stride must be one of {CAM_STRIDES}, not {output_stride}")
     current = getattr(model, '_camnet_output_stride', 32)
     if current == output_stride: return model      # already there: no copy (write_cams densifies once, not per batch)
     if current != 32: raise ValueError(f"this model already runs at output stride {current}; densify the original")
@@ -87,7 +89,7 @@ def compute_cams(model, # a teacher (`make_classifier` network)
                  method='layercam', # pytorch-grad-cam method name
                  img_size=None, # network input side (None: near each image's own size)
                  aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
-                 output_stride:int=8, # downsampling of the teacher when it makes CAMs (8, 16 or 32)
+                 output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
                 ) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
     import_torchvision()
@@ -177,7 +179,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
-               output_stride:int=8, # downsampling of the teacher when it makes CAMs (8, 16 or 32)
+               output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
               ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
     from tqdm.auto import tqdm

