@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys, time
 from pathlib import Path
 import numpy as np
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx', 'OnnxRunner',
@@ -143,24 +144,44 @@ class _Cuda:
         return val[0] if val else None
     @property
     def handle(self) -> int: return self.stream.handle if self.kind == 'pycuda' else int(self.stream)
-    def malloc(self, nbytes:int) -> int:
-        if self.kind == 'pycuda':
-            a = self.drv.mem_alloc(nbytes)
-            self._alloc[int(a)] = a
-            return int(a)
-        return int(self._ok(self.rt.cudaMalloc(nbytes)))
-    def free(self, ptr:int):
-        if self.kind == 'pycuda': self._alloc.pop(ptr).free()
-        else: self._ok(self.rt.cudaFree(ptr))
-    def h2d(self, ptr:int, a:np.ndarray):
-        if self.kind == 'pycuda': self.drv.memcpy_htod_async(ptr, a, self.stream)
-        else: self._ok(self.rt.cudaMemcpyAsync(ptr, a.ctypes.data, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice, self.stream))
-    def d2h(self, a:np.ndarray, ptr:int):
-        if self.kind == 'pycuda': self.drv.memcpy_dtoh_async(a, ptr, self.stream)
-        else: self._ok(self.rt.cudaMemcpyAsync(a.ctypes.data, ptr, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost, self.stream))
-    def sync(self):
-        if self.kind == 'pycuda': self.stream.synchronize()
-        else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
+
+# %% ../nbs/08_export.ipynb #6a39e715
+@patch
+def malloc(self:_Cuda, nbytes:int) -> int:
+    "Device memory of `nbytes`; its address."
+    if self.kind == 'pycuda':
+        a = self.drv.mem_alloc(nbytes)
+        self._alloc[int(a)] = a
+        return int(a)
+    return int(self._ok(self.rt.cudaMalloc(nbytes)))
+
+# %% ../nbs/08_export.ipynb #5c7d69f8
+@patch
+def free(self:_Cuda, ptr:int):
+    "Give back what `malloc` gave."
+    if self.kind == 'pycuda': self._alloc.pop(ptr).free()
+    else: self._ok(self.rt.cudaFree(ptr))
+
+# %% ../nbs/08_export.ipynb #9d6abf1f
+@patch
+def h2d(self:_Cuda, ptr:int, a:np.ndarray):
+    "Copy an array to the device, on the stream."
+    if self.kind == 'pycuda': self.drv.memcpy_htod_async(ptr, a, self.stream)
+    else: self._ok(self.rt.cudaMemcpyAsync(ptr, a.ctypes.data, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice, self.stream))
+
+# %% ../nbs/08_export.ipynb #54be4e50
+@patch
+def d2h(self:_Cuda, a:np.ndarray, ptr:int):
+    "Copy device memory into an array, on the stream."
+    if self.kind == 'pycuda': self.drv.memcpy_dtoh_async(a, ptr, self.stream)
+    else: self._ok(self.rt.cudaMemcpyAsync(a.ctypes.data, ptr, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost, self.stream))
+
+# %% ../nbs/08_export.ipynb #9809826a
+@patch
+def sync(self:_Cuda):
+    "Wait for the stream."
+    if self.kind == 'pycuda': self.stream.synchronize()
+    else: self._ok(self.rt.cudaStreamSynchronize(self.stream))
 
 # %% ../nbs/08_export.ipynb #1acfc2f0
 def _trt_config(trt, # the tensorrt module
@@ -219,7 +240,12 @@ def build_trt_engine(onnx_path, # the ONNX file
 # %% ../nbs/08_export.ipynb #5e957cd4
 class TrtRunner:
     "TensorRT inference with the interface of OnnxRunner, from an engine file made by `build_trt_engine`."
-    def __init__(self, engine, input_scale:float=1.0, trt=None, cuda=None):
+    def __init__(self,
+                 engine, # an engine file (build_trt_engine)
+                 input_scale:float=1.0, # multiplies the 0..1 input (255 for the paper's model)
+                 trt=None, # the tensorrt module (None: import it)
+                 cuda=None, # the CUDA calls (None: _Cuda, from cuda-python or pycuda)
+                ):
         if trt is None: import tensorrt as trt
         path = Path(engine)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
@@ -243,43 +269,51 @@ class TrtRunner:
         self.input_scale, self._buf = input_scale, {}
     @property
     def static_hw(self): return None if self.dynamic else self.input_shape[2:]
-    def _device(self, key, nbytes):
-        ptr, size = self._buf.get(key, (0, 0))
-        if size < nbytes:
-            if ptr: self.cuda.free(ptr)
-            ptr, size = self.cuda.malloc(nbytes), nbytes
-            self._buf[key] = (ptr, size)
-        return ptr
-    def __call__(self, x:np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(x * self.input_scale if self.input_scale != 1 else x, np.float32)
-        if not self.dynamic and x.shape != self.input_shape:
-            if x.shape[0] > 1 and x.shape[1:] == self.input_shape[1:]:
-                return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
-            raise ValueError(f"this TensorRT engine takes {self.input_shape}, got {x.shape}")
-        if self.dynamic:
-            ok = (self.context.set_input_shape(self.input_name, x.shape) if self.by_name else
-                  self.context.set_binding_shape(self.input_idx, x.shape))
-            if ok is False: raise ValueError(f"{x.shape} is outside this TensorRT engine's optimisation profile; build it with shape=(H, W)")
-        out_shape = self.context.get_tensor_shape(self.output_name) if self.by_name else self.context.get_binding_shape(self.output_idx)
-        y = np.empty(tuple(int(v) for v in out_shape), np.float32)
-        din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
-        self.cuda.h2d(din, x)
-        if self.by_name:
-            self.context.set_tensor_address(self.input_name, din)
-            self.context.set_tensor_address(self.output_name, dout)
-            ok = self.context.execute_async_v3(self.cuda.handle)
-        else:
-            bindings = [0, 0]
-            bindings[self.input_idx], bindings[self.output_idx] = din, dout
-            ok = self.context.execute_async_v2(bindings, self.cuda.handle)
-        self.cuda.d2h(y, dout)
-        self.cuda.sync()
-        if not ok: raise RuntimeError("TensorRT inference failed")
-        return y
     def __del__(self):
         for ptr, _ in getattr(self, '_buf', {}).values():
             try: self.cuda.free(ptr)
             except Exception: pass
+
+# %% ../nbs/08_export.ipynb #d76a1b2f
+@patch
+def _device(self:TrtRunner, key, nbytes):
+    "A device buffer of at least `nbytes` for `key`, grown (never shrunk) as inputs grow."
+    ptr, size = self._buf.get(key, (0, 0))
+    if size < nbytes:
+        if ptr: self.cuda.free(ptr)
+        ptr, size = self.cuda.malloc(nbytes), nbytes
+        self._buf[key] = (ptr, size)
+    return ptr
+
+# %% ../nbs/08_export.ipynb #df2f5a7a
+@patch
+def __call__(self:TrtRunner, x:np.ndarray) -> np.ndarray:
+    "Run the engine on a (B, 3, H, W) float batch; a static engine takes a larger batch one image at a time."
+    x = np.ascontiguousarray(x * self.input_scale if self.input_scale != 1 else x, np.float32)
+    if not self.dynamic and x.shape != self.input_shape:
+        if x.shape[0] > 1 and x.shape[1:] == self.input_shape[1:]:
+            return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
+        raise ValueError(f"this TensorRT engine takes {self.input_shape}, got {x.shape}")
+    if self.dynamic:
+        ok = (self.context.set_input_shape(self.input_name, x.shape) if self.by_name else
+              self.context.set_binding_shape(self.input_idx, x.shape))
+        if ok is False: raise ValueError(f"{x.shape} is outside this TensorRT engine's optimisation profile; build it with shape=(H, W)")
+    out_shape = self.context.get_tensor_shape(self.output_name) if self.by_name else self.context.get_binding_shape(self.output_idx)
+    y = np.empty(tuple(int(v) for v in out_shape), np.float32)
+    din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
+    self.cuda.h2d(din, x)
+    if self.by_name:
+        self.context.set_tensor_address(self.input_name, din)
+        self.context.set_tensor_address(self.output_name, dout)
+        ok = self.context.execute_async_v3(self.cuda.handle)
+    else:
+        bindings = [0, 0]
+        bindings[self.input_idx], bindings[self.output_idx] = din, dout
+        ok = self.context.execute_async_v2(bindings, self.cuda.handle)
+    self.cuda.d2h(y, dout)
+    self.cuda.sync()
+    if not ok: raise RuntimeError("TensorRT inference failed")
+    return y
 
 # %% ../nbs/08_export.ipynb #d4cd5638
 def cached_trt_engine(onnx_path, # the ONNX file

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import threading, time
 import cv2
+from fastcore.basics import patch
 from .stream import LiveLoop, MotionGate, open_source
 
 # %% auto #0
@@ -18,8 +19,14 @@ class LiveView:
     "Live segmentation in Jupyter: image, layer toggles, info panel, still threshold and rate sliders, start/stop, FPS line."
     def __init__(self, segment, # frame (H, W, 3) uint8 -> heatmap (H, W) in 0..1
                  source='synthetic', # 'synthetic', a camera index, a video file or a folder of images
-                 size=(512, 512), infer_hz:float=25.0, still_frames:int=8, area_thresh:float=0.02,
-                 display_hz:float|None=30.0, jpeg_quality:int=80, record=None):
+                 size=(512, 512), # (height, width) of the frames
+                 infer_hz:float=25.0, # inference rate on still scenes, per second
+                 still_frames:int=8, # still frames in a row before segmenting
+                 area_thresh:float=0.02, # share of changed pixels below which a frame counts as still
+                 display_hz:float|None=30.0, # pace the display to this rate (None: as fast as frames come)
+                 jpeg_quality:int=80, # quality of the frames sent to the browser
+                 record=None, # write the displayed frames to this video file (MJPG AVI), or None
+                ):
         import ipywidgets as W
         self.source, self.size, self.jpeg_quality = source, size, jpeg_quality
         self.loop = LiveLoop(segment, MotionGate(area_thresh, still_frames=still_frames), infer_hz, mode='cam', info=True,
@@ -42,59 +49,84 @@ class LiveView:
         self._halt = threading.Event()
         self._last_status = 0.0
 
-    def widget(self):
-        import ipywidgets as W
-        return W.VBox([self.image, self.layer, W.HBox([self.info, self.start_button, self.stop_button]),
-                       W.HBox([self.still, self.rate]), self.status])
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget())
+# %% ../nbs/10_live.ipynb #c6feef01
+@patch
+def widget(self:LiveView):
+    "The controls and the image, as one ipywidgets box."
+    import ipywidgets as W
+    return W.VBox([self.image, self.layer, W.HBox([self.info, self.start_button, self.stop_button]),
+                   W.HBox([self.still, self.rate]), self.status])
 
-    def _show(self, frame):
-        ok, buf = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
-        if ok:
-            self.image.value = buf.tobytes()
-            self.shown += 1
-        now = time.perf_counter()
-        if now - self._last_status > 0.25:
-            self._last_status = now
-            c = self.loop.current
-            if c: self.status.value = (f"{c['display_fps']:.1f} fps displayed, {c['updates']} segmentation updates, "
-                                       f"{'still: segmenting' if c['still'] else 'moving: live view'}")
+# %% ../nbs/10_live.ipynb #83533ef2
+@patch
+def _ipython_display_(self:LiveView):
+    "Show the widget when the view is the value of a cell."
+    from IPython.display import display
+    display(self.widget())
 
-    def _frames(self, n_frames):
-        # a generator the view can end on its own, even before the loop has started running
-        for f in open_source(self.source, self.size, n_frames=n_frames):
-            if self._halt.is_set(): return
-            yield f
+# %% ../nbs/10_live.ipynb #eaa038d2
+@patch
+def _show(self:LiveView, frame):
+    "Put a displayed frame in the image widget; refresh the status line four times a second."
+    ok, buf = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
+    if ok:
+        self.image.value = buf.tobytes()
+        self.shown += 1
+    now = time.perf_counter()
+    if now - self._last_status > 0.25:
+        self._last_status = now
+        c = self.loop.current
+        if c: self.status.value = (f"{c['display_fps']:.1f} fps displayed, {c['updates']} segmentation updates, "
+                                   f"{'still: segmenting' if c['still'] else 'moving: live view'}")
 
-    def _run(self, n_frames, max_seconds):
-        try: self.result = self.loop.run(self._frames(n_frames), max_seconds=max_seconds)
-        except Exception as e: self.result = dict(error=f"{type(e).__name__}: {e}")
-        r = self.result
-        self.status.value = (f"stopped ({r['ended']}): {r['display_fps']} fps displayed, {r['updates_per_s']} updates/s, "
-                             f"median latency {r['latency_ms_median']} ms") if 'ended' in r else f"stopped: {r['error']}"
+# %% ../nbs/10_live.ipynb #47d1e897
+@patch
+def _frames(self:LiveView, n_frames):
+    "The source's frames, ending as soon as the view is stopped (even before the loop has started)."
+    for f in open_source(self.source, self.size, n_frames=n_frames):
+        if self._halt.is_set(): return
+        yield f
 
-    def start(self, n_frames:int|None=None, max_seconds:float|None=None):
-        "Run the loop in a background thread (a second start while running does nothing)."
-        if self.running: return self
-        self._halt.clear()
-        self.result = None
-        self.status.value = 'starting'
-        self.thread = threading.Thread(target=self._run, args=(n_frames, max_seconds), daemon=True)
-        self.thread.start()
-        return self
+# %% ../nbs/10_live.ipynb #6986ef64
+@patch
+def _run(self:LiveView, n_frames, max_seconds):
+    "The loop, in the background thread; its figures or its error in the status line."
+    try: self.result = self.loop.run(self._frames(n_frames), max_seconds=max_seconds)
+    except Exception as e: self.result = dict(error=f"{type(e).__name__}: {e}")
+    r = self.result
+    self.status.value = (f"stopped ({r['ended']}): {r['display_fps']} fps displayed, {r['updates_per_s']} updates/s, "
+                         f"median latency {r['latency_ms_median']} ms") if 'ended' in r else f"stopped: {r['error']}"
 
-    @property
-    def running(self): return self.thread is not None and self.thread.is_alive()
+# %% ../nbs/10_live.ipynb #5de4a603
+@patch
+def start(self:LiveView, n_frames:int|None=None, max_seconds:float|None=None):
+    "Run the loop in a background thread (a second start while running does nothing)."
+    if self.running: return self
+    self._halt.clear()
+    self.result = None
+    self.status.value = 'starting'
+    self.thread = threading.Thread(target=self._run, args=(n_frames, max_seconds), daemon=True)
+    self.thread.start()
+    return self
 
-    def stop(self, timeout=5.0):
-        "Stop the loop and wait for it to finish (the recording, if any, is finalised)."
-        self._halt.set()
-        self.loop.stop()
-        if self.thread is not None: self.thread.join(timeout)
-        return self.result
+# %% ../nbs/10_live.ipynb #c8f90f45
+@patch(as_prop=True)
+def running(self:LiveView) -> bool:
+    "Whether the loop's thread is alive."
+    return self.thread is not None and self.thread.is_alive()
 
-    def join(self, timeout=None):
-        if self.thread is not None: self.thread.join(timeout)
-        return self.result
+# %% ../nbs/10_live.ipynb #eb94e8e3
+@patch
+def stop(self:LiveView, timeout=5.0):
+    "Stop the loop and wait for it to finish (the recording, if any, is finalised)."
+    self._halt.set()
+    self.loop.stop()
+    if self.thread is not None: self.thread.join(timeout)
+    return self.result
+
+# %% ../nbs/10_live.ipynb #423850f8
+@patch
+def join(self:LiveView, timeout=None):
+    "Wait for the loop to end; its figures."
+    if self.thread is not None: self.thread.join(timeout)
+    return self.result

@@ -8,11 +8,12 @@ import sys, time, threading, queue
 from pathlib import Path
 import numpy as np
 import cv2
+from fastcore.basics import patch
 from .texture import to_gray
 
 # %% auto #0
 __all__ = ['SourceEnded', 'folder_frames', 'capture_frames', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay',
-           'AviRecorder', 'LiveLoop', 'sync_loop']
+           'AviRecorder', 'FreshestResult', 'loop_summary', 'LiveLoop', 'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception):
@@ -166,7 +167,10 @@ class AviRecorder:
     "Motion-JPEG AVI whose header is kept current every `sync_s` seconds: a hard kill loses at most that much."
     def __init__(self, path, # the .avi file (its folder is created)
                  size:tuple[int, int], # frame (height, width)
-                 fps:float=25.0, quality:int=90, sync_s:float=1.0):
+                 fps:float=25.0, # the rate players show it at
+                 quality:int=90, # JPEG quality of each frame
+                 sync_s:float=1.0, # seconds between header updates: what a hard kill may lose
+                ):
         import struct
         self.path, (self.h, self.w), self.fps, self.quality, self.sync_s = Path(path), size, fps, quality, sync_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,45 +192,104 @@ class AviRecorder:
     def _chunk(fourcc:bytes, data:bytes) -> bytes:
         import struct
         return fourcc + struct.pack('<I', len(data)) + data + b'\0' * (len(data) & 1)
-    def _patch(self, at:int, value:int):
-        import struct
-        self.f.seek(at)
-        self.f.write(struct.pack('<I', value))
-    def _header(self, end:int, movi_end:int):
-        "Sizes and frame counts in the header: the file up to `end`, the frames' list up to `movi_end`."
-        self._patch(4, end - 8)
-        self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
-        self._patch(self.total_frames_at, self.n)
-        self._patch(self.length_at, self.n)
-    def _sync(self):
-        "Make the header describe every frame written so far, and hand the bytes to the operating system."
-        end = self.f.seek(0, 2)
-        self._header(end, end)
-        self.f.seek(end)
-        self.f.flush()
-        self.synced = time.perf_counter()
-    def write(self, frame:np.ndarray): # RGB uint8 (height, width, 3)
-        if frame.shape[:2] != (self.h, self.w): frame = cv2.resize(frame, (self.w, self.h), interpolation=cv2.INTER_AREA)
-        ok, jpg = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.quality])
-        if not ok: raise OSError(f"{self.path}: JPEG encoding failed")
-        pos = self.f.tell() - self.movi_at - 8
-        self.f.write(self._chunk(b'00dc', jpg.tobytes()))
-        self.index.append((pos, len(jpg)))
-        self.n += 1
-        if time.perf_counter() - self.synced >= self.sync_s: self._sync()
-    def close(self):
-        "Final counts and the idx1 index (what seeking players use)."
-        import struct
-        if self.f.closed: return
-        self.f.seek(0, 2)
-        idx = b''.join(b'00dc' + struct.pack('<III', 0x10, pos, size) for pos, size in self.index)
-        movi_end = self.f.tell()
-        self.f.write(self._chunk(b'idx1', idx))
-        self._header(self.f.tell(), movi_end)
-        self._patch(12 + 8 + 4 + 8 + 12, 0x10)                 # avih.dwFlags: AVIF_HASINDEX
-        self.f.close()
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
+
+# %% ../nbs/09_stream.ipynb #3a274b9f
+@patch
+def _patch(self:AviRecorder, at:int, value:int):
+    "Overwrite the 32-bit field at byte `at`."
+    import struct
+    self.f.seek(at)
+    self.f.write(struct.pack('<I', value))
+
+# %% ../nbs/09_stream.ipynb #1a2b7b7d
+@patch
+def _header(self:AviRecorder, end:int, movi_end:int):
+    "Sizes and frame counts in the header: the file up to `end`, the frames' list up to `movi_end`."
+    self._patch(4, end - 8)
+    self._patch(self.movi_at + 4, movi_end - self.movi_at - 8)
+    self._patch(self.total_frames_at, self.n)
+    self._patch(self.length_at, self.n)
+
+# %% ../nbs/09_stream.ipynb #c1a7058f
+@patch
+def _sync(self:AviRecorder):
+    "Make the header describe every frame written so far, and hand the bytes to the operating system."
+    end = self.f.seek(0, 2)
+    self._header(end, end)
+    self.f.seek(end)
+    self.f.flush()
+    self.synced = time.perf_counter()
+
+# %% ../nbs/09_stream.ipynb #74e7d9a3
+@patch
+def write(self:AviRecorder, frame:np.ndarray): # RGB uint8 (height, width, 3), resized to the recording's size
+    "Append a frame as a JPEG chunk; the header catches up every `sync_s` seconds."
+    if frame.shape[:2] != (self.h, self.w): frame = cv2.resize(frame, (self.w, self.h), interpolation=cv2.INTER_AREA)
+    ok, jpg = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+    if not ok: raise OSError(f"{self.path}: JPEG encoding failed")
+    pos = self.f.tell() - self.movi_at - 8
+    self.f.write(self._chunk(b'00dc', jpg.tobytes()))
+    self.index.append((pos, len(jpg)))
+    self.n += 1
+    if time.perf_counter() - self.synced >= self.sync_s: self._sync()
+
+# %% ../nbs/09_stream.ipynb #8f45ee95
+@patch
+def close(self:AviRecorder):
+    "Final counts and the idx1 index (what seeking players use)."
+    import struct
+    if self.f.closed: return
+    self.f.seek(0, 2)
+    idx = b''.join(b'00dc' + struct.pack('<III', 0x10, pos, size) for pos, size in self.index)
+    movi_end = self.f.tell()
+    self.f.write(self._chunk(b'idx1', idx))
+    self._header(self.f.tell(), movi_end)
+    self._patch(12 + 8 + 4 + 8 + 12, 0x10)                 # avih.dwFlags: AVIF_HASINDEX
+    self.f.close()
+
+# %% ../nbs/09_stream.ipynb #855678d6
+class FreshestResult:
+    "FRRFI's display side: the newest asynchronous heatmap, faded in from the one before it over one inference period."
+    def __init__(self, infer_hz:float=25.0): # inference rate: the fade lasts 1 / infer_hz seconds
+        self.infer_hz = infer_hz
+        self.reset()
+    def reset(self):
+        "Forget every result: a moved scene makes them stale."
+        self.prev = self.cur = self.t = None
+        self.seen = 0
+    def take(self, result, # the worker's latest heatmap (None before its first)
+             done:int, # how many results the worker has finished: a new count is a new result
+             now:float, # the time it is taken
+            ):
+        "Note the worker's latest result; a count already seen changes nothing."
+        if done != self.seen and result is not None:
+            self.prev, self.cur, self.t, self.seen = self.cur, result, now, done
+    def at(self, now:float): # the display time
+        "The heatmap to show at `now` (None before any result)."
+        if self.cur is None: return None
+        if self.prev is None or self.prev.shape != self.cur.shape: return self.cur
+        a = float(np.clip((now - self.t) * self.infer_hz, 0, 1))
+        return self.prev * (1 - a) + self.cur * a
+
+# %% ../nbs/09_stream.ipynb #7416b1e9
+def loop_summary(frames:int, # frames displayed
+                 seconds:float, # wall time of the loop
+                 still_frames:int, # frames on still scenes
+                 still_seconds:float, # wall time on still scenes: the updates' own time base
+                 latencies:list, # display latency of each frame, ms
+                 worker, # the AsyncInference that ran (n_done, n_dropped, error)
+                 ended:str, # why the loop stopped
+                ) -> dict:
+    "The figures `LiveLoop.run` returns (and `camnet live --json` prints)."
+    per_s = lambda k, s: round(k / s, 2) if s > 0 else 0.0
+    return dict(frames=frames, seconds=round(seconds, 3), display_fps=per_s(frames, seconds),
+                updates_per_s=per_s(worker.n_done, seconds), still_share=round(still_frames / max(1, frames), 3),
+                updates_per_still_s=per_s(worker.n_done, still_seconds),
+                latency_ms_median=round(float(np.median(latencies)), 2) if latencies else None,
+                latency_ms_p95=round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+                dropped=worker.n_dropped, ended=ended, error=worker.error)
 
 # %% ../nbs/09_stream.ipynb #ecc0ace3
 class LiveLoop:
@@ -248,82 +311,86 @@ class LiveLoop:
         self.stop_ev = threading.Event()
         self.current = {}
         self.interrupted = None
-    def stop(self): self.stop_ev.set()
-    def run(self, frames, max_seconds=None) -> dict:
-        from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
-        worker = AsyncInference(self.segment)
-        writer = None
-        self.stop_ev.clear()
-        self.current = {}
-        n, still_n, lat = 0, 0, []
-        prev_res = cur_res = cur_t = None
-        last_submit = -1e9
-        seen = 0
-        still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
-        t0 = time.perf_counter()
-        fps = 0.0
-        ended = 'end of stream'
-        try:
-            for frame in frames:
-                tc = time.perf_counter()
-                if was_still and t_last is not None: still_s += tc - t_last
-                t_last = tc
-                if self.stop_ev.is_set():
-                    ended = 'stopped'
-                    break
-                if max_seconds and tc - t0 > max_seconds:
-                    ended = 'time limit'
-                    break
-                still = self.gate.update(frame)
-                was_still = still
-                heat = None
-                info = {}
-                if still:
-                    still_n += 1
-                    if tc - last_submit >= 1.0 / self.infer_hz:
-                        worker.submit(frame, tc)
-                        last_submit = tc
-                    res, rt, done = worker.latest()
-                    if done != seen and res is not None:
-                        prev_res, cur_res, cur_t, seen = cur_res, res, time.perf_counter(), done
-                    if cur_res is not None:
-                        heat = cur_res
-                        if prev_res is not None and prev_res.shape == cur_res.shape:   # FRRFI: blend towards the newest result
-                            a = min(1.0, (tc - cur_t) * self.infer_hz) if cur_t else 1.0
-                            heat = prev_res * (1 - a) + cur_res * a
-                        if self.info: info = dict(CR=composite_rate(heat > 0.5), H=image_entropy(frame))
-                else:
-                    prev_res = cur_res = None                # a moved scene makes old results stale
-                gl = normalize01(glcm_feature(frame, 'mean')) if self.glcm and self.mode in ('glcm', 'glcm_inv') else None
-                if self.info:
-                    info['FPS'] = fps
-                    info['mode'] = 'seg' if still else 'live'
-                out = overlay(frame, heat, self.mode if still else 'original', info=info if self.info else None, glcm=gl)
-                if self.record:
-                    if writer is None: writer = AviRecorder(self.record, out.shape[:2])
-                    writer.write(out)
-                if self.on_frame: self.on_frame(out)
-                n += 1
-                lat.append((time.perf_counter() - tc) * 1000)
-                el = time.perf_counter() - t0
-                fps = n / el if el > 0 else 0.0
-                # read by a UI thread (the Jupyter view) while the loop runs
-                self.current = dict(frames=n, display_fps=fps, updates=worker.n_done, still=still, changed=self.gate.changed)
-                if self.display_hz:
-                    wait = t0 + n / self.display_hz - time.perf_counter()
-                    if wait > 0: time.sleep(wait)
-        except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
-        except SourceEnded as e: ended = str(e)
-        finally:
-            worker.close()
-            if writer is not None: writer.close()
-        el = time.perf_counter() - t0
-        return dict(frames=n, seconds=round(el, 3), display_fps=round(n / el, 2) if el else 0.0,
-                    updates_per_s=round(worker.n_done / el, 2) if el else 0.0, still_share=round(still_n / max(1, n), 3),
-                    updates_per_still_s=round(worker.n_done / still_s, 2) if still_s > 0 else 0.0,
-                    latency_ms_median=round(float(np.median(lat)), 2) if lat else None,
-                    latency_ms_p95=round(float(np.percentile(lat, 95)), 2) if lat else None,
-                    dropped=worker.n_dropped, ended=ended, error=worker.error)
+    def stop(self):
+        "Ask the running loop to end after the frame it is on (from any thread)."
+        self.stop_ev.set()
+
+# %% ../nbs/09_stream.ipynb #91a0a8ea
+@patch
+def _heat(self:LiveLoop, frame:np.ndarray, # the current frame
+          still:bool, # the gate's verdict on it
+          now:float, # its time
+         ):
+    "On a still scene, submit the frame when an update is due and return the freshest heatmap; on a moving one, None."
+    if not still:
+        self._fresh.reset()                                   # a moved scene makes old results stale
+        return None
+    if now - self._last_submit >= 1.0 / self.infer_hz:
+        self._worker.submit(frame, now)
+        self._last_submit = now
+    result, _, done = self._worker.latest()
+    self._fresh.take(result, done, now)
+    return self._fresh.at(now)
+
+# %% ../nbs/09_stream.ipynb #8e38fc05
+@patch
+def _show(self:LiveLoop, frame:np.ndarray, # the current frame
+          heat, # its heatmap, or None
+          still:bool, # the gate's verdict on it
+          fps:float, # the display rate so far
+         ) -> np.ndarray:
+    "The display frame (layer and info line), recorded and handed to `on_frame`."
+    from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
+    info = None
+    if self.info:
+        info = dict(CR=composite_rate(heat > 0.5), H=image_entropy(frame)) if heat is not None else {}
+        info |= dict(FPS=fps, mode='seg' if still else 'live')
+    gl = normalize01(glcm_feature(frame, 'mean')) if self.glcm and self.mode in ('glcm', 'glcm_inv') else None
+    out = overlay(frame, heat, self.mode if still else 'original', info=info, glcm=gl)
+    if self.record:
+        if self._writer is None: self._writer = AviRecorder(self.record, out.shape[:2])
+        self._writer.write(out)
+    if self.on_frame: self.on_frame(out)
+    return out
+
+# %% ../nbs/09_stream.ipynb #a2d1baf8
+@patch
+def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
+        max_seconds:float|None=None, # stop after this long (None: when the frames end or `stop` is called)
+       ) -> dict:
+    "Show every frame; on still scenes segment at most `infer_hz` times a second, asynchronously; `loop_summary`'s figures."
+    self._worker, self._writer, self._fresh = AsyncInference(self.segment), None, FreshestResult(self.infer_hz)
+    self._last_submit = -1e9
+    self.stop_ev.clear()
+    self.current = {}
+    n, still_n, lat, fps = 0, 0, [], 0.0
+    still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
+    t0 = time.perf_counter()
+    ended = 'end of stream'
+    try:
+        for frame in frames:
+            tc = time.perf_counter()
+            if was_still and t_last is not None: still_s += tc - t_last
+            t_last = tc
+            if self.stop_ev.is_set() or (max_seconds and tc - t0 > max_seconds):
+                ended = 'stopped' if self.stop_ev.is_set() else 'time limit'
+                break
+            still = was_still = self.gate.update(frame)
+            still_n += int(still)
+            self._show(frame, self._heat(frame, still, tc), still, fps)
+            n += 1
+            lat.append((time.perf_counter() - tc) * 1000)
+            el = time.perf_counter() - t0
+            fps = n / el if el > 0 else 0.0
+            # read by a UI thread (the Jupyter view) while the loop runs
+            self.current = dict(frames=n, display_fps=fps, updates=self._worker.n_done, still=still, changed=self.gate.changed)
+            if self.display_hz: time.sleep(max(0.0, t0 + n / self.display_hz - time.perf_counter()))
+    except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
+    except SourceEnded as e: ended = str(e)
+    finally:
+        self._worker.close()
+        if self._writer is not None: self._writer.close()
+    return loop_summary(n, time.perf_counter() - t0, still_n, still_s, lat, self._worker, ended)
 
 # %% ../nbs/09_stream.ipynb #11dd697e
 def sync_loop(segment, # frame -> heatmap

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import numpy as np
 import cv2
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SYNTH_CLASSES', 'GRAIN_DRAWERS', 'MATRIX', 'fractal_noise', 'make_thin_section', 'soft_heatmap', 'SyntheticStream',
@@ -139,6 +140,34 @@ def _draw_grains(cls, rng, h, w, scale):
     draw(labels, grains, rng, h, w, s, A)
     return labels, grains
 
+# %% ../nbs/01_synth.ipynb #27d0e4bf
+def _grain_pixels(kind:str, # the grain's kind (ooid, peloid, shell, plate, rhomb, vug)
+                  p:tuple, # its drawing parameters (centre first; radius where it has one)
+                  xs:np.ndarray, # column of each of its pixels
+                  ys:np.ndarray, # row of each of its pixels
+                  rng:np.random.Generator, # the image's random generator
+                 ):
+    "The colours (n, 3) of one grain's pixels, by kind; None for a kind that is not painted."
+    if kind == 'ooid':
+        x, y, r = p[:3]
+        d = np.hypot(xs - x, ys - y) / r
+        col = np.array([150, 118, 80], np.float32) * (1 + 0.13*np.cos(d * rng.uniform(25, 40)))[:, None]
+        col[d < rng.uniform(0.2, 0.4)] = np.array([95, 80, 62])  # nucleus
+        return col
+    if kind == 'peloid': return np.array([85, 68, 50], np.float32) * (1 + 0.12 * rng.standard_normal((len(ys), 1)).astype(np.float32))
+    if kind == 'shell':
+        x, y = p[:2]
+        d = np.hypot(xs - x, ys - y)
+        return np.array([236, 228, 210], np.float32) * (1 - 0.08*(np.sin(d * 1.7) > 0.6))[:, None]
+    if kind == 'plate': return np.array([225, 215, 200], np.float32) * (1 + 0.05*np.sin(xs*0.9 + ys*0.4))[:, None]
+    if kind == 'rhomb':
+        x, y, r = p
+        d = np.hypot(xs - x, ys - y) / r
+        core = np.clip(1 - d / 0.6, 0, 1)[:, None]
+        return np.array([238, 232, 222], np.float32) * (1 - core) + np.array([120, 105, 88], np.float32) * core
+    if kind == 'vug': return np.array([90, 170, 215], np.float32) * (1 + 0.04*rng.standard_normal((len(ys), 1)).astype(np.float32))
+    return None
+
 # %% ../nbs/01_synth.ipynb #63bd5ae4
 # Matrix looks (base colour, noise amplitude), drawn per image for every class: the class is told by its grains,
 # never by the matrix, so that a classifier's evidence, and therefore its CAM, sits on the grains.
@@ -151,32 +180,12 @@ def _paint(cls, labels, grains, rng, h, w):
     if rng.random() < 0.3:  # sparry cement: a mosaic of slightly different crystals
         cells = cv2.resize(rng.uniform(-1, 1, (h // 18 + 2, w // 18 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
         img *= (1 + 0.05 * cells[..., None])
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     for cid, kind, p in grains:
         m = labels == cid
         if not m.any(): continue
         ys, xs = np.nonzero(m)
-        if kind == 'ooid':
-            x, y, r = p[:3]
-            d = np.hypot(xs - x, ys - y) / r
-            col = np.array([150, 118, 80], np.float32) * (1 + 0.13*np.cos(d * rng.uniform(25, 40)))[:, None]
-            col[d < rng.uniform(0.2, 0.4)] = np.array([95, 80, 62])  # nucleus
-            img[ys, xs] = col
-        elif kind == 'peloid':
-            img[ys, xs] = np.array([85, 68, 50], np.float32) * (1 + 0.12 * rng.standard_normal((len(ys), 1)).astype(np.float32))
-        elif kind == 'shell':
-            x, y = p[:2]
-            d = np.hypot(xs - x, ys - y)
-            img[ys, xs] = np.array([236, 228, 210], np.float32) * (1 - 0.08*(np.sin(d * 1.7) > 0.6))[:, None]
-        elif kind == 'plate':
-            img[ys, xs] = np.array([225, 215, 200], np.float32) * (1 + 0.05*np.sin(xs*0.9 + ys*0.4))[:, None]
-        elif kind == 'rhomb':
-            x, y, r = p
-            d = np.hypot(xs - x, ys - y) / r
-            core = np.clip(1 - d / 0.6, 0, 1)[:, None]
-            img[ys, xs] = np.array([238, 232, 222], np.float32) * (1 - core) + np.array([120, 105, 88], np.float32) * core
-        elif kind == 'vug':
-            img[ys, xs] = np.array([90, 170, 215], np.float32) * (1 + 0.04*rng.standard_normal((len(ys), 1)).astype(np.float32))
+        col = _grain_pixels(kind, p, xs, ys, rng)
+        if col is not None: img[ys, xs] = col
     # dark rims: grain boundaries in plane light
     edges = cv2.morphologyEx((labels > 0).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
     img[edges] *= 0.8
@@ -274,7 +283,13 @@ def soft_heatmap(mask:np.ndarray, # grain mask (H, W), bool or 0/1
 # %% ../nbs/01_synth.ipynb #08dc2b4e
 class SyntheticStream:
     "Frames (RGB uint8) and masks from a moving window over a synthetic slide."
-    def __init__(self, size=(512, 512), slide_tiles=3, seed:int=0, n_frames:int|None=None, tile:int|None=None):
+    def __init__(self,
+                 size=(512, 512), # (height, width) of the frames
+                 slide_tiles:int=3, # the slide is this many thin sections a side
+                 seed:int=0, # random seed of the slide
+                 n_frames:int|None=None, # frames before the stream ends (None: never)
+                 tile:int|None=None, # side of each thin section (None: the frame's longer side)
+                ):
         self.size, self.n_frames = size, n_frames
         h, w = size
         t = tile or max(h, w)
@@ -293,45 +308,53 @@ class SyntheticStream:
         "A repeating list of (kind, frames) segments."
         return [('still', 40), ('pan', 25), ('still', 50), ('focus', 20), ('still', 30), ('pan', 30), ('bright', 20), ('still', 40)]
 
-    def _state(self, i):
-        H, W = self.slide.shape[:2]
-        h, w = self.size
-        total = sum(n for _, n in self.script)
-        k = i % total
-        x, y = 0.1 * (W - w), 0.1 * (H - h)
-        blur = 0
-        gain = 1.0
-        pans = 0
-        for kind, n in self.script:
-            t = min(k, n) / n
-            if kind == 'pan':
-                ang = 0.9 + 1.3 * pans
-                pans += 1
-                dx, dy = np.cos(ang) * 0.35 * (W - w), np.sin(ang) * 0.35 * (H - h)
-                x = float(np.clip(x + dx * (t if k < n else 1), 0, W - w))
-                y = float(np.clip(y + dy * (t if k < n else 1), 0, H - h))
-            if k < n:
-                if kind == 'focus': blur = 3.0 * (1 - t)
-                if kind == 'bright': gain = 1 + 0.35 * np.sin(np.pi * t)
-                break
-            k -= n
-        return int(x), int(y), blur, gain
+# %% ../nbs/01_synth.ipynb #b0aee092
+@patch
+def _state(self:SyntheticStream, i):
+    "The window (x, y), blur and gain of frame `i`: still, pan, focus and brightness segments in turn."
+    H, W = self.slide.shape[:2]
+    h, w = self.size
+    total = sum(n for _, n in self.script)
+    k = i % total
+    x, y = 0.1 * (W - w), 0.1 * (H - h)
+    blur = 0
+    gain = 1.0
+    pans = 0
+    for kind, n in self.script:
+        t = min(k, n) / n
+        if kind == 'pan':
+            ang = 0.9 + 1.3 * pans
+            pans += 1
+            dx, dy = np.cos(ang) * 0.35 * (W - w), np.sin(ang) * 0.35 * (H - h)
+            x = float(np.clip(x + dx * (t if k < n else 1), 0, W - w))
+            y = float(np.clip(y + dy * (t if k < n else 1), 0, H - h))
+        if k < n:
+            if kind == 'focus': blur = 3.0 * (1 - t)
+            if kind == 'bright': gain = 1 + 0.35 * np.sin(np.pi * t)
+            break
+        k -= n
+    return int(x), int(y), blur, gain
 
-    def frame(self, i):
-        "Frame i as (image, mask)."
-        x, y, blur, gain = self._state(i)
-        h, w = self.size
-        img = self.slide[y:y+h, x:x+w]
-        m = self.slide_mask[y:y+h, x:x+w]
-        if blur > 0.3: img = cv2.GaussianBlur(img, (0, 0), blur)
-        if gain != 1: img = np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(img), np.ascontiguousarray(m)
+# %% ../nbs/01_synth.ipynb #84ea2fa5
+@patch
+def frame(self:SyntheticStream, i):
+    "Frame i as (image, mask)."
+    x, y, blur, gain = self._state(i)
+    h, w = self.size
+    img = self.slide[y:y+h, x:x+w]
+    m = self.slide_mask[y:y+h, x:x+w]
+    if blur > 0.3: img = cv2.GaussianBlur(img, (0, 0), blur)
+    if gain != 1: img = np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(img), np.ascontiguousarray(m)
 
-    def __iter__(self):
-        i = 0
-        while self.n_frames is None or i < self.n_frames:
-            yield self.frame(i)
-            i += 1
+# %% ../nbs/01_synth.ipynb #437715f5
+@patch
+def __iter__(self:SyntheticStream):
+    "(image, mask) pairs until `n_frames`."
+    i = 0
+    while self.n_frames is None or i < self.n_frames:
+        yield self.frame(i)
+        i += 1
 
 # %% ../nbs/01_synth.ipynb #0f1be0cc
 def write_clip(path, # video file to write (.avi)

@@ -33,7 +33,7 @@ def test_edge_runtime_without_torch(tmp_path):
     from camnet_nb.camnet import camnet
     from camnet_nb.deploy import export_onnx
     p = export_onnx(camnet(), tmp_path/'c.onnx', static=(64, 64))
-    code = ("import sys\nfor m in ('torch', 'torchvision', 'fastcore', 'nbdev', 'pytorch_grad_cam'): sys.modules[m] = None\n"
+    code = ("import sys\nfor m in ('torch', 'torchvision', 'nbdev', 'pytorch_grad_cam'): sys.modules[m] = None\n"
             "from camnet_nb.deploy import make_runner, HeatmapModel, load_heatmap_model\nfrom camnet_nb.stream import LiveLoop, MotionGate, open_source, overlay\n"
             "from camnet_nb.texture import glcm_feature\n"
             f"seg = HeatmapModel(make_runner(r'{p}'))\n"

