@@ -8,12 +8,12 @@ import argparse, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PACKAGE_MODULES', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record',
-           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo',
-           'module_constants', 'constant_value', 'function_params', 'add_options', 'add_synth_command',
-           'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command', 'add_distill_command',
-           'add_export_command', 'add_segment_command', 'add_bench_command', 'add_live_command', 'add_demo_command',
-           'build_parser', 'missing_part', 'Terminated', 'main']
+__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
+           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'module_constants',
+           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
+           'add_train_teacher_command', 'add_cams_command', 'add_distill_command', 'add_export_command',
+           'add_segment_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -215,15 +215,13 @@ def module_constants(module:str) -> dict:
     return consts
 
 # %% ../nbs/13_cli.ipynb #3c917069
-PACKAGE_MODULES = ('data', 'synth', 'metrics', 'teacher', 'cam', 'camnet', 'flkd', 'texture', 'evaluation', 'deploy',
-                   'stream', 'pipeline', 'bench')   # where a constant named in a default or a docment may live
-
 def constant_value(name:str, # a constant's name
                    module:str, # the module to look in first
                   ):
     "A top-level constant's literal value (a dict gives its keys), from `module` or else any package module."
-    import ast
-    for m in (module, *PACKAGE_MODULES):
+    import ast, camnet_nb
+    others = sorted(p.stem for p in Path(camnet_nb.__file__).resolve().parent.glob('*.py') if not p.stem.startswith('_'))
+    for m in (module, *others):
         node = module_constants(m).get(name)
         if node is None: continue
         if isinstance(node, ast.Dict): return tuple(ast.literal_eval(k) for k in node.keys)

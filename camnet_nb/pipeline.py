@@ -122,7 +122,7 @@ def default_model_path() -> Path:
 
 # %% ../nbs/11_pipeline.ipynb #4fd5505e
 REFINEMENTS = ('none', 'glcm', 'glcm-colour', 'paper-glcm', 'rw', 'grabcut')
-DEFAULT_REFINE = 'glcm-colour'   # the best mean mIoU over the development sets: real sandstone and synthetic sections (README, 12_benchmark)
+DEFAULT_REFINE = 'glcm-colour'   # the best mean mIoU over the development sets: real sandstone and synthetic sections (README, 11b_real_rock: choose_refinement)
 
 def otsu_level(values:np.ndarray, bins:int=256) -> float:
     "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
