@@ -450,7 +450,7 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
                   samples:int=2000, # pixels drawn from each side to fit its mixture (4000 scored the same on the development data, at twice the time)
                   seed:int=0, # seed of the draw and of the mixtures' start
                  ) -> np.ndarray:
-    "Each pixel to the side whose colour mixture (Lab) explains it better, the sides' shares as priors; a boolean mask."
+    "Each pixel to the side whose colour mixture (Lab) explains it better, the sides' shares as priors; a boolean mask, never empty where `mask` is not."
     mask = np.asarray(mask, bool)
     share = float(mask.mean())
     if mask.sum() < components or (~mask).sum() < components: return mask
@@ -463,7 +463,8 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
     grain, matrix = (gmm_loglik(table, fit_gmm(s, components, seed=seed)) for s in sides)
     is_grain = grain - matrix + math.log(share / (1 - share)) > 0
     b = lab.astype(np.int32) * COLOUR_BINS // 256
-    return is_grain[(b[..., 0] * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]]
+    out = is_grain[(b[..., 0] * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]]
+    return out if out.any() else mask   # colour that cannot tell the sides apart never empties the first mask
 
 # %% ../nbs/06_texture.ipynb #4ead2526
 def composite_rate(mask) -> float:
