@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #fb89662f
 from __future__ import annotations
-import argparse, json, os, re, sys
+import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
@@ -197,19 +197,29 @@ def cmd_demo(a):
     return 0
 
 # %% ../nbs/13_cli.ipynb #1acf6c02
-def _module_source(module:str) -> str:
+@functools.lru_cache(maxsize=None)
+def _module_text(module:str) -> str:
     "The source of a camnet_nb module, found without importing it."
     import camnet_nb
     path = Path(camnet_nb.__file__).resolve().parent/f'{module}.py'
     if not path.is_file(): raise ValueError(f"no module camnet_nb.{module} ({path})")
     return path.read_text()
 
+# %% ../nbs/13_cli.ipynb #92a45e55
+@functools.lru_cache(maxsize=None)   # each module is parsed once a process: building the parser stays quick
+def _parsed_module(module:str) -> tuple:
+    "(syntax tree, {line: comment}) of a camnet_nb module."
+    import ast, io, tokenize
+    src = _module_text(module)
+    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
+    return ast.parse(src), comments
+
 # %% ../nbs/13_cli.ipynb #181b4194
 def module_constants(module:str) -> dict:
     "{name: ast value node} of a module's top-level `NAME = value` assignments."
     import ast
     consts = {}
-    for node in ast.parse(_module_source(module)).body:
+    for node in _parsed_module(module)[0].body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             consts[node.targets[0].id] = node.value
     return consts
@@ -222,6 +232,7 @@ def constant_value(name:str, # a constant's name
     import ast, camnet_nb
     others = sorted(p.stem for p in Path(camnet_nb.__file__).resolve().parent.glob('*.py') if not p.stem.startswith('_'))
     for m in (module, *others):
+        if not re.search(rf'^{name}\s*=', _module_text(m), re.M): continue   # no need to parse a module that does not define it
         node = module_constants(m).get(name)
         if node is None: continue
         if isinstance(node, ast.Dict): return tuple(ast.literal_eval(k) for k in node.keys)
@@ -234,14 +245,13 @@ def function_params(module:str, # a camnet_nb module, e.g. 'flkd'
                     func:str, # a top-level function, or 'Class.method'
                    ) -> dict:
     "{parameter: {'default', 'annotation', 'doc'}} read from the source; no 'default' without one ('unreadable' where it is not a literal)."
-    import ast, io, tokenize
-    src = _module_source(module)
-    body = ast.parse(src).body
+    import ast
+    tree, comments = _parsed_module(module)
+    body = tree.body
     for part in func.split('.'):
         node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part), None)
         if node is None: raise ValueError(f"no {func} in camnet_nb.{module}")
         body = node.body
-    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
     args = node.args.args
     defaults = dict(zip([a.arg for a in args[len(args) - len(node.args.defaults):]], node.args.defaults))
     params = {}
