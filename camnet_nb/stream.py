@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 from fastcore.basics import patch
-from .texture import to_gray
+from .texture import to_gray, composite_rate, image_entropy, glcm_feature, normalize01
 
 # %% auto #0
 __all__ = ['SourceEnded', 'folder_frames', 'capture_frames', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay',
@@ -340,7 +340,6 @@ def _show(self:LiveLoop, frame:np.ndarray, # the current frame
           fps:float, # the display rate so far
          ) -> np.ndarray:
     "The display frame (layer and info line), recorded and handed to `on_frame`."
-    from camnet_nb.texture import composite_rate, image_entropy, glcm_feature, normalize01
     info = None
     if self.info:
         info = dict(CR=composite_rate(heat > 0.5), H=image_entropy(frame)) if heat is not None else {}

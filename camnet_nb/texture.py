@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_texture.ipynb #daed60b9
 from __future__ import annotations
-import math
+import functools, math
 import numpy as np
 import cv2
 
@@ -444,6 +444,13 @@ def fit_gmm(X:np.ndarray, # points (n, d)
 # %% ../nbs/06_texture.ipynb #e7ba5d7f
 COLOUR_BINS = 32   # Lab levels a channel at which the mixtures are evaluated: a 32**3 lookup table, not every pixel
 
+@functools.lru_cache(maxsize=1)   # the same table for every image
+def _colour_table() -> np.ndarray:
+    "The centres of the COLOUR_BINS**3 Lab cells, (COLOUR_BINS**3, 3)."
+    centres = (np.arange(COLOUR_BINS) + 0.5) * 256 / COLOUR_BINS
+    return np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), -1).reshape(-1, 3)
+
+# %% ../nbs/06_texture.ipynb #a74f5546
 def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
                   mask:np.ndarray, # a first feature mask (H, W), e.g. the texture-fused heatmap's
                   components:int=5, # Gaussian components a side
@@ -458,9 +465,7 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
     rng = np.random.default_rng(seed)
     colours = lab.reshape(-1, 3).astype(np.float64)
     sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)] for m in (mask.ravel(), ~mask.ravel())]
-    centres = (np.arange(COLOUR_BINS) + 0.5) * 256 / COLOUR_BINS
-    table = np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), -1).reshape(-1, 3)
-    grain, matrix = (gmm_loglik(table, fit_gmm(s, components, seed=seed)) for s in sides)
+    grain, matrix = (gmm_loglik(_colour_table(), fit_gmm(s, components, seed=seed)) for s in sides)
     is_grain = grain - matrix + math.log(share / (1 - share)) > 0
     b = lab.astype(np.int32) * COLOUR_BINS // 256
     out = is_grain[(b[..., 0] * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]]
