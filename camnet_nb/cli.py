@@ -9,11 +9,11 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo', 'module_constants',
-           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
-           'add_train_teacher_command', 'add_cams_command', 'add_distill_command', 'add_export_command',
-           'add_segment_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'Terminated', 'main']
+           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo',
+           'module_constants', 'constant_value', 'function_params', 'add_options', 'add_synth_command',
+           'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command',
+           'add_distill_command', 'add_export_command', 'add_segment_command', 'add_bench_command', 'add_live_command',
+           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -146,6 +146,12 @@ def cmd_cams(a):
     from camnet_nb.cam import write_cams
     r = write_cams(a.teacher_path, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
                    output_stride=a.output_stride)
+    return _report(a, r)
+
+# %% ../nbs/13_cli.ipynb #f97be48a
+def cmd_refine_labels(a):
+    from camnet_nb.pipeline import write_refined_labels
+    r = write_refined_labels(a.data, a.out, model=a.model, refine=a.refine, sigma=a.sigma, progress=not a.quiet)
     return _report(a, r)
 
 # %% ../nbs/13_cli.ipynb #e2851734
@@ -383,6 +389,17 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                 more=dict(method='layercam, xgradcam, gradcam, ...'))
     c.set_defaults(fn=cmd_cams)
 
+# %% ../nbs/13_cli.ipynb #73a1ad95
+def add_refine_labels_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                             ):
+    "The `camnet refine-labels` options."
+    r = add('refine-labels', help="a model's refined masks as pseudo-labels for a second `camnet distill`, cached and resumable",
+                       description='Reads an ImageNet-style folder and a model (--model, or the shipped one). Writes '
+                                   'OUT/<model hash>/refined-<refine>-s<sigma>/<image hash>.png (16-bit masks, edges blurred) and '
+                                   'OUT/index.json: the layout of `camnet cams`, so `camnet distill --cams OUT` trains on them.')
+    add_options(r, 'pipeline', 'write_refined_labels', ['data', 'out', 'model', 'refine', 'sigma'], required=('data', 'out'))
+    r.set_defaults(fn=cmd_refine_labels)
+
 # %% ../nbs/13_cli.ipynb #d74f1d14
 def add_distill_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                        ):
@@ -481,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument('--json', action='store_true', help='print the figures as JSON on stdout (logs stay on stderr)')
     def add(name, reports=True, **kw): return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
     for add_command in (add_synth_command, add_evaluate_command, add_train_teacher_command,
-                        add_cams_command, add_distill_command, add_export_command,
+                        add_cams_command, add_refine_labels_command, add_distill_command, add_export_command,
                         add_segment_command, add_bench_command, add_live_command,
                         add_demo_command):
         add_command(add)

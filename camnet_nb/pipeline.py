@@ -13,7 +13,7 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'SUMMARY_EVERY_S', 'DEMO_METHODS', 'project_samples', 'merge_class_folders', 'train_default_model',
            'model_card', 'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask',
            'mask_overlay', 'list_images', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
-           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'run_demo']
+           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -449,6 +449,39 @@ def plot_real_rock(paths, # image files
         axes[r, 0].set_ylabel(Path(p).stem[:18], fontsize=8)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/11_pipeline.ipynb #6facf4f8
+def write_refined_labels(data, # an ImageNet-style folder (the images to label)
+                         out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>/<image hash>.png and out/index.json
+                         model=None, # a model file load_heatmap_model reads (None: the shipped model)
+                         refine:str=DEFAULT_REFINE, # the refinement that makes the masks: one of REFINEMENTS
+                         sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
+                         batch:int=32, # images between two rewrites of the index (a killed run keeps them)
+                         progress:bool=True, # show progress bars
+                        ) -> dict:
+    "Pseudo-labels for a second round of distillation: a model's refined masks, edges softened, cached like `write_cams`."
+    import cv2, sys
+    from tqdm.auto import tqdm
+    from camnet_nb.cam import file_hash, split_cached, _write_cam, _write_index, _key
+    from camnet_nb.data import load_folder, read_image
+    from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
+    if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
+    if sigma < 0: raise ValueError(f"sigma must be 0 or more, not {sigma:g}")
+    path = Path(model) if model is not None else DEFAULT_ONNX
+    hm = load_heatmap_model(path, log=lambda *a: None)
+    out, mh = Path(out), file_hash(path)
+    items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
+    tag = f'refined-{refine}-s{sigma:g}'
+    index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
+    header = dict(teacher=str(path), teacher_hash=mh, method=tag)
+    _write_index(out/'index.json', header, index)
+    for b in tqdm(range(0, len(todo), batch), desc=f'labels ({refine})', disable=not progress):
+        for it, p in todo[b:b + batch]:
+            mask = segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)
+            _write_cam(p, cv2.GaussianBlur(mask, (0, 0), sigma) if sigma > 0 else mask)
+        _write_index(out/'index.json', header, {_key(it.path): str(p.relative_to(out)) for it, p in todo[b:b + batch]})
+    for x in bad: print(f"skipped {x}", file=sys.stderr)
+    return dict(computed=len(todo), cached=len(index), skipped=len(bad), index=str(out/'index.json'))
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')):

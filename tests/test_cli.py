@@ -11,9 +11,9 @@ def run(*args, **kw):
 
 def test_help_lists_commands():
     r = run('--help'); assert r.returncode == 0
-    for c in ('synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'distill', 'export', 'segment', 'live'): assert c in r.stdout
+    for c in ('synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'live'): assert c in r.stdout
 
-@pytest.mark.parametrize('cmd', ['synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'distill', 'export', 'segment', 'live'])
+@pytest.mark.parametrize('cmd', ['synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'live'])
 def test_subcommand_help_says_what_it_reads_and_writes(cmd):
     r = run(cmd, '--help'); assert r.returncode == 0 and 'Writes' in r.stdout.replace('\n', ' ')
 

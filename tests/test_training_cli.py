@@ -210,3 +210,21 @@ def test_head_only_teacher_is_an_ordinary_teacher(tmp_path):
     cfg = json.loads((tmp_path/'h.pt.json').read_text()); assert cfg['head_only']['views'] == 12 and cfg['input_norm'] == 'tf_lite'
     r = run('cams', '--teacher', tmp_path/'h.pt', '--data', data, '--out', tmp_path/'cams', '--output-stride', '16', '--json')   # CAMs read it
     assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 24, r.stderr
+
+def test_second_round_labels_from_a_student(chain, tmp_path):
+    "refine-labels writes a CAM-layout folder from a student's refined masks; a rerun computes nothing; distill trains on it."
+    args = ('refine-labels', '--model', chain/'c.pt', '--data', chain/'s'/'images', '--out', tmp_path/'l', '--refine', 'glcm', '--json')
+    r = run(*args); assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['computed'] == 18
+    r = run(*args); assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 0 and json.loads(r.stdout)['cached'] == 18
+    lab = next((tmp_path/'l').rglob('*.png'))
+    a = cv2.imread(str(lab), cv2.IMREAD_UNCHANGED)
+    assert a.dtype == np.uint16 and a.shape == (64, 64)
+    r = run('distill', '--data', chain/'s'/'images', '--cams', tmp_path/'l', '--out', tmp_path/'c2.pt', '--epochs', '1', '--img-size', '64')
+    assert r.returncode == 0 and (tmp_path/'c2.pt').is_file(), r.stderr
+
+def test_second_round_bad_inputs_are_one_line(chain, tmp_path):
+    r = run('refine-labels', '--model', tmp_path/'none.pt', '--data', chain/'s'/'images', '--out', tmp_path/'l')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and 'none.pt' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run('refine-labels', '--data', chain/'s'/'images', '--out', tmp_path/'l', '--sigma', '-1')
+    assert r.returncode == 1 and 'sigma' in r.stderr and len(r.stderr.strip().splitlines()) == 1
