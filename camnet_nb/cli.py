@@ -151,7 +151,7 @@ def cmd_cams(a):
 # %% ../nbs/13_cli.ipynb #f97be48a
 def cmd_refine_labels(a):
     from camnet_nb.pipeline import write_refined_labels
-    r = write_refined_labels(a.data, a.out, model=a.model, refine=a.refine, sigma=a.sigma, progress=not a.quiet)
+    r = write_refined_labels(a.data, a.out, model=a.model, input_range=a.input_range, refine=a.refine, sigma=a.sigma, progress=not a.quiet)
     return _report(a, r)
 
 # %% ../nbs/13_cli.ipynb #e2851734
@@ -395,9 +395,9 @@ def add_refine_labels_command(add, # add(name, reports=True, **kw) -> a sub-pars
     "The `camnet refine-labels` options."
     r = add('refine-labels', help="a model's refined masks as pseudo-labels for a second `camnet distill`, cached and resumable",
                        description='Reads an ImageNet-style folder and a model (--model, or the shipped one). Writes '
-                                   'OUT/<model hash>/refined-<refine>-s<sigma>/<image hash>.png (16-bit masks, edges blurred) and '
+                                   'OUT/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png (16-bit masks, edges blurred) and '
                                    'OUT/index.json: the layout of `camnet cams`, so `camnet distill --cams OUT` trains on them.')
-    add_options(r, 'pipeline', 'write_refined_labels', ['data', 'out', 'model', 'refine', 'sigma'], required=('data', 'out'))
+    add_options(r, 'pipeline', 'write_refined_labels', ['data', 'out', 'model', 'input_range', 'refine', 'sigma'], required=('data', 'out'))
     r.set_defaults(fn=cmd_refine_labels)
 
 # %% ../nbs/13_cli.ipynb #d74f1d14

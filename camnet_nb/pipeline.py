@@ -452,8 +452,9 @@ def plot_real_rock(paths, # image files
 
 # %% ../nbs/11_pipeline.ipynb #6facf4f8
 def write_refined_labels(data, # an ImageNet-style folder (the images to label)
-                         out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>/<image hash>.png and out/index.json
+                         out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png and out/index.json
                          model=None, # a model file load_heatmap_model reads (None: the shipped model)
+                         input_range:float|None=None, # the pixel range the model takes, one of INPUT_RANGES; None: from its metadata, else 1
                          refine:str=DEFAULT_REFINE, # the refinement that makes the masks: one of REFINEMENTS
                          sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
                          batch:int=32, # images between two rewrites of the index (a killed run keeps them)
@@ -468,10 +469,10 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
     if sigma < 0: raise ValueError(f"sigma must be 0 or more, not {sigma:g}")
     path = Path(model) if model is not None else DEFAULT_ONNX
-    hm = load_heatmap_model(path, log=lambda *a: None)
+    hm = load_heatmap_model(path, input_range, log=lambda m: print(m, file=sys.stderr) if progress else None)
     out, mh = Path(out), file_hash(path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
-    tag = f'refined-{refine}-s{sigma:g}'
+    tag = f'refined-{refine}-s{sigma:g}-r{hm.input_range:g}'   # the same model read at another pixel range draws other masks
     index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
     header = dict(teacher=str(path), teacher_hash=mh, method=tag)
     _write_index(out/'index.json', header, index)
