@@ -13,9 +13,14 @@ def frames_in(p):
     while cap.read()[0]: read += 1
     cap.release(); return n, read
 
+def _ctrl_c_as_at_a_terminal():
+    "A child of a shell's background job (`make test &`) inherits SIGINT ignored, so Python would never raise KeyboardInterrupt."
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 def _started(rec, seconds):
     "A live run that records into `rec`, once it has recorded for about `seconds`."
-    p = subprocess.Popen([str(BIN/'camnet'), *LIVE, '--record', str(rec), '--display-hz', '50'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([str(BIN/'camnet'), *LIVE, '--record', str(rec), '--display-hz', '50'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_ctrl_c_as_at_a_terminal)
     t = time.time() + 120
     while (not rec.exists() or rec.stat().st_size < 1000) and time.time() < t and p.poll() is None: time.sleep(0.05)
     time.sleep(seconds)
