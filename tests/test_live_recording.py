@@ -1,5 +1,5 @@
 "camnet live's recording and stop: a bad destination refused first, SIGTERM like Ctrl-C, a hard kill loses at most a second."
-import json, signal, subprocess, sys, time
+import contextlib, json, signal, subprocess, sys, time
 from pathlib import Path
 import cv2, pytest
 
@@ -26,6 +26,16 @@ def _started(rec, seconds):
     time.sleep(seconds)
     return p
 
+@contextlib.contextmanager
+def live_recording(rec, seconds):
+    "`_started`, and whatever the test's outcome no endless live loop is left running after it."
+    p = _started(rec, seconds)
+    try: yield p
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+
 def test_record_destination_checked_before_the_loop(tmp_path):
     (tmp_path/'f').write_text('a file where a folder should be')
     r = run(*LIVE, '--frames', '5', '--record', tmp_path/'f'/'rec.avi')
@@ -35,8 +45,9 @@ def test_record_destination_checked_before_the_loop(tmp_path):
 
 @pytest.mark.parametrize('sig,code', [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_sigterm_and_sigint_stop_cleanly(tmp_path, sig, code):
-    p = _started(tmp_path/'rec.avi', 1.0)
-    p.send_signal(sig); out, err = p.communicate(timeout=60)
+    with live_recording(tmp_path/'rec.avi', 1.0) as p:
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=60)
     assert p.returncode == code, err
     stats = json.loads(out)                                       # the statistics still come out
     assert stats['ended'] == 'interrupted'
@@ -45,8 +56,9 @@ def test_sigterm_and_sigint_stop_cleanly(tmp_path, sig, code):
     assert n > 0 and read >= n and abs(n - stats['frames']) <= 1
 
 def test_a_hard_kill_keeps_all_but_the_last_second(tmp_path):
-    p = _started(tmp_path/'rec.avi', 2.5)
-    p.send_signal(signal.SIGKILL); p.wait(timeout=60)
+    with live_recording(tmp_path/'rec.avi', 2.5) as p:
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=60)
     n, read = frames_in(tmp_path/'rec.avi')
     assert n > 0 and read >= n                                    # the header counts what is there, all of it decodes
     assert n >= 20                                                # 3.5 s at up to 50 frames/s: all but the last second, even on a slow machine
