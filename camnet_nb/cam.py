@@ -14,7 +14,7 @@ from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'CAM_STRIDES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path',
-           'cached_cam_ok', 'split_cached', 'write_cams', 'CamIndex', 'load_cam_index']
+           'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
@@ -168,6 +168,30 @@ def split_cached(items:list, # this process's `Item`s
         else: todo.append((it, p))
     return index, todo, bad
 
+# %% ../nbs/03_cam.ipynb #67dcd415
+def _key(path) -> str: return str(Path(path).resolve())
+
+# %% ../nbs/03_cam.ipynb #6de38392
+def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `split_cached` gives them
+                          maps_of, # a batch of `todo` -> its maps (float 0..1 at each image's size), in order
+                          out:Path, # the folder the maps and the index live in
+                          index_file:Path, # the index to merge each finished batch into
+                          header:dict, # the index's header (what made the maps)
+                          batch_size:int=8, # entries of `todo` a batch
+                          desc:str='maps', # the progress bar's label
+                          progress:bool=True, # show a progress bar
+                         ) -> dict:
+    "Compute, write and index maps a batch at a time, so a killed run keeps every finished batch; returns what it indexed."
+    from tqdm.auto import tqdm
+    indexed = {}
+    for b in tqdm(range(0, len(todo), batch_size), desc=desc, disable=not progress):
+        chunk = todo[b:b + batch_size]
+        for (it, p), m in zip(chunk, maps_of(chunk)): _write_cam(p, m)
+        done = {_key(it.path): str(p.relative_to(out)) for it, p in chunk}
+        _write_index(index_file, header, done)
+        indexed |= done
+    return indexed
+
 # %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                data, # an ImageNet-style folder
@@ -182,7 +206,6 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
               ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
-    from tqdm.auto import tqdm
     from camnet_nb.teacher import load_teacher
     from camnet_nb.data import load_folder, read_image
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
@@ -197,20 +220,12 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
     header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride)
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
-    for b in tqdm(range(0, len(todo), batch_size), desc=f'cams ({method})', disable=not progress):
-        chunk = todo[b:b + batch_size]
-        imgs = [read_image(it.path) for it, _ in chunk]
+    def cams_of(chunk):
         tg = [cls_idx.get(it.cls) for it, _ in chunk]   # a class the teacher does not know: its own prediction
-        for (it, p), m in zip(chunk, compute_cams(model, imgs, None if None in tg else tg, method, cam_size, aug_smooth, output_stride)):
-            _write_cam(p, m)
-        done = {_key(it.path): str(p.relative_to(out)) for it, p in chunk}
-        index.update(done)
-        _write_index(out/name, header, done)       # a killed run keeps every finished batch usable
+        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method, cam_size, aug_smooth, output_stride)
+    index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
-
-# %% ../nbs/03_cam.ipynb #67dcd415
-def _key(path) -> str: return str(Path(path).resolve())
 
 # %% ../nbs/03_cam.ipynb #841e3698
 class CamIndex(dict):

@@ -462,8 +462,7 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
                         ) -> dict:
     "Pseudo-labels for a second round of distillation: a model's refined masks, edges softened, cached like `write_cams`."
     import cv2, sys
-    from tqdm.auto import tqdm
-    from camnet_nb.cam import file_hash, split_cached, _write_cam, _write_index, _key
+    from camnet_nb.cam import file_hash, split_cached, write_maps_in_batches, _write_index
     from camnet_nb.data import load_folder, read_image
     from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
     if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
@@ -476,11 +475,9 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
     header = dict(teacher=str(path), teacher_hash=mh, method=tag)
     _write_index(out/'index.json', header, index)
-    for b in tqdm(range(0, len(todo), batch), desc=f'labels ({refine})', disable=not progress):
-        for it, p in todo[b:b + batch]:
-            mask = segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)
-            _write_cam(p, cv2.GaussianBlur(mask, (0, 0), sigma) if sigma > 0 else mask)
-        _write_index(out/'index.json', header, {_key(it.path): str(p.relative_to(out)) for it, p in todo[b:b + batch]})
+    def soft(mask): return cv2.GaussianBlur(mask, (0, 0), sigma) if sigma > 0 else mask
+    def labels_of(chunk): return [soft(segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)) for it, _ in chunk]
+    write_maps_in_batches(todo, labels_of, out, out/'index.json', header, batch, f'labels ({refine})', progress)
     for x in bad: print(f"skipped {x}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index), skipped=len(bad), index=str(out/'index.json'))
 
