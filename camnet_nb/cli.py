@@ -52,10 +52,22 @@ def _values(s:str) -> list[int]:
     try: return [int(v) for v in s.replace(' ', '').split(',') if v]
     except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated integers like 4,6,8, got {s!r}")
 
+# %% ../nbs/13_cli.ipynb #447956d9
+def _materials(s:str) -> dict[str, list[int]]:
+    "'pore=2 grain=4,6,8' (materials apart by spaces or semicolons) -> {'pore': [2], 'grain': [4, 6, 8]}."
+    bad = argparse.ArgumentTypeError(f"expected NAME=VALUES for each material, like 'pore=2 grain=4,6,8', got {s!r}")
+    out = {}
+    for item in s.replace(';', ' ').split():
+        name, _, values = item.partition('=')
+        if not name or not re.fullmatch(r'\d+(,\d+)*', values): raise bad
+        out[name] = [int(v) for v in values.split(',')]
+    if not out: raise bad
+    return out
+
 # %% ../nbs/13_cli.ipynb #ceac739c
 def cmd_evaluate(a):
     from camnet_nb.evaluation import evaluate_folders
-    r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing)
+    r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing, materials=a.materials)
     if r['missing_predictions']:
         _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
@@ -351,10 +363,12 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
     e = add('evaluate', help='score predicted masks against ground truth',
                        description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
                                    'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
-                                   'precision, recall, specificity, F1, accuracy (pooled over all pairs).')
-    add_options(e, 'evaluation', 'evaluate_folders', ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing'],
+                                   'precision, recall, specificity, F1, accuracy (pooled over all pairs); with --materials, which share of the marks '
+                                   'falls on each material and which share of each material is marked.')
+    add_options(e, 'evaluation', 'evaluate_folders', ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
                 required=('pred_dir', 'gt_dir'), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
-                types=dict(gt_values=_values), more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12'))
+                types=dict(gt_values=_values, materials=_materials),
+                more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12', materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'"))
     e.set_defaults(fn=cmd_evaluate)
 
 # %% ../nbs/13_cli.ipynb #2f020069

@@ -10,7 +10,8 @@ from .metrics import seg_metrics, dataset_metrics
 from .texture import to_gray
 
 # %% auto #0
-__all__ = ['UNSUPERVISED', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask', 'evaluate_folders']
+__all__ = ['UNSUPERVISED', 'SANDSTONE_MATERIALS', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask',
+           'material_shares', 'evaluate_folders']
 
 # %% ../nbs/07_evaluation.ipynb #b262f61e
 def saliency(img, lam:float=0.5) -> np.ndarray:
@@ -108,6 +109,27 @@ def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
     m = _smaller_is_grain(lab.reshape(small.shape[:2]).astype(int)).astype(np.uint8)
     return cv2.resize(m, (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
 
+# %% ../nbs/07_evaluation.ipynb #23ba976e
+SANDSTONE_MATERIALS = {'pore': (2,), 'grain': (4, 6, 8, 10, 12), 'cement': (14, 16, 18)}   # sandstone-masks-dev's label values (../shared/data/README.md); the rest is 'other'
+
+def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a set of images
+                    groups:dict=SANDSTONE_MATERIALS, # material name -> its label values (a value in two groups counts for the later one)
+                   ) -> dict:
+    "Pooled over the images, for each material and 'other': its share of the marked pixels (`of_marks`), the share of it marked (`marked`, None where it has no pixels) and of the area (`area`)."
+    names = [*groups, 'other']
+    marked = np.zeros(len(names))   # marked pixels of each material
+    total = np.zeros(len(names))    # all pixels of each material
+    for mask, labels in pairs:
+        mask, labels = np.asarray(mask, bool), np.asarray(labels)
+        if mask.shape != labels.shape: raise ValueError(f"a mask of {mask.shape} against a label map of {labels.shape}: they must be the same size")
+        material = np.full(labels.shape, len(groups))
+        for k, values in enumerate(groups.values()): material[np.isin(labels, values)] = k
+        total += np.bincount(material.ravel(), minlength=len(names))
+        marked += np.bincount(material[mask], minlength=len(names))
+    if not total.sum(): raise ValueError("no pixels: pass at least one (mask, label map) pair")
+    return {n: dict(of_marks=round(float(m / max(marked.sum(), 1)), 4), marked=round(float(m / t), 4) if t else None, area=round(float(t / total.sum()), 4))
+            for n, m, t in zip(names, marked, total)}
+
 # %% ../nbs/07_evaluation.ipynb #c992434d
 def _read_label(p):
     "A ground-truth or predicted map as one channel; an RGB picture is refused (it is not a mask)."
@@ -135,8 +157,9 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
                      allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
                      progress:bool=True, # a bar over the pairs (on stderr)
+                     materials:dict|None=None, # material name -> its label values: also where the predicted marks fall (material_shares)
                     ) -> dict:
-    "Pooled metrics over every ground truth, paired with the prediction of the same relative name."
+    "Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`, the marks counted by material too."
     from camnet_nb.data import is_image_file
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
@@ -151,18 +174,23 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     # camnet segment's other outputs (heatmaps/, overlays/) are not predictions
     preds = {key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
-    pairs, missing = [], []
+    pairs, by_material, missing = [], [], []
     from tqdm.auto import tqdm
     for k, gp in tqdm(gts.items(), desc='evaluate', disable=not progress, leave=False):
-        g = _binary(_read_label(gp), gp, gt_values)
+        lab = _read_label(gp)
+        g = _binary(lab, gp, gt_values)
         if k not in preds:
             missing.append(k)
-            if not allow_missing: pairs.append((np.zeros_like(g), g))   # no answer is a wrong answer
+            if not allow_missing:   # no answer is a wrong answer
+                pairs.append((np.zeros_like(g), g))
+                by_material.append((np.zeros_like(g), lab))
             continue
         pr = _binary(_read_label(preds[k]), preds[k])
         if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
+        by_material.append((pr, lab))
     if not pairs: raise ValueError(f"no prediction in {pred_dir} has a ground truth of the same name in {gt_dir}")
     out = dataset_metrics(pairs)
     out.update(n_images=len(pairs), missing_predictions=missing, unmatched_predictions=sorted(set(preds) - set(gts)))
+    if materials: out['materials'] = material_shares(by_material, materials)
     return out

@@ -8,10 +8,12 @@ import warnings
 from pathlib import Path
 import numpy as np
 from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
+from .evaluation import SANDSTONE_MATERIALS, material_shares
 
 # %% auto #0
-__all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'zero_shot',
-           'zero_shot_table', 'samples_eval', 'choose_refinement', 'balanced_scores', 'keypoint_eval']
+__all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
+           'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
+           'keypoint_eval']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -58,6 +60,26 @@ def pooled_scores(pairs:dict, # method -> [(mask, ground truth), ...]
     from camnet_nb.metrics import dataset_metrics
     return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in pairs.items()}
 
+# %% ../nbs/11b_real_rock.ipynb #512d6f7e
+def labelled_pairs(images, # folder of real photomicrographs
+                   labels, # folder of their label maps (`<stem><label_suffix>.*`)
+                   label_suffix:str='_labelsubgroups', # what a label file adds to its image's stem
+                   log=print, # where one-line notes go
+                  ):
+    "Yield (image path, label map) for every image of `images` that has a label map; one line for each that has none."
+    import cv2
+    from camnet_nb.data import is_image_file
+    images, labels = Path(images), Path(labels)
+    found = 0
+    for ip in sorted(p for p in images.iterdir() if is_image_file(p)):
+        lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
+        if lp is None:
+            log(f"{ip.name}: no label file, skipped")
+            continue
+        found += 1
+        yield ip, cv2.imread(str(lp), cv2.IMREAD_UNCHANGED)
+    if not found: raise ValueError(f"{images}: no image with a label in {labels}")
+
 # %% ../nbs/11b_real_rock.ipynb #a89ee299
 def zero_shot(images, # folder of real photomicrographs
               labels, # folder of their label maps (`<stem><label_suffix>.*`)
@@ -70,20 +92,13 @@ def zero_shot(images, # folder of real photomicrographs
               log=print, # where one-line notes go
              ) -> dict:
     "Pooled mIoU, mPA, precision, Dice per method over a labelled real folder; returns {method: metrics}."
-    import cv2
     from tqdm.auto import tqdm
-    from camnet_nb.data import read_image, is_image_file
-    images, labels = Path(images), Path(labels)
+    from camnet_nb.data import read_image
     models = comparison_models(model, ref, log)
     pairs = {}
-    for ip in tqdm(sorted(p for p in images.iterdir() if is_image_file(p)), desc='zero-shot', leave=False):
-        lp = next((q for q in labels.glob(ip.stem + label_suffix + '.*')), None)
-        if lp is None:
-            log(f"{ip.name}: no label file, skipped")
-            continue
-        gt = np.isin(cv2.imread(str(lp), cv2.IMREAD_UNCHANGED), grain_values)
+    for ip, lab in tqdm(labelled_pairs(images, labels, label_suffix, log), desc='zero-shot', leave=False):
+        gt = np.isin(lab, grain_values)
         for k, v in method_masks(read_image(ip), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
-    if not pairs: raise ValueError(f"{images}: no image with a label in {labels}")
     return pooled_scores(pairs)
 
 # %% ../nbs/11b_real_rock.ipynb #88625fdd
@@ -92,6 +107,26 @@ def zero_shot_table(r:dict) -> str:
     rows = sorted(r.items(), key=lambda kv: -kv[1]['miou'])
     return '\n'.join(['| method | mIoU | mPA | precision | Dice |', '|---|---|---|---|---|'] +
                      [f"| {k} | {100*v['miou']:.1f} | {100*v['mpa']:.1f} | {100*v['precision']:.1f} | {100*v['dice']:.1f} |" for k, v in rows])
+
+# %% ../nbs/11b_real_rock.ipynb #05f5e003
+def marks_by_material(images, # folder of real photomicrographs
+                      labels, # folder of their label maps (`<stem><label_suffix>.*`)
+                      groups:dict=SANDSTONE_MATERIALS, # material name -> its label values
+                      model=None, # our model file (None: the shipped one)
+                      ref=None, # the paper's CamNet ONNX (a row beside ours), or None
+                      refine:str=DEFAULT_REFINE, # each model's masks as `camnet segment` makes them with this refinement
+                      label_suffix:str='_labelsubgroups', # what a label file adds to its image's stem
+                      log=print, # where one-line notes go
+                     ) -> dict:
+    "{model name: material_shares of its masks} over a labelled real folder: what each model's masks take."
+    from camnet_nb.data import read_image
+    from camnet_nb.pipeline import segment_image
+    models = comparison_models(model, ref, log)
+    pairs = {name: [] for name in models}
+    for ip, lab in labelled_pairs(images, labels, label_suffix, log):
+        img = read_image(ip)
+        for name, hm in models.items(): pairs[name].append((segment_image(img, hm, refine)[1], lab))
+    return {name: material_shares(p, groups) for name, p in pairs.items()}
 
 # %% ../nbs/11b_real_rock.ipynb #3cba181e
 def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data_samples/)

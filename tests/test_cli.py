@@ -72,6 +72,23 @@ def test_evaluate_json(tmp_path):
     m = json.loads(r.stdout)
     assert abs(m['iou'] - 0.5) < 1e-9 and m['precision'] == 1.0 and abs(m['recall'] - 0.5) < 1e-9
 
+def test_evaluate_counts_marks_by_material(tmp_path):
+    import numpy as np, cv2
+    (tmp_path/'p').mkdir(); (tmp_path/'g').mkdir()
+    g = np.zeros((20, 20), np.uint8); g[5:15, 5:15] = 6; g[0, 0] = 2
+    p = np.zeros((20, 20), np.uint8); p[5:15, 5:10] = 255
+    cv2.imwrite(str(tmp_path/'p'/'x.png'), p); cv2.imwrite(str(tmp_path/'g'/'x_labels.png'), g)
+    args = ['evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'g'), '--gt-map', '4,6', '--gt-suffix', '_labels', '--materials', 'pore=2 grain=4,6']
+    r = run(*args, '--json')
+    assert r.returncode == 0, r.stderr
+    mat = json.loads(r.stdout)['materials']
+    assert mat['grain'] == {'of_marks': 1.0, 'marked': 0.5, 'area': 0.25}   # every mark on grain, half the grain marked
+    assert mat['pore'] == {'of_marks': 0.0, 'marked': 0.0, 'area': 0.0025} and mat['other']['area'] == 0.7475
+    r = run(*args)
+    assert r.returncode == 0 and 'materials:' in r.stdout and 'of_marks: 1.0' in r.stdout, r.stdout
+    r = run(*args[:-1], 'pore')
+    assert r.returncode == 2 and 'NAME=VALUES' in r.stderr and 'Traceback' not in r.stderr
+
 def test_evaluate_bad_inputs(tmp_path):
     (tmp_path/'p').mkdir()
     r = run('evaluate', '--pred', str(tmp_path/'p'), '--gt', str(tmp_path/'none'))
