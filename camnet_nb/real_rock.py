@@ -67,8 +67,8 @@ def labelled_pairs(images, # folder of real photomicrographs
                    log=print, # where one-line notes go
                   ):
     "Yield (image path, label map) for every image of `images` that has a label map; one line for each that has none."
-    import cv2
     from camnet_nb.data import is_image_file
+    from camnet_nb.evaluation import _read_label   # one channel; an unreadable or colour file is refused, naming it
     images, labels = Path(images), Path(labels)
     found = 0
     for ip in sorted(p for p in images.iterdir() if is_image_file(p)):
@@ -77,7 +77,7 @@ def labelled_pairs(images, # folder of real photomicrographs
             log(f"{ip.name}: no label file, skipped")
             continue
         found += 1
-        yield ip, cv2.imread(str(lp), cv2.IMREAD_UNCHANGED)
+        yield ip, _read_label(lp)
     if not found: raise ValueError(f"{images}: no image with a label in {labels}")
 
 # %% ../nbs/11b_real_rock.ipynb #a89ee299
