@@ -150,6 +150,15 @@ def _binary(a, p, values=None):
         raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
     return a > 0
 
+# %% ../nbs/07_evaluation.ipynb #25ed26d1
+def _pair_key(p:Path, # a file under `root`
+              root:Path, # the folder the names are relative to
+              suffix:str='', # what to strip from the stem (a ground-truth suffix)
+             ) -> str:
+    "The name a prediction and its ground truth share: the relative path without extension, `suffix` dropped from the stem."
+    r = p.relative_to(root).with_suffix('')
+    return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
+
 # %% ../nbs/07_evaluation.ipynb #7bb5290b
 def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_dir, # ground-truth masks or label maps, the same relative names
@@ -164,15 +173,9 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir(): raise NotADirectoryError(f"{d}: not a folder")
-    def key(p, # a file under `root`
-            root, # the folder the names are relative to
-            suffix='', # what to strip from the stem (a ground-truth suffix)
-           ):
-        r = p.relative_to(root).with_suffix('')
-        return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
-    gts = {key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}
+    gts = {_pair_key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}
     # camnet segment's other outputs (heatmaps/, overlays/) are not predictions
-    preds = {key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
+    preds = {_pair_key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
     pairs, by_material, missing = [], [], []
     from tqdm.auto import tqdm
