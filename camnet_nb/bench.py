@@ -96,6 +96,25 @@ def _bench_refine(size:int, # square image side
     return dict(refine_ms=round(fast_ms, 2), random_walker_ms=round(rw_ms, 2), refine_speedup=round(rw_ms / fast_ms, 1),
                 refine_iou=round(float(np.mean(ious['fast'])), 4), random_walker_iou=round(float(np.mean(ious['rw'])), 4))
 
+# %% ../nbs/12_benchmark.ipynb #5677f0f5
+def _bench_model(model, # a model file timed as the user runs it (an adapted rock.onnx, a checkpoint)
+                 refr, # the paper's model's runner, or None
+                 x:np.ndarray, # the bench's input (1, 3, size, size) in 0..1
+                 threads:int, # onnxruntime threads
+                 repeats:int, # timed runs
+                ) -> dict:
+    "A model file's latency through load_heatmap_model at the bench's size, interleaved with the paper's: model_ms, model_speedup_vs_ref."
+    from camnet_nb.deploy import load_heatmap_model, time_runner
+    hm = load_heatmap_model(model, threads=threads, log=lambda m: None)
+    img = np.round(x[0].transpose(1, 2, 0) * 255).astype(np.uint8)
+    ms_m, ms_r = [], []
+    for _ in range(3):
+        ms_m.append(time_runner(hm, img, repeats))
+        if refr: ms_r.append(time_runner(refr, x, max(2, repeats // 3), 1))
+    out = dict(model=str(model), model_ms=round(min(ms_m), 2))
+    if refr: out['model_speedup_vs_ref'] = round(min(ms_r) / min(ms_m), 2)
+    return out
+
 # %% ../nbs/12_benchmark.ipynb #905e4f7b
 def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no reference row)
               size:int=512, # square input side
@@ -110,6 +129,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
               segment_images:int=6, # photomicrograph-sized JPEGs for the `camnet segment` row (0 skips it)
               segment_shape=(960, 1280), # their (height, width)
               progress:bool=True, # show progress bars
+              model=None, # a model file timed beside the paper's as well (an adapted rock.onnx); None: CamNet alone
              ) -> dict:
     "Side-by-side timings; returns the dict that `camnet bench --json` prints."
     import tempfile
@@ -119,6 +139,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
     size = out['size']   # the paper's static model may fix it
     out['threads'] = threads
+    if model is not None: out.update(_bench_model(model, refr, x, threads, repeats))
     bar.update()
     if students: out.update(_bench_students(size, x, threads, repeats, tmp))
     bar.update()
@@ -209,6 +230,7 @@ def format_table(r:dict) -> str:
     "The bench result as a readable table."
     rows = [('CamNet ONNX', f"{r['camnet_ms']} ms", f"{r['camnet_params']:,} params")]
     if 'ref_ms' in r: rows.append(("paper's CamNet ONNX", f"{r['ref_ms']} ms", f"CamNet is {r['speedup_vs_ref']}x faster"))
+    if 'model_ms' in r: rows.append((Path(r['model']).name, f"{r['model_ms']} ms", f"{r['model_speedup_vs_ref']}x faster than the paper's" if 'model_speedup_vs_ref' in r else ''))
     for k in ('mbv3', 'shufflenet', 'lraspp'):
         if f'{k}_ms' in r: rows.append((f'{k} student ONNX', f"{r[f'{k}_ms']} ms", f"{r[f'{k}_params']:,} params"))
     rows += [('GLCM mean (ours)', f"{r['glcm_ms']} ms", f"{r['glcm_speedup']}x faster than fast_glcm ({r['fast_glcm_ms']} ms)"),

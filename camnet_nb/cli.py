@@ -79,7 +79,7 @@ def cmd_bench(a):
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
     r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log,
                   teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds,
-                  segment_images=a.segment_images)
+                  segment_images=a.segment_images, model=a.model)
     return _report(a, r, format_table(r))
 
 # %% ../nbs/13_cli.ipynb #576fddfc
@@ -489,7 +489,7 @@ def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                                    'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
                                    'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
                                    'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
-    add_options(b, 'bench', 'run_bench', ['ref', 'size', 'threads', 'repeats', 'teacher', 'live_frames', 'sync_seconds', 'segment_images'],
+    add_options(b, 'bench', 'run_bench', ['ref', 'model', 'size', 'threads', 'repeats', 'teacher', 'live_frames', 'sync_seconds', 'segment_images'],
                 more=dict(ref='e.g. ../shared/peers/camnet_ref_512.onnx', teacher="on the command line, none skips it"))
     b.set_defaults(fn=cmd_bench)
 
