@@ -96,7 +96,7 @@ def _bench_refine(size:int, # square image side
     return dict(refine_ms=round(fast_ms, 2), random_walker_ms=round(rw_ms, 2), refine_speedup=round(rw_ms / fast_ms, 1),
                 refine_iou=round(float(np.mean(ious['fast'])), 4), random_walker_iou=round(float(np.mean(ious['rw'])), 4))
 
-# %% ../nbs/12_benchmark.ipynb #5677f0f5
+# %% ../nbs/12_benchmark.ipynb #ecd4bf0a
 def _bench_model(model, # a model file timed as the user runs it (an adapted rock.onnx, a checkpoint)
                  refr, # the paper's model's runner, or None
                  x:np.ndarray, # the bench's input (1, 3, size, size) in 0..1
