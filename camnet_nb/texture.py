@@ -13,8 +13,9 @@ __all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'GRAIN_SEED_LEVEL
            'COLOUR_BINS', 'to_gray', 'quantize', 'pair_levels', 'glcm_planes_reference', 'glcm_feature_reference',
            'glcm_counts', 'glcm_feature', 'region_descriptors', 'normalize01', 'fuse_paper', 'fuse_texture',
            'seeds_from_heatmap', 'refine_random_walker', 'guided_filter', 'walk_system', 'jacobi_cg',
-           'random_walk_probs', 'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'gaussian_logpdf', 'gmm_loglik',
-           'fit_gmm', 'refine_colour', 'composite_rate', 'image_entropy', 'secondary_info']
+           'random_walk_probs', 'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'gaussian_logpdf',
+           'logsumexp_rows', 'gmm_loglik', 'fit_gmm', 'refine_colour', 'composite_rate', 'image_entropy',
+           'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
 def to_gray(img:np.ndarray) -> np.ndarray:
@@ -189,7 +190,8 @@ def fuse_texture(heatmap, # heatmap (H, W) in 0..1
     "Heatmap modulated by texture agreement: texture sharpens, never invents (values in 0..1)."
     h = heatmap.astype(np.float32)
     t = normalize01(glcm_mean)
-    hi, lo = h > np.quantile(h, 0.8), h < np.quantile(h, 0.4)
+    q_lo, q_hi = np.quantile(h, (0.4, 0.8))   # one partition for both
+    hi, lo = h > q_hi, h < q_lo
     if hi.any() and lo.any() and t[hi].mean() < t[lo].mean(): t = 1 - t      # grains darker than matrix here
     return np.clip(h * ((1 - strength) + 2 * strength * t), 0, 1)
 
@@ -401,14 +403,20 @@ def gaussian_logpdf(X:np.ndarray, # points (n, d)
     log_det = -np.log(np.diagonal(L_inv, axis1=1, axis2=2)).sum(1)  # half the log-determinant of each covariance
     return (-0.5 * (z * z).sum(2) - log_det[:, None] - 0.5 * X.shape[1] * math.log(2 * math.pi)).T
 
+# %% ../nbs/06_texture.ipynb #75f10b00
+def logsumexp_rows(a:np.ndarray, # (n, k) log-values
+                  ) -> np.ndarray:
+    "log(sum(exp(a), 1)), stably: scipy.special.logsumexp(a, 1) without its per-call overhead (it is called every EM step)."
+    m = a.max(1)
+    return m + np.log(np.exp(a - m[:, None]).sum(1))
+
 # %% ../nbs/06_texture.ipynb #77a6602d
 def gmm_loglik(X:np.ndarray, # points (n, d)
                mixture:tuple, # (weights (k,), means (k, d), covariances (k, d, d)), as fit_gmm returns
               ) -> np.ndarray:
     "Log-likelihood of every point under a Gaussian mixture, (n,)."
-    from scipy.special import logsumexp
     weights, means, covs = mixture
-    return logsumexp(np.log(weights) + gaussian_logpdf(np.asarray(X, np.float64), means, covs), 1)
+    return logsumexp_rows(np.log(weights) + gaussian_logpdf(np.asarray(X, np.float64), means, covs))
 
 # %% ../nbs/06_texture.ipynb #58742aee
 def fit_gmm(X:np.ndarray, # points (n, d)
@@ -419,7 +427,6 @@ def fit_gmm(X:np.ndarray, # points (n, d)
             tol:float=1e-3, # stop when the mean log-likelihood gains less than this
            ) -> tuple:
     "EM for a full-covariance Gaussian mixture from a k-means start: (weights, means, covariances)."
-    from scipy.special import logsumexp
     X = np.asarray(X, np.float64)
     n, d = X.shape
     k = min(components, n)
@@ -435,7 +442,7 @@ def fit_gmm(X:np.ndarray, # points (n, d)
         offsets = X[None] - means[:, None]
         covs = (offsets * resp.T[:, :, None]).transpose(0, 2, 1) @ offsets / nk[:, None, None] + reg * np.eye(d)
         log_p = np.log(weights) + gaussian_logpdf(X, means, covs)
-        total = logsumexp(log_p, 1)
+        total = logsumexp_rows(log_p)
         resp = np.exp(log_p - total[:, None])
         if total.mean() - previous < tol: break
         previous = total.mean()
@@ -463,12 +470,15 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
     if mask.sum() < components or (~mask).sum() < components: return mask
     lab = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2LAB)
     rng = np.random.default_rng(seed)
-    colours = lab.reshape(-1, 3).astype(np.float64)
-    sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)] for m in (mask.ravel(), ~mask.ravel())]
-    grain, matrix = (gmm_loglik(_colour_table(), fit_gmm(s, components, seed=seed)) for s in sides)
-    is_grain = grain - matrix + math.log(share / (1 - share)) > 0
-    b = lab.astype(np.int32) * COLOUR_BINS // 256
-    out = is_grain[(b[..., 0] * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]]
+    colours = lab.reshape(-1, 3)   # only the drawn pixels become float64: a whole photomicrograph's copy cost more than the draw
+    sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)].astype(np.float64) for m in (mask.ravel(), ~mask.ravel())]
+    b = lab // (256 // COLOUR_BINS)   # each channel's cell, in uint8: the same as level * COLOUR_BINS // 256
+    cell = (b[..., 0].astype(np.int32) * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]
+    used = np.flatnonzero(np.bincount(cell.ravel(), minlength=COLOUR_BINS ** 3))   # the mixtures are evaluated only where the image has colours
+    grain, matrix = (gmm_loglik(_colour_table()[used], fit_gmm(s, components, seed=seed)) for s in sides)
+    is_grain = np.zeros(COLOUR_BINS ** 3, bool)
+    is_grain[used] = grain - matrix + math.log(share / (1 - share)) > 0
+    out = is_grain[cell]
     return out if out.any() else mask   # colour that cannot tell the sides apart never empties the first mask
 
 # %% ../nbs/06_texture.ipynb #4ead2526
