@@ -43,11 +43,12 @@ pytest: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs
 
-# a real browser on the live notebook (kept out of `make test`): Debian's chromium + chromedriver, Selenium
+# a real browser on the live notebook and the click widget (kept out of `make test`): Debian's chromium + chromedriver, Selenium
 e2e: $(STAMP)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
 	$(BIN)/python -m pip install -q 'selenium>=4.20,<5'
 	$(BIN)/python tests/e2e/live_notebook.py
+	$(BIN)/python tests/e2e/click_widget.py
 
 # notebooks -> package, and strip execution noise before a commit
 export: $(STAMP)

@@ -403,7 +403,7 @@ def gaussian_logpdf(X:np.ndarray, # points (n, d)
     log_det = -np.log(np.diagonal(L_inv, axis1=1, axis2=2)).sum(1)  # half the log-determinant of each covariance
     return (-0.5 * (z * z).sum(2) - log_det[:, None] - 0.5 * X.shape[1] * math.log(2 * math.pi)).T
 
-# %% ../nbs/06_texture.ipynb #75f10b00
+# %% ../nbs/06_texture.ipynb #0038f1d8
 def logsumexp_rows(a:np.ndarray, # (n, k) log-values
                   ) -> np.ndarray:
     "log(sum(exp(a), 1)), stably: scipy.special.logsumexp(a, 1) without its per-call overhead (it is called every EM step)."

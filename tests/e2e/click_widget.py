@@ -1,0 +1,57 @@
+"""Real-browser check of the click widget (`make e2e`, not part of `make test`).
+
+A small notebook shows `camnet_nb.teach.ClickCanvas` on two synthetic sections; Chromium clicks the picture for real
+(a plain click, then a shift-click, through ipyevents), and the widget's status line must count one feature and then
+one matrix click with the mask redrawn each time. Saves a screenshot under outputs/.
+"""
+import json, sys, tempfile, time
+from pathlib import Path
+from lab import OUT, notebook_in_browser, run_all, labels
+
+CELLS = ["""import cv2
+from pathlib import Path
+from camnet_nb.synth import make_thin_section
+from camnet_nb.teach import ClickCanvas
+for k in range(2): cv2.imwrite(f'section{k}.png', make_thin_section('oolitic', (320, 320), seed=k)[0][..., ::-1])
+canvas = ClickCanvas(['section0.png', 'section1.png'], points_file='points.json', side=320)
+canvas.widget()"""]
+
+def make_notebook(folder:Path) -> Path:
+    nb = dict(cells=[dict(cell_type='code', execution_count=None, metadata={}, outputs=[], source=c) for c in CELLS],
+              metadata={'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}}, nbformat=4, nbformat_minor=5)
+    path = folder/'click_widget.ipynb'
+    path.write_text(json.dumps(nb))
+    return path
+
+def wait_for(driver, text:str, timeout:float=60) -> str|None:
+    "The first status line containing `text`, waited for."
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        hit = next((t for t in labels(driver) if text in t), None)
+        if hit: return hit
+        time.sleep(0.25)
+    return None
+
+def main():
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    with notebook_in_browser(make_notebook(Path(tempfile.mkdtemp())), 'click') as driver:
+        run_all(driver)
+        first = wait_for(driver, '0 feature, 0 matrix clicks', 180)
+        img = driver.find_element(By.CSS_SELECTOR, '.jp-OutputArea img')
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", img)
+        before = img.get_attribute('src')
+        ActionChains(driver).move_to_element_with_offset(img, -60, -60).click().perform()
+        one = wait_for(driver, '1 feature, 0 matrix clicks')
+        ActionChains(driver).key_down(Keys.SHIFT).move_to_element_with_offset(img, 60, 60).click().key_up(Keys.SHIFT).perform()
+        two = wait_for(driver, '1 feature, 1 matrix clicks')
+        after = img.get_attribute('src')
+        driver.save_screenshot(str(OUT/'e2e_click.png'))
+    result = dict(shown=first, after_click=one, after_shift_click=two, picture_redrawn=before != after)
+    print(json.dumps(result))
+    ok = bool(first and one and two) and before != after
+    print('e2e click widget:', 'passed' if ok else 'FAILED', f'(screenshot: {OUT/"e2e_click.png"})')
+    return 0 if ok else 1
+
+if __name__ == '__main__': sys.exit(main())
