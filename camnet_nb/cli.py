@@ -212,10 +212,10 @@ def cmd_segment(a):
 # %% ../nbs/13_cli.ipynb #bfb8c244
 def cmd_adapt(a):
     from camnet_nb.teach import adapt
-    r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
-              progress=not a.quiet, log=_log)
+    r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side, pool=a.pool,
+              pseudo=a.pseudo, progress=not a.quiet, log=_log)
     return _report(a, r, f"wrote {r['out']}: {r['images']} images, {r['feature_clicks']} feature and {r['matrix_clicks']} matrix clicks, "
-                         f"{r['clicked_pixel_accuracy']:.3f} of the clicked pixels right, {r['seconds']} s; use it with --model")
+                         f"{r['clicked_pixel_accuracy']:.3f} of the clicked pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
 
 # %% ../nbs/13_cli.ipynb #e529c2b6
 def cmd_demo(a):
@@ -476,7 +476,7 @@ def add_adapt_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                                  'columns as fractions, paths relative to --data), the clicked images and the base model. Writes OUT '
                                  '(.onnx): the base model, a filter bank and a pixel classifier fitted to the clicks, as one graph that '
                                  'segment, live, bench and the notebooks take with --model (no PyTorch needed).')
-    add_options(t, 'teach', 'adapt', ['data', 'points', 'out', 'model', 'input_range', 'penalty', 'max_side'],
+    add_options(t, 'teach', 'adapt', ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side'],
                 required=('data', 'points', 'out'), types=dict(data=Path, points=Path, out=Path))
     t.set_defaults(fn=cmd_adapt)
 
