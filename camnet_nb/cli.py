@@ -473,9 +473,10 @@ def add_adapt_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
     "The `camnet adapt` options."
     t = add('adapt', help='adapt a model to your rock from clicks on a few images',
                      description='Reads a points file ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, rows and '
-                                 'columns as fractions, paths relative to --data), the clicked images and the base model. Writes OUT '
-                                 '(.onnx): the base model, a filter bank and a pixel classifier fitted to the clicks, as one graph that '
-                                 'segment, live, bench and the notebooks take with --model (no PyTorch needed).')
+                                 'columns as fractions, paths relative to --data), the clicked images and, with --model, a base model. '
+                                 'Writes OUT (.onnx): a filter bank (and the base model\'s heatmap) and a pixel classifier fitted to '
+                                 'the clicks and to pseudo-labels from each clicked image\'s own mask, as one graph that segment, live, '
+                                 'bench and the notebooks take with --model (no PyTorch needed).')
     add_options(t, 'teach', 'adapt', ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side'],
                 required=('data', 'points', 'out'), types=dict(data=Path, points=Path, out=Path))
     t.set_defaults(fn=cmd_adapt)
@@ -486,7 +487,8 @@ def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
     "The `camnet bench` options."
     b = add('bench', help='side-by-side speed ratios against the references',
                        description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
-                                   'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, baseline students, glcm_ms, '
+                                   'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, model_ms and model_speedup_vs_ref '
+                                   '(with --model), baseline students, glcm_ms, '
                                    'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
                                    'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
     add_options(b, 'bench', 'run_bench', ['ref', 'model', 'size', 'threads', 'repeats', 'teacher', 'live_frames', 'sync_seconds', 'segment_images'],

@@ -45,12 +45,8 @@ class LiveView:
         self.rate.observe(lambda ch: setattr(self.loop, 'infer_hz', ch['new']), 'value')
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
-        self.forget_button = W.Button(description='forget clicks', icon='undo')
-        self.forget_button.on_click(lambda _: self.forget())
         self.base, self.teacher = segment, None   # clicks on a still frame teach the loop (on_click); forget() goes back to the base
-        from ipyevents import Event
-        self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
-        self.events.on_dom_event(self.on_click)
+        self._listen_for_clicks()
         self.thread, self.result, self.shown = None, None, 0
         self._halt = threading.Event()
         self._last_status = 0.0
@@ -136,6 +132,17 @@ def join(self:LiveView, timeout=None):
     "Wait for the loop to end; its figures."
     if self.thread is not None: self.thread.join(timeout)
     return self.result
+
+# %% ../nbs/10_live.ipynb #86834ea5
+@patch
+def _listen_for_clicks(self:LiveView):
+    "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them."
+    import ipywidgets as W
+    from ipyevents import Event
+    self.forget_button = W.Button(description='forget clicks', icon='undo')
+    self.forget_button.on_click(lambda _: self.forget())
+    self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
+    self.events.on_dom_event(self.on_click)
 
 # %% ../nbs/10_live.ipynb #75411fde
 @patch
