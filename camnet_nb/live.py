@@ -133,7 +133,7 @@ def join(self:LiveView, timeout=None):
     if self.thread is not None: self.thread.join(timeout)
     return self.result
 
-# %% ../nbs/10_live.ipynb #86834ea5
+# %% ../nbs/10_live.ipynb #39d29e33
 @patch
 def _listen_for_clicks(self:LiveView):
     "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them."
