@@ -138,7 +138,6 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     tmp = Path(tempfile.mkdtemp())
     out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
     size = out['size']   # the paper's static model may fix it
-    out['threads'] = threads
     if model is not None: out.update(_bench_model(model, refr, x, threads, repeats))
     bar.update()
     if students: out.update(_bench_students(size, x, threads, repeats, tmp))
@@ -154,8 +153,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
     bar.update()
     bar.close()
-    out['cpu_count'] = os.cpu_count()
-    return out
+    return out | dict(threads=threads, cpu_count=os.cpu_count())
 
 # %% ../nbs/12_benchmark.ipynb #5b080289
 def _bench_segment(n:int, shape, tmp:Path) -> dict:

@@ -309,6 +309,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
                  tables:list[Path], # summary tables of earlier runs and shards
                  overlay:bool=False, # overlays are outputs too
                  overwrite:bool=False, # redo everything
+                 redo=None, # images (resolved paths) redone whatever earlier runs did: clicked images, whose clicks may have changed
                 ) -> tuple[dict, list]:
     "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
     import csv
@@ -323,7 +324,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
         key = str(p.relative_to(root))
         done = all(q is None or q.is_file() for q in paths)
-        if overwrite or not done or key not in rows or rows[key].get('error'): todo.append((p, key, paths))
+        if overwrite or not done or key not in rows or rows[key].get('error') or (redo and p.resolve() in redo): todo.append((p, key, paths))
     return rows, todo
 
 # %% ../nbs/11_pipeline.ipynb #4b403707
@@ -408,34 +409,27 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.teach import read_points
     inp, out = Path(inp), Path(out)
     files, root, rel = plan_outputs(inp, out)
-    clicks = None
-    if points is not None:   # read and checked before any work: a bad file costs nothing
-        from camnet_nb.teach import read_points
-        clicks = read_points(points, root)
+    clicks = read_points(points, root) if points is not None else None   # checked before any work: a bad file costs nothing
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
-    # a shard writes its own table; a run without --shard reads every table there is (so it resumes across shards),
-    # writes summary.csv for all images and removes the shard tables: that run is the merge step
+    # a shard writes its own table; a run without --shard reads them all (resuming across shards) and merges them into summary.csv
     summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
     if shard is not None: files = files[shard[0]::shard[1]]
     tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
-    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite)
-    if clicks:   # a clicked image's mask follows its clicks, which may have changed since: redone, never taken from an earlier run
-        queued = {p for p, _, _ in todo}
-        todo += [t for t in images_to_do(files, root, rel, out, [], overlay, True)[1] if t[0].resolve() in clicks and t[0] not in queued]
+    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks)
     table = SummaryTable(summary, rows, on_row, log)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
                       'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
     table.write()
     if shard is None:
         for t in tables[:-1]: t.unlink()   # merged into summary.csv
-    failed = table.failed
-    log(f"segmented {len(files) - failed} of {len(files)} images into {out} (summary.csv)" + (f"; {failed} failed" if failed else ''))
-    return 1 if failed else 0
+    log(f"segmented {len(files) - table.failed} of {len(files)} images into {out} (summary.csv)" + (f"; {table.failed} failed" if table.failed else ''))
+    return 1 if table.failed else 0
 
 # %% ../nbs/11_pipeline.ipynb #05e48c1b
 def plot_real_rock(paths, # image files
