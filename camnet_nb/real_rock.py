@@ -13,7 +13,7 @@ from .evaluation import SANDSTONE_MATERIALS, material_shares
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
            'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
-           'keypoint_eval']
+           'keypoint_eval', 'rank_auc', 'keypoint_map_scores', 'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -219,3 +219,56 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
                 hits.setdefault(name, {True: [], False: []})[truth] += list(said == truth)
     if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
     return {name: balanced_scores(h[True], h[False]) for name, h in hits.items()}
+
+# %% ../nbs/11b_real_rock.ipynb #6950e17c
+def rank_auc(on_features, # the map's values at the feature points
+             on_matrix, # its values at the matrix points
+            ) -> float:
+    "ROC AUC: the chance that a random feature point scores above a random matrix point (ties count half)."
+    f, m = np.asarray(on_features, np.float64)[:, None], np.asarray(on_matrix, np.float64)[None]
+    if not f.size or not m.size: raise ValueError("ROC AUC needs points on both sides")
+    return float(((f > m).sum() + 0.5 * (f == m).sum()) / (f.size * m.size))
+
+# %% ../nbs/11b_real_rock.ipynb #e58b7cc3
+def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_points' format)
+                        data_root, # the folder their paths start from
+                        maps:dict, # name -> (RGB uint8 image, its path) -> map (H, W) in 0..1: a heatmap, a CAM
+                        max_side:int=1024, # images are read at most this large (as segment reads them)
+                       ) -> dict:
+    "{name: {'auc', 'balanced_accuracy' at the map's own level, 'points'}} over every key-point image, points pooled."
+    from camnet_nb.data import read_image
+    from camnet_nb.pipeline import mask_level
+    from camnet_nb.teach import read_points, _fit_side
+    vals = {name: ([], [], []) for name in maps}   # values at feature points, at matrix points, and which side the level gave
+    for p, pts in read_points(points_file, data_root).items():
+        img = _fit_side(read_image(p), max_side)
+        H, W = img.shape[:2]
+        at = lambda a, side: tuple(np.round(np.asarray(a[side]).reshape(-1, 2) * [H - 1, W - 1]).astype(int).T)
+        for name, fn in maps.items():
+            m = np.asarray(fn(img, p), np.float32)
+            level = mask_level(m)
+            f, x = m[at(pts, 'feature')], m[at(pts, 'matrix')]
+            vals[name][0].extend(f)
+            vals[name][1].extend(x)
+            vals[name][2].append((f >= level, x < level))
+    out = {}
+    for name, (f, x, said) in vals.items():
+        b = balanced_scores(np.concatenate([s[0] for s in said]), np.concatenate([s[1] for s in said]))
+        out[name] = dict(auc=round(rank_auc(f, x), 4), balanced_accuracy=b['balanced_accuracy'], points=b['points'])
+    return out
+
+# %% ../nbs/11b_real_rock.ipynb #0fa6e91b
+def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
+                    method:str='layercam', # pytorch-grad-cam method name
+                    output_stride:int=8, # the teacher's downsampling when it makes CAMs
+                   ):
+    "(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a map for keypoint_map_scores."
+    from camnet_nb.cam import compute_cams
+    from camnet_nb.teacher import load_teacher
+    model, cfg = load_teacher(teacher)
+    classes = {c: i for i, c in enumerate(cfg['classes'])}
+    def cam(img, path):
+        cls = Path(path).parent.name
+        if cls not in classes: raise ValueError(f"{path}: its folder {cls!r} is not one of the teacher's classes")
+        return compute_cams(model, [img], [classes[cls]], method=method, output_stride=output_stride)[0]
+    return cam
