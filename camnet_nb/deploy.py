@@ -413,14 +413,14 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
         return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path)
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
+    meta = onnx_metadata(path) if path.suffix == '.onnx' else {}   # read once: the input range, and the level where the model knows it
     if input_range is None and path.suffix == '.onnx':
-        input_range = onnx_input_range(path)
+        input_range = float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
         if input_range is None:
             input_range = 1.0
             log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels (pass input_range=255 / --input-range 255 for the paper's CamNet)")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
-    # a model that knows where its heatmap splits (an adapted model's probability: 0.5) says so in its metadata
-    level = onnx_metadata(path).get('camnet.level') if path.suffix == '.onnx' else None
+    level = meta.get('camnet.level')   # an adapted model's probability splits at 0.5
     return HeatmapModel(runner, input_range or 1.0, name=path.name, level=None if level is None else float(level), path=path)
 
 # %% ../nbs/08_export.ipynb #3b1445ae

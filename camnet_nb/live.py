@@ -148,14 +148,12 @@ def _listen_for_clicks(self:LiveView):
 @patch
 def on_click(self:LiveView, event:dict):
     "An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on screen."
+    from camnet_nb.teach import Teacher, event_click
     frame = self.loop.frame
-    if frame is None or 'dataX' not in event: return
-    H, W = frame.shape[:2]
-    side = 'matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2 else 'feature'
-    if self.teacher is None:
-        from camnet_nb.teach import Teacher
-        self.teacher = Teacher(self.base)
-    taught = self.teacher.click(frame, min(max(event['dataY'] / max(H - 1, 1), 0.0), 1.0), min(max(event['dataX'] / max(W - 1, 1), 0.0), 1.0), side)
+    click = None if frame is None else event_click(event, frame.shape)
+    if click is None: return
+    if self.teacher is None: self.teacher = Teacher(self.base)
+    taught = self.teacher.click(frame, *click)
     if taught is not None: self.loop.segment = taught
     n = len(self.teacher.labels)
     self.status.value = f"{n} click{'s' if n > 1 else ''}: " + ('the loop now segments with them' if taught is not None else 'click the other side too')

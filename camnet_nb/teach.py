@@ -15,7 +15,7 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels', 'fit_logistic',
            'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'image_features', 'clicked_heatmap',
            'force_clicks', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt',
-           'TaughtModel', 'Teacher', 'draw_clicks', 'ClickCanvas', 'click_scores', 'adapt_scores',
+           'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores',
            'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
@@ -613,6 +613,16 @@ def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
 def _jpeg(rgb:np.ndarray) -> bytes:
     return cv2.imencode('.jpg', np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
 
+# %% ../nbs/11c_teach.ipynb #a0f978f0
+def event_click(event:dict, # an ipyevents mouse event on a picture
+                shape:tuple, # (H, W) of the picture shown
+               ) -> tuple|None:
+    "(row, col, side) of a mouse event: a click says feature, a shift-click or a right-click matrix; None for an event with no position."
+    if 'dataX' not in event: return None
+    H, W = shape[:2]
+    side = 'matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2 else 'feature'
+    return float(np.clip(event['dataY'] / max(H - 1, 1), 0, 1)), float(np.clip(event['dataX'] / max(W - 1, 1), 0, 1)), side
+
 # %% ../nbs/11c_teach.ipynb #d2ca697f
 class ClickCanvas:
     "A click widget over a list of images: click = feature, shift- or right-click = matrix; undo, clear, save, load, adapt."
@@ -662,11 +672,8 @@ def current(self:ClickCanvas) -> np.ndarray:
 @patch
 def on_event(self:ClickCanvas, event:dict):
     "An ipyevents mouse event: a click (shift: matrix) or a right-click (matrix) at (dataX, dataY) of the picture."
-    img = self.current()
-    H, W = img.shape[:2]
-    if 'dataX' not in event: return
-    side = 'matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2 else 'feature'
-    self.add(float(np.clip(event['dataY'] / max(H - 1, 1), 0, 1)), float(np.clip(event['dataX'] / max(W - 1, 1), 0, 1)), side)
+    click = event_click(event, self.current().shape)
+    if click is not None: self.add(*click)
 
 # %% ../nbs/11c_teach.ipynb #a2d4de12
 @patch
