@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_cam.ipynb #f945ba05
 from __future__ import annotations
-import hashlib, json, os, sys
+import contextlib, hashlib, json, os, sys
 from pathlib import Path
 import numpy as np
 import cv2
@@ -13,18 +13,20 @@ from .data import write_atomic
 from .teacher import import_torchvision
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'CAM_STRIDES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'compute_cams', 'cam_path',
-           'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index']
+__all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS', 'cam_class',
+           'last_conv_block', 'file_hash', 'densify', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams',
+           'cam_path', 'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex',
+           'load_cam_index']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
-CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam')
+CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam', 'cam')   # 'cam': the plain CAM of a linear head, no gradients
 
 def cam_class(method:str):
     import_torchvision()  # pytorch-grad-cam imports torchvision
     import pytorch_grad_cam as pgc
     table = {'gradcam': pgc.GradCAM, 'xgradcam': pgc.XGradCAM, 'gradcam++': pgc.GradCAMPlusPlus, 'hirescam': pgc.HiResCAM,
              'eigencam': pgc.EigenCAM, 'layercam': pgc.LayerCAM, 'scorecam': pgc.ScoreCAM, 'ablationcam': pgc.AblationCAM}
-    if method.lower() not in table: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(table)}")
+    if method.lower() not in table: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
     return table[method.lower()]
 
 # %% ../nbs/03_cam.ipynb #810fd2ca
@@ -46,7 +48,9 @@ def file_hash(path, n=1 << 20) -> str:
     return h.hexdigest()[:16]
 
 # %% ../nbs/03_cam.ipynb #bbcd5760
-def _cam_input_size(im, img_size, max_side=512, mult=32):
+CAM_MAX_SIDE = 512   # the longer side the teacher sees when it makes a CAM near an image's own size
+
+def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
     "The network input (h, w): `img_size` square, or (None) the image's own size capped at `max_side`, in multiples of 32."
     if img_size: return img_size, img_size
     h, w = im.shape[:2]
@@ -82,36 +86,98 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     m._camnet_output_stride = output_stride
     return m
 
+# %% ../nbs/03_cam.ipynb #960f5da0
+CLOSED_FORM_METHODS = ('cam', 'gradcam', 'xgradcam', 'hirescam', 'layercam')   # exact from one forward pass when the head is average pooling and one Linear layer
+
+def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in average pooling and a Linear head
+                     layer:nn.Module, # its last convolutional block (last_conv_block)
+                     x:torch.Tensor, # (B, 3, H, W) 0..1 images
+                     targets=None, # class index per image (None: the predicted class)
+                     method:str='cam', # one of CLOSED_FORM_METHODS
+                     raw:bool=False, # (B, h, w) class scores on the block's grid (and the logits), not normalised maps at the input's size
+                    ):
+    "(B, H, W) CAMs in 0..1 at the input's size, as pytorch-grad-cam makes them, from one forward pass and the head's weights."
+    from camnet_nb.teacher import head_linear
+    if method not in CLOSED_FORM_METHODS: raise ValueError(f"{method!r} has no closed form here; one of {', '.join(CLOSED_FORM_METHODS)}")
+    got = []
+    hook = layer.register_forward_hook(lambda m, i, o: got.append(o))
+    try:
+        with torch.no_grad(): logits = model(x)
+    finally: hook.remove()
+    head = head_linear(model)
+    tg = logits.argmax(1).tolist() if targets is None else list(targets)
+    W = head.weight[tg].detach()
+    if method == 'layercam': W = W.clamp(min=0)
+    with torch.no_grad(): maps = torch.einsum('bchw,bc->bhw', got[-1].float(), W)
+    if method == 'cam': maps = maps + head.bias[tg].detach()[:, None, None]
+    maps = maps.cpu().numpy()
+    if raw: return maps, logits.cpu().numpy()
+    if method != 'cam': maps = np.maximum(maps, 0)
+    H, W_ = x.shape[-2:]
+    big = np.stack([cv2.resize(m.astype(np.float32), (W_, H)) for m in maps])   # cv2's bilinear, as the library resizes
+    lo, hi = big.min((1, 2), keepdims=True), big.max((1, 2), keepdims=True)
+    return (big - lo) / (hi - lo + 1e-7)
+
+# %% ../nbs/03_cam.ipynb #47b43d41
+def has_pooled_linear_head(model:nn.Module, # a classifier
+                           layer:nn.Module, # its last convolutional block
+                           size:int=64, # side of the random image the check runs on
+                          ) -> bool:
+    "Whether the class score is the grid mean of the head applied at each position of `layer` (average pooling, then one Linear layer); checked once a model."
+    if (known := getattr(model, '_camnet_pooled_head', None)) is not None: return known
+    x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(next(model.parameters()).device)
+    try:
+        raw, logits = linear_head_cams(model.eval(), layer, x, [0], raw=True)
+        ok = bool(np.allclose(raw.mean((1, 2)), logits[:, 0], rtol=1e-3, atol=1e-3))
+    except (ValueError, RuntimeError): ok = False   # no Linear head, or one that does not fit the block's channels
+    model._camnet_pooled_head = ok
+    return ok
+
 # %% ../nbs/03_cam.ipynb #f2c75ef6
+CAM_BATCH_PIXELS = 262144   # network-input pixels a forward and backward pass (512 x 512): one such image, or 64 tiles of 64 x 64 (memory grows with pixels, not images)
+
 def compute_cams(model, # a teacher (`make_classifier` network)
                  images:list[np.ndarray], # RGB uint8 images
                  targets=None, # class index per image (None: the predicted class)
-                 method='layercam', # pytorch-grad-cam method name
+                 method='layercam', # one of CAM_METHODS ('cam': the plain CAM of a linear head, no gradients)
                  img_size=None, # network input side (None: near each image's own size)
                  aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
                  output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
+                 max_side:int=CAM_MAX_SIDE, # with img_size=None, the longer side the teacher sees
+                 batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass (at least one image): bounds the memory
+                 closed_form:bool=True, # one forward pass where the formulas are exact (linear_head_cams); False: always the library
                 ) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
     import_torchvision()
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    if method.lower() not in CAM_METHODS: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
     model = densify(model, output_stride)
     dev = next(model.parameters()).device
     model.eval()
     # a fully convolutional classifier accepts larger inputs than it was trained on; its last block then has
     # a finer grid, which is what localisation needs (a 4x4 map cannot outline a grain)
     groups = {}
-    for k, im in enumerate(images): groups.setdefault(_cam_input_size(im, img_size), []).append(k)
+    for k, im in enumerate(images): groups.setdefault(_cam_input_size(im, img_size, max_side), []).append(k)
     out = [None] * len(images)
-    with cam_class(method)(model=model, target_layers=[last_conv_block(model)]) as cam:
-        for (h, w), ks in groups.items():
-            x = torch.stack([torch.from_numpy(cv2.resize(images[k], (w, h), interpolation=cv2.INTER_AREA)).permute(2, 0, 1).float() / 255
-                             for k in ks]).to(dev)
-            if targets is None:
-                with torch.no_grad(): tg = model(x).argmax(1).tolist()
-            else: tg = [targets[k] for k in ks]
-            maps = cam(input_tensor=x, targets=[ClassifierOutputTarget(int(t)) for t in tg], aug_smooth=aug_smooth)
-            for k, m in zip(ks, maps):
-                out[k] = cv2.resize(m.astype(np.float32), (images[k].shape[1], images[k].shape[0]), interpolation=cv2.INTER_LINEAR).clip(0, 1)
+    layer = last_conv_block(model)
+    method = method.lower()
+    closed = closed_form and method in CLOSED_FORM_METHODS and not aug_smooth and has_pooled_linear_head(model, layer)
+    if method == 'cam' and not closed: raise ValueError("the plain CAM needs a head of average pooling and one Linear layer (and no aug_smooth)")
+    with contextlib.ExitStack() as stack:
+        cam = None if closed else stack.enter_context(cam_class(method)(model=model, target_layers=[layer]))
+        for (h, w), group in groups.items():
+            step = max(1, batch_pixels // (h * w))
+            for ks in (group[i:i + step] for i in range(0, len(group), step)):
+                x = torch.stack([torch.from_numpy(cv2.resize(images[k], (w, h), interpolation=cv2.INTER_AREA)).permute(2, 0, 1).float() / 255
+                                 for k in ks]).to(dev)
+                tg = None if targets is None else [int(targets[k]) for k in ks]
+                if closed: maps = linear_head_cams(model, layer, x, tg, method)
+                else:
+                    if tg is None:
+                        with torch.no_grad(): tg = model(x).argmax(1).tolist()
+                    maps = cam(input_tensor=x, targets=[ClassifierOutputTarget(t) for t in tg], aug_smooth=aug_smooth)
+                for k, m in zip(ks, maps):
+                    out[k] = cv2.resize(m.astype(np.float32), (images[k].shape[1], images[k].shape[0]), interpolation=cv2.INTER_LINEAR).clip(0, 1)
     return out
 
 # %% ../nbs/03_cam.ipynb #8b293092
@@ -184,26 +250,30 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
     "Compute, write and index maps a batch at a time, so a killed run keeps every finished batch; returns what it indexed."
     from tqdm.auto import tqdm
     indexed = {}
-    for b in tqdm(range(0, len(todo), batch_size), desc=desc, disable=not progress):
-        chunk = todo[b:b + batch_size]
-        for (it, p), m in zip(chunk, maps_of(chunk)): _write_cam(p, m)
-        done = {_key(it.path): str(p.relative_to(out)) for it, p in chunk}
-        _write_index(index_file, header, done)
-        indexed |= done
+    with tqdm(total=len(todo), desc=desc, unit='image', disable=not progress) as bar:   # counts images: the rate reads images/s
+        for b in range(0, len(todo), batch_size):
+            chunk = todo[b:b + batch_size]
+            for (it, p), m in zip(chunk, maps_of(chunk)): _write_cam(p, m)
+            done = {_key(it.path): str(p.relative_to(out)) for it, p in chunk}
+            _write_index(index_file, header, done)
+            indexed |= done
+            bar.update(len(chunk))
     return indexed
 
 # %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                data, # an ImageNet-style folder
                out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
-               method='layercam', # pytorch-grad-cam method name
-               batch_size=8, # images a forward pass
+               method='layercam', # one of CAM_METHODS
+               batch_size=8, # images computed, written and indexed together (a pass takes as many as batch_pixels holds)
                aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
                progress=True, # show progress bars
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
                output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
+               max_side:int=CAM_MAX_SIDE, # the longer side the teacher sees, each image near its own size (when cam_size is None)
+               batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
     from camnet_nb.teacher import load_teacher
@@ -216,13 +286,15 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
-    index, todo, bad = split_cached(mine, out, th, method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else ''), progress)
+    tag = method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}')
+    index, todo, bad = split_cached(mine, out, th, tag, progress)
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
-    header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride)
+    header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride, max_side=cam_size or max_side)
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
     def cams_of(chunk):
         tg = [cls_idx.get(it.cls) for it, _ in chunk]   # a class the teacher does not know: its own prediction
-        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method, cam_size, aug_smooth, output_stride)
+        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method, cam_size, aug_smooth, output_stride,
+                            max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))

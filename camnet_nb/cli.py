@@ -158,7 +158,7 @@ def cmd_train_teacher(a):
 def cmd_cams(a):
     from camnet_nb.cam import write_cams
     r = write_cams(a.teacher_path, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
-                   output_stride=a.output_stride)
+                   output_stride=a.output_stride, max_side=a.max_side, batch_pixels=a.batch_pixels)
     return _report(a, r)
 
 # %% ../nbs/13_cli.ipynb #f97be48a
@@ -220,8 +220,8 @@ def cmd_adapt(a):
 # %% ../nbs/13_cli.ipynb #e529c2b6
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
-    run_demo(out=a.out, data=a.data, samples=a.samples, teacher_arch=a.teacher_arch, teacher_epochs=a.teacher_epochs,
-             student_epochs=a.student_epochs, train_per_class=a.train_per_class)
+    run_demo(out=a.out, data=a.data, samples=a.samples, recipe=a.recipe, points=a.points, teacher_arch=a.teacher_arch, teacher_epochs=a.teacher_epochs,
+             student_epochs=a.student_epochs, train_per_class=a.train_per_class, progress=not a.quiet)
     return 0
 
 # %% ../nbs/13_cli.ipynb #1acf6c02
@@ -408,9 +408,9 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
     c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
                        description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
-    add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'batch_size', 'aug_smooth'],
+    add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'max_side', 'batch_size', 'batch_pixels', 'aug_smooth'],
                 required=('teacher_path', 'data', 'out'), flags=dict(teacher_path='--teacher'),
-                more=dict(method='layercam, xgradcam, gradcam, ...'))
+                more=dict(method='layercam, xgradcam, gradcam, cam, ...'))
     c.set_defaults(fn=cmd_cams)
 
 # %% ../nbs/13_cli.ipynb #73a1ad95
@@ -516,9 +516,9 @@ def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                     ):
     "The `camnet demo` options."
     d = add('demo', reports=False, help='run the pipeline on the shipped samples and write a report',
-                       description='Reads data_samples/ (or --data, an ImageNet-style folder). Writes OUT/report.json, '
-                                   'OUT/report.md and figures.')
-    add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'teacher_arch', 'teacher_epochs', 'student_epochs', 'train_per_class'],
+                       description='Reads data_samples/ (or --data, an ImageNet-style folder of your photomicrographs: the real recipe). '
+                                   'Writes OUT/report.json, OUT/report.md, figures, OUT/teacher.pt and OUT/camnet.pt.')
+    add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'recipe', 'points', 'teacher_arch', 'teacher_epochs', 'student_epochs', 'train_per_class'],
                 types=dict(out=Path))
     d.set_defaults(fn=cmd_demo)
 

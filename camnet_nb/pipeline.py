@@ -10,10 +10,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'DEMO_METHODS', 'project_samples', 'merge_class_folders', 'train_default_model',
-           'model_card', 'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask',
-           'mask_overlay', 'list_images', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
-           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples',
+           'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level',
+           'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'segment_image', 'shard_from_env',
+           'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
+           'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -494,8 +495,12 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     return dict(computed=len(todo), cached=len(index), skipped=len(bad), index=str(out/'index.json'))
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
-def _figure(rows, path, titles=('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')):
+def _figure(rows, # (name, image, map, ...) a row
+            path, # the PNG to write
+            titles=None, # a title a column; None: image, teacher CAM, CamNet heatmap, refined mask, ground truth
+           ):
     "Write a grid of images (one row per sample, its name on the left) to `path`."
+    titles = titles or ('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')
     from matplotlib.figure import Figure   # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
     fig = Figure(figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)))
     ax = fig.subplots(len(rows), len(rows[0]) - 1, squeeze=False)
@@ -532,9 +537,13 @@ def _demo_data(work:Path, # the demo's working folder
     return work/'train'/'images', eval_root, True
 
 # %% ../nbs/11_pipeline.ipynb #98f678ea
+DEMO_RECIPES = ('synthetic', 'real')   # synthetic: a patch teacher from scratch (the samples); real: a linear head on ImageNet features (your photomicrographs)
+REAL_TEACHER = 'efficientnet_lite0'    # the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
+
 def _demo_teacher(train_root:Path, # the training folder
-                  work:Path, # the demo's working folder
-                  arch:str='resnet18', # teacher architecture
+                  out:Path, # the report folder: the teacher is written to out/teacher.pt
+                  recipe:str='synthetic', # one of DEMO_RECIPES
+                  arch:str='resnet18', # the synthetic recipe's teacher architecture
                   epochs:int=40, # its epochs
                   size:int=64, # its patch side
                   crop_scale=(0.25, 0.3), # its patch scale
@@ -542,18 +551,23 @@ def _demo_teacher(train_root:Path, # the training folder
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
                  ) -> dict:
-    "Train the teacher on patches; its figures for the report."
-    from camnet_nb.teacher import train_teacher
+    "Train the teacher (patches from scratch, or a linear head on frozen ImageNet features); its figures for the report."
+    from camnet_nb.teacher import train_teacher, train_head
+    if recipe == 'real':
+        say(f"[2/7] teacher: a linear head on {REAL_TEACHER}'s frozen ImageNet features, chosen by cross-validation")
+        t = train_head(train_root, out/'teacher.pt', arch=REAL_TEACHER, seed=seed, progress=progress)
+        m = t['best']   # out-of-fold figures over every non-test image
+        return dict(teacher_arch=f'{REAL_TEACHER}, head only', teacher_accuracy=m['accuracy'], teacher_f1=m['f1'], teacher_auc=m['auc'], teacher_top1_error=m['top1_error'])
     say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
-    t = train_teacher(train_root, work/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed, progress=progress,
+    t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed, progress=progress,
                       crop_scale=crop_scale)
     best = max(t['history'], key=lambda m: m['accuracy'])
-    return dict(teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
+    return dict(teacher_arch=arch, teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
 
 # %% ../nbs/11_pipeline.ipynb #a79cb2db
 def _demo_student(train_root:Path, # the training folder
                   eval_root:Path, # the evaluation folder
-                  work:Path, # the demo's working folder (teacher.pt is there)
+                  out:Path, # the report folder: out/teacher.pt is read, out/camnet.pt written, CAMs go to out/work
                   epochs:int=10, # student epochs
                   seed:int=0, # random seed
                   progress:bool=True, # show progress bars
@@ -563,13 +577,14 @@ def _demo_student(train_root:Path, # the training folder
     from camnet_nb.cam import write_cams, load_cam_index
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student
+    work = out/'work'
     say("[3/7] LayerCAM pseudo-labels (output stride 8)")
-    write_cams(work/'teacher.pt', train_root, work/'cams', progress=progress)
-    if eval_root != train_root: write_cams(work/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
+    write_cams(out/'teacher.pt', train_root, work/'cams', progress=progress)
+    if eval_root != train_root: write_cams(out/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
     say(f"[4/7] FLKD into CamNet ({epochs} epochs)")
-    distill(train_root, work/'cams', work/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
+    distill(train_root, work/'cams', out/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    return load_student(work/'camnet.pt')[0], cams
+    return load_student(out/'camnet.pt')[0], cams
 
 # %% ../nbs/11_pipeline.ipynb #0097b54e
 DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
@@ -579,9 +594,11 @@ def _demo_masks(items:list, # the evaluation `Item`s
                 cams:dict, # the CAM index of the evaluation images
                 shipped=None, # the shipped HeatmapModel, scored beside it
                 has_gt:bool=True, # the images have grain masks
+                progress:bool=True, # show a progress bar
                ) -> tuple[dict, list, list]:
     "({method: [(mask, truth)]}, SSIM of each heatmap to its CAM, one figure row a class) over the evaluation images."
     import warnings
+    from tqdm.auto import tqdm
     from camnet_nb.camnet import predict_heatmap
     from camnet_nb.data import read_image, read_gray
     from camnet_nb.evaluation import unsupervised_mask
@@ -590,23 +607,25 @@ def _demo_masks(items:list, # the evaluation `Item`s
     pairs, ssims, fig_rows, shown = {k: [] for k in DEMO_METHODS}, [], [], set()
     with warnings.catch_warnings():   # GrabCut and the random walk warn on flat heatmaps
         warnings.simplefilter('ignore')
-        for it in items:
+        for it in tqdm(items, desc='heatmaps and masks', unit='image', disable=not progress):
             img = read_image(it.path)
             heat = predict_heatmap(net, img)
             cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
             if cam is not None: ssims.append(ssim(heat, cam))
+            first = it.cls not in shown
+            shown.add(it.cls)
+            if not has_gt:   # your own photomicrographs: no scores, so only the figure's mask (one image a class), with segment's default refinement
+                if first: fig_rows.append((it.cls, img, cam, heat, refine_mask(img, heat, DEFAULT_REFINE)))
+                continue
+            gt = read_gray(mask_path_for(it.path)) > 127
             masks = dict(camnet=heat >= 0.5, refined=refine_mask(img, heat, 'grabcut'), rw=refine_mask(img, heat, 'rw'), glcm=refine_mask(img, heat, 'glcm'))
-            gt = read_gray(mask_path_for(it.path)) > 127 if has_gt else None
-            if has_gt:
-                if cam is not None: masks['cam'] = cam >= 0.5
-                masks |= {m: unsupervised_mask(img, m) for m in ('otsu', 'kmeans', 'gmm', 'slic')}
-                if shipped is not None:
-                    sh = shipped(img)
-                    masks |= dict(shipped=sh >= 0.5, shipped_refined=refine_mask(img, sh, 'grabcut'))
-                for k, m in masks.items(): pairs[k].append((m, gt))
-            if it.cls not in shown:
-                shown.add(it.cls)
-                fig_rows.append((it.cls, img, cam, heat, masks['refined'], gt))
+            if cam is not None: masks['cam'] = cam >= 0.5
+            masks |= {m: unsupervised_mask(img, m) for m in ('otsu', 'kmeans', 'gmm', 'slic')}
+            if shipped is not None:
+                sh = shipped(img)
+                masks |= dict(shipped=sh >= 0.5, shipped_refined=refine_mask(img, sh, 'grabcut'))
+            for k, m in masks.items(): pairs[k].append((m, gt))
+            if first: fig_rows.append((it.cls, img, cam, heat, masks['refined'], gt))
     return pairs, ssims, fig_rows
 
 # %% ../nbs/11_pipeline.ipynb #9c38f3fb
@@ -637,15 +656,46 @@ def _demo_speed(net, # the demo's student
     live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
     return dict(camnet_ms=ms, live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live=live)
 
+# %% ../nbs/11_pipeline.ipynb #369820ba
+def _demo_keypoints(points, # the key-points file (paths relative to `data`)
+                    data, # your folder
+                    student:Path, # the demo's CamNet checkpoint
+                    say=print, # where the step lines go
+                   ) -> dict:
+    "{method: balanced accuracy, recall, specificity at the key points}: the demo's CamNet and the shipped model through segment's default refinement, and Otsu."
+    from camnet_nb.real_rock import keypoint_eval
+    say(f"      key points of {points}: the demo's CamNet, the shipped model and Otsu")
+    ours = keypoint_eval(points, data, model=student, log=say)
+    shipped = keypoint_eval(points, data, baselines=(), log=say)
+    rename = lambda d, who: {k.replace('ours', who): v for k, v in d.items()}
+    return rename(ours, "this demo's CamNet") | rename(shipped, 'the shipped model')
+
+# %% ../nbs/11_pipeline.ipynb #2f11df4b
+FLAT_SPREAD = 0.02   # a heatmap whose values spread less than this (standard deviation, 0..1 maps) marks nothing: the shipped model's spread 0.05 to 0.08 on real rock
+
+def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
+                    say=print, # where the warning goes
+                   ) -> dict:
+    "{'heatmap_spread': median standard deviation} and, when it is below FLAT_SPREAD, a 'warning' that the student learned nothing."
+    if not heatmaps: return {}
+    spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
+    if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
+    warning = (f"CamNet's heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the teacher's CAMs "
+               "to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
+    say(f"warning: {warning}")
+    return dict(heatmap_spread=spread, warning=warning)
+
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
-def run_demo(out='outputs/demo', # report folder
+def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt (and camnet.onnx)
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
              samples=None, # the synthetic samples folder (None: data_samples/)
-             teacher_arch='resnet18', # teacher architecture
-             teacher_epochs=40, # teacher training epochs
+             recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
+             points=None, # a key-points file on your images (the read_points JSON, paths relative to the data folder): scored in the report
+             teacher_arch='resnet18', # the synthetic recipe's teacher architecture
+             teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs
              train_per_class=60, # synthetic training images a class
-             teacher_size=64, # side of the teacher training crops
+             teacher_size=64, # side of the synthetic recipe's teacher crops
              crop_scale=(0.25, 0.3), # crop side as a fraction of the shorter side
              seed=0, # random seed
              progress=True, # show progress bars
@@ -654,31 +704,39 @@ def run_demo(out='outputs/demo', # report folder
     from camnet_nb.data import load_folder
     from camnet_nb.camnet import n_params
     from camnet_nb.deploy import load_heatmap_model
+    recipe = recipe or ('real' if data is not None else 'synthetic')
+    if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
+    if points is not None and data is None: raise ValueError("--points needs --data: the key points lie on your own images")
+    if points is not None:
+        from camnet_nb.teach import read_points
+        read_points(points, data)   # a bad points file is one line before hours of training
     out, t0 = Path(out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    work = out/'work'
     say = print if progress else (lambda *a, **k: None)
-    train_root, eval_root, has_gt = _demo_data(work, data, samples, train_per_class, seed, progress, say)
+    train_root, eval_root, has_gt = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
     folder = load_folder(eval_root)
-    rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], teacher_arch=teacher_arch)
-    rep |= _demo_teacher(train_root, work, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
-    net, cams = _demo_student(train_root, eval_root, work, student_epochs, seed, progress, say)
+    rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
+    rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
+    net, cams = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say)
     rep['camnet_params'] = n_params(net)
-    say("[5/7] segmentation, refinement and evaluation")
-    pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt)
+    say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
+    pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
     rep['ssim_cam'] = float(np.mean(ssims)) if ssims else None
+    rep |= _heatmap_spread([row[3] for row in fig_rows], say)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
-    _figure(fig_rows, out/'figure_pipeline.png')
+    if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say)
+    _figure(fig_rows, out/'figure_pipeline.png', titles=None if has_gt else ('image', 'teacher CAM', 'CamNet heatmap', f'mask ({DEFAULT_REFINE})'))
     rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
     _write_md(rep, out)
-    say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures and report.json beside it)")
+    say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures, report.json, teacher.pt and camnet.pt beside it)")
     return rep
 
 # %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_md(rep, out):
     f = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
-    md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground truth: {'yes' if rep['ground_truth'] else 'no'}", ""]
+    md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground truth: {'yes' if rep['ground_truth'] else 'no'}; "
+          f"recipe: {rep['recipe']}; teacher and CamNet: `teacher.pt`, `camnet.pt` beside this report", ""]
     md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
            f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} | {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
     if rep['ground_truth']:
@@ -692,8 +750,13 @@ def _write_md(rep, out):
                 md.append(f"| {n} | {m['miou']} | {m['mpa']} | {m['dice']} | {m['precision']} | {m['recall']} | {m['specificity']} |")
         md.append("")
     else: md += [rep['note'], ""]
+    if 'warning' in rep: md += [f"**Warning:** {rep['warning']}.", ""]
+    if 'keypoints' in rep:
+        md += ["## Key points (balanced accuracy of the masks at your points)", "", "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
+        md += [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |" for k, v in rep['keypoints'].items()]
+        md.append("")
     md += ["## Speed (this machine)", "", "| what | value |", "|---|---|", f"| CamNet parameters | {rep['camnet_params']:,} |",
            f"| CamNet ONNX 512x512, 2 threads | {rep['camnet_ms']} ms |", f"| live loop displayed frames/s | {rep['live_display_fps']} |",
            f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |", f"| SSIM-cam (CamNet vs teacher CAM) | {f(rep['ssim_cam'])} |", "",
-           "## Every class: image | teacher CAM | CamNet heatmap | refined mask | ground truth", "", "![pipeline](figure_pipeline.png)", ""]
+           "## Every class: image | teacher CAM | CamNet heatmap | " + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "", "![pipeline](figure_pipeline.png)", ""]
     (out/'report.md').write_text('\n'.join(md))

@@ -259,8 +259,9 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
 
 # %% ../nbs/11b_real_rock.ipynb #0fa6e91b
 def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
-                    method:str='layercam', # pytorch-grad-cam method name
+                    method:str='layercam', # one of camnet_nb.cam.CAM_METHODS ('cam': the plain CAM of its linear head)
                     output_stride:int=8, # the teacher's downsampling when it makes CAMs
+                    max_side:int=512, # the longer side the teacher sees (camnet_nb.cam.CAM_MAX_SIDE)
                    ):
     "(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a map for keypoint_map_scores."
     from camnet_nb.cam import compute_cams
@@ -270,5 +271,5 @@ def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
     def cam(img, path):
         cls = Path(path).parent.name
         if cls not in classes: raise ValueError(f"{path}: its folder {cls!r} is not one of the teacher's classes")
-        return compute_cams(model, [img], [classes[cls]], method=method, output_stride=output_stride)[0]
+        return compute_cams(model, [img], [classes[cls]], method=method, output_stride=output_stride, max_side=max_side)[0]
     return cam

@@ -45,11 +45,24 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     from PIL import Image
     for c in ('a', 'b'):
         (tmp_path/'u'/c).mkdir(parents=True)
-        for i in range(2): Image.fromarray(np.full((20, 20, 3), 9, np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
-    r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--teacher-epochs', '1', '--student-epochs', '1')
+        for i in range(2): Image.fromarray(np.random.default_rng(i).integers(0, 255, (20, 20, 3), np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
+    (tmp_path/'points.json').write_text(json.dumps({'images': {'a/0.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
+    r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--points', str(tmp_path/'points.json'), '--student-epochs', '1')
     assert r.returncode == 0, r.stderr
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
     assert not rep['ground_truth'] and 'no ground truth' in rep['note'] and 'camnet_miou' not in rep and 'camnet_ms' in rep
+    # your own folder: the real recipe (a linear head on ImageNet features), its teacher and student left in OUT
+    assert rep['recipe'] == 'real' and 'head only' in rep['teacher_arch']
+    assert (tmp_path/'d'/'teacher.pt').is_file() and (tmp_path/'d'/'camnet.pt').is_file() and (tmp_path/'d'/'figure_pipeline.png').is_file()
+    assert {"this demo's CamNet + glcm-colour", 'the shipped model + glcm-colour', 'otsu'} <= set(rep['keypoints'])
+    assert rep['keypoints']['otsu']['points'] == 2 and 'Key points' in (tmp_path/'d'/'report.md').read_text()
+
+def test_demo_bad_points_is_one_line_before_training(tmp_path):
+    (tmp_path/'u'/'a').mkdir(parents=True)
+    (tmp_path/'points.json').write_text(json.dumps({'images': {'a/missing.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
+    r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--points', str(tmp_path/'points.json'))
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and 'missing.jpg' in r.stderr
+    assert not (tmp_path/'d'/'teacher.pt').exists()
 
 def test_demo_missing_folder_is_one_line(tmp_path):
     r = run('demo', '--data', str(tmp_path/'nope'), '--out', str(tmp_path/'d'))
