@@ -133,6 +133,19 @@ def has_pooled_linear_head(model:nn.Module, # a classifier
     model._camnet_pooled_head = ok
     return ok
 
+# %% ../nbs/03_cam.ipynb #981d43b7
+def _library_cams(cam, # an open pytorch-grad-cam object
+                  model:nn.Module, # its model
+                  x:torch.Tensor, # (B, 3, H, W) 0..1 images
+                  targets=None, # class index per image (None: the predicted class)
+                  aug_smooth:bool=False, # the library's test-time augmentation smoothing
+                 ) -> np.ndarray:
+    "(B, H, W) maps from the library's backward pass."
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    if targets is None:
+        with torch.no_grad(): targets = model(x).argmax(1).tolist()
+    return cam(input_tensor=x, targets=[ClassifierOutputTarget(t) for t in targets], aug_smooth=aug_smooth)
+
 # %% ../nbs/03_cam.ipynb #f2c75ef6
 CAM_BATCH_PIXELS = 262144   # network-input pixels a forward and backward pass (512 x 512): one such image, or 64 tiles of 64 x 64 (memory grows with pixels, not images)
 
@@ -148,12 +161,9 @@ def compute_cams(model, # a teacher (`make_classifier` network)
                  closed_form:bool=True, # one forward pass where the formulas are exact (linear_head_cams); False: always the library
                 ) -> list[np.ndarray]:
     "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
-    import_torchvision()
-    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     if method.lower() not in CAM_METHODS: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
-    model = densify(model, output_stride)
+    model = densify(model, output_stride).eval()
     dev = next(model.parameters()).device
-    model.eval()
     # a fully convolutional classifier accepts larger inputs than it was trained on; its last block then has
     # a finer grid, which is what localisation needs (a 4x4 map cannot outline a grain)
     groups = {}
@@ -171,11 +181,7 @@ def compute_cams(model, # a teacher (`make_classifier` network)
                 x = torch.stack([torch.from_numpy(cv2.resize(images[k], (w, h), interpolation=cv2.INTER_AREA)).permute(2, 0, 1).float() / 255
                                  for k in ks]).to(dev)
                 tg = None if targets is None else [int(targets[k]) for k in ks]
-                if closed: maps = linear_head_cams(model, layer, x, tg, method)
-                else:
-                    if tg is None:
-                        with torch.no_grad(): tg = model(x).argmax(1).tolist()
-                    maps = cam(input_tensor=x, targets=[ClassifierOutputTarget(t) for t in tg], aug_smooth=aug_smooth)
+                maps = linear_head_cams(model, layer, x, tg, method) if closed else _library_cams(cam, model, x, tg, aug_smooth)
                 for k, m in zip(ks, maps):
                     out[k] = cv2.resize(m.astype(np.float32), (images[k].shape[1], images[k].shape[0]), interpolation=cv2.INTER_LINEAR).clip(0, 1)
     return out

@@ -207,6 +207,7 @@ def segment_image(img:np.ndarray, # RGB uint8
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
                   points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
+                  clean:bool=True, # a clicked image's mask loses its specks (camnet_nb.teach.clean_clicked_mask)
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
@@ -223,9 +224,9 @@ def segment_image(img:np.ndarray, # RGB uint8
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         mask = refine_mask(work, heat, refine, level)
-    if points is not None:   # every clicked pixel ends on its side, clicks on one side alone included
-        from camnet_nb.teach import force_clicks
-        mask = force_clicks(mask, points)
+    if points is not None:   # a clicked image's classifier decides pixel by pixel: specks go; then every clicked pixel ends on its side
+        from camnet_nb.teach import clean_clicked_mask, force_clicks
+        mask = force_clicks(clean_clicked_mask(mask) if clicked and clean else mask, points)
     if s < 1:
         heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
         mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
@@ -604,7 +605,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.metrics import ssim
     from camnet_nb.synth import mask_path_for
-    pairs, ssims, fig_rows, shown = {k: [] for k in DEMO_METHODS}, [], [], set()
+    pairs, ssims, fig_rows, shown = {k: [] for k in DEMO_METHODS}, [], [], {}
     with warnings.catch_warnings():   # GrabCut and the random walk warn on flat heatmaps
         warnings.simplefilter('ignore')
         for it in tqdm(items, desc='heatmaps and masks', unit='image', disable=not progress):
@@ -612,8 +613,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
             heat = predict_heatmap(net, img)
             cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
             if cam is not None: ssims.append(ssim(heat, cam))
-            first = it.cls not in shown
-            shown.add(it.cls)
+            first = shown.setdefault(it.cls, it) is it   # the first image of its class: the figure's row
             if not has_gt:   # your own photomicrographs: no scores, so only the figure's mask (one image a class), with segment's default refinement
                 if first: fig_rows.append((it.cls, img, cam, heat, refine_mask(img, heat, DEFAULT_REFINE)))
                 continue
@@ -685,6 +685,20 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
 
+# %% ../nbs/11_pipeline.ipynb #b38b0f4c
+def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
+                 data, # your folder, or None for the samples
+                 points, # a key-points file, or None
+                ) -> str:
+    "The recipe to run (real for your own folder, unless told), after checking it and the points file: a bad input is one line before any training."
+    recipe = recipe or ('real' if data is not None else 'synthetic')
+    if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
+    if points is not None and data is None: raise ValueError("--points needs --data: the key points lie on your own images")
+    if points is not None:
+        from camnet_nb.teach import read_points
+        read_points(points, data)
+    return recipe
+
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
 def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt (and camnet.onnx)
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
@@ -704,12 +718,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     from camnet_nb.data import load_folder
     from camnet_nb.camnet import n_params
     from camnet_nb.deploy import load_heatmap_model
-    recipe = recipe or ('real' if data is not None else 'synthetic')
-    if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
-    if points is not None and data is None: raise ValueError("--points needs --data: the key points lie on your own images")
-    if points is not None:
-        from camnet_nb.teach import read_points
-        read_points(points, data)   # a bad points file is one line before hours of training
+    recipe = _demo_recipe(recipe, data, points)
     out, t0 = Path(out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
@@ -718,10 +727,9 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
     net, cams = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say)
-    rep['camnet_params'] = n_params(net)
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
     pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
-    rep['ssim_cam'] = float(np.mean(ssims)) if ssims else None
+    rep |= dict(camnet_params=n_params(net), ssim_cam=float(np.mean(ssims)) if ssims else None)
     rep |= _heatmap_spread([row[3] for row in fig_rows], say)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
     if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say)
