@@ -278,7 +278,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
                output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
-               max_side:int=CAM_MAX_SIDE, # the longer side the teacher sees, each image near its own size (when cam_size is None)
+               max_side:int=CAM_MAX_SIDE, # the longer side each image is resized to for the teacher, its aspect kept
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
