@@ -11,12 +11,12 @@ import cv2
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'LEVEL_KEY', 'read_points', 'write_points',
-           'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
-           'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'image_features',
-           'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels',
-           'click_training_set', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas',
-           'click_scores', 'adapt_scores', 'keypoint_teach_scores']
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'LEVEL_KEY', 'read_points',
+           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
+           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
+           'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'simulate_clicks',
+           'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks',
+           'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -364,14 +364,17 @@ def force_clicks(mask:np.ndarray, # bool (H, W)
 
 # %% ../nbs/11c_teach.ipynb #23904e6a
 CLICKED_MEDIAN = 0.009   # a clicked mask's median window, as a fraction of the image's longer side (9 px at 1024; chosen on the development sets)
+CLICKED_GROW = 1         # then its features grow by this many pixels (of 0, 1, 2 on the development sets: grains clicked deep inside end a pixel short)
 
 def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined mask
-                       size:float=CLICKED_MEDIAN, # the median window, a fraction of the longer side (0: no cleaning)
+                       size:float=CLICKED_MEDIAN, # the median window, a fraction of the longer side (0: no median)
+                       grow:int=CLICKED_GROW, # pixels the feature side then grows by (0: none)
                       ) -> np.ndarray:
-    "The mask without specks smaller than about half the window: a median over an odd window of `size` of the longer side."
+    "The mask without specks smaller than about half the window (a median over an odd window of `size` of the longer side), its features grown by `grow` pixels."
     k = int(round(size * max(mask.shape))) | 1
-    if k < 3: return mask.copy()
-    return cv2.medianBlur(mask.astype(np.uint8), k) > 0
+    out = cv2.medianBlur(mask.astype(np.uint8), k) if k >= 3 else mask.astype(np.uint8)
+    if grow > 0: out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return out > 0
 
 # %% ../nbs/11c_teach.ipynb #b8082211
 def simulate_clicks(gt:np.ndarray, # bool ground truth (H, W): True = feature
