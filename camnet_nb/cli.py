@@ -67,10 +67,18 @@ def _materials(s:str) -> dict[str, list[int]]:
 
 # %% ../nbs/13_cli.ipynb #ceac739c
 def cmd_evaluate(a):
-    from camnet_nb.evaluation import evaluate_folders
-    r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing, materials=a.materials)
+    if (a.gt_dir is None) == (a.points is None): raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
+    if a.points is not None:
+        if a.data is None: raise ValueError("--points needs --data: the folder the points' paths start from (the one segment read, or above it)")
+        from camnet_nb.real_rock import keypoint_mask_scores
+        r = keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
+        what = 'key-point image(s)'
+    else:
+        from camnet_nb.evaluation import evaluate_folders
+        r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing, materials=a.materials)
+        what = 'ground truth(s)'
     if r['missing_predictions']:
-        _log(f"{len(r['missing_predictions'])} ground truth(s) without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
+        _log(f"{len(r['missing_predictions'])} {what} without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
 # %% ../nbs/13_cli.ipynb #f3fe4be4
@@ -374,11 +382,14 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                        description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
                                    'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
                                    'precision, recall, specificity, F1, accuracy (pooled over all pairs); with --materials, which share of the marks '
-                                   'falls on each material and which share of each material is marked.')
+                                   'falls on each material and which share of each material is marked. With --points FILE and --data IMAGES instead of --gt: '
+                                   'balanced accuracy, recall and specificity of the masks at key points (pooled, and per image).')
     add_options(e, 'evaluation', 'evaluate_folders', ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
-                required=('pred_dir', 'gt_dir'), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
+                required=('pred_dir',), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
                 types=dict(gt_values=_values, materials=_materials),
-                more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12', materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'"))
+                more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12', materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'",
+                          gt_dir='or --points', allow_missing='with --points: key-point images without a mask'))
+    add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'], more=dict(points='instead of --gt'))
     e.set_defaults(fn=cmd_evaluate)
 
 # %% ../nbs/13_cli.ipynb #2f020069

@@ -13,7 +13,7 @@ from .evaluation import SANDSTONE_MATERIALS, material_shares
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
            'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
-           'keypoint_eval', 'rank_auc', 'keypoint_map_scores', 'teacher_cam_map']
+           'keypoint_eval', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores', 'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -177,10 +177,12 @@ def choose_refinement(sandstone, # a real labelled folder with images/ and label
 def balanced_scores(on_features:list, # for each feature point: did the mask say feature?
                     on_matrix:list, # for each matrix point: did the mask say matrix?
                    ) -> dict:
-    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance) and the count."
-    recall, specificity = float(np.mean(on_features)), float(np.mean(on_matrix))
-    return dict(balanced_accuracy=round((recall + specificity) / 2, 4), recall=round(recall, 4),
-                specificity=round(specificity, 4), points=len(on_features) + len(on_matrix))
+    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance) and the count; a side without points has no rate (None)."
+    recall = float(np.mean(on_features)) if len(on_features) else None
+    specificity = float(np.mean(on_matrix)) if len(on_matrix) else None
+    both = recall is not None and specificity is not None
+    return dict(balanced_accuracy=round((recall + specificity) / 2, 4) if both else None, recall=None if recall is None else round(recall, 4),
+                specificity=None if specificity is None else round(specificity, 4), points=len(on_features) + len(on_matrix))
 
 # %% ../nbs/11b_real_rock.ipynb #a1790cc6
 def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[row, col], ...], "matrix": [...]}}}
@@ -219,6 +221,42 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
                 hits.setdefault(name, {True: [], False: []})[truth] += list(said == truth)
     if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
     return {name: balanced_scores(h[True], h[False]) for name, h in hits.items()}
+
+# %% ../nbs/11b_real_rock.ipynb #21a8d4bb
+def _saved_mask(pred_dir:Path, rel:Path) -> Path|None:
+    "The mask `camnet segment` wrote for the image at `rel`: under its whole relative path, or under a shorter tail of it (segment read a sub-folder)."
+    for k in range(len(rel.parts)):   # the longest tail first
+        tail = Path(*rel.parts[k:])
+        for name in (tail.with_suffix('.png'), tail.with_name(tail.name.replace('.', '_') + '.png')):
+            if (pred_dir/name).is_file(): return pred_dir/name
+    return None
+
+# %% ../nbs/11b_real_rock.ipynb #c488e230
+def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
+                         points, # a key-points file (camnet_nb.teach.read_points' format)
+                         data, # the folder the points' relative paths start from: the one `segment` read, or a folder above it
+                         allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
+                        ) -> dict:
+    "Balanced accuracy, recall and specificity of saved masks at key points, pooled over the images, and per image."
+    from camnet_nb.evaluation import _read_label, _binary
+    from camnet_nb.teach import read_points, _said
+    pred_dir, data = Path(pred_dir), Path(data)
+    if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
+    spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
+    hits, per_image, missing = ([], []), {}, []
+    for p, pts in spec.items():
+        try: rel = p.relative_to(data.resolve())
+        except ValueError: raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
+        f = _saved_mask(pred_dir, rel)
+        if f is None: missing.append(str(rel))
+        if f is None and allow_missing: continue
+        mask = _binary(_read_label(f), f) if f is not None else np.zeros((2, 2), bool)   # no mask: every point reads matrix
+        said = _said(mask, pts)
+        per_image[str(rel)] = balanced_scores(*said)
+        hits[0].extend(said[0])
+        hits[1].extend(said[1])
+    if not per_image: raise ValueError(f"no image of {points} has a mask in {pred_dir}")
+    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, per_image=per_image)
 
 # %% ../nbs/11b_real_rock.ipynb #6950e17c
 def rank_auc(on_features, # the map's values at the feature points

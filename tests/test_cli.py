@@ -285,3 +285,43 @@ def test_adapt_refuses_clicks_on_one_side_and_a_wrong_suffix(tmp_path):
     assert r.returncode == 1 and 'both sides' in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
     r = run('adapt', '--data', d, '--points', one, '--out', tmp_path/'rock.pt')
     assert r.returncode == 1 and '.onnx' in r.stderr
+
+def _points_from_masks(masks:Path, n:int=3) -> dict:
+    "Key points drawn from ground-truth masks: n on each side of every image, paths relative to the image folder."
+    import cv2, numpy as np
+    out = {}
+    for m in sorted(masks.rglob('*.png')):
+        g = cv2.imread(str(m), cv2.IMREAD_GRAYSCALE) > 0
+        H, W = g.shape
+        out[str(m.relative_to(masks))] = {side: [[r / (H - 1), c / (W - 1)] for r, c in zip(*np.nonzero(where))][:n]
+                                          for side, where in (('feature', g), ('matrix', ~g))}
+    return {'images': out}
+
+def test_evaluate_at_key_points(tmp_path):
+    assert run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '48x48', '-q').returncode == 0
+    (tmp_path/'kp.json').write_text(json.dumps(_points_from_masks(tmp_path/'s'/'masks')))
+    args = ['evaluate', '--pred', str(tmp_path/'s'/'masks'), '--points', str(tmp_path/'kp.json'), '--data', str(tmp_path/'s'/'images')]
+    r = run(*args, '--json')   # the ground truth as the prediction: every point right
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out['balanced_accuracy'] == 1.0 and out['n_images'] == 6 and len(out['per_image']) == 6, r.stderr
+    inverted = tmp_path/'inv'   # every mask inverted: every point wrong
+    for m in (tmp_path/'s'/'masks').rglob('*.png'):
+        import cv2
+        (inverted/m.parent.name).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(inverted/m.parent.name/m.name), 255 - cv2.imread(str(m), cv2.IMREAD_GRAYSCALE))
+    r = run('evaluate', '--pred', str(inverted), *args[3:])
+    assert r.returncode == 0 and 'balanced_accuracy: 0.0' in r.stdout.splitlines(), r.stdout
+
+def test_evaluate_key_points_bad_inputs(tmp_path):
+    assert run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '32x32', '-q').returncode == 0
+    pred = ['evaluate', '--pred', str(tmp_path/'s'/'masks')]
+    r = run(*pred)
+    assert r.returncode == 1 and 'one of the two' in r.stderr and 'Traceback' not in r.stderr
+    (tmp_path/'kp.json').write_text(json.dumps(_points_from_masks(tmp_path/'s'/'masks')))
+    r = run(*pred, '--points', str(tmp_path/'kp.json'))
+    assert r.returncode == 1 and '--points needs --data' in r.stderr
+    r = run(*pred, '--points', str(tmp_path/'kp.json'), '--gt', str(tmp_path/'s'/'masks'), '--data', str(tmp_path/'s'/'images'))
+    assert r.returncode == 1 and 'one of the two' in r.stderr
+    (tmp_path/'bad.json').write_text('{"images": {"oolitic/oolitic_0000.png": {"feature": [[2, 0.5]]}}}')
+    r = run(*pred, '--points', str(tmp_path/'bad.json'), '--data', str(tmp_path/'s'/'images'))
+    assert r.returncode == 1 and 'bad.json' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
