@@ -1,5 +1,5 @@
 "The core install (`pip install camnet_nb`, no extras) runs `camnet segment` and `camnet live` without PyTorch."
-import importlib.metadata as md, os, re, subprocess, sys, venv
+import json, importlib.metadata as md, os, re, subprocess, sys, venv
 from pathlib import Path
 import pytest
 
@@ -81,6 +81,8 @@ def test_core_segments_with_clicks_and_adapts(core_env, tmp_path):
     assert r.returncode == 0, r.stderr
     r = run(core_env, 'segment', '--input', d, '--out', tmp_path/'adapted', '--model', tmp_path/'rock.onnx', '-q')
     assert r.returncode == 0 and len(list((tmp_path/'adapted').glob('*.png'))) == 4, r.stderr
+    r = run(core_env, 'evaluate', '--pred', tmp_path/'clicked', '--points', f, '--data', d, '--json')   # the clicked pixels end on their side
+    assert r.returncode == 0 and json.loads(r.stdout)['balanced_accuracy'] == 1.0, r.stderr
 
 def test_core_runs_the_live_loop(core_env):
     r = run(core_env, 'live', '--headless', '--frames', '30', '--size', '96x96', '--json')
