@@ -198,6 +198,7 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     from camnet_nb.data import read_image
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
+    from camnet_nb.teach import _said
     refine = refine or DEFAULT_REFINE
     spec = json.loads(Path(points_file).read_text())['images']
     models = comparison_models(model, ref, log)
@@ -208,19 +209,18 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
             log(f"{p}: not here, skipped")
             continue
         img = read_image(p)
-        H, W = img.shape[:2]
         masks = {}
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             for name, hm in models.items(): masks[f'{name} + {refine}'] = segment_image(img, hm, refine)[1]
             for b in baselines: masks[b] = unsupervised_mask(img, b)
         for name, m in masks.items():
-            for label, truth in (('feature', True), ('matrix', False)):
-                rc = np.array(pts[label], np.float64) * [H - 1, W - 1]
-                said = m[np.round(rc[:, 0]).astype(int), np.round(rc[:, 1]).astype(int)]
-                hits.setdefault(name, {True: [], False: []})[truth] += list(said == truth)
+            right = _said(m, pts)   # (feature points the mask calls feature, matrix points it calls matrix)
+            h = hits.setdefault(name, ([], []))
+            h[0].extend(right[0])
+            h[1].extend(right[1])
     if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
-    return {name: balanced_scores(h[True], h[False]) for name, h in hits.items()}
+    return {name: balanced_scores(*h) for name, h in hits.items()}
 
 # %% ../nbs/11b_real_rock.ipynb #21a8d4bb
 def _saved_mask(pred_dir:Path, rel:Path) -> Path|None:
