@@ -70,6 +70,7 @@ def cmd_evaluate(a):
     if (a.gt_dir is None) == (a.points is None): raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
     if a.points is not None:
         if a.data is None: raise ValueError("--points needs --data: the folder the points' paths start from (the one segment read, or above it)")
+        if a.gt_values or a.gt_suffix or a.materials: raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; key points (--points) take none of them")
         from camnet_nb.real_rock import keypoint_mask_scores
         r = keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
         what = 'key-point image(s)'
