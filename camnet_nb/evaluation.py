@@ -11,7 +11,7 @@ from .texture import to_gray
 
 # %% auto #0
 __all__ = ['UNSUPERVISED', 'SANDSTONE_MATERIALS', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask',
-           'material_shares', 'evaluate_folders']
+           'material_shares', 'read_label_map', 'grain_mask', 'evaluate_folders']
 
 # %% ../nbs/07_evaluation.ipynb #b262f61e
 def saliency(img, lam:float=0.5) -> np.ndarray:
@@ -131,7 +131,8 @@ def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a
             for n, m, t in zip(names, marked, total)}
 
 # %% ../nbs/07_evaluation.ipynb #c992434d
-def _read_label(p):
+def read_label_map(p, # a mask or label-map file
+                  ) -> np.ndarray:
     "A ground-truth or predicted map as one channel; an RGB picture is refused (it is not a mask)."
     a = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     if a is None: raise ValueError(f"{p}: cannot read (not an image)")
@@ -142,7 +143,10 @@ def _read_label(p):
     return a
 
 # %% ../nbs/07_evaluation.ipynb #eedcb01d
-def _binary(a, p, values=None):
+def grain_mask(a:np.ndarray, # a map read by read_label_map
+               p, # its file, named in the message
+               values=None, # label values that count as grain; None: the map is a 0/1 or 0/255 mask
+              ) -> np.ndarray:
     "Grain mask from a map: label values given, else a 0/1 or 0/255 mask (anything else is refused)."
     if values is not None: return np.isin(a, list(values))
     u = np.unique(a)
@@ -180,15 +184,15 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     pairs, by_material, missing = [], [], []
     from tqdm.auto import tqdm
     for k, gp in tqdm(gts.items(), desc='evaluate', disable=not progress, leave=False):
-        lab = _read_label(gp)
-        g = _binary(lab, gp, gt_values)
+        lab = read_label_map(gp)
+        g = grain_mask(lab, gp, gt_values)
         if k not in preds:
             missing.append(k)
             if not allow_missing:   # no answer is a wrong answer
                 pairs.append((np.zeros_like(g), g))
                 by_material.append((np.zeros_like(g), lab))
             continue
-        pr = _binary(_read_label(preds[k]), preds[k])
+        pr = grain_mask(read_label_map(preds[k]), preds[k])
         if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
         by_material.append((pr, lab))

@@ -414,7 +414,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     from camnet_nb.teach import read_points
     inp, out = Path(inp), Path(out)
     files, root, rel = plan_outputs(inp, out)
-    clicks = read_points(points, root) if points is not None else None   # checked before any work: a bad file costs nothing
+    clicks = read_points(points, root, note=log) if points is not None else None   # checked before any work: a bad file costs nothing
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)

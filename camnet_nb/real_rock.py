@@ -68,7 +68,7 @@ def labelled_pairs(images, # folder of real photomicrographs
                   ):
     "Yield (image path, label map) for every image of `images` that has a label map; one line for each that has none."
     from camnet_nb.data import is_image_file
-    from camnet_nb.evaluation import _read_label   # one channel; an unreadable or colour file is refused, naming it
+    from camnet_nb.evaluation import read_label_map   # one channel; an unreadable or colour file is refused, naming it
     images, labels = Path(images), Path(labels)
     found = 0
     for ip in sorted(p for p in images.iterdir() if is_image_file(p)):
@@ -77,7 +77,7 @@ def labelled_pairs(images, # folder of real photomicrographs
             log(f"{ip.name}: no label file, skipped")
             continue
         found += 1
-        yield ip, _read_label(lp)
+        yield ip, read_label_map(lp)
     if not found: raise ValueError(f"{images}: no image with a label in {labels}")
 
 # %% ../nbs/11b_real_rock.ipynb #a89ee299
@@ -198,7 +198,7 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
     from camnet_nb.data import read_image
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
-    from camnet_nb.teach import _said
+    from camnet_nb.teach import said_at_points
     refine = refine or DEFAULT_REFINE
     spec = json.loads(Path(points_file).read_text())['images']
     models = comparison_models(model, ref, log)
@@ -215,7 +215,7 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
             for name, hm in models.items(): masks[f'{name} + {refine}'] = segment_image(img, hm, refine)[1]
             for b in baselines: masks[b] = unsupervised_mask(img, b)
         for name, m in masks.items():
-            right = _said(m, pts)   # (feature points the mask calls feature, matrix points it calls matrix)
+            right = said_at_points(m, pts)   # (feature points the mask calls feature, matrix points it calls matrix)
             h = hits.setdefault(name, ([], []))
             h[0].extend(right[0])
             h[1].extend(right[1])
@@ -238,8 +238,8 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
                          allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
                         ) -> dict:
     "Balanced accuracy, recall and specificity of saved masks at key points, pooled over the images, and per image."
-    from camnet_nb.evaluation import _read_label, _binary
-    from camnet_nb.teach import read_points, _said
+    from camnet_nb.evaluation import read_label_map, grain_mask
+    from camnet_nb.teach import read_points, said_at_points
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
     spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
@@ -250,8 +250,8 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         f = _saved_mask(pred_dir, rel)
         if f is None: missing.append(str(rel))
         if f is None and allow_missing: continue
-        mask = _binary(_read_label(f), f) if f is not None else np.zeros((2, 2), bool)   # no mask: every point reads matrix
-        said = _said(mask, pts)
+        mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)   # no mask: every point reads matrix
+        said = said_at_points(mask, pts)
         per_image[str(rel)] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
@@ -276,10 +276,10 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
     "{name: {'auc', 'balanced_accuracy' at the map's own level, 'points'}} over every key-point image, points pooled."
     from camnet_nb.data import read_image
     from camnet_nb.pipeline import mask_level
-    from camnet_nb.teach import read_points, _fit_side
+    from camnet_nb.teach import read_points, fit_longer_side
     vals = {name: ([], [], []) for name in maps}   # values at feature points, at matrix points, and which side the level gave
     for p, pts in read_points(points_file, data_root).items():
-        img = _fit_side(read_image(p), max_side)
+        img = fit_longer_side(read_image(p), max_side)
         H, W = img.shape[:2]
         at = lambda a, side: tuple(np.round(np.asarray(a[side]).reshape(-1, 2) * [H - 1, W - 1]).astype(int).T)
         for name, fn in maps.items():
@@ -299,11 +299,12 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
 def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
                     method:str='layercam', # one of camnet_nb.cam.CAM_METHODS ('cam': the plain CAM of its linear head)
                     output_stride:int=8, # the teacher's downsampling when it makes CAMs
-                    max_side:int=512, # the longer side the teacher sees (camnet_nb.cam.CAM_MAX_SIDE)
+                    max_side:int|None=None, # the longer side the teacher sees; None: camnet_nb.cam.CAM_MAX_SIDE
                    ):
     "(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a map for keypoint_map_scores."
-    from camnet_nb.cam import compute_cams
+    from camnet_nb.cam import compute_cams, CAM_MAX_SIDE
     from camnet_nb.teacher import load_teacher
+    max_side = max_side or CAM_MAX_SIDE
     model, cfg = load_teacher(teacher)
     classes = {c: i for i, c in enumerate(cfg['classes'])}
     def cam(img, path):

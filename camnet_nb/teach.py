@@ -15,8 +15,9 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
            'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
            'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'simulate_clicks',
-           'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks',
-           'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'keypoint_teach_scores']
+           'adapted_graph', 'pseudo_pixels', 'click_training_set', 'fit_longer_side', 'adapt', 'TaughtModel', 'Teacher',
+           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
+           'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -35,6 +36,7 @@ def _side_points(where:str, # the file and entry, for the message
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
 def read_points(path, # the points JSON file
                 root=None, # the folder relative image paths start from (None: the file's own folder)
+                note=None, # where a one-line note on images clicked on one side only goes (None: no note)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
@@ -52,6 +54,10 @@ def read_points(path, # the points JSON file
         p = Path(rel) if Path(rel).is_absolute() else root/rel
         if not p.is_file(): raise FileNotFoundError(f"{where}: no such image ({p})")
         out[p.resolve()] = {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
+    lone = [rel for rel, pts in images.items() if not all(len(pts.get(s, [])) for s in SIDES)]
+    if note is not None and lone:   # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
+        note(f"{path}: {len(lone)} of {len(images)} images clicked on one side only ({lone[0]}{', ...' if len(lone) > 1 else ''}): "
+             "the model's mask is kept there, with the clicked pixels on their side; click both sides to steer it")
     return out
 
 # %% ../nbs/11c_teach.ipynb #e146b2fc
@@ -495,7 +501,7 @@ def click_training_set(points:dict, # read_points' result
     rng = np.random.default_rng(seed)
     X, y, pix, clicked = [], [], [], []
     for p, pts in tqdm(points.items(), desc='features of the clicked images', disable=not progress):
-        img = _fit_side(read_image(p), max_side)
+        img = fit_longer_side(read_image(p), max_side)
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
         n_clicks = len(rows)
@@ -512,7 +518,9 @@ def click_training_set(points:dict, # read_points' result
     return np.concatenate(X), np.concatenate(y), np.concatenate(pix), np.concatenate(clicked)
 
 # %% ../nbs/11c_teach.ipynb #d998c79d
-def _fit_side(img:np.ndarray, max_side:int) -> np.ndarray:
+def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
+                    max_side:int, # its longer side at most this
+                   ) -> np.ndarray:
     "The image at most `max_side` on its longer side (INTER_AREA), as `segment_image` works on it."
     H, W = img.shape[:2]
     s = min(1.0, max_side / max(H, W))
@@ -551,6 +559,8 @@ def adapt(data, # the folder the points file's paths start from
     if out.suffix != '.onnx': raise ValueError(f"{out}: the adapted model is an ONNX file; give a name ending in .onnx")
     pts = read_points(points, data)                      # every entry checked before any work
     if not pts: raise ValueError(f"{points}: no image in it")
+    clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
+    if not all(clicks.values()): raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, {clicks['matrix']} matrix)")
     base, base_range, hm = None, 1.0, None
     if model is not None:
         base, base_range = _base_onnx(model, input_range, log)
@@ -561,8 +571,8 @@ def adapt(data, # the folder the points file's paths start from
     penalty = penalty if penalty is not None else ADAPT_PENALTY if not clicked.all() else CLICKS_ALONE_PENALTY
     clf = fit_clicks(X, y, pix, penalty, quadratic=False)
     about = dict(base=str(model) if model is not None else 'none (the filter bank alone)', points=str(points), images=len(pts),
-                 penalty=penalty, pool=pool, pseudo_labels=int((~clicked).sum()), feature_clicks=int(sum(len(v['feature']) for v in pts.values())),
-                 matrix_clicks=int(sum(len(v['matrix']) for v in pts.values())), features=feature_channels() + (['base heatmap'] if hm is not None else []))
+                 penalty=penalty, pool=pool, pseudo_labels=int((~clicked).sum()), feature_clicks=clicks['feature'],
+                 matrix_clicks=clicks['matrix'], features=feature_channels() + (['base heatmap'] if hm is not None else []))
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), seconds=round(time.perf_counter() - t0, 1))
@@ -667,7 +677,7 @@ class ClickCanvas:
         self.buttons = {}
         for name, fn in buttons:
             b = W.Button(description=name)
-            b.on_click(lambda _, fn=fn: fn())
+            b.on_click(lambda _, fn=fn: self.press(fn))
             self.buttons[name] = b
         self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
         self.events.on_dom_event(self.on_event)
@@ -681,7 +691,7 @@ def current(self:ClickCanvas) -> np.ndarray:
     "The current image at the working size (read once)."
     from camnet_nb.data import read_image
     p = self.paths[self.i]
-    if p not in self._img: self._img[p] = _fit_side(read_image(p), self.side)
+    if p not in self._img: self._img[p] = fit_longer_side(read_image(p), self.side)
     return self._img[p]
 
 # %% ../nbs/11c_teach.ipynb #1ea1c8ea
@@ -798,6 +808,13 @@ def _ipython_display_(self:ClickCanvas):
     from IPython.display import display
     display(self.widget())
 
+# %% ../nbs/11c_teach.ipynb #14c70c5b
+@patch
+def press(self:ClickCanvas, fn):
+    "Run a button's action; a refused input is said in the status line."
+    try: return fn()
+    except (ValueError, FileNotFoundError) as e: self.status.value = f"not done: {e}"
+
 # %% ../nbs/11c_teach.ipynb #55e6fd2f
 def click_scores(pairs:list, # [(image path, bool ground truth)]
                  models:dict, # name -> HeatmapModel
@@ -847,7 +864,9 @@ def adapt_scores(pairs:list, # [(image path, bool ground truth)]
     return out
 
 # %% ../nbs/11c_teach.ipynb #62ce83b7
-def _said(mask:np.ndarray, pts:dict) -> tuple[list, list]:
+def said_at_points(mask:np.ndarray, # bool (H, W): True = feature
+                   pts:dict, # {'feature': [[row, col], ...], 'matrix': [...]} as fractions
+                  ) -> tuple[list, list]:
     "(mask says feature at each feature point, mask says matrix at each matrix point)."
     H, W = mask.shape
     def at(a): 
@@ -873,7 +892,7 @@ def keypoint_teach_scores(points_file, # key points (read_points' format)
     imgs = {p: read_image(p) for p in spec}
     hits = {}
     def add(setting, name, mask, pts):
-        f, m = _said(mask, pts)
+        f, m = said_at_points(mask, pts)
         h = hits.setdefault(setting, {}).setdefault(name, ([], []))
         h[0].extend(f)
         h[1].extend(m)

@@ -245,6 +245,15 @@ def test_segment_with_points_puts_every_click_on_its_side(tmp_path):
         assert said['feature'].all() and not said['matrix'].any()
     assert (tmp_path/'out'/'2.png').is_file()   # the image without clicks is segmented as before
 
+def test_segment_says_when_an_image_is_clicked_on_one_side(tmp_path):
+    from camnet_nb.teach import write_points
+    d, _, pts, _ = _clicked_folder(tmp_path)
+    one = write_points({p: {'feature': v['feature'], 'matrix': []} for p, v in pts.items()}, tmp_path/'one.json', root=d)
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', one)
+    assert r.returncode == 0, r.stderr
+    assert 'one.json: 2 of 2 images clicked on one side only (0.png, ...)' in r.stderr, r.stderr
+    assert 'one side' not in run('segment', '--input', d, '--out', tmp_path/'out2', '--points', tmp_path/'points.json').stderr
+
 def test_segment_with_points_redoes_clicked_images(tmp_path):
     d, f, _, _ = _clicked_folder(tmp_path)
     assert run('segment', '--input', d, '--out', tmp_path/'out', '-q').returncode == 0
@@ -282,7 +291,7 @@ def test_adapt_refuses_clicks_on_one_side_and_a_wrong_suffix(tmp_path):
     d, _, pts, _ = _clicked_folder(tmp_path)
     one = write_points({p: {'feature': v['feature'], 'matrix': []} for p, v in pts.items()}, tmp_path/'one.json', root=d)
     r = run('adapt', '--data', d, '--points', one, '--out', tmp_path/'rock.onnx')
-    assert r.returncode == 1 and 'both sides' in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
+    assert r.returncode == 1 and 'one.json: adapt needs clicks on both sides (6 feature, 0 matrix)' in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
     r = run('adapt', '--data', d, '--points', one, '--out', tmp_path/'rock.pt')
     assert r.returncode == 1 and '.onnx' in r.stderr
 
