@@ -784,6 +784,7 @@ def adapt(self:ClickCanvas):
     from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.pipeline import segment_image, mask_overlay
     self.save()
+    self.status.value = f"adapting to the clicks in {self.points_file.name} (a few seconds) ..."   # the kernel is busy until it is done
     out = self.points_file.with_suffix('.onnx')
     res = adapt(self.points_file.parent, self.points_file, out, progress=False, log=lambda m: None)   # the CLI's default: the bank alone
     self.adapted = load_heatmap_model(out, log=lambda m: None)
