@@ -207,7 +207,7 @@ def segment_image(img:np.ndarray, # RGB uint8
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
                   points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
-                  clean:bool=True, # a clicked image's mask loses its specks (camnet_nb.teach.clean_clicked_mask)
+                  clean:bool=True, # a clicked image's mask loses its specks and its grains' small holes (camnet_nb.teach.clean_clicked_mask, fill_grain_holes)
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
@@ -224,9 +224,9 @@ def segment_image(img:np.ndarray, # RGB uint8
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         mask = refine_mask(work, heat, refine, level)
-    if points is not None:   # a clicked image's classifier decides pixel by pixel: specks go; then every clicked pixel ends on its side
-        from camnet_nb.teach import clean_clicked_mask, force_clicks
-        mask = force_clicks(clean_clicked_mask(mask) if clicked and clean else mask, points)
+    if points is not None:   # a clicked image's classifier decides pixel by pixel: specks go, grains' small holes close; then every clicked pixel ends on its side
+        from camnet_nb.teach import clean_clicked_mask, fill_grain_holes, force_clicks
+        mask = force_clicks(fill_grain_holes(clean_clicked_mask(mask), points) if clicked and clean else mask, points)
     if s < 1:
         heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
         mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0

@@ -11,13 +11,13 @@ import cv2
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'LEVEL_KEY', 'read_points',
-           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
-           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
-           'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'simulate_clicks',
-           'adapted_graph', 'pseudo_pixels', 'click_training_set', 'fit_longer_side', 'adapt', 'TaughtModel', 'Teacher',
-           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
-           'keypoint_teach_scores']
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'LEVEL_KEY',
+           'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
+           'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
+           'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'fit_longer_side', 'adapt',
+           'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores',
+           'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -381,6 +381,25 @@ def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined
     out = cv2.medianBlur(mask.astype(np.uint8), k) if k >= 3 else mask.astype(np.uint8)
     if grow > 0: out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     return out > 0
+
+# %% ../nbs/11c_teach.ipynb #83170557
+CLICKED_HOLES = 0.002   # matrix regions enclosed by grain and smaller than this fraction of the image become grain (of 0.05 to 1 % on the development sets)
+
+def fill_grain_holes(mask:np.ndarray, # bool (H, W): a clicked image's cleaned mask
+                     points:dict|None=None, # {'feature': ..., 'matrix': [[row, col], ...]} as fractions: holes holding a matrix click stay open
+                     holes:float=CLICKED_HOLES, # the largest hole filled, a fraction of the image's area (0: none)
+                    ) -> np.ndarray:
+    "The mask with the small matrix regions that lie wholly inside it (touching no image edge) given to the grain."
+    if holes <= 0: return mask
+    H, W = mask.shape
+    n, lab, stats, _ = cv2.connectedComponentsWithStats((~mask).astype(np.uint8), connectivity=8)
+    x, y, w, h, area = stats.T
+    enclosed = (x > 0) & (y > 0) & (x + w < W) & (y + h < H) & (area < holes * H * W)
+    enclosed[0] = False                                    # the grain itself
+    if points is not None and len(points.get('matrix', [])):
+        rows, cols, _ = click_pixels({'matrix': points['matrix']}, (H, W), 0)
+        enclosed[lab[rows, cols]] = False
+    return mask | enclosed[lab]
 
 # %% ../nbs/11c_teach.ipynb #b8082211
 def simulate_clicks(gt:np.ndarray, # bool ground truth (H, W): True = feature
