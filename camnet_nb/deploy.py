@@ -362,9 +362,6 @@ def onnx_metadata(path) -> dict:
     "The custom metadata an ONNX file records (read through onnxruntime: no onnx package needed)."
     import onnxruntime as ort
     return dict(ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map)
-    "The input range an ONNX file records in its metadata (1 or 255), or None when it records none."
-    meta = onnx_metadata(path)
-    return float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
 
 # %% ../nbs/08_export.ipynb #4b727fd1
 def onnx_input_range(path) -> float|None:
