@@ -12,9 +12,9 @@ import numpy as np
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples',
            'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level',
-           'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'segment_image', 'shard_from_env',
-           'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
-           'write_refined_labels', 'run_demo']
+           'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'fit_longer_side', 'segment_image',
+           'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths',
+           'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -200,6 +200,16 @@ def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     ex = exclude.resolve() if exclude is not None else None
     return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file() and not (ex and ex in p.resolve().parents))
 
+# %% ../nbs/11_pipeline.ipynb #54f28915
+def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
+                    max_side:int, # its longer side at most this
+                   ) -> np.ndarray:
+    "The image at most `max_side` on its longer side (INTER_AREA): the size `segment_image` works at."
+    import cv2
+    H, W = img.shape[:2]
+    s = min(1.0, max_side / max(H, W))
+    return cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
+
 # %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img:np.ndarray, # RGB uint8
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
@@ -212,8 +222,7 @@ def segment_image(img:np.ndarray, # RGB uint8
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
     H, W = img.shape[:2]
-    s = min(1.0, max_side / max(H, W))
-    work = cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
+    work = fit_longer_side(img, max_side)
     clicked = points is not None and all(len(points.get(k, [])) for k in ('feature', 'matrix'))
     if clicked:
         from camnet_nb.teach import clicked_heatmap
@@ -227,7 +236,7 @@ def segment_image(img:np.ndarray, # RGB uint8
     if points is not None:   # a clicked image's classifier decides pixel by pixel: specks go, grains' small holes close; then every clicked pixel ends on its side
         from camnet_nb.teach import clean_clicked_mask, fill_grain_holes, force_clicks
         mask = force_clicks(fill_grain_holes(clean_clicked_mask(mask), points) if clicked and clean else mask, points)
-    if s < 1:
+    if work.shape[:2] != (H, W):
         heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
         mask = cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
     return heat, mask, level

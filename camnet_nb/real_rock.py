@@ -275,8 +275,8 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
                        ) -> dict:
     "{name: {'auc', 'balanced_accuracy' at the map's own level, 'points'}} over every key-point image, points pooled."
     from camnet_nb.data import read_image
-    from camnet_nb.pipeline import mask_level
-    from camnet_nb.teach import read_points, fit_longer_side
+    from camnet_nb.pipeline import mask_level, fit_longer_side
+    from camnet_nb.teach import read_points
     vals = {name: ([], [], []) for name in maps}   # values at feature points, at matrix points, and which side the level gave
     for p, pts in read_points(points_file, data_root).items():
         img = fit_longer_side(read_image(p), max_side)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import numpy as np
 import cv2
+from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
@@ -15,9 +16,9 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
            'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
            'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
-           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'fit_longer_side', 'adapt',
-           'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores',
-           'said_at_points', 'keypoint_teach_scores']
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
+           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
+           'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -535,15 +536,6 @@ def click_training_set(points:dict, # read_points' result
         flat = F.reshape(-1, F.shape[-1])
         pix.append(flat[_sample_rows(len(flat), pixels_per_image, rng)])
     return np.concatenate(X), np.concatenate(y), np.concatenate(pix), np.concatenate(clicked)
-
-# %% ../nbs/11c_teach.ipynb #d998c79d
-def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
-                    max_side:int, # its longer side at most this
-                   ) -> np.ndarray:
-    "The image at most `max_side` on its longer side (INTER_AREA), as `segment_image` works on it."
-    H, W = img.shape[:2]
-    s = min(1.0, max_side / max(H, W))
-    return cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
 
 # %% ../nbs/11c_teach.ipynb #f8f7a0ba
 def _write_adapted(model, # the adapted graph (onnx ModelProto)
