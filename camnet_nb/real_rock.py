@@ -185,7 +185,7 @@ def balanced_scores(on_features:list, # for each feature point: did the mask say
                 specificity=None if specificity is None else round(specificity, 4), points=len(on_features) + len(on_matrix))
 
 # %% ../nbs/11b_real_rock.ipynb #a1790cc6
-def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[row, col], ...], "matrix": [...]}}}
+def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}})
                   data_root, # the folder the relative paths start from
                   model=None, # our model file (None: the shipped one)
                   ref=None, # the paper's CamNet ONNX (a row beside ours), or None
@@ -193,21 +193,18 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
                   baselines=('otsu',), # unsupervised methods scored beside the models
                   log=print, # where one-line notes go
                  ) -> dict:
-    "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images."
-    import json, warnings
+    "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images; a bad points file is one line."
+    import warnings
     from camnet_nb.data import read_image
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
-    from camnet_nb.teach import said_at_points
+    from camnet_nb.teach import read_points, said_at_points
     refine = refine or DEFAULT_REFINE
-    spec = json.loads(Path(points_file).read_text())['images']
+    spec = read_points(points_file, data_root)   # every entry checked, and every image found, before any model runs
+    if not spec: raise ValueError(f"{points_file}: no images in it")
     models = comparison_models(model, ref, log)
     hits = {}
-    for rel, pts in spec.items():
-        p = Path(data_root)/rel
-        if not p.is_file():
-            log(f"{p}: not here, skipped")
-            continue
+    for p, pts in spec.items():
         img = read_image(p)
         masks = {}
         with warnings.catch_warnings():
@@ -219,7 +216,6 @@ def keypoint_eval(points_file, # JSON: {"images": {relative path: {"feature": [[
             h = hits.setdefault(name, ([], []))
             h[0].extend(right[0])
             h[1].extend(right[1])
-    if not hits: raise FileNotFoundError(f"{data_root}: none of the key-point images is there")
     return {name: balanced_scores(*h) for name, h in hits.items()}
 
 # %% ../nbs/11b_real_rock.ipynb #21a8d4bb
