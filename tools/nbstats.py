@@ -2,7 +2,8 @@
 
 Counts, over the code cells of every notebook in `nbs/`:
 - cells longer than 40 lines;
-- statements joined with `;` in exported cells (one statement per line is the rule);
+- statements joined with `;` in any code cell (one statement per line is the rule; a `;` that ends a line only
+  silences the cell's output and joins nothing);
 - lines longer than 120 characters;
 - export cells that define more than one function or class;
 - public exported functions with more than two parameters whose parameters are not all documented inline
@@ -29,11 +30,11 @@ def python_only(src:str) -> str:
     return '\n'.join('' if l.lstrip().startswith(('%', '!')) else l for l in src.splitlines())
 
 def joined_statements(src:str) -> int:
-    "Semicolons that join statements (not those inside strings or comments)."
-    try: toks = tokenize.generate_tokens(io.StringIO(python_only(src)).readline)
-    except (tokenize.TokenError, SyntaxError): return 0
-    try: return sum(1 for t in toks if t.type == tokenize.OP and t.string == ';')
+    "Semicolons that join statements (not those inside strings or comments, nor one that ends its line)."
+    try: toks = list(tokenize.generate_tokens(io.StringIO(python_only(src)).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError): return 0
+    line_ends = (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER)
+    return sum(1 for t, nxt in zip(toks, toks[1:]) if t.type == tokenize.OP and t.string == ';' and nxt.type not in line_ends)
 
 def undocumented(src:str) -> list[str]:
     "Public functions and methods with more than two parameters, some without an inline comment."
@@ -65,8 +66,8 @@ def stats(nbs:Path) -> dict:
             n = len(src.splitlines())
             if n > MAX_CELL_LINES: found['long_cells'].append(f"{where}: {n} lines")
             found['long_lines'] += [f"{where}: {len(l)} chars" for l in src.splitlines() if len(l) > MAX_LINE]
-            if not is_export(src): continue
             if (j := joined_statements(src)): found['joined'] += [where] * j
+            if not is_export(src): continue
             if (d := definitions(src)) > 1: found['multi_definition_cells'].append(f"{where}: {d} definitions")
             found['undocumented'] += [f"{where}: {f}" for f in undocumented(src)]
     return found
