@@ -16,7 +16,7 @@ from .teacher import import_torchvision
 __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS', 'cam_class',
            'last_conv_block', 'file_hash', 'densify', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams',
            'cam_path', 'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex',
-           'load_cam_index']
+           'load_cam_index', 'grid_strength']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam', 'cam')   # 'cam': the plain CAM of a linear head, no gradients
@@ -321,3 +321,14 @@ def load_cam_index(out) -> CamIndex:
     # keys are absolute since they are written resolved; an older index's relative keys resolve against this folder
     for f in sorted(out.glob('index*.json')): maps.update({_key(k): out/v for k, v in json.loads(f.read_text())['maps'].items()})
     return maps
+
+# %% ../nbs/03_cam.ipynb #3ff2da99
+def grid_strength(m:np.ndarray, # a map (H, W): a CAM, a heatmap
+                  period:int=16, # the grid's period in the map's pixels (two cells: 16 px at output stride 8)
+                 ) -> float:
+    "How strongly a map repeats every `period` pixels: the autocovariance of its fine detail at that lag (rows and columns), as a fraction of its spread; 0: no grid."
+    a = np.asarray(m, np.float64)
+    # the fine detail: a grid lives there, a CAM's blobs do not
+    detail = a - cv2.GaussianBlur(a, (0, 0), period / 5)
+    c = (np.mean(detail[:, :-period] * detail[:, period:]) + np.mean(detail[:-period] * detail[period:])) / 2
+    return float(np.sqrt(max(c, 0.0)) / (a.std() + 1e-12))
