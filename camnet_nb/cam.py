@@ -328,6 +328,7 @@ def grid_strength(m:np.ndarray, # a map (H, W): a CAM, a heatmap
                  ) -> float:
     "How strongly a map repeats every `period` pixels: the autocovariance of its fine detail at that lag (rows and columns), as a fraction of its spread; 0: no grid."
     a = np.asarray(m, np.float64)
+    if a.ndim != 2 or not 0 < period < min(a.shape): raise ValueError(f"grid_strength needs a 2-D map larger than its period ({period} px); got shape {a.shape}")
     # the fine detail: a grid lives there, a CAM's blobs do not
     detail = a - cv2.GaussianBlur(a, (0, 0), period / 5)
     c = (np.mean(detail[:, :-period] * detail[:, period:]) + np.mean(detail[:-period] * detail[period:])) / 2
