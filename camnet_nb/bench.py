@@ -85,7 +85,8 @@ def _bench_refine(size:int, # square image side
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for k in range(n_images):
-            img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], (size, size), seed=1000 + k, features={})
+            img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], (size, size), seed=1000 + k,
+                                           features={})
             hm = soft_heatmap(gt, seed=rng)
             for name, refine in (('rw', refine_random_walker), ('fast', refine_fast)):
                 t = time.perf_counter()
@@ -94,7 +95,8 @@ def _bench_refine(size:int, # square image side
                 ious[name].append(seg_metrics(mask, gt > 0)['iou'])
     fast_ms, rw_ms = (1000 * float(np.median(seconds[k])) for k in ('fast', 'rw'))
     return dict(refine_ms=round(fast_ms, 2), random_walker_ms=round(rw_ms, 2), refine_speedup=round(rw_ms / fast_ms, 1),
-                refine_iou=round(float(np.mean(ious['fast'])), 4), random_walker_iou=round(float(np.mean(ious['rw'])), 4))
+                refine_iou=round(float(np.mean(ious['fast'])), 4),
+                random_walker_iou=round(float(np.mean(ious['rw'])), 4))
 
 # %% ../nbs/12_benchmark.ipynb #ecd4bf0a
 def _bench_model(model, # a model file timed as the user runs it (an adapted rock.onnx, a checkpoint)
@@ -165,7 +167,8 @@ def _bench_segment(n:int, shape, tmp:Path) -> dict:
     from camnet_nb.deploy import load_heatmap_model
     src = tmp/'segment-in'
     src.mkdir()
-    for k in range(n): cv2.imwrite(str(src/f'im{k}.jpg'), make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)[0][..., ::-1])
+    for k in range(n):
+        cv2.imwrite(str(src/f'im{k}.jpg'), make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)[0][..., ::-1])
     def wall(**kw):
         t = time.perf_counter()
         segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
@@ -214,11 +217,12 @@ def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
     "Our live loop (VFDA + FRRFI + async, CamNet) against the paper's synchronous loop (its CamNet + fast_glcm) on one stream."
     from camnet_nb.stream import LiveLoop, MotionGate, open_source, sync_loop
     from camnet_nb.deploy import HeatmapModel
-    live = LiveLoop(HeatmapModel(cam), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (size, size), n_frames=live_frames))
+    live = LiveLoop(HeatmapModel(cam), MotionGate(still_frames=8),
+                    infer_hz=25).run(open_source('synthetic', (size, size), n_frames=live_frames))
     if refr is None: log("no reference model: the synchronous loop runs our CamNet instead of the paper's")
     sync = sync_loop(HeatmapModel(refr or cam), open_source('synthetic', (size, size)), max_seconds=sync_seconds)
-    return dict(live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live_updates_per_still_s=live['updates_per_still_s'],
-                live_latency_ms=live['latency_ms_median'],
+    return dict(live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'],
+                live_updates_per_still_s=live['updates_per_still_s'], live_latency_ms=live['latency_ms_median'],
                 sync_fps=sync['display_fps'], sync_model='paper' if refr else 'camnet',
                 live_vs_sync_display=round(live['display_fps'] / sync['display_fps'], 1),
                 live_vs_sync_updates=round(live['updates_per_s'] / sync['updates_per_s'], 1))
@@ -227,22 +231,30 @@ def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
 def format_table(r:dict) -> str:
     "The bench result as a readable table."
     rows = [('CamNet ONNX', f"{r['camnet_ms']} ms", f"{r['camnet_params']:,} params")]
-    if 'ref_ms' in r: rows.append(("paper's CamNet ONNX", f"{r['ref_ms']} ms", f"CamNet is {r['speedup_vs_ref']}x faster"))
-    if 'model_ms' in r: rows.append((Path(r['model']).name, f"{r['model_ms']} ms", f"{r['model_speedup_vs_ref']}x faster than the paper's" if 'model_speedup_vs_ref' in r else ''))
+    if 'ref_ms' in r:
+        rows.append(("paper's CamNet ONNX", f"{r['ref_ms']} ms", f"CamNet is {r['speedup_vs_ref']}x faster"))
+    if 'model_ms' in r:
+        rows.append((Path(r['model']).name, f"{r['model_ms']} ms",
+                     f"{r['model_speedup_vs_ref']}x faster than the paper's" if 'model_speedup_vs_ref' in r else ''))
     for k in ('mbv3', 'shufflenet', 'lraspp'):
         if f'{k}_ms' in r: rows.append((f'{k} student ONNX', f"{r[f'{k}_ms']} ms", f"{r[f'{k}_params']:,} params"))
-    rows += [('GLCM mean (ours)', f"{r['glcm_ms']} ms", f"{r['glcm_speedup']}x faster than fast_glcm ({r['fast_glcm_ms']} ms)"),
-             ('refinement (ours)', f"{r['refine_ms']} ms", f"{r['refine_speedup']}x faster than random_walker ({r['random_walker_ms']} ms); "
+    rows += [('GLCM mean (ours)', f"{r['glcm_ms']} ms",
+              f"{r['glcm_speedup']}x faster than fast_glcm ({r['fast_glcm_ms']} ms)"),
+             ('refinement (ours)', f"{r['refine_ms']} ms",
+              f"{r['refine_speedup']}x faster than random_walker ({r['random_walker_ms']} ms); "
               f"IoU {r['refine_iou']} vs {r['random_walker_iou']}")]
     if 'teacher_cam_ms' in r:
-        rows.append((f"teacher XGradCAM ({r['teacher_arch']})", f"{r['teacher_cam_ms']} ms", f"CamNet is {r['camnet_vs_teacher_cam']}x faster"))
+        rows.append((f"teacher XGradCAM ({r['teacher_arch']})", f"{r['teacher_cam_ms']} ms",
+                     f"CamNet is {r['camnet_vs_teacher_cam']}x faster"))
     if 'live_display_fps' in r:
         rows.append(('live loop (ours)', f"{r['live_display_fps']} fps", f"{r['live_updates_per_s']} updates/s ({r['live_updates_per_still_s']}/s on still scenes); {r['live_vs_sync_display']}x the display "
                      f"rate and {r['live_vs_sync_updates']}x the update rate of the synchronous loop ({r['sync_fps']} fps, {r['sync_model']} model)"))
     if 'segment_images_per_s' in r:
         rows.append((f"camnet segment ({r['segment_image_size']} JPEG)", f"{r['segment_images_per_s']} img/s",
-                     f"{r['segment_speedup']}x the first path (PyTorch at full size, {r['segment_first_path_images_per_s']} img/s); per image: decode "
-                     f"{r['segment_decode_ms']} ms, heatmap {r['segment_heatmap_ms']}, refine {r['segment_refine_ms']}, write {r['segment_write_ms']}"))
+                     f"{r['segment_speedup']}x the first path (PyTorch at full size, "
+                     f"{r['segment_first_path_images_per_s']} img/s); per image: decode "
+                     f"{r['segment_decode_ms']} ms, heatmap {r['segment_heatmap_ms']}, "
+                     f"refine {r['segment_refine_ms']}, write {r['segment_write_ms']}"))
     w = max(len(a) for a, _, _ in rows)
     return '\n'.join(f"{a:<{w}}  {b:>12}  {c}" for a, b, c in rows)
 
@@ -250,8 +262,10 @@ def format_table(r:dict) -> str:
 def plot_ratios(r:dict, ax=None):
     "Speed-up of each row of `run_bench` over its reference, as horizontal bars on a log axis."
     import matplotlib.pyplot as plt
-    rows = [(k, r[v]) for k, v in (("CamNet vs paper's CamNet", 'speedup_vs_ref'), ('CamNet vs teacher XGradCAM', 'camnet_vs_teacher_cam'),
-                                   ('GLCM vs fast_glcm', 'glcm_speedup'), ('refinement vs random_walker', 'refine_speedup'),
+    rows = [(k, r[v]) for k, v in (("CamNet vs paper's CamNet", 'speedup_vs_ref'),
+                                   ('CamNet vs teacher XGradCAM', 'camnet_vs_teacher_cam'),
+                                   ('GLCM vs fast_glcm', 'glcm_speedup'),
+                                   ('refinement vs random_walker', 'refine_speedup'),
                                    ('live display vs synchronous loop', 'live_vs_sync_display')) if v in r]
     fig, ax = (plt.subplots(figsize=(6, 0.5 + 0.45 * len(rows))) if ax is None else (None, ax))
     ax.barh([k for k, _ in rows][::-1], [v for _, v in rows][::-1], color='tab:green')
@@ -312,11 +326,13 @@ def compare_students(data, # ImageNet-style folder of training images
     rows = []
     for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
         out = work/f'{name}.pt'
-        distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw, seed=seed, progress=progress)
+        distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw,
+                seed=seed, progress=progress)
         net, _ = load_student(out)
         net.eval()
         runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
-        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net), cpu_ms=round(time_runner(runner, x, 5), 2))
+        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
+                   cpu_ms=round(time_runner(runner, x, 5), 2))
         rows.append(row | score_student(net, items, idx))
     return rows
 

@@ -19,14 +19,18 @@ __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 
            'load_cam_index', 'grid_strength']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
-CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam', 'cam')   # 'cam': the plain CAM of a linear head, no gradients
+# 'cam': the plain CAM of a linear head, no gradients
+CAM_METHODS = ('gradcam', 'xgradcam', 'gradcam++', 'hirescam', 'eigencam', 'layercam', 'scorecam', 'ablationcam', 'cam')
 
 def cam_class(method:str):
     import_torchvision()  # pytorch-grad-cam imports torchvision
     import pytorch_grad_cam as pgc
-    table = {'gradcam': pgc.GradCAM, 'xgradcam': pgc.XGradCAM, 'gradcam++': pgc.GradCAMPlusPlus, 'hirescam': pgc.HiResCAM,
-             'eigencam': pgc.EigenCAM, 'layercam': pgc.LayerCAM, 'scorecam': pgc.ScoreCAM, 'ablationcam': pgc.AblationCAM}
-    if method.lower() not in table: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
+    table = {'gradcam': pgc.GradCAM, 'xgradcam': pgc.XGradCAM, 'gradcam++': pgc.GradCAMPlusPlus,
+             'hirescam': pgc.HiResCAM,
+             'eigencam': pgc.EigenCAM, 'layercam': pgc.LayerCAM, 'scorecam': pgc.ScoreCAM,
+             'ablationcam': pgc.AblationCAM}
+    if method.lower() not in table:
+        raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
     return table[method.lower()]
 
 # %% ../nbs/03_cam.ipynb #810fd2ca
@@ -58,26 +62,30 @@ def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
     return max(mult, round(h * s / mult) * mult), max(mult, round(w * s / mult) * mult)
 
 # %% ../nbs/03_cam.ipynb #316c1841
-CAM_STRIDES = (8, 16, 32)   # output strides a teacher can make CAMs at: 32 as trained, 16 and 8 without its last downsamplings
+# output strides a teacher can make CAMs at: 32 as trained, 16 and 8 without its last downsamplings
+CAM_STRIDES = (8, 16, 32)
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
     import copy
-    if output_stride not in CAM_STRIDES: raise ValueError(f"output_stride must be one of {CAM_STRIDES}, not {output_stride}")
+    if output_stride not in CAM_STRIDES:
+        raise ValueError(f"output_stride must be one of {CAM_STRIDES}, not {output_stride}")
     current = getattr(model, '_camnet_output_stride', 32)
     if current == output_stride: return model      # already there: no copy (write_cams densifies once, not per batch)
     if current != 32: raise ValueError(f"this model already runs at output stride {current}; densify the original")
     from camnet_nb.teacher import Normalized, LITE_ARCHS, make_classifier
     if isinstance(model, Normalized) and model.arch in LITE_ARCHS:
         # timm builds the same network with dilated last stages: same weights, a finer grid
-        m = make_classifier(model.arch, model.net.get_classifier().out_features, input_norm=model.input_norm, output_stride=output_stride)
+        m = make_classifier(model.arch, model.net.get_classifier().out_features, input_norm=model.input_norm,
+                            output_stride=output_stride)
         m.load_state_dict(model.state_dict())
         m = m.to(next(model.parameters()).device).train(model.training)
         m._camnet_output_stride = output_stride
         return m
     inner = model.net if isinstance(model, Normalized) else model
     stages = [getattr(inner, n) for n in ('layer4', 'layer3') if hasattr(inner, n)]
-    if len(stages) < 2: raise ValueError(f"output_stride {output_stride} needs a ResNet-style or EfficientNet-Lite teacher; use 32")
+    if len(stages) < 2:
+        raise ValueError(f"output_stride {output_stride} needs a ResNet-style or EfficientNet-Lite teacher; use 32")
     m = copy.deepcopy(model)
     m_inner = m.net if isinstance(m, Normalized) else m
     for stage in [getattr(m_inner, n) for n in ('layer4', 'layer3')][:{16: 1, 8: 2}[output_stride]]:
@@ -87,7 +95,8 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     return m
 
 # %% ../nbs/03_cam.ipynb #960f5da0
-CLOSED_FORM_METHODS = ('cam', 'gradcam', 'xgradcam', 'hirescam', 'layercam')   # exact from one forward pass when the head is average pooling and one Linear layer
+# exact from one forward pass when the head is average pooling and one Linear layer
+CLOSED_FORM_METHODS = ('cam', 'gradcam', 'xgradcam', 'hirescam', 'layercam')
 
 def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in average pooling and a Linear head
                      layer:nn.Module, # its last convolutional block (last_conv_block)
@@ -98,7 +107,8 @@ def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in
                     ):
     "(B, H, W) CAMs in 0..1 at the input's size, as pytorch-grad-cam makes them, from one forward pass and the head's weights."
     from camnet_nb.teacher import head_linear
-    if method not in CLOSED_FORM_METHODS: raise ValueError(f"{method!r} has no closed form here; one of {', '.join(CLOSED_FORM_METHODS)}")
+    if method not in CLOSED_FORM_METHODS:
+        raise ValueError(f"{method!r} has no closed form here; one of {', '.join(CLOSED_FORM_METHODS)}")
     got = []
     hook = layer.register_forward_hook(lambda m, i, o: got.append(o))
     try:
@@ -183,7 +193,8 @@ def compute_cams(model, # a teacher (`make_classifier` network)
                 tg = None if targets is None else [int(targets[k]) for k in ks]
                 maps = linear_head_cams(model, layer, x, tg, method) if closed else _library_cams(cam, model, x, tg, aug_smooth)
                 for k, m in zip(ks, maps):
-                    out[k] = cv2.resize(m.astype(np.float32), (images[k].shape[1], images[k].shape[0]), interpolation=cv2.INTER_LINEAR).clip(0, 1)
+                    out[k] = cv2.resize(m.astype(np.float32), (images[k].shape[1], images[k].shape[0]),
+                                        interpolation=cv2.INTER_LINEAR).clip(0, 1)
     return out
 
 # %% ../nbs/03_cam.ipynb #8b293092
@@ -256,7 +267,8 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
     "Compute, write and index maps a batch at a time, so a killed run keeps every finished batch; returns what it indexed."
     from tqdm.auto import tqdm
     indexed = {}
-    with tqdm(total=len(todo), desc=desc, unit='image', disable=not progress) as bar:   # counts images: the rate reads images/s
+    # counts images: the rate reads images/s
+    with tqdm(total=len(todo), desc=desc, unit='image', disable=not progress) as bar:
         for b in range(0, len(todo), batch_size):
             chunk = todo[b:b + batch_size]
             for (it, p), m in zip(chunk, maps_of(chunk)): _write_cam(p, m)
@@ -292,15 +304,17 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
-    tag = method + f'-os{output_stride}' + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}')
+    tag = (method + f'-os{output_stride}'
+           + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}'))
     index, todo, bad = split_cached(mine, out, th, tag, progress)
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
-    header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride, max_side=cam_size or max_side)
+    header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride,
+                  max_side=cam_size or max_side)
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
     def cams_of(chunk):
         tg = [cls_idx.get(it.cls) for it, _ in chunk]   # a class the teacher does not know: its own prediction
-        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method, cam_size, aug_smooth, output_stride,
-                            max_side, batch_pixels)
+        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method,
+                            cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
@@ -319,7 +333,8 @@ def load_cam_index(out) -> CamIndex:
     out = Path(out)
     maps = CamIndex()
     # keys are absolute since they are written resolved; an older index's relative keys resolve against this folder
-    for f in sorted(out.glob('index*.json')): maps.update({_key(k): out/v for k, v in json.loads(f.read_text())['maps'].items()})
+    for f in sorted(out.glob('index*.json')):
+        maps.update({_key(k): out/v for k, v in json.loads(f.read_text())['maps'].items()})
     return maps
 
 # %% ../nbs/03_cam.ipynb #3ff2da99
@@ -328,7 +343,8 @@ def grid_strength(m:np.ndarray, # a map (H, W): a CAM, a heatmap
                  ) -> float:
     "How strongly a map repeats every `period` pixels: the autocovariance of its fine detail at that lag (rows and columns), as a fraction of its spread; 0: no grid."
     a = np.asarray(m, np.float64)
-    if a.ndim != 2 or not 0 < period < min(a.shape): raise ValueError(f"grid_strength needs a 2-D map larger than its period ({period} px); got shape {a.shape}")
+    if a.ndim != 2 or not 0 < period < min(a.shape):
+        raise ValueError(f"grid_strength needs a 2-D map larger than its period ({period} px); got shape {a.shape}")
     # the fine detail: a grid lives there, a CAM's blobs do not
     detail = a - cv2.GaussianBlur(a, (0, 0), period / 5)
     c = (np.mean(detail[:, :-period] * detail[:, period:]) + np.mean(detail[:-period] * detail[period:])) / 2

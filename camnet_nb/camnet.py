@@ -26,7 +26,8 @@ class SqueezeExcite(nn.Module):
     def __init__(self, c, r=4):
         super().__init__()
         m = max(8, c // r)
-        self.fc = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, m, 1), nn.ReLU(inplace=True), nn.Conv2d(m, c, 1), nn.Hardsigmoid())
+        self.fc = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, m, 1), nn.ReLU(inplace=True), nn.Conv2d(m, c, 1),
+                                nn.Hardsigmoid())
     def forward(self, x): return x * self.fc(x)
 
 # %% ../nbs/04_camnet.ipynb #f00c4d55
@@ -57,9 +58,11 @@ class Decoder(nn.Module):
     "Learned transposed convolutions from stride 16 to stride 4 with skips, a 1-channel head, fixed bilinear x4."
     def __init__(self, c4, c8, c16, width=(48, 24, 16)):
         super().__init__()
-        self.up1 = nn.Sequential(nn.ConvTranspose2d(c16, width[0], 2, 2, bias=False), nn.BatchNorm2d(width[0]), nn.ReLU(inplace=True))
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(c16, width[0], 2, 2, bias=False), nn.BatchNorm2d(width[0]),
+                                 nn.ReLU(inplace=True))
         self.skip8 = _conv_bn(c8, width[0], 1)
-        self.up2 = nn.Sequential(nn.ConvTranspose2d(width[0], width[1], 2, 2, bias=False), nn.BatchNorm2d(width[1]), nn.ReLU(inplace=True))
+        self.up2 = nn.Sequential(nn.ConvTranspose2d(width[0], width[1], 2, 2, bias=False), nn.BatchNorm2d(width[1]),
+                                 nn.ReLU(inplace=True))
         self.skip4 = _conv_bn(c4, width[1], 1)
         self.refine = _conv_bn(width[1], width[2], 3)
         self.head = nn.Conv2d(width[2], 1, 1)
@@ -96,11 +99,15 @@ class CamNetEncoder(nn.Module):
     "Cascaded 3x3 stem and 8 bottlenecks (MobileNetV3-Small has 11), ReLU/HardSigmoid only."
     def __init__(self):
         super().__init__()
-        self.stem = nn.Sequential(_conv_bn(3, 16, 3, 2), _conv_bn(16, 16, 3, 1, groups=16), _conv_bn(16, 16, 1))   # stride 2
-        self.s4 = nn.Sequential(Bottleneck(16, 64, 24, 3, 2, se=False), Bottleneck(24, 72, 24, 3, 1, se=False))          # stride 4
-        self.s8 = nn.Sequential(Bottleneck(24, 96, 40, 5, 2), Bottleneck(40, 160, 40, 5, 1))                            # stride 8
-        self.s16 = nn.Sequential(Bottleneck(40, 200, 64, 5, 2), Bottleneck(64, 256, 64, 5, 1), Bottleneck(64, 256, 96, 5, 1),
-                                 Bottleneck(96, 288, 96, 5, 1))                                                          # stride 16
+        # stride 2
+        self.stem = nn.Sequential(_conv_bn(3, 16, 3, 2), _conv_bn(16, 16, 3, 1, groups=16), _conv_bn(16, 16, 1))
+        # stride 4
+        self.s4 = nn.Sequential(Bottleneck(16, 64, 24, 3, 2, se=False), Bottleneck(24, 72, 24, 3, 1, se=False))
+        # stride 8
+        self.s8 = nn.Sequential(Bottleneck(24, 96, 40, 5, 2), Bottleneck(40, 160, 40, 5, 1))
+        # stride 16
+        self.s16 = nn.Sequential(Bottleneck(40, 200, 64, 5, 2), Bottleneck(64, 256, 64, 5, 1),
+                                 Bottleneck(64, 256, 96, 5, 1), Bottleneck(96, 288, 96, 5, 1))
     def forward(self, x):
         f4 = self.s4(self.stem(x))
         f8 = self.s8(f4)
@@ -199,18 +206,21 @@ def load_student(path, map_location='cpu'):
     cj = path.with_name(path.name + '.json')
     cfg = json.loads(cj.read_text()) if cj.exists() else {'student': 'camnet'}
     if 'student' not in cfg and 'classes' in cfg:
-        raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a heatmap model; distil it first (camnet cams, camnet distill)")
+        raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a "
+                         "heatmap model; distil it first (camnet cams, camnet distill)")
     m = make_student(cfg.get('student', 'camnet'))
     try: sd = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a readable state_dict ({type(e).__name__})") from None
     try: m.load_state_dict(sd)
     except RuntimeError:   # its message lists every key: kilobytes for one mistake
-        raise ValueError(f"{path}: these weights do not fit a {cfg.get('student', 'camnet')} student (another model's checkpoint?)") from None
+        raise ValueError(f"{path}: these weights do not fit a {cfg.get('student', 'camnet')} "
+                         "student (another model's checkpoint?)") from None
     return m.eval(), cfg
 
 # %% ../nbs/04_camnet.ipynb #84360a9b
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
     "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
     with torch.inference_mode():
-        # np.require copies read-only arrays (e.g. memory-mapped or decoded by some readers): torch wants writable memory
+        # np.require copies read-only arrays (e.g. memory-mapped
+        # or decoded by some readers): torch wants writable memory
         return net(torch.from_numpy(np.require(img, requirements=('C', 'W'))).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()

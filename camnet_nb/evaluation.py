@@ -43,7 +43,8 @@ def key_points(img, # RGB uint8 image (H, W, 3)
         for x in range(cell // 2, W, cell):
             yj = int(np.clip(y + rng.uniform(-cell / 2, cell / 2), 0, H - 1))
             xj = int(np.clip(x + rng.uniform(-cell / 2, cell / 2), 0, W - 1))
-            y0, y1, x0, x1 = max(0, yj - cell // 2), min(H, yj + cell // 2 + 1), max(0, xj - cell // 2), min(W, xj + cell // 2 + 1)
+            y0, y1, x0, x1 = (max(0, yj - cell // 2), min(H, yj + cell // 2 + 1), max(0, xj - cell // 2),
+                              min(W, xj + cell // 2 + 1))
             win = np.where(peaks[y0:y1, x0:x1], sm[y0:y1, x0:x1], -1)
             k = np.unravel_index(int(win.argmax()), win.shape)
             pts.append((y0 + k[0], x0 + k[1]) if win.max() >= 0 else (yj, xj))
@@ -110,7 +111,8 @@ def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
     return cv2.resize(m, (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
 
 # %% ../nbs/07_evaluation.ipynb #23ba976e
-SANDSTONE_MATERIALS = {'pore': (2,), 'grain': (4, 6, 8, 10, 12), 'cement': (14, 16, 18)}   # sandstone-masks-dev's label values (../shared/data/README.md); the rest is 'other'
+# sandstone-masks-dev's label values (../shared/data/README.md); the rest is 'other'
+SANDSTONE_MATERIALS = {'pore': (2,), 'grain': (4, 6, 8, 10, 12), 'cement': (14, 16, 18)}
 
 def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a set of images
                     groups:dict=SANDSTONE_MATERIALS, # material name -> its label values (a value in two groups counts for the later one)
@@ -121,13 +123,15 @@ def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a
     total = np.zeros(len(names))    # all pixels of each material
     for mask, labels in pairs:
         mask, labels = np.asarray(mask, bool), np.asarray(labels)
-        if mask.shape != labels.shape: raise ValueError(f"a mask of {mask.shape} against a label map of {labels.shape}: they must be the same size")
+        if mask.shape != labels.shape:
+            raise ValueError(f"a mask of {mask.shape} against a label map of {labels.shape}: they must be the same size")
         material = np.full(labels.shape, len(groups))
         for k, values in enumerate(groups.values()): material[np.isin(labels, values)] = k
         total += np.bincount(material.ravel(), minlength=len(names))
         marked += np.bincount(material[mask], minlength=len(names))
     if not total.sum(): raise ValueError("no pixels: pass at least one (mask, label map) pair")
-    return {n: dict(of_marks=round(float(m / max(marked.sum(), 1)), 4), marked=round(float(m / t), 4) if t else None, area=round(float(t / total.sum()), 4))
+    return {n: dict(of_marks=round(float(m / max(marked.sum(), 1)), 4), marked=round(float(m / t), 4) if t else None,
+                    area=round(float(t / total.sum()), 4))
             for n, m, t in zip(names, marked, total)}
 
 # %% ../nbs/07_evaluation.ipynb #c992434d
@@ -177,9 +181,11 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir(): raise NotADirectoryError(f"{d}: not a folder")
-    gts = {_pair_key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p) and (not gt_suffix or p.stem.endswith(gt_suffix))}
+    gts = {_pair_key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p)
+           and (not gt_suffix or p.stem.endswith(gt_suffix))}
     # camnet segment's other outputs (heatmaps/, overlays/) are not predictions
-    preds = {_pair_key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p) and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
+    preds = {_pair_key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p)
+             and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
     pairs, by_material, missing = [], [], []
     from tqdm.auto import tqdm

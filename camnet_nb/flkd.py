@@ -73,7 +73,8 @@ def evaluate_student(model, # the student
 # %% ../nbs/05_flkd.ipynb #db0a321f
 def cv2_resize(a, size):
     import cv2
-    return cv2.resize(a, (size[1], size[0]), interpolation=cv2.INTER_AREA if a.dtype != np.uint8 or a.ndim == 3 else cv2.INTER_NEAREST)
+    return cv2.resize(a, (size[1], size[0]),
+                      interpolation=cv2.INTER_AREA if a.dtype != np.uint8 or a.ndim == 3 else cv2.INTER_NEAREST)
 
 # %% ../nbs/05_flkd.ipynb #857780fe
 def distill_pairs(data, # ImageNet-style folder of the training images
@@ -85,7 +86,8 @@ def distill_pairs(data, # ImageNet-style folder of the training images
     from camnet_nb.cam import load_cam_index
     from camnet_nb.data import load_folder
     from camnet_nb.synth import mask_path_for
-    if not Path(cams).is_dir(): raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
+    if not Path(cams).is_dir():
+        raise FileNotFoundError(f"{cams}: no such CAM folder (run `camnet cams --out {cams}` first)")
     idx = load_cam_index(cams)
     if not idx: raise FileNotFoundError(f"{cams}: no CAM index (run `camnet cams` first)")
     folder = load_folder(data, seed=seed)
@@ -95,7 +97,8 @@ def distill_pairs(data, # ImageNet-style folder of the training images
     if not tr_items: raise ValueError(f"none of the images in {data} has a CAM in {cams}")
     mask_for = None
     try:
-        if masks and all(mask_path_for(it.path).exists() for it in va_items): mask_for = lambda it: mask_path_for(it.path)
+        if masks and all(mask_path_for(it.path).exists() for it in va_items):
+            mask_for = lambda it: mask_path_for(it.path)
     except ValueError: pass   # not a `camnet synth` folder: no masks to score against
     return (lambda it: idx[str(it.path)]), tr_items, va_items, mask_for
 
@@ -115,8 +118,8 @@ def student_loader(items:list, # training items that have a CAM
     ds = ThinSectionDataset(items, img_size, train=True, heatmap_for=cam_for, seed=seed + rank)
     sampler = DistributedSampler(ds, world, rank, seed=seed) if world > 1 else None
     gen = torch.Generator().manual_seed(seed)   # the data order in one process; `fit` keeps it in the state
-    return DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers, drop_last=len(ds) > batch_size,
-                      generator=gen, worker_init_fn=seed_worker)
+    return DataLoader(ds, batch_size, shuffle=sampler is None, sampler=sampler, num_workers=workers,
+                      drop_last=len(ds) > batch_size, generator=gen, worker_init_fn=seed_worker)
 
 # %% ../nbs/05_flkd.ipynb #f633b264
 STUDENT_WEIGHT_DECAY = 1e-4   # AdamW's decay for the students
@@ -150,7 +153,10 @@ def distill(data, # ImageNet-style folder of the training images
     def loss_fn(net, batch): return flkd_loss(net(batch[0]), batch[1], ssim_weight, bce_weight)
     def validate(m): return evaluate_student(m, va_items, cam_for, mask_for, progress=progress and rank == 0)
     def save_best(m, metrics): save_student(m, out, student, epoch=metrics['epoch'], metrics=metrics, params=n_params(m), img_size=img_size,
-                                            loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data), cams=str(cams))
-    history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, STUDENT_WEIGHT_DECAY, 'ssim_cam',
-                  lr_floor=STUDENT_LR_FLOOR, identity=dict(student=student), resume=resume, desc='flkd', progress=progress)
+                                            loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data),
+                                            cams=str(cams))
+    history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr,
+                  STUDENT_WEIGHT_DECAY, 'ssim_cam',
+                  lr_floor=STUDENT_LR_FLOOR, identity=dict(student=student), resume=resume, desc='flkd',
+                  progress=progress)
     return dict(best_ssim_cam=max((h['ssim_cam'] for h in history), default=-1.0), history=history)

@@ -34,7 +34,8 @@ class LiveView:
         self.image = W.Image(format='jpeg', width=size[1], height=size[0])
         self.layer = W.ToggleButtons(options=LAYERS, value='cam', description='layer')
         self.info = W.ToggleButton(value=True, description='info panel', icon='info')
-        self.still = W.FloatSlider(value=area_thresh, min=0.001, max=0.2, step=0.001, readout_format='.3f', description='still area')
+        self.still = W.FloatSlider(value=area_thresh, min=0.001, max=0.2, step=0.001, readout_format='.3f',
+                                   description='still area')
         self.rate = W.FloatSlider(value=infer_hz, min=0.5, max=30, step=0.5, description='inference Hz')
         self.start_button = W.Button(description='start', icon='play', button_style='success')
         self.stop_button = W.Button(description='stop', icon='stop', button_style='danger')
@@ -45,7 +46,8 @@ class LiveView:
         self.rate.observe(lambda ch: setattr(self.loop, 'infer_hz', ch['new']), 'value')
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
-        self.base, self.teacher = segment, None   # clicks on a still frame teach the loop (on_click); forget() goes back to the base
+        # clicks on a still frame teach the loop (on_click); forget() goes back to the base
+        self.base, self.teacher = segment, None
         self._listen_for_clicks()
         self.thread, self.result, self.shown = None, None, 0
         self._halt = threading.Event()
@@ -156,7 +158,8 @@ def on_click(self:LiveView, event:dict):
     taught = self.teacher.click(frame, *click)
     if taught is not None: self.loop.segment = taught
     n = len(self.teacher.labels)
-    self.status.value = f"{n} click{'s' if n > 1 else ''}: " + ('the loop now segments with them' if taught is not None else 'click the other side too')
+    self.status.value = (f"{n} click{'s' if n > 1 else ''}: "
+                         + ('the loop now segments with them' if taught is not None else 'click the other side too'))
 
 # %% ../nbs/10_live.ipynb #c8e21dfd
 @patch

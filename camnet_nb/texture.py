@@ -131,7 +131,8 @@ def glcm_feature(gray, # grey (H, W) or RGB image
             lut[:levels * levels] = _pair_weight(feature, levels).ravel()
             return _box(cv2.LUT(cv2.scaleAdd(q1, levels, q2), lut), ks)
         return _box(_pair_weight(feature, levels)[q1, q2], ks)
-    if feature not in GLCM_FEATURES: raise ValueError(f"unknown GLCM feature {feature!r}; choose from {', '.join(GLCM_FEATURES)}")
+    if feature not in GLCM_FEATURES:
+        raise ValueError(f"unknown GLCM feature {feature!r}; choose from {', '.join(GLCM_FEATURES)}")
     c = glcm_counts(q1, q2, levels, ks).astype(np.float32)
     if feature == 'asm': return (c * c).sum(2)
     if feature == 'energy': return np.sqrt((c * c).sum(2))
@@ -164,7 +165,8 @@ def region_descriptors(img, # RGB uint8 image (H, W, 3)
         g = g[ys.min():ys.max()+1, xs.min():xs.max()+1]
     ds = [d for d in distances if d < max(g.shape)] or [1]
     m = graycomatrix(g, ds, [math.radians(a) for a in angles], levels=levels, symmetric=True, normed=True)
-    return {f"{p}@{d},{a}": float(graycoprops(m, p)[di, ai]) for p in props for di, d in enumerate(ds) for ai, a in enumerate(angles)}
+    return {f"{p}@{d},{a}": float(graycoprops(m, p)[di, ai]) for p in props for di, d in enumerate(ds)
+            for ai, a in enumerate(angles)}
 
 # %% ../nbs/06_texture.ipynb #1585d9d5
 def normalize01(a):
@@ -358,7 +360,8 @@ def refine_fast(img, # RGB uint8 image (H, W, 3)
                ):
     "Fast refinement: random walk on a grid `factor`x coarser, fast guided-filter upsampling; a boolean mask."
     H, W = heatmap.shape
-    # the coarse grid keeps about 128 px on the short side: grains of a few pixels survive, 512 px frames walk 16x fewer pixels
+    # the coarse grid keeps about 128 px on the short side: grains
+    # of a few pixels survive, 512 px frames walk 16x fewer pixels
     factor = factor or max(1, round(min(H, W) / 128))
     h, w = max(8, H // factor), max(8, W // factor)
     small_img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
@@ -381,7 +384,8 @@ def refine_grabcut(img, # RGB uint8 image (H, W, 3)
     H, W = heatmap.shape
     s = min(1.0, max_side / max(H, W))
     small = img if s == 1 else cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA)
-    hm = heatmap.astype(np.float32) if s == 1 else cv2.resize(heatmap.astype(np.float32), small.shape[1::-1], interpolation=cv2.INTER_AREA)
+    hm = (heatmap.astype(np.float32) if s == 1
+          else cv2.resize(heatmap.astype(np.float32), small.shape[1::-1], interpolation=cv2.INTER_AREA))
     m = np.full(hm.shape, cv2.GC_PR_BGD, np.uint8)
     m[hm >= fg] = cv2.GC_PR_FGD
     m[hm < bg] = cv2.GC_BGD
@@ -470,11 +474,14 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
     if mask.sum() < components or (~mask).sum() < components: return mask
     lab = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2LAB)
     rng = np.random.default_rng(seed)
-    colours = lab.reshape(-1, 3)   # only the drawn pixels become float64: a whole photomicrograph's copy cost more than the draw
-    sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)].astype(np.float64) for m in (mask.ravel(), ~mask.ravel())]
+    # only the drawn pixels become float64: a whole photomicrograph's copy cost more than the draw
+    colours = lab.reshape(-1, 3)
+    sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)].astype(np.float64)
+             for m in (mask.ravel(), ~mask.ravel())]
     b = lab // (256 // COLOUR_BINS)   # each channel's cell, in uint8: the same as level * COLOUR_BINS // 256
     cell = (b[..., 0].astype(np.int32) * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]
-    used = np.flatnonzero(np.bincount(cell.ravel(), minlength=COLOUR_BINS ** 3))   # the mixtures are evaluated only where the image has colours
+    # the mixtures are evaluated only where the image has colours
+    used = np.flatnonzero(np.bincount(cell.ravel(), minlength=COLOUR_BINS ** 3))
     grain, matrix = (gmm_loglik(_colour_table()[used], fit_gmm(s, components, seed=seed)) for s in sides)
     is_grain = np.zeros(COLOUR_BINS ** 3, bool)
     is_grain[used] = grain - matrix + math.log(share / (1 - share)) > 0
@@ -509,7 +516,8 @@ def secondary_info(img, # RGB uint8 image (H, W, 3)
     cr, h = composite_rate(mask), image_entropy(img)
     out = dict(cr=cr, entropy=h, imp=h * cr)
     if regions is not None:
-        out['regions'] = {int(r): dict(cr=composite_rate(mask[regions == r]), entropy=image_entropy(img, mask=(regions == r)))
+        out['regions'] = {int(r): dict(cr=composite_rate(mask[regions == r]),
+                                       entropy=image_entropy(img, mask=(regions == r)))
                           for r in np.unique(regions)}
         for v in out['regions'].values(): v['imp'] = v['cr'] * v['entropy']
     return out
