@@ -90,8 +90,8 @@ class MotionGate:
                  still_frames:int=8, # still frames in a row before segmenting
                  work:int=128, # longer side at which frames are compared
                 ):
-        self.area_thresh, self.pixel_thresh, self.still_frames, self.work = (area_thresh, pixel_thresh,
-                                                                             still_frames, work)
+        self.area_thresh, self.pixel_thresh = area_thresh, pixel_thresh
+        self.still_frames, self.work = still_frames, work
         self.prev, self.count, self.changed = None, 0, 1.0
     def update(self, frame) -> bool:
         "Feed a frame; True when the scene is still (segment), False while it moves."
