@@ -208,7 +208,9 @@ def _bench_teacher(arch, size, cam, x, threads):
     torch.set_num_threads(threads)
     m = make_classifier(arch, 22)     # the paper's 22 classes; timing does not depend on the weights
     img = (x[0].transpose(1, 2, 0) * 255).astype(np.uint8)
-    ms = time_runner(lambda a: compute_cams(m, [a], [0], method='xgradcam', output_stride=32, closed_form=False), img, 2, 1)   # the paper's way: the library's backward pass
+    # the paper's way: the library's backward pass
+    ms = time_runner(lambda a: compute_cams(m, [a], [0], method='xgradcam', output_stride=32,
+                                            closed_form=False), img, 2, 1)
     c = time_runner(cam, x, 5)
     return dict(teacher_arch=arch, teacher_cam_ms=round(ms, 1), camnet_vs_teacher_cam=round(ms / c, 1))
 

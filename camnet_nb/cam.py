@@ -37,7 +37,8 @@ def cam_class(method:str):
 def last_conv_block(model:nn.Module, size=64) -> nn.Module:
     "The last top-level block whose output is a spatial feature map (ResNet: layer4)."
     found = []
-    hooks = [m.register_forward_hook(lambda m, i, o, m_=m: found.append(m_) if torch.is_tensor(o) and o.dim() == 4 and min(o.shape[-2:]) > 1 else None)
+    hooks = [m.register_forward_hook(lambda m, i, o, m_=m: found.append(m_) if torch.is_tensor(o) and o.dim() == 4
+                                     and min(o.shape[-2:]) > 1 else None)
              for n, m in model.named_modules() if n.count('.') <= 1 and n]
     with torch.no_grad(): model.eval()(torch.zeros(1, 3, size, size))
     for h in hooks: h.remove()

@@ -228,7 +228,8 @@ def build_trt_engine(onnx_path, # the ONNX file
     if trt is None: import tensorrt as trt
     onnx_path, out = Path(onnx_path), Path(out)
     if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path}: no such ONNX file")
-    (log or (lambda m: print(m, file=sys.stderr)))(f"building a TensorRT engine from {onnx_path} ({'fp16' if fp16 else 'fp32'}; minutes on a Jetson, once)")
+    (log or (lambda m: print(m, file=sys.stderr)))(f"building a TensorRT engine from {onnx_path} "
+                                                   f"({'fp16' if fp16 else 'fp32'}; minutes on a Jetson, once)")
     out.parent.mkdir(parents=True, exist_ok=True)
     flag_fp16 = hasattr(trt.BuilderFlag, 'FP16')                   # gone in TensorRT 11 (strongly typed only)
     src = onnx_fp16(onnx_path, out.with_name(out.stem + '.fp16.onnx')) if fp16 and not flag_fp16 else onnx_path

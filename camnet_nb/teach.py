@@ -847,7 +847,8 @@ def adapt(self:ClickCanvas):
     # the kernel is busy until it is done
     self.status.value = f"adapting to the clicks in {self.points_file.name} (a few seconds) ..."
     out = self.points_file.with_suffix('.onnx')
-    res = adapt(self.points_file.parent, self.points_file, out, progress=False, log=lambda m: None)   # the CLI's default: the bank alone
+    # the CLI's default: the bank alone
+    res = adapt(self.points_file.parent, self.points_file, out, progress=False, log=lambda m: None)
     self.adapted = load_heatmap_model(out, log=lambda m: None)
     self.go(1)
     img = self.current()
