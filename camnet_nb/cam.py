@@ -13,10 +13,11 @@ from .data import write_atomic
 from .teacher import import_torchvision
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS', 'cam_class',
-           'last_conv_block', 'file_hash', 'densify', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams',
-           'cam_path', 'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex',
-           'load_cam_index', 'grid_strength']
+__all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS', 'MATRIX_BLOCK', 'MATRIX_SIDE',
+           'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'linear_head_cams',
+           'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
+           'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index', 'grid_strength', 'class_list',
+           'checked_matrix_classes', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast', 'write_matrix_cams']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 # 'cam': the plain CAM of a linear head, no gradients
@@ -350,3 +351,126 @@ def grid_strength(m:np.ndarray, # a map (H, W): a CAM, a heatmap
     detail = a - cv2.GaussianBlur(a, (0, 0), period / 5)
     c = (np.mean(detail[:, :-period] * detail[:, period:]) + np.mean(detail[:-period] * detail[period:])) / 2
     return float(np.sqrt(max(c, 0.0)) / (a.std() + 1e-12))
+
+# %% ../nbs/03_cam.ipynb #2c1e142b
+# EfficientNet-Lite0's stride-8 block (40 channels): of the stride-8, 16, 32 blocks
+# and the head, the one that told grain from matrix at the pre-salt development points
+MATRIX_BLOCK = 2
+MATRIX_SIDE = 512    # the longer side the backbone sees (512 against 1024 px on the development points)
+MATRIX_SAMPLES = 400 # positions drawn from each training image for the fit
+
+# %% ../nbs/03_cam.ipynb #150d2cbc
+def class_list(names) -> list[str]:
+    "Class names from a list or one comma-separated string ('Argilito_Estevensita,Laminito')."
+    return [c.strip() for c in names.split(',') if c.strip()] if isinstance(names, str) else [str(c) for c in names]
+
+# %% ../nbs/03_cam.ipynb #6e3d75dc
+def checked_matrix_classes(folder:dict, # load_folder's result
+                           matrix_classes, # the grain-free classes: names, or one comma-separated string
+                           data, # the folder's path, for the message
+                          ) -> list[str]:
+    "The grain-free class names, once they are known to be the folder's and to leave images with grains to contrast."
+    names = class_list(matrix_classes)
+    unknown = [c for c in names if c not in folder['classes']]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a class of {data} (its classes: {', '.join(folder['classes'])})")
+    if not names or set(names) >= set(folder['classes']):
+        raise ValueError("name the classes whose images hold no grains, and leave at least one class with grains")
+    items = folder['train'] + folder['val']
+    if not any(it.cls in names for it in items) or all(it.cls in names for it in items):
+        raise ValueError(f"{data}: the train and validation splits need images of grain-free and of other classes")
+    return names
+
+# %% ../nbs/03_cam.ipynb #52960576
+_BACKBONES = {}
+def imagenet_positions(img:np.ndarray, # RGB uint8
+                       side:int=MATRIX_SIDE, # the longer side the backbone sees
+                       block:int=MATRIX_BLOCK, # the EfficientNet-Lite0 block whose output is taken
+                      ) -> np.ndarray:
+    "(h, w, C) features of frozen ImageNet EfficientNet-Lite0 at each position of its stride-8 grid."
+    from camnet_nb.teacher import make_classifier
+    if block not in _BACKBONES:
+        net = make_classifier('efficientnet_lite0', 2, pretrained=True, output_stride=8).eval()
+        got = {}
+        net.net.blocks[block].register_forward_hook(lambda m, i, o: got.__setitem__('f', o))
+        _BACKBONES[block] = (net, got)
+    net, got = _BACKBONES[block]
+    h, w = img.shape[:2]
+    s = side / max(h, w)
+    size = (max(32, round(w * s) // 32 * 32), max(32, round(h * s) // 32 * 32))
+    x = torch.from_numpy(cv2.resize(img, size, interpolation=cv2.INTER_AREA)).permute(2, 0, 1).float()[None] / 255
+    with torch.no_grad(): net(x)
+    return got['f'][0].permute(1, 2, 0).numpy()
+
+# %% ../nbs/03_cam.ipynb #badd8345
+class MatrixContrast:
+    "RGB image -> (H, W) map in 0..1: how unlike the grain-free classes each position of the image is."
+    def __init__(self, mean, # (C,) feature means over the training positions
+                 scale, # (C,) their spreads
+                 weights, # (C + 1,) logistic-regression weights, the bias last
+                 side:int=MATRIX_SIDE, # the longer side the backbone sees
+                 block:int=MATRIX_BLOCK, # the backbone block whose output is the feature
+                ):
+        self.mean, self.scale, self.weights = (np.asarray(a, np.float32) for a in (mean, scale, weights))
+        self.side, self.block = side, block
+    def __call__(self, img:np.ndarray) -> np.ndarray:
+        f = (imagenet_positions(img, self.side, self.block) - self.mean) / self.scale
+        p = 1 / (1 + np.exp(-np.clip(f @ self.weights[:-1] + self.weights[-1], -30, 30)))
+        return cv2.resize(p.astype(np.float32), img.shape[1::-1], interpolation=cv2.INTER_LINEAR).clip(0, 1)
+
+# %% ../nbs/03_cam.ipynb #7b244d3e
+def fit_matrix_contrast(data, # an ImageNet-style folder
+                        matrix_classes, # the classes whose images hold no grains: names, or one comma-separated string
+                        side:int=MATRIX_SIDE, # the longer side the backbone sees
+                        samples:int=MATRIX_SAMPLES, # positions drawn from each image
+                        seed:int=0, # seed of the draw
+                        progress:bool=True, # show a progress bar
+                       ) -> MatrixContrast:
+    "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
+    from tqdm.auto import tqdm
+    from sklearn.linear_model import LogisticRegression
+    from camnet_nb.data import load_folder, read_image
+    folder = load_folder(data)
+    names = checked_matrix_classes(folder, matrix_classes, data)
+    items = folder['train'] + folder['val']
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for it in tqdm(items, desc='features (grain-free contrast)', unit='image', disable=not progress):
+        f = imagenet_positions(read_image(it.path), side)
+        f = f.reshape(-1, f.shape[-1])
+        X.append(f[rng.choice(len(f), min(samples, len(f)), replace=False)])
+        y.append(np.full(len(X[-1]), it.cls not in names))
+    X, y = np.concatenate(X), np.concatenate(y)
+    mean, scale = X.mean(0), X.std(0) + 1e-6
+    lr = LogisticRegression(C=1.0, max_iter=2000, class_weight='balanced').fit((X - mean) / scale, y)
+    return MatrixContrast(mean, scale, np.r_[lr.coef_[0], lr.intercept_], side)
+
+# %% ../nbs/03_cam.ipynb #7673879f
+def write_matrix_cams(data, # an ImageNet-style folder
+                      out, # the CAM folder, laid out as write_cams lays it out (camnet distill reads it)
+                      matrix_classes, # the classes whose images hold no grains: names, or one comma-separated string
+                      batch_size:int=8, # images computed, written and indexed together
+                      side:int=MATRIX_SIDE, # the longer side the backbone sees
+                      progress:bool=True, # show progress bars
+                     ) -> dict:
+    "Pseudo-labels without a teacher: every image's MatrixContrast map, cached and verified like write_cams' CAMs."
+    from camnet_nb.data import load_folder, read_image
+    out, folder = Path(out), load_folder(data)
+    names = checked_matrix_classes(folder, matrix_classes, data)   # before anything is written
+    items = sorted(sum((folder[s] for s in ('train', 'val', 'test')), []), key=lambda i: str(i.path))
+    # the cache key: the grain-free classes, the setting, and the training files the contrast is fitted to
+    fitted_on = sorted(f"{it.path.name}:{it.path.stat().st_size}" for it in folder['train'] + folder['val'])
+    key = json.dumps(dict(matrix_classes=sorted(names), side=side, block=MATRIX_BLOCK, samples=MATRIX_SAMPLES,
+                          files=fitted_on))
+    th = hashlib.sha256(key.encode()).hexdigest()[:16]
+    index, todo, bad = split_cached(items, out, th, f'matrix-contrast-side{side}', progress)
+    header = dict(teacher=f"grain-free classes: {', '.join(names)}", teacher_hash=th, method='matrix-contrast',
+                  output_stride=8, max_side=side)
+    _write_index(out/'index.json', header, index)
+    if todo:
+        contrast = fit_matrix_contrast(data, names, side, progress=progress)
+        maps_of = lambda chunk: [contrast(read_image(it.path)) for it, _ in chunk]
+        index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
+                                       'cams (grain-free contrast)', progress)
+    for b in bad: print(f"skipped {b}", file=sys.stderr)
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/'index.json'))

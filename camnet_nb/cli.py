@@ -177,9 +177,14 @@ def cmd_train_teacher(a):
 
 # %% ../nbs/13_cli.ipynb #3445abf1
 def cmd_cams(a):
-    from camnet_nb.cam import write_cams
-    r = write_cams(a.teacher_path, a.data, a.out, method=a.method, batch_size=a.batch_size, aug_smooth=a.aug_smooth,
-                   output_stride=a.output_stride, max_side=a.max_side, batch_pixels=a.batch_pixels)
+    from camnet_nb.cam import write_cams, write_matrix_cams
+    if (a.teacher_path is None) == (a.matrix_classes is None):
+        raise ValueError("give --teacher (its CAMs) or --matrix-classes "
+                         "(the grain-free classes' contrast), one of the two")
+    if a.matrix_classes: r = write_matrix_cams(a.data, a.out, a.matrix_classes, a.batch_size, progress=not a.quiet)
+    else: r = write_cams(a.teacher_path, a.data, a.out, method=a.method, batch_size=a.batch_size,
+                         aug_smooth=a.aug_smooth, output_stride=a.output_stride, max_side=a.max_side,
+                         batch_pixels=a.batch_pixels)
     return _report(a, r)
 
 # %% ../nbs/13_cli.ipynb #f97be48a
@@ -245,7 +250,8 @@ def cmd_demo(a):
     from camnet_nb.pipeline import run_demo
     run_demo(out=a.out, data=a.data, samples=a.samples, recipe=a.recipe, points=a.points, teacher_arch=a.teacher_arch,
              teacher_epochs=a.teacher_epochs,
-             student_epochs=a.student_epochs, train_per_class=a.train_per_class, progress=not a.quiet)
+             student_epochs=a.student_epochs, train_per_class=a.train_per_class, matrix_classes=a.matrix_classes,
+             progress=not a.quiet)
     return 0
 
 # %% ../nbs/13_cli.ipynb #1acf6c02
@@ -447,14 +453,17 @@ def add_train_teacher_command(add, # add(name, reports=True, **kw) -> a sub-pars
 def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                     ):
     "The `camnet cams` options."
-    c = add('cams', help='Grad-CAM pseudo-labels of a teacher, cached and resumable',
-                       description='Reads a teacher checkpoint and an ImageNet-style folder. '
-                                   'Writes OUT/<teacher hash>/<method>/<image hash>.png '
+    c = add('cams',
+            help="Grad-CAM pseudo-labels of a teacher (or the grain-free classes' contrast), cached and resumable",
+                       description='Reads a teacher checkpoint (or, with --matrix-classes, no teacher) and an '
+                                   'ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
     add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'max_side',
                                          'batch_size', 'batch_pixels', 'aug_smooth'],
-                required=('teacher_path', 'data', 'out'), flags=dict(teacher_path='--teacher'),
-                more=dict(method='layercam, xgradcam, gradcam, cam, ...'))
+                required=('data', 'out'), flags=dict(teacher_path='--teacher'),
+                more=dict(method='layercam, xgradcam, gradcam, cam, ...', teacher_path='or --matrix-classes'))
+    add_options(c, 'cam', 'write_matrix_cams', ['matrix_classes'], types=dict(matrix_classes=str),
+                more=dict(matrix_classes='no teacher then'))
     c.set_defaults(fn=cmd_cams)
 
 # %% ../nbs/13_cli.ipynb #73a1ad95
@@ -577,7 +586,7 @@ def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'photomicrographs: the real recipe). Writes OUT/report.json, '
                                    'OUT/report.md, figures, OUT/teacher.pt and OUT/camnet.pt.')
     add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'recipe', 'points', 'teacher_arch',
-                                            'teacher_epochs', 'student_epochs', 'train_per_class'],
+                                            'teacher_epochs', 'student_epochs', 'train_per_class', 'matrix_classes'],
                 types=dict(out=Path))
     d.set_defaults(fn=cmd_demo)
 

@@ -617,19 +617,25 @@ def _demo_student(train_root:Path, # the training folder
                   seed:int=0, # random seed
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
+                  matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast, not the teacher's CAMs
                  ) -> tuple:
-    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index)."
-    from camnet_nb.cam import write_cams, load_cam_index
+    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, what made the CAMs)."
+    from functools import partial
+    from camnet_nb.cam import write_cams, write_matrix_cams, load_cam_index
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student
     work = out/'work'
-    say("[3/7] LayerCAM pseudo-labels (output stride 8)")
-    write_cams(out/'teacher.pt', train_root, work/'cams', progress=progress)
-    if eval_root != train_root: write_cams(out/'teacher.pt', eval_root, work/'cams_eval', progress=progress)
+    made = (f"the contrast with the grain-free classes {matrix_classes}" if matrix_classes
+            else 'LayerCAM, output stride 8')
+    say(f"[3/7] pseudo-labels: {made}")
+    maps_of = (partial(write_matrix_cams, matrix_classes=matrix_classes) if matrix_classes
+               else partial(write_cams, out/'teacher.pt'))
+    maps_of(data=train_root, out=work/'cams', progress=progress)
+    if eval_root != train_root: maps_of(data=eval_root, out=work/'cams_eval', progress=progress)
     say(f"[4/7] FLKD into CamNet ({epochs} epochs)")
     distill(train_root, work/'cams', out/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    return load_student(out/'camnet.pt')[0], cams
+    return load_student(out/'camnet.pt')[0], cams, made
 
 # %% ../nbs/11_pipeline.ipynb #0097b54e
 DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
@@ -691,7 +697,8 @@ def _demo_speed(net, # the demo's student
                 out:Path, # the report folder (the ONNX file goes there)
                 say=print, # where the step lines go
                ) -> dict:
-    "The student exported to ONNX, its CPU latency at 512x512, and the live loop run headless on the synthetic stream."
+    "The student's parameters, its ONNX export and CPU latency at 512x512, and the live loop run headless on the synthetic stream."
+    from camnet_nb.camnet import n_params
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner, HeatmapModel
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     say("[6/7] ONNX export and CPU latency")
@@ -700,7 +707,8 @@ def _demo_speed(net, # the demo's student
     say("[7/7] live loop, headless, synthetic stream at 512x512")
     live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8),
                     infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
-    return dict(camnet_ms=ms, live_display_fps=live['display_fps'], live_updates_per_s=live['updates_per_s'], live=live)
+    return dict(camnet_params=n_params(net), camnet_ms=ms, live_display_fps=live['display_fps'],
+                live_updates_per_s=live['updates_per_s'], live=live)
 
 # %% ../nbs/11_pipeline.ipynb #369820ba
 def _demo_keypoints(points, # the key-points file (paths relative to `data`)
@@ -737,8 +745,9 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
 def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
                  data, # your folder, or None for the samples
                  points, # a key-points file, or None
+                 matrix_classes=None, # grain-free classes named for your folder, or None
                 ) -> str:
-    "The recipe to run (real for your own folder, unless told), after checking it and the points file: a bad input is one line before any training."
+    "The recipe to run (real for your own folder, unless told), after checking it, the points file and the grain-free classes: a bad input is one line before any training."
     recipe = recipe or ('real' if data is not None else 'synthetic')
     if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
     if points is not None and data is None:
@@ -746,6 +755,10 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
     if points is not None:
         from camnet_nb.teach import read_points
         read_points(points, data)
+    if matrix_classes and data is not None:
+        from camnet_nb.cam import checked_matrix_classes
+        from camnet_nb.data import load_folder
+        checked_matrix_classes(load_folder(data), matrix_classes, data)
     return recipe
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
@@ -762,12 +775,12 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              crop_scale=(0.25, 0.3), # crop side as a fraction of the shorter side
              seed=0, # random seed
              progress=True, # show progress bars
+             matrix_classes:str|None=None, # your folder's grain-free classes, comma-separated: pseudo-labels from their contrast (camnet_nb.cam.write_matrix_cams) instead of the teacher's CAMs
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     from camnet_nb.data import load_folder
-    from camnet_nb.camnet import n_params
     from camnet_nb.deploy import load_heatmap_model
-    recipe = _demo_recipe(recipe, data, points)
+    recipe = _demo_recipe(recipe, data, points, matrix_classes)
     out, t0 = Path(out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
@@ -775,11 +788,11 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
-    net, cams = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say)
+    net, cams, rep['pseudo_labels'] = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say,
+                                                    matrix_classes)
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
     pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
-    rep |= dict(camnet_params=n_params(net), ssim_cam=float(np.mean(ssims)) if ssims else None)
-    rep |= _heatmap_spread([row[3] for row in fig_rows], say)
+    rep |= _heatmap_spread([row[3] for row in fig_rows], say) | dict(ssim_cam=float(np.mean(ssims)) if ssims else None)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
     if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say)
     _figure(fig_rows, out/'figure_pipeline.png', titles=None if has_gt else ('image', 'teacher CAM', 'CamNet heatmap', f'mask ({DEFAULT_REFINE})'))

@@ -228,3 +228,20 @@ def test_second_round_bad_inputs_are_one_line(chain, tmp_path):
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'none.pt' in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run('refine-labels', '--data', chain/'s'/'images', '--out', tmp_path/'l', '--sigma', '-1')
     assert r.returncode == 1 and 'sigma' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+def test_cams_from_grain_free_classes(chain, tmp_path):
+    "No teacher: the grain-free classes' contrast writes a CAM folder that distill reads; a wrong call is one line and keeps the maps."
+    args = ('--data', chain/'s'/'images', '--out', tmp_path/'m', '--json')
+    r = run('cams', '--matrix-classes', 'mudstone', *args)
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 18, r.stderr
+    idx = json.loads((tmp_path/'m'/'index.json').read_text())
+    assert idx['method'] == 'matrix-contrast' and len(idx['maps']) == 18
+    r = run('cams', '--matrix-classes', 'mudstone', *args)
+    assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 0, r.stderr   # cached
+    r = run('distill', '--data', chain/'s'/'images', '--cams', tmp_path/'m', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64')
+    assert r.returncode == 0, r.stderr
+    for bad, says in (((), 'one of the two'), (('--teacher', chain/'t.pt', '--matrix-classes', 'mudstone'), 'one of the two'),
+                      (('--matrix-classes', 'mud'), 'mud: not a class of')):
+        r = run('cams', *bad, *args)
+        assert r.returncode == 1 and says in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert json.loads((tmp_path/'m'/'index.json').read_text()) == idx   # nothing already done is lost
