@@ -41,7 +41,7 @@ def last_conv_block(model:nn.Module, size=64) -> nn.Module:
     hooks = [m.register_forward_hook(lambda m, i, o, m_=m: found.append(m_) if torch.is_tensor(o) and o.dim() == 4
                                      and min(o.shape[-2:]) > 1 else None)
              for n, m in model.named_modules() if n.count('.') <= 1 and n]
-    with torch.no_grad(): model.eval()(torch.zeros(1, 3, size, size))
+    with torch.no_grad(): model.eval()(torch.zeros(1, 3, size, size, device=next(model.parameters()).device))
     for h in hooks: h.remove()
     if not found: raise ValueError("no convolutional block found for the CAM target layer")
     return found[-1]
@@ -114,7 +114,7 @@ def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in
     got = []
     hook = layer.register_forward_hook(lambda m, i, o: got.append(o))
     try:
-        with torch.no_grad(): logits = model(x)
+        with torch.no_grad(), torch.autocast(x.device.type, enabled=x.device.type == 'cuda'): logits = model(x)
     finally: hook.remove()
     head = head_linear(model)
     tg = logits.argmax(1).tolist() if targets is None else list(targets)
@@ -123,7 +123,7 @@ def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in
     with torch.no_grad(): maps = torch.einsum('bchw,bc->bhw', got[-1].float(), W)
     if method == 'cam': maps = maps + head.bias[tg].detach()[:, None, None]
     maps = maps.cpu().numpy()
-    if raw: return maps, logits.cpu().numpy()
+    if raw: return maps, logits.float().cpu().numpy()
     if method != 'cam': maps = np.maximum(maps, 0)
     H, W_ = x.shape[-2:]
     big = np.stack([cv2.resize(m.astype(np.float32), (W_, H)) for m in maps])   # cv2's bilinear, as the library resizes
@@ -296,12 +296,12 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
     "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
-    from camnet_nb.teacher import load_teacher
+    from camnet_nb.teacher import load_teacher, compute_device
     from camnet_nb.data import load_folder, read_image
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path)
-    model = densify(model, output_stride)
+    model = densify(model.to(compute_device()), output_stride)
     out, th = Path(out), file_hash(teacher_path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
     cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
@@ -388,9 +388,9 @@ def imagenet_positions(img:np.ndarray, # RGB uint8
                        block:int=MATRIX_BLOCK, # the EfficientNet-Lite0 block whose output is taken
                       ) -> np.ndarray:
     "(h, w, C) features of frozen ImageNet EfficientNet-Lite0 at each position of its stride-8 grid."
-    from camnet_nb.teacher import make_classifier
+    from camnet_nb.teacher import make_classifier, compute_device
     if block not in _BACKBONES:
-        net = make_classifier('efficientnet_lite0', 2, pretrained=True, output_stride=8).eval()
+        net = make_classifier('efficientnet_lite0', 2, pretrained=True, output_stride=8).eval().to(compute_device())
         got = {}
         net.net.blocks[block].register_forward_hook(lambda m, i, o: got.__setitem__('f', o))
         _BACKBONES[block] = (net, got)
@@ -398,9 +398,10 @@ def imagenet_positions(img:np.ndarray, # RGB uint8
     h, w = img.shape[:2]
     s = side / max(h, w)
     size = (max(32, round(w * s) // 32 * 32), max(32, round(h * s) // 32 * 32))
-    x = torch.from_numpy(cv2.resize(img, size, interpolation=cv2.INTER_AREA)).permute(2, 0, 1).float()[None] / 255
-    with torch.no_grad(): net(x)
-    return got['f'][0].permute(1, 2, 0).numpy()
+    dev = next(net.parameters()).device
+    x = torch.from_numpy(cv2.resize(img, size, interpolation=cv2.INTER_AREA)).to(dev).permute(2, 0, 1).float()[None] / 255
+    with torch.no_grad(), torch.autocast(dev.type, enabled=dev.type == 'cuda'): net(x)
+    return got['f'][0].float().permute(1, 2, 0).cpu().numpy()
 
 # %% ../nbs/03_cam.ipynb #badd8345
 class MatrixContrast:

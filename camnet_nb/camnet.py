@@ -220,7 +220,9 @@ def load_student(path, map_location='cpu'):
 # %% ../nbs/04_camnet.ipynb #84360a9b
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
     "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
+    dev = next(net.parameters()).device   # the image goes where the network is
     with torch.inference_mode():
         # np.require copies read-only arrays (e.g. memory-mapped
         # or decoded by some readers): torch wants writable memory
-        return net(torch.from_numpy(np.require(img, requirements=('C', 'W'))).permute(2, 0, 1).float()[None] / 255)[0, 0].numpy()
+        x = torch.from_numpy(np.require(img, requirements=('C', 'W'))).to(dev).permute(2, 0, 1).float()[None] / 255
+        return net(x)[0, 0].float().cpu().numpy()

@@ -8,7 +8,7 @@ import math, sys
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
-from .teacher import _dist, check_destination, fit, remove_stale_temporaries, seed_everything
+from .teacher import _dist, check_destination, compute_device, fit, remove_stale_temporaries, seed_everything
 
 # %% auto #0
 __all__ = ['STUDENT_WEIGHT_DECAY', 'STUDENT_LR_FLOOR', 'ssim_loss', 'flkd_loss', 'evaluate_student', 'cv2_resize',
@@ -144,12 +144,12 @@ def distill(data, # ImageNet-style folder of the training images
     "Train a student on (image, teacher CAM) pairs from `data` and the CAM folder `cams`; writes `out` + `out`.json."
     from camnet_nb.camnet import make_student, save_student, n_params
     out = check_destination(out)
-    rank, _, _ = _dist()
+    rank, _, local = _dist()
     seed_everything(seed)
     cam_for, tr_items, va_items, mask_for = distill_pairs(data, cams, masks, seed)
     if rank == 0: remove_stale_temporaries(out)
     dl = student_loader(tr_items, cam_for, img_size, batch_size, seed, workers)
-    model = make_student(student)
+    model = make_student(student).to(compute_device(local))
     def loss_fn(net, batch): return flkd_loss(net(batch[0]), batch[1], ssim_weight, bce_weight)
     def validate(m): return evaluate_student(m, va_items, cam_for, mask_for, progress=progress and rank == 0)
     def save_best(m, metrics): save_student(m, out, student, epoch=metrics['epoch'], metrics=metrics, params=n_params(m), img_size=img_size,

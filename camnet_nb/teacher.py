@@ -12,12 +12,12 @@ import torch, torch.nn as nn, torch.nn.functional as F
 # %% auto #0
 __all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'WARMUP_SHARE', 'TEACHER_WEIGHT_DECAY', 'LABEL_SMOOTHING', 'HEAD_STRENGTHS',
            'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict', 'pretrained_state_dict',
-           'input_norm_for', 'make_classifier', 'seed_everything', 'atomic_save', 'balanced_weights', 'predict_probs',
-           'check_destination', 'rng_state', 'restore_rng_state', 'load_training_state', 'remove_stale_temporaries',
-           'warmup_cosine', 'loader_randomness', 'save_training_state', 'resume_training', 'train_epoch', 'fit',
-           'teacher_loaders', 'save_teacher', 'train_teacher', 'score_split', 'score_test_once', 'load_teacher',
-           'head_linear', 'view_crops', 'pooled_features', 'choose_strength', 'write_head', 'train_head',
-           'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
+           'input_norm_for', 'make_classifier', 'compute_device', 'seed_everything', 'atomic_save', 'balanced_weights',
+           'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state', 'load_training_state',
+           'remove_stale_temporaries', 'warmup_cosine', 'loader_randomness', 'save_training_state', 'resume_training',
+           'train_epoch', 'fit', 'teacher_loaders', 'save_teacher', 'train_teacher', 'score_split', 'score_test_once',
+           'load_teacher', 'head_linear', 'view_crops', 'pooled_features', 'choose_strength', 'write_head',
+           'train_head', 'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -160,6 +160,16 @@ def _dist():
     if world > 1 and not dist.is_initialized():
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return int(os.environ.get('RANK', 0)), world, int(os.environ.get('LOCAL_RANK', 0))
+
+# %% ../nbs/02_teacher.ipynb #400c7592
+def compute_device(local_rank:int=0, # this process's GPU under torchrun
+                  ) -> torch.device:
+    "Where the networks run: this process's GPU when PyTorch sees one, else the processor (CAMNET_DEVICE=cpu or cuda decides)."
+    asked = os.environ.get('CAMNET_DEVICE', '').strip().lower()
+    if asked not in ('', 'cpu', 'cuda'): raise ValueError(f"CAMNET_DEVICE={asked!r}: use cpu or cuda")
+    if asked == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("CAMNET_DEVICE=cuda, but PyTorch sees no GPU")
+    if asked == 'cpu' or not torch.cuda.is_available(): return torch.device('cpu')
+    return torch.device('cuda', local_rank)
 
 # %% ../nbs/02_teacher.ipynb #382354e5
 def seed_everything(seed):
@@ -461,7 +471,7 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     rank, _, local = _dist()
     seed_everything(seed)
     if rank == 0: remove_stale_temporaries(out)
-    device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
+    device = compute_device(local)
     folder = load_folder(data, valid_pct, seed)
     classes = folder['classes']
     dl, dv, class_weights = teacher_loaders(folder, img_size, batch_size, crop_scale, seed, workers, device)
@@ -562,11 +572,13 @@ def pooled_features(model:Normalized, # a `make_classifier` network
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
     got = []
-    hook = head_linear(model).register_forward_hook(lambda mod, inp, out: got.append(inp[0].mean(0).numpy()))
+    dev = next(model.parameters()).device   # the views go where the network is
+    hook = head_linear(model).register_forward_hook(lambda mod, inp, out: got.append(inp[0].float().mean(0).cpu().numpy()))
     try:
         model.eval()
         for it in tqdm(items, desc='features', leave=False, disable=not progress):
-            model(torch.from_numpy(view_crops(read_image(it.path), size)).permute(0, 3, 1, 2).float() / 255)
+            x = torch.from_numpy(view_crops(read_image(it.path), size)).to(dev).permute(0, 3, 1, 2).float() / 255
+            with torch.autocast(dev.type, enabled=dev.type == 'cuda'): model(x)
     finally: hook.remove()
     return np.stack(got)
 
@@ -647,7 +659,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     classes = folder['classes']
     n = len(classes)
     fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split: every non-test image may choose
-    model = make_classifier(arch, n, pretrained=True, weights=weights)
+    model = make_classifier(arch, n, pretrained=True, weights=weights).to(compute_device())
     X = pooled_features(model, fit_items, img_size, progress)
     y = np.array([it.label for it in fit_items])
     C, cv, history = choose_strength(X, y, n, strengths, folds, seed=seed)
@@ -656,9 +668,9 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     result = dict(best=cv | dict(epoch=0), history=history, classes=classes)
     if folder['test']:
         z = torch.from_numpy(pooled_features(model, folder['test'], img_size, progress)).float()
-        with torch.no_grad(): p = F.softmax(head_linear(model)(z), 1).numpy()
+        with torch.no_grad(): p = F.softmax(head_linear(model).cpu()(z), 1).numpy()
         result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
-    atomic_save(model.state_dict(), out)
+    atomic_save(model.cpu().state_dict(), out)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm,
                pretrained=True, head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
     if 'test' in result: cfg['test'] = result['test']
