@@ -17,7 +17,8 @@ __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 
            'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'linear_head_cams',
            'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
            'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index', 'grid_strength', 'class_list',
-           'checked_matrix_classes', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast', 'write_matrix_cams']
+           'checked_matrix_classes', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet',
+           'export_matrix_contrast', 'write_matrix_cams']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 # 'cam': the plain CAM of a linear head, no gradients
@@ -395,9 +396,8 @@ def imagenet_positions(img:np.ndarray, # RGB uint8
         net.net.blocks[block].register_forward_hook(lambda m, i, o: got.__setitem__('f', o))
         _BACKBONES[block] = (net, got)
     net, got = _BACKBONES[block]
-    h, w = img.shape[:2]
-    s = side / max(h, w)
-    size = (max(32, round(w * s) // 32 * 32), max(32, round(h * s) // 32 * 32))
+    from camnet_nb.deploy import side_size
+    size = side_size(*img.shape[:2], side)
     dev = next(net.parameters()).device
     x = torch.from_numpy(cv2.resize(img, size, interpolation=cv2.INTER_AREA)).to(dev).permute(2, 0, 1).float()[None] / 255
     with torch.no_grad(), torch.autocast(dev.type, enabled=dev.type == 'cuda'): net(x)
@@ -446,6 +446,43 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
     lr = LogisticRegression(C=1.0, max_iter=2000, class_weight='balanced').fit((X - mean) / scale, y)
     return MatrixContrast(mean, scale, np.r_[lr.coef_[0], lr.intercept_], side)
 
+# %% ../nbs/03_cam.ipynb #3ae75690
+class ContrastNet(nn.Module):
+    "A MatrixContrast as one network: 0..1 RGB (B, 3, H, W) -> (B, 1, H, W) map, the regression a 1x1 convolution."
+    def __init__(self, contrast:MatrixContrast, # a fitted contrast
+                ):
+        super().__init__()
+        from camnet_nb.teacher import make_classifier
+        n = make_classifier('efficientnet_lite0', 2, pretrained=True)
+        self.register_buffer('mean', n.mean.clone())
+        self.register_buffer('std', n.std.clone())
+        t = n.net
+        # up to the stride-8 block no layer is dilated: the same features imagenet_positions hooks
+        self.body = nn.Sequential(t.conv_stem, t.bn1, *t.blocks[:contrast.block + 1])
+        w = contrast.weights[:-1] / contrast.scale   # the standardisation folded into the weights
+        self.head = nn.Conv2d(len(w), 1, 1)
+        with torch.no_grad():
+            self.head.weight.copy_(torch.from_numpy(w).view(1, -1, 1, 1))
+            self.head.bias.fill_(float(contrast.weights[-1] - (w * contrast.mean).sum()))
+    def forward(self, x):
+        p = torch.sigmoid(self.head(self.body((x - self.mean) / self.std)))
+        return nn.functional.interpolate(p, size=x.shape[-2:], mode='bilinear', align_corners=False)
+
+# %% ../nbs/03_cam.ipynb #bf76b605
+def export_matrix_contrast(contrast:MatrixContrast, # a fitted contrast
+                           out, # the .onnx file to write
+                          ) -> Path:
+    "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5) and its side."
+    import onnx
+    from camnet_nb.data import write_atomic
+    from camnet_nb.deploy import export_onnx, SIDE_KEY
+    from camnet_nb.teach import LEVEL_KEY
+    out = export_onnx(ContrastNet(contrast).eval(), out)
+    m = onnx.load(str(out))
+    for k, v in ((LEVEL_KEY, '0.5'), (SIDE_KEY, str(contrast.side))): m.metadata_props.add(key=k, value=v)
+    write_atomic(out, m.SerializeToString(), 'contrast model')
+    return out
+
 # %% ../nbs/03_cam.ipynb #7673879f
 def write_matrix_cams(data, # an ImageNet-style folder
                       out, # the CAM folder, laid out as write_cams lays it out (camnet distill reads it)
@@ -468,10 +505,13 @@ def write_matrix_cams(data, # an ImageNet-style folder
     header = dict(teacher=f"grain-free classes: {', '.join(names)}", teacher_hash=th, method='matrix-contrast',
                   output_stride=8, max_side=side)
     _write_index(out/'index.json', header, index)
-    if todo:
+    model = out/th/'contrast.onnx'   # the contrast as a model, beside its maps
+    if todo or not model.exists():
         contrast = fit_matrix_contrast(data, names, side, progress=progress)
+        export_matrix_contrast(contrast, model)
         maps_of = lambda chunk: [contrast(read_image(it.path)) for it, _ in chunk]
         index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
                                        'cams (grain-free contrast)', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/'index.json'))
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/'index.json'),
+                model=str(model))

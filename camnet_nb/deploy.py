@@ -10,12 +10,14 @@ import numpy as np
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['INPUT_RANGE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx', 'OnnxRunner',
-           'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine',
-           'make_runner', 'onnx_metadata', 'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'time_runner']
+__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx',
+           'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner',
+           'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range', 'HeatmapModel',
+           'load_heatmap_model', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
+SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
 
 def _write_input_range(path, input_range:float):
     "Record in the ONNX file's metadata the input range the model expects."
@@ -56,6 +58,16 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
         diff = float(np.abs(OnnxRunner(out)(x.numpy()) - ref).max())
         if diff > 1e-3: raise RuntimeError(f"{out}: ONNX output differs from PyTorch by {diff:.2g}")
     return out
+
+# %% ../nbs/08_export.ipynb #b9e28b82
+def side_size(h:int, # the image's height
+              w:int, # its width
+              side:int, # the longer side wanted
+              mult:int=32, # both sides a multiple of this (a network's total stride)
+             ) -> tuple[int, int]:
+    "(width, height) for cv2.resize: the longer side near `side`, the aspect kept, both sides multiples of `mult`."
+    s = side / max(h, w)
+    return max(mult, round(w * s) // mult * mult), max(mult, round(h * s) // mult * mult)
 
 # %% ../nbs/08_export.ipynb #cdc92775
 class OnnxRunner:
@@ -395,19 +407,21 @@ class HeatmapModel:
                  name:str='', # what to call it in tables and messages
                  level:float|None=None, # the heatmap level that splits feature from matrix, where the model knows it (None: each image's own)
                  path=None, # the file it was read from, where there is one
+                 side:int|None=None, # the longer side the model wants its input at (None: as given)
                 ):
         self.runner, self.input_range, self.name, self.level, self.path = runner, float(input_range), name, level, path
-        self.static_hw = getattr(runner, 'static_hw', None)
+        self.static_hw, self.side = getattr(runner, 'static_hw', None), side
     def __call__(self, img:np.ndarray) -> np.ndarray:
         import cv2
         h, w = img.shape[:2]
-        x = (img if self.static_hw in (None, (h, w))
-             else cv2.resize(img, self.static_hw[::-1], interpolation=cv2.INTER_AREA))
+        size = (self.static_hw[::-1] if self.static_hw
+                else side_size(h, w, self.side) if self.side else (w, h))
+        x = img if tuple(size) == (w, h) else cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
         x = x.astype(np.float32).transpose(2, 0, 1)[None] * (self.input_range / 255.0)
         heat = self.runner(x)[0, 0]
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(heat, 0, 1).astype(np.float32, copy=False)
-    def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw})"
+    def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw}, side={self.side})"
 
 # %% ../nbs/08_export.ipynb #669b2c81
 INPUT_RANGES = (1.0, 255.0)   # the pixel ranges a model may take: 0..1 (ours) or 0..255 (the paper's CamNet)
@@ -444,8 +458,10 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
                 "(pass input_range=255 / --input-range 255 for the paper's CamNet)")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
     level = meta.get('camnet.level')   # an adapted model's probability splits at 0.5
+    side = meta.get(SIDE_KEY)          # a model whose features are bound to a scale says it
     return HeatmapModel(runner, input_range or 1.0, name=path.name,
-                        level=None if level is None else float(level), path=path)
+                        level=None if level is None else float(level), path=path,
+                        side=None if side is None else int(side))
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, # the callable to time

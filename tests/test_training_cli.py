@@ -1,5 +1,5 @@
 "The training chain through the command line: teacher -> CAMs -> FLKD -> export -> segment; DDP on 2 CPU processes."
-import json, os, subprocess, sys
+import csv, json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch, cv2
 from PIL import Image
@@ -238,6 +238,10 @@ def test_cams_from_grain_free_classes(chain, tmp_path):
     assert idx['method'] == 'matrix-contrast' and len(idx['maps']) == 18
     r = run('cams', '--matrix-classes', 'mudstone', *args)
     assert r.returncode == 0 and json.loads(r.stdout)['computed'] == 0, r.stderr   # cached
+    model = json.loads(r.stdout)['model']                 # the contrast itself, a heatmap model like any other
+    r = run('segment', '--input', chain/'s'/'images', '--out', tmp_path/'seg', '--model', model, '--refine', 'none')
+    rows = list(csv.DictReader(open(tmp_path/'seg'/'summary.csv')))
+    assert r.returncode == 0 and len(rows) == 18 and not any(x['error'] for x in rows), r.stderr
     r = run('distill', '--data', chain/'s'/'images', '--cams', tmp_path/'m', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64')
     assert r.returncode == 0, r.stderr
     for bad, says in (((), 'one of the two'), (('--teacher', chain/'t.pt', '--matrix-classes', 'mudstone'), 'one of the two'),
