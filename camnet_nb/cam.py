@@ -17,8 +17,8 @@ __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 
            'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'linear_head_cams',
            'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
            'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index', 'grid_strength', 'class_list',
-           'checked_matrix_classes', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet',
-           'export_matrix_contrast', 'write_matrix_cams']
+           'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast',
+           'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 # 'cam': the plain CAM of a linear head, no gradients
@@ -382,6 +382,19 @@ def checked_matrix_classes(folder:dict, # load_folder's result
         raise ValueError(f"{data}: the train and validation splits need images of grain-free and of other classes")
     return names
 
+# %% ../nbs/03_cam.ipynb #4765bde5
+class ImagenetBody(nn.Module):
+    "Frozen ImageNet EfficientNet-Lite0 up to one block, its input normalisation included: 0..1 RGB (B, 3, H, W) -> features."
+    def __init__(self, block:int=MATRIX_BLOCK, # the last block kept (2: stride 8, 40 channels)
+                ):
+        super().__init__()
+        from camnet_nb.teacher import make_classifier
+        n = make_classifier('efficientnet_lite0', 2, pretrained=True)
+        self.register_buffer('mean', n.mean.clone())
+        self.register_buffer('std', n.std.clone())
+        self.blocks = nn.Sequential(n.net.conv_stem, n.net.bn1, *n.net.blocks[:block + 1])
+    def forward(self, x): return self.blocks((x - self.mean) / self.std)
+
 # %% ../nbs/03_cam.ipynb #52960576
 _BACKBONES = {}
 def imagenet_positions(img:np.ndarray, # RGB uint8
@@ -389,19 +402,15 @@ def imagenet_positions(img:np.ndarray, # RGB uint8
                        block:int=MATRIX_BLOCK, # the EfficientNet-Lite0 block whose output is taken
                       ) -> np.ndarray:
     "(h, w, C) features of frozen ImageNet EfficientNet-Lite0 at each position of its stride-8 grid."
-    from camnet_nb.teacher import make_classifier, compute_device
-    if block not in _BACKBONES:
-        net = make_classifier('efficientnet_lite0', 2, pretrained=True, output_stride=8).eval().to(compute_device())
-        got = {}
-        net.net.blocks[block].register_forward_hook(lambda m, i, o: got.__setitem__('f', o))
-        _BACKBONES[block] = (net, got)
-    net, got = _BACKBONES[block]
+    from camnet_nb.teacher import compute_device
     from camnet_nb.deploy import side_size
-    size = side_size(*img.shape[:2], side)
+    if block not in _BACKBONES: _BACKBONES[block] = ImagenetBody(block).eval().to(compute_device())
+    net = _BACKBONES[block]
     dev = next(net.parameters()).device
-    x = torch.from_numpy(cv2.resize(img, size, interpolation=cv2.INTER_AREA)).to(dev).permute(2, 0, 1).float()[None] / 255
-    with torch.no_grad(), torch.autocast(dev.type, enabled=dev.type == 'cuda'): net(x)
-    return got['f'][0].float().permute(1, 2, 0).cpu().numpy()
+    x = torch.from_numpy(cv2.resize(img, side_size(*img.shape[:2], side), interpolation=cv2.INTER_AREA))
+    x = x.to(dev).permute(2, 0, 1).float()[None] / 255
+    with torch.no_grad(), torch.autocast(dev.type, enabled=dev.type == 'cuda'): f = net(x)
+    return f[0].float().permute(1, 2, 0).cpu().numpy()
 
 # %% ../nbs/03_cam.ipynb #badd8345
 class MatrixContrast:
@@ -452,20 +461,14 @@ class ContrastNet(nn.Module):
     def __init__(self, contrast:MatrixContrast, # a fitted contrast
                 ):
         super().__init__()
-        from camnet_nb.teacher import make_classifier
-        n = make_classifier('efficientnet_lite0', 2, pretrained=True)
-        self.register_buffer('mean', n.mean.clone())
-        self.register_buffer('std', n.std.clone())
-        t = n.net
-        # up to the stride-8 block no layer is dilated: the same features imagenet_positions hooks
-        self.body = nn.Sequential(t.conv_stem, t.bn1, *t.blocks[:contrast.block + 1])
+        self.body = ImagenetBody(contrast.block)
         w = contrast.weights[:-1] / contrast.scale   # the standardisation folded into the weights
         self.head = nn.Conv2d(len(w), 1, 1)
         with torch.no_grad():
             self.head.weight.copy_(torch.from_numpy(w).view(1, -1, 1, 1))
             self.head.bias.fill_(float(contrast.weights[-1] - (w * contrast.mean).sum()))
     def forward(self, x):
-        p = torch.sigmoid(self.head(self.body((x - self.mean) / self.std)))
+        p = torch.sigmoid(self.head(self.body(x)))
         return nn.functional.interpolate(p, size=x.shape[-2:], mode='bilinear', align_corners=False)
 
 # %% ../nbs/03_cam.ipynb #bf76b605
