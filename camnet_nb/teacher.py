@@ -666,11 +666,12 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     lr = LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X, y)
     write_head(model, lr, n)
     result = dict(best=cv | dict(epoch=0), history=history, classes=classes)
-    if folder['test']:
-        z = torch.from_numpy(pooled_features(model, folder['test'], img_size, progress)).float()
-        with torch.no_grad(): p = F.softmax(head_linear(model).cpu()(z), 1).numpy()
+    z = pooled_features(model, folder['test'], img_size, progress) if folder['test'] else None
+    model.cpu()   # the features are made: the test's head and the checkpoint on the processor
+    if z is not None:
+        with torch.no_grad(): p = F.softmax(head_linear(model)(torch.from_numpy(z).float()), 1).numpy()
         result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
-    atomic_save(model.cpu().state_dict(), out)
+    atomic_save(model.state_dict(), out)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm,
                pretrained=True, head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
     if 'test' in result: cfg['test'] = result['test']
