@@ -619,7 +619,8 @@ def _demo_student(train_root:Path, # the training folder
                   say=print, # where the step lines go
                   matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast, not the teacher's CAMs
                  ) -> tuple:
-    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, what made the CAMs)."
+    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, what made the CAMs, the contrast model or None)."
+    import shutil
     from functools import partial
     from camnet_nb.cam import write_cams, write_matrix_cams, load_cam_index
     from camnet_nb.flkd import distill
@@ -630,12 +631,16 @@ def _demo_student(train_root:Path, # the training folder
     say(f"[3/7] pseudo-labels: {made}")
     maps_of = (partial(write_matrix_cams, matrix_classes=matrix_classes) if matrix_classes
                else partial(write_cams, out/'teacher.pt'))
-    maps_of(data=train_root, out=work/'cams', progress=progress)
+    made_by = maps_of(data=train_root, out=work/'cams', progress=progress)
     if eval_root != train_root: maps_of(data=eval_root, out=work/'cams_eval', progress=progress)
+    # the contrast is a model of its own: left beside the student (and an earlier run's removed, so none is stale)
+    contrast = out/'contrast.onnx'
+    if matrix_classes: shutil.copyfile(made_by['model'], contrast)
+    else: contrast.unlink(missing_ok=True)
     say(f"[4/7] FLKD into CamNet ({epochs} epochs)")
     distill(train_root, work/'cams', out/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    return load_student(out/'camnet.pt')[0], cams, made
+    return load_student(out/'camnet.pt')[0], cams, made, contrast if matrix_classes else None
 
 # %% ../nbs/11_pipeline.ipynb #0097b54e
 DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
@@ -715,6 +720,7 @@ def _demo_keypoints(points, # the key-points file (paths relative to `data`)
                     data, # your folder
                     student:Path, # the demo's CamNet checkpoint
                     say=print, # where the step lines go
+                    contrast:Path|None=None, # the grain-free contrast's model (write_matrix_cams), scored with no refinement; None: none
                    ) -> dict:
     "{method: balanced accuracy, recall, specificity at the key points}: the demo's CamNet and the shipped model through segment's default refinement, and Otsu."
     from camnet_nb.real_rock import keypoint_eval
@@ -722,7 +728,11 @@ def _demo_keypoints(points, # the key-points file (paths relative to `data`)
     ours = keypoint_eval(points, data, model=student, log=say)
     shipped = keypoint_eval(points, data, baselines=(), log=say)
     rename = lambda d, who: {k.replace('ours', who): v for k, v in d.items()}
-    return rename(ours, "this demo's CamNet") | rename(shipped, 'the shipped model')
+    rows = rename(ours, "this demo's CamNet") | rename(shipped, 'the shipped model')
+    if contrast is None: return rows
+    # its level alone: no refinement measured best with it on the development points (README)
+    return rows | rename(keypoint_eval(points, data, model=contrast, refine='none', baselines=(), log=say),
+                         'the grain-free contrast')
 
 # %% ../nbs/11_pipeline.ipynb #2f11df4b
 # a heatmap whose values spread less than this (standard deviation, 0..1
@@ -762,7 +772,7 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
     return recipe
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
-def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt (and camnet.onnx)
+def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt, camnet.onnx (and contrast.onnx)
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
@@ -788,13 +798,14 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
-    net, cams, rep['pseudo_labels'] = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say,
-                                                    matrix_classes)
+    net, cams, rep['pseudo_labels'], contrast = _demo_student(train_root, eval_root, out, student_epochs, seed, progress,
+                                                              say, matrix_classes)
+    if contrast is not None: rep['contrast_model'] = str(contrast)
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
     pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
     rep |= _heatmap_spread([row[3] for row in fig_rows], say) | dict(ssim_cam=float(np.mean(ssims)) if ssims else None)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
-    if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say)
+    if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say, contrast)
     _figure(fig_rows, out/'figure_pipeline.png', titles=None if has_gt else ('image', 'teacher CAM', 'CamNet heatmap', f'mask ({DEFAULT_REFINE})'))
     rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
@@ -827,6 +838,9 @@ def _write_md(rep, out):
         md.append("")
     else: md += [rep['note'], ""]
     if 'warning' in rep: md += [f"**Warning:** {rep['warning']}.", ""]
+    if 'contrast_model' in rep:
+        md += ["The grain-free classes' contrast is a model of its own: `contrast.onnx` beside this report "
+               "(`camnet segment --model contrast.onnx --refine none`).", ""]
     if 'keypoints' in rep:
         md += ["## Key points (balanced accuracy of the masks at your points)", "",
                "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]

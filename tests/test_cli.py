@@ -57,6 +57,24 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     assert {"this demo's CamNet + glcm-colour", 'the shipped model + glcm-colour', 'otsu'} <= set(rep['keypoints'])
     assert rep['keypoints']['otsu']['points'] == 2 and 'Key points' in (tmp_path/'d'/'report.md').read_text()
 
+def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
+    "--matrix-classes: the contrast's model is left in OUT and scored at the points; a run without it removes a stale one."
+    import numpy as np
+    from PIL import Image
+    for c in ('a', 'b'):
+        (tmp_path/'u'/c).mkdir(parents=True)
+        for i in range(3): Image.fromarray(np.random.default_rng(i + 10 * ord(c)).integers(0, 255, (40, 40, 3), np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
+    (tmp_path/'points.json').write_text(json.dumps({'images': {'a/0.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
+    args = ('--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--points', str(tmp_path/'points.json'), '--student-epochs', '1')
+    r = run('demo', *args, '--matrix-classes', 'b')
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert (tmp_path/'d'/'contrast.onnx').is_file() and rep['contrast_model'] == str(tmp_path/'d'/'contrast.onnx')
+    assert rep['keypoints']['the grain-free contrast + none']['points'] == 2 and 'contrast.onnx' in (tmp_path/'d'/'report.md').read_text()
+    r = run('demo', *args)
+    assert r.returncode == 0 and not (tmp_path/'d'/'contrast.onnx').exists(), r.stderr
+    assert 'contrast_model' not in json.loads((tmp_path/'d'/'report.json').read_text())
+
 def test_demo_bad_points_is_one_line_before_training(tmp_path):
     (tmp_path/'u'/'a').mkdir(parents=True)
     (tmp_path/'points.json').write_text(json.dumps({'images': {'a/missing.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
