@@ -747,7 +747,7 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
     spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
     if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
     warning = (f"CamNet's heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the "
-               "teacher's CAMs to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
+               "pseudo-labels (the CAMs) to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
 
