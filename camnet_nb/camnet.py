@@ -12,7 +12,8 @@ from .teacher import import_torchvision
 # %% auto #0
 __all__ = ['FORBIDDEN', 'STUDENTS', 'SqueezeExcite', 'Bottleneck', 'bilinear_upsampler', 'Decoder', 'Segmenter', 'CamNetEncoder',
            'camnet', 'n_params', 'check_export_friendly', 'HardSwishPlain', 'plain_hardswish', 'mbv3_student',
-           'shufflenet_student', 'LRASPPStudent', 'make_student', 'save_student', 'load_student', 'predict_heatmap']
+           'shufflenet_student', 'LRASPPStudent', 'Lite0Encoder', 'lite0_student', 'make_student', 'save_student',
+           'load_student', 'predict_heatmap']
 
 # %% ../nbs/04_camnet.ipynb #7bfe8d00
 def _conv_bn(ci, co, k=3, s=1, groups=1, act=True):
@@ -174,12 +175,41 @@ class LRASPPStudent(nn.Module):
         self.net = plain_hardswish(lraspp(weights=None, weights_backbone=None, num_classes=1))
     def forward(self, x): return torch.sigmoid(self.net(x)['out'])
 
-# %% ../nbs/04_camnet.ipynb #78cacb80
-STUDENTS = {'camnet': camnet, 'mbv3': mbv3_student, 'shufflenet': shufflenet_student, 'lraspp': LRASPPStudent}
+# %% ../nbs/04_camnet.ipynb #d32c18ca
+class Lite0Encoder(nn.Module):
+    "EfficientNet-Lite0's stem, blocks 0-2 and block 3's first layer (ImageNet weights): 0..1 RGB -> strides 4, 8, 16."
+    def __init__(self):
+        super().__init__()
+        from camnet_nb.teacher import make_classifier
+        n = make_classifier('efficientnet_lite0', 2, pretrained=True)
+        self.register_buffer('mean', n.mean.clone())
+        self.register_buffer('std', n.std.clone())
+        b = n.net.blocks
+        self.s4 = nn.Sequential(n.net.conv_stem, n.net.bn1, b[0], b[1])
+        self.s8 = b[2]
+        self.s16 = b[3][0]
+    def forward(self, x):
+        f4 = self.s4((x - self.mean) / self.std)
+        f8 = self.s8(f4)
+        return f4, f8, self.s16(f8)
 
-def make_student(name='camnet'):
+# %% ../nbs/04_camnet.ipynb #1c678118
+def lite0_student() -> Segmenter:
+    "The CamNet decoder on an ImageNet EfficientNet-Lite0 encoder (Lite0Encoder)."
+    return Segmenter(Lite0Encoder(), (24, 40, 80))
+
+# %% ../nbs/04_camnet.ipynb #78cacb80
+STUDENTS = {'camnet': camnet, 'mbv3': mbv3_student, 'shufflenet': shufflenet_student, 'lraspp': LRASPPStudent,
+            'lite0': lite0_student}
+
+def make_student(name='camnet', # one of STUDENTS
+                 side:int|None=None, # the longer side it sees its images at (predict_heatmap); None: as given
+                ):
     if name not in STUDENTS: raise ValueError(f"unknown student {name!r}; choose from {', '.join(STUDENTS)}")
-    return STUDENTS[name]()
+    if side is not None and side < 32: raise ValueError(f"--side {side}: a student sees at least 32 px")
+    m = STUDENTS[name]()
+    m.side = side
+    return m
 
 # %% ../nbs/04_camnet.ipynb #f090735f
 def save_student(model, # the student network
@@ -193,7 +223,8 @@ def save_student(model, # the student network
     from camnet_nb.teacher import atomic_save
     path = Path(path)
     atomic_save(model.state_dict(), path)
-    cfg = dict(student=name, **meta)
+    side = getattr(model, 'side', None)   # the longer side it wants its images at, where it has one (predict_heatmap)
+    cfg = dict(student=name, **({} if side is None else dict(side=int(side))), **meta)
     write_atomic(path.with_name(path.name + '.json'), json.dumps(cfg, indent=1).encode(), 'student config')
 
 # %% ../nbs/04_camnet.ipynb #8605a383
@@ -208,7 +239,7 @@ def load_student(path, map_location='cpu'):
     if 'student' not in cfg and 'classes' in cfg:
         raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a "
                          "heatmap model; distil it first (camnet cams, camnet distill)")
-    m = make_student(cfg.get('student', 'camnet'))
+    m = make_student(cfg.get('student', 'camnet'), cfg.get('side'))
     try: sd = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a readable state_dict ({type(e).__name__})") from None
     try: m.load_state_dict(sd)
@@ -219,10 +250,16 @@ def load_student(path, map_location='cpu'):
 
 # %% ../nbs/04_camnet.ipynb #84360a9b
 def predict_heatmap(net, img:np.ndarray) -> np.ndarray:
-    "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, without building a gradient graph."
+    "RGB uint8 (H, W, 3) -> heatmap (H, W) float32 in 0..1, no gradient graph; a net with a `side` sees it at that."
+    import cv2
+    from camnet_nb.deploy import side_size
     dev = next(net.parameters()).device   # the image goes where the network is
+    h, w = img.shape[:2]
+    side = getattr(net, 'side', None)
+    if side: img = cv2.resize(img, side_size(h, w, side), interpolation=cv2.INTER_AREA)
     with torch.inference_mode():
         # np.require copies read-only arrays (e.g. memory-mapped
         # or decoded by some readers): torch wants writable memory
         x = torch.from_numpy(np.require(img, requirements=('C', 'W'))).to(dev).permute(2, 0, 1).float()[None] / 255
-        return net(x)[0, 0].float().cpu().numpy()
+        heat = net(x)[0, 0].float().cpu().numpy()
+    return heat if heat.shape == (h, w) else cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -19,12 +19,13 @@ __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAUL
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
 SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
 
-def _write_input_range(path, input_range:float):
-    "Record in the ONNX file's metadata the input range the model expects."
+def _write_input_range(path, input_range:float, side:int|None=None):
+    "Record in the ONNX file's metadata the input range the model expects (and the side it wants, if any)."
     import onnx
     m = onnx.load(str(path))
     del m.metadata_props[:]
     m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
+    if side: m.metadata_props.add(key=SIDE_KEY, value=str(int(side)))
     onnx.save(m, str(path))
 
 # %% ../nbs/08_export.ipynb #06abeef7
@@ -49,7 +50,7 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
         warnings.simplefilter('ignore')
         torch.onnx.export(model, x, str(tmp), opset_version=opset, dynamo=False, input_names=['image'],
                           output_names=['heatmap'], dynamic_axes=dyn, do_constant_folding=True)
-    _write_input_range(tmp, 1.0)
+    _write_input_range(tmp, 1.0, getattr(model, 'side', None))   # a student's side travels with it
     tmp.replace(out)
     if check:
         import onnx
@@ -445,7 +446,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     if path.suffix in ('.pt', '.pth'):
         from camnet_nb.camnet import load_student
         net, cfg = load_student(path)
-        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path)
+        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path, side=cfg.get('side'))
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
     # read once: the input range, and the level where the model knows it

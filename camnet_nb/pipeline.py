@@ -10,11 +10,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples',
-           'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level',
-           'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'fit_longer_side', 'segment_image',
-           'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined', 'segment_paths',
-           'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
+           'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'fit_longer_side',
+           'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined',
+           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -533,10 +533,13 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, # (name, image, map, ...) a row
             path, # the PNG to write
-            titles=None, # a title a column; None: image, teacher CAM, CamNet heatmap, refined mask, ground truth
+            titles=None, # a title a column; None: the demo's (image, pseudo-label, heatmap, mask, ground truth)
+            student:str='CamNet', # what the titles call the student
            ):
     "Write a grid of images (one row per sample, its name on the left) to `path`."
-    titles = titles or ('image', 'teacher CAM', 'CamNet heatmap', 'refined mask', 'ground truth')
+    with_truth = len(rows[0]) == 6   # name, image, pseudo-label, heatmap, GrabCut's mask, ground truth
+    titles = titles or (('image', 'pseudo-label', f'{student} heatmap')
+                        + (('refined mask', 'ground truth') if with_truth else (f'mask ({DEFAULT_REFINE})',)))
     # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
     from matplotlib.figure import Figure
     fig = Figure(figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)))
@@ -610,6 +613,8 @@ def _demo_teacher(train_root:Path, # the training folder
                 teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
 
 # %% ../nbs/11_pipeline.ipynb #a79cb2db
+STUDENT_LABELS = {'camnet': 'CamNet', 'lite0': 'Lite0 student'}   # what the demo's report calls its student
+
 def _demo_student(train_root:Path, # the training folder
                   eval_root:Path, # the evaluation folder
                   out:Path, # the report folder: out/teacher.pt is read, out/camnet.pt written, CAMs go to out/work
@@ -619,10 +624,10 @@ def _demo_student(train_root:Path, # the training folder
                   say=print, # where the step lines go
                   matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast, not the teacher's CAMs
                  ) -> tuple:
-    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, what made the CAMs, the contrast model or None)."
+    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, report lines)."
     import shutil
     from functools import partial
-    from camnet_nb.cam import write_cams, write_matrix_cams, load_cam_index
+    from camnet_nb.cam import write_cams, write_matrix_cams, load_cam_index, MATRIX_SIDE
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student
     work = out/'work'
@@ -637,10 +642,16 @@ def _demo_student(train_root:Path, # the training folder
     contrast = out/'contrast.onnx'
     if matrix_classes: shutil.copyfile(made_by['model'], contrast)
     else: contrast.unlink(missing_ok=True)
-    say(f"[4/7] FLKD into CamNet ({epochs} epochs)")
-    distill(train_root, work/'cams', out/'camnet.pt', epochs=epochs, img_size=160, seed=seed, progress=progress)
+    # the contrast's maps live in ImageNet features, which CamNet, from no weights and a hundred
+    # images, does not learn (flat, README); the student that starts from them does, at the maps' side
+    student, side = ('lite0', MATRIX_SIDE) if matrix_classes else ('camnet', None)
+    label = STUDENT_LABELS[student]
+    say(f"[4/7] FLKD into {label} ({epochs} epochs)")
+    distill(train_root, work/'cams', out/'camnet.pt', student=student, side=side, epochs=epochs, img_size=160,
+            seed=seed, progress=progress)
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    return load_student(out/'camnet.pt')[0], cams, made, contrast if matrix_classes else None
+    info = dict(pseudo_labels=made, student=label) | (dict(contrast_model=str(contrast)) if matrix_classes else {})
+    return load_student(out/'camnet.pt')[0], cams, info
 
 # %% ../nbs/11_pipeline.ipynb #0097b54e
 DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
@@ -652,7 +663,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
                 has_gt:bool=True, # the images have grain masks
                 progress:bool=True, # show a progress bar
                ) -> tuple[dict, list, list]:
-    "({method: [(mask, truth)]}, SSIM of each heatmap to its CAM, one figure row a class) over the evaluation images."
+    "({method: [(mask, truth)]}, the heatmaps' mean SSIM to their CAMs or None, one figure row a class) over the images."
     import warnings
     from tqdm.auto import tqdm
     from camnet_nb.camnet import predict_heatmap
@@ -681,7 +692,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
                 masks |= dict(shipped=sh >= 0.5, shipped_refined=refine_mask(img, sh, 'grabcut'))
             for k, m in masks.items(): pairs[k].append((m, gt))
             if first: fig_rows.append((it.cls, img, cam, heat, masks['refined'], gt))
-    return pairs, ssims, fig_rows
+    return pairs, float(np.mean(ssims)) if ssims else None, fig_rows
 
 # %% ../nbs/11_pipeline.ipynb #9c38f3fb
 def _demo_scores(pairs:dict, # {method: [(mask, truth)]} (_demo_masks)
@@ -704,35 +715,40 @@ def _demo_speed(net, # the demo's student
                ) -> dict:
     "The student's parameters, its ONNX export and CPU latency at 512x512, and the live loop run headless on the synthetic stream."
     from camnet_nb.camnet import n_params
-    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner, HeatmapModel
+    from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner, HeatmapModel, side_size
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
     say("[6/7] ONNX export and CPU latency")
-    runner = OnnxRunner(export_onnx(net, out/'camnet.onnx', static=(512, 512)), threads=2)
-    ms = round(time_runner(runner, np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32), 10), 2)
+    side = getattr(net, 'side', None)   # a student with a side sees a 512 x 512 frame at that side
+    runner = OnnxRunner(export_onnx(net, out/'camnet.onnx', static=None if side else (512, 512)), threads=2)
+    w, h = side_size(512, 512, side) if side else (512, 512)
+    ms = round(time_runner(runner, np.random.default_rng(0).random((1, 3, h, w), dtype=np.float32), 10), 2)
     say("[7/7] live loop, headless, synthetic stream at 512x512")
-    live = LiveLoop(HeatmapModel(runner), MotionGate(still_frames=8),
+    live = LiveLoop(HeatmapModel(runner, side=side), MotionGate(still_frames=8),
                     infer_hz=25).run(open_source('synthetic', (512, 512), n_frames=300))
-    return dict(camnet_params=n_params(net), camnet_ms=ms, live_display_fps=live['display_fps'],
+    return dict(camnet_params=n_params(net), camnet_ms=ms, student_side=side, live_display_fps=live['display_fps'],
                 live_updates_per_s=live['updates_per_s'], live=live)
 
 # %% ../nbs/11_pipeline.ipynb #369820ba
 def _demo_keypoints(points, # the key-points file (paths relative to `data`)
                     data, # your folder
-                    student:Path, # the demo's CamNet checkpoint
+                    student:Path, # the demo's student checkpoint
+                    rep:dict, # the report so far: what it calls the student, the grain-free contrast's model if any
                     say=print, # where the step lines go
-                    contrast:Path|None=None, # the grain-free contrast's model (write_matrix_cams), scored with no refinement; None: none
                    ) -> dict:
-    "{method: balanced accuracy, recall, specificity at the key points}: the demo's CamNet and the shipped model through segment's default refinement, and Otsu."
+    "{method: balanced accuracy, recall, specificity at the key points}: the demo's student, the shipped model, Otsu."
     from camnet_nb.real_rock import keypoint_eval
-    say(f"      key points of {points}: the demo's CamNet, the shipped model and Otsu")
+    label, contrast = rep.get('student', 'CamNet'), rep.get('contrast_model')
+    say(f"      key points of {points}: the demo's {label}, the shipped model and Otsu")
     ours = keypoint_eval(points, data, model=student, log=say)
     shipped = keypoint_eval(points, data, baselines=(), log=say)
     rename = lambda d, who: {k.replace('ours', who): v for k, v in d.items()}
-    rows = rename(ours, "this demo's CamNet") | rename(shipped, 'the shipped model')
+    rows = rename(ours, f"this demo's {label}") | rename(shipped, 'the shipped model')
     if contrast is None: return rows
-    # its level alone: no refinement measured best with it on the development points (README)
-    return rows | rename(keypoint_eval(points, data, model=contrast, refine='none', baselines=(), log=say),
-                         'the grain-free contrast')
+    # the contrast, and the student that learned it, with their level alone:
+    # no refinement measured best with both on the development points (README)
+    def alone(model, who): return rename(keypoint_eval(points, data, model=model, refine='none', baselines=(), log=say),
+                                         who)
+    return rows | alone(student, f"this demo's {label}") | alone(contrast, 'the grain-free contrast')
 
 # %% ../nbs/11_pipeline.ipynb #2f11df4b
 # a heatmap whose values spread less than this (standard deviation, 0..1
@@ -741,12 +757,13 @@ FLAT_SPREAD = 0.02
 
 def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
                     say=print, # where the warning goes
+                    label:str='CamNet', # what the report calls the student
                    ) -> dict:
     "{'heatmap_spread': median standard deviation} and, when it is below FLAT_SPREAD, a 'warning' that the student learned nothing."
     if not heatmaps: return {}
     spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
     if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
-    warning = (f"CamNet's heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the "
+    warning = (f"{label}'s heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the "
                "pseudo-labels (the CAMs) to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
@@ -798,27 +815,41 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
-    net, cams, rep['pseudo_labels'], contrast = _demo_student(train_root, eval_root, out, student_epochs, seed, progress,
-                                                              say, matrix_classes)
-    if contrast is not None: rep['contrast_model'] = str(contrast)
+    net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes)
+    rep |= info
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
-    pairs, ssims, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
-    rep |= _heatmap_spread([row[3] for row in fig_rows], say) | dict(ssim_cam=float(np.mean(ssims)) if ssims else None)
+    pairs, ssim_cam, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
+    rep |= _heatmap_spread([row[3] for row in fig_rows], say, rep['student']) | dict(ssim_cam=ssim_cam)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
-    if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', say, contrast)
-    _figure(fig_rows, out/'figure_pipeline.png', titles=None if has_gt else ('image', 'teacher CAM', 'CamNet heatmap', f'mask ({DEFAULT_REFINE})'))
+    if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', rep, say)
+    _figure(fig_rows, out/'figure_pipeline.png', student=rep['student'])
     rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
     _write_md(rep, out)
     say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures, report.json, teacher.pt and camnet.pt beside it)")
     return rep
 
+# %% ../nbs/11_pipeline.ipynb #ab2e0593
+def _speed_md(rep:dict, # the demo's report
+              who:str, # what the report calls the student
+              f, # a number's format
+             ) -> list[str]:
+    "The report's speed section: the student's size and latency, the live loop, how close it came to its pseudo-labels."
+    seen = f" (seen at {rep['student_side']} px)" if rep.get('student_side') else ''
+    return ["## Speed (this machine)", "", "| what | value |", "|---|---|",
+            f"| {who} parameters | {rep['camnet_params']:,} |",
+            f"| {who} ONNX 512x512{seen}, 2 threads | {rep['camnet_ms']} ms |",
+            f"| live loop displayed frames/s | {rep['live_display_fps']} |",
+            f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |",
+            f"| SSIM-cam ({who} vs its pseudo-labels) | {f(rep['ssim_cam'])} |", ""]
+
 # %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_md(rep, out):
     f = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
+    who = rep.get('student', 'CamNet')
     md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground "
                                       f"truth: {'yes' if rep['ground_truth'] else 'no'}; recipe: {rep['recipe']}; "
-                                      "teacher and CamNet: `teacher.pt`, `camnet.pt` beside this report", ""]
+                                      f"teacher and {who}: `teacher.pt`, `camnet.pt` beside this report", ""]
     md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
            f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} "
            f"| {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
@@ -847,12 +878,7 @@ def _write_md(rep, out):
         md += [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |"
                for k, v in rep['keypoints'].items()]
         md.append("")
-    md += ["## Speed (this machine)", "", "| what | value |", "|---|---|",
-           f"| CamNet parameters | {rep['camnet_params']:,} |",
-           f"| CamNet ONNX 512x512, 2 threads | {rep['camnet_ms']} ms |",
-           f"| live loop displayed frames/s | {rep['live_display_fps']} |",
-           f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |",
-           f"| SSIM-cam (CamNet vs teacher CAM) | {f(rep['ssim_cam'])} |", "",
-           "## Every class: image | teacher CAM | CamNet heatmap | "
-           + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "", "![pipeline](figure_pipeline.png)", ""]
+    md += _speed_md(rep, who, f) + [f"## Every class: image | pseudo-label | {who} heatmap | "
+                                    + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "",
+                                    "![pipeline](figure_pipeline.png)", ""]
     (out/'report.md').write_text('\n'.join(md))

@@ -656,8 +656,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     remove_stale_temporaries(out)
     seed_everything(seed)
     folder = load_folder(data, 0.2, seed)
-    classes = folder['classes']
-    n = len(classes)
+    classes, n = folder['classes'], len(folder['classes'])
     fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split: every non-test image may choose
     model = make_classifier(arch, n, pretrained=True, weights=weights).to(compute_device())
     X = pooled_features(model, fit_items, img_size, progress)

@@ -58,7 +58,7 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     assert rep['keypoints']['otsu']['points'] == 2 and 'Key points' in (tmp_path/'d'/'report.md').read_text()
 
 def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
-    "--matrix-classes: the contrast's model is left in OUT and scored at the points; a run without it removes a stale one."
+    "--matrix-classes: the contrast's model is left in OUT and scored at the points, the student is lite0 at its side; a run without it removes a stale one."
     import numpy as np
     from PIL import Image
     for c in ('a', 'b'):
@@ -71,9 +71,16 @@ def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
     assert (tmp_path/'d'/'contrast.onnx').is_file() and rep['contrast_model'] == str(tmp_path/'d'/'contrast.onnx')
     assert rep['keypoints']['the grain-free contrast + none']['points'] == 2 and 'contrast.onnx' in (tmp_path/'d'/'report.md').read_text()
+    # its student starts from ImageNet and sees images at the contrast's side
+    from camnet_nb.cam import MATRIX_SIDE
+    cfg = json.loads((tmp_path/'d'/'camnet.pt.json').read_text())
+    assert (cfg['student'], cfg['side'], rep['student'], rep['student_side']) == ('lite0', MATRIX_SIDE, 'Lite0 student', MATRIX_SIDE)
+    assert {"this demo's Lite0 student + glcm-colour", "this demo's Lite0 student + none"} <= set(rep['keypoints'])
     r = run('demo', *args)
     assert r.returncode == 0 and not (tmp_path/'d'/'contrast.onnx').exists(), r.stderr
-    assert 'contrast_model' not in json.loads((tmp_path/'d'/'report.json').read_text())
+    rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert 'contrast_model' not in rep and rep['student'] == 'CamNet'
+    assert json.loads((tmp_path/'d'/'camnet.pt.json').read_text())['student'] == 'camnet'
 
 def test_demo_bad_points_is_one_line_before_training(tmp_path):
     (tmp_path/'u'/'a').mkdir(parents=True)
