@@ -481,11 +481,13 @@ def export_matrix_contrast(contrast:MatrixContrast, # a fitted contrast
     "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5) and its side."
     import onnx
     from camnet_nb.data import write_atomic
-    from camnet_nb.deploy import export_onnx, SIDE_KEY
+    from camnet_nb.deploy import export_onnx, SIDE_KEY, REFINE_KEY
     from camnet_nb.teach import LEVEL_KEY
     out = export_onnx(ContrastNet(contrast).eval(), out)
     m = onnx.load(str(out))
-    for k, v in ((LEVEL_KEY, '0.5'), (SIDE_KEY, str(contrast.side))): m.metadata_props.add(key=k, value=v)
+    # its level alone makes its best masks at the development points (11b_real_rock), so segment makes them so
+    for k, v in ((LEVEL_KEY, '0.5'), (SIDE_KEY, str(contrast.side)), (REFINE_KEY, 'none')):
+        m.metadata_props.add(key=k, value=v)
     write_atomic(out, m.SerializeToString(), 'contrast model')
     return out
 

@@ -204,11 +204,14 @@ STUDENTS = {'camnet': camnet, 'mbv3': mbv3_student, 'shufflenet': shufflenet_stu
 
 def make_student(name='camnet', # one of STUDENTS
                  side:int|None=None, # the longer side it sees its images at (predict_heatmap); None: as given
+                 refine:str|None=None, # the refinement its masks are best made with (segment's); None: the default
                 ):
+    from camnet_nb.pipeline import REFINEMENTS
     if name not in STUDENTS: raise ValueError(f"unknown student {name!r}; choose from {', '.join(STUDENTS)}")
     if side is not None and side < 32: raise ValueError(f"--side {side}: a student sees at least 32 px")
+    if refine not in (None, *REFINEMENTS): raise ValueError(f"--refine {refine}: choose {', '.join(REFINEMENTS)}")
     m = STUDENTS[name]()
-    m.side = side
+    m.side, m.refine = side, refine
     return m
 
 # %% ../nbs/04_camnet.ipynb #f090735f
@@ -223,8 +226,9 @@ def save_student(model, # the student network
     from camnet_nb.teacher import atomic_save
     path = Path(path)
     atomic_save(model.state_dict(), path)
-    side = getattr(model, 'side', None)   # the longer side it wants its images at, where it has one (predict_heatmap)
-    cfg = dict(student=name, **({} if side is None else dict(side=int(side))), **meta)
+    # the longer side it wants its images at and the refinement it wants, where it has them
+    own = {k: getattr(model, k) for k in ('side', 'refine') if getattr(model, k, None) is not None}
+    cfg = dict(student=name, **own, **meta)
     write_atomic(path.with_name(path.name + '.json'), json.dumps(cfg, indent=1).encode(), 'student config')
 
 # %% ../nbs/04_camnet.ipynb #8605a383
@@ -239,7 +243,7 @@ def load_student(path, map_location='cpu'):
     if 'student' not in cfg and 'classes' in cfg:
         raise ValueError(f"{path}: a teacher ({cfg.get('arch')} classifier), not a "
                          "heatmap model; distil it first (camnet cams, camnet distill)")
-    m = make_student(cfg.get('student', 'camnet'), cfg.get('side'))
+    m = make_student(cfg.get('student', 'camnet'), cfg.get('side'), cfg.get('refine'))
     try: sd = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a readable state_dict ({type(e).__name__})") from None
     try: m.load_state_dict(sd)

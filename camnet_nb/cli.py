@@ -489,7 +489,7 @@ def add_distill_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                                    '(student state_dict), OUT.json (config and metrics) and OUT.state (for --resume).')
     add_options(k, 'flkd', 'distill',
                 ['data', 'cams', 'out', 'student', 'epochs', 'img_size', 'batch_size', 'lr', 'ssim_weight',
-                 'bce_weight', 'resume', 'seed', 'side', 'workers'],
+                 'bce_weight', 'resume', 'seed', 'side', 'refine', 'workers'],
                 required=('data', 'cams', 'out'))
     k.set_defaults(fn=cmd_distill)
 

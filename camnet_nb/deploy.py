@@ -10,22 +10,24 @@ import numpy as np
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES', 'export_onnx',
-           'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner',
-           'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range', 'HeatmapModel',
-           'load_heatmap_model', 'time_runner']
+__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES',
+           'export_onnx', 'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available',
+           'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range',
+           'HeatmapModel', 'load_heatmap_model', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
 SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
+REFINE_KEY = 'camnet.refine'   # and the refinement its masks were measured best with, if not segment's default
 
-def _write_input_range(path, input_range:float, side:int|None=None):
-    "Record in the ONNX file's metadata the input range the model expects (and the side it wants, if any)."
+def _write_input_range(path, input_range:float, side:int|None=None, refine:str|None=None):
+    "Record in the ONNX file's metadata the input range the model expects (and its side and refinement, if any)."
     import onnx
     m = onnx.load(str(path))
     del m.metadata_props[:]
     m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
     if side: m.metadata_props.add(key=SIDE_KEY, value=str(int(side)))
+    if refine: m.metadata_props.add(key=REFINE_KEY, value=refine)
     onnx.save(m, str(path))
 
 # %% ../nbs/08_export.ipynb #06abeef7
@@ -50,7 +52,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
         warnings.simplefilter('ignore')
         torch.onnx.export(model, x, str(tmp), opset_version=opset, dynamo=False, input_names=['image'],
                           output_names=['heatmap'], dynamic_axes=dyn, do_constant_folding=True)
-    _write_input_range(tmp, 1.0, getattr(model, 'side', None))   # a student's side travels with it
+    # a student's own side and refinement travel with it
+    _write_input_range(tmp, 1.0, getattr(model, 'side', None), getattr(model, 'refine', None))
     tmp.replace(out)
     if check:
         import onnx
@@ -409,9 +412,10 @@ class HeatmapModel:
                  level:float|None=None, # the heatmap level that splits feature from matrix, where the model knows it (None: each image's own)
                  path=None, # the file it was read from, where there is one
                  side:int|None=None, # the longer side the model wants its input at (None: as given)
+                 refine:str|None=None, # the refinement its masks are best made with (None: segment's default)
                 ):
         self.runner, self.input_range, self.name, self.level, self.path = runner, float(input_range), name, level, path
-        self.static_hw, self.side = getattr(runner, 'static_hw', None), side
+        self.static_hw, self.side, self.refine = getattr(runner, 'static_hw', None), side, refine
     def __call__(self, img:np.ndarray) -> np.ndarray:
         import cv2
         h, w = img.shape[:2]
@@ -446,7 +450,8 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     if path.suffix in ('.pt', '.pth'):
         from camnet_nb.camnet import load_student
         net, cfg = load_student(path)
-        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path, side=cfg.get('side'))
+        return HeatmapModel(TorchRunner(net), input_range or 1.0, name=path.name, path=path, side=cfg.get('side'),
+                            refine=cfg.get('refine'))
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
     # read once: the input range, and the level where the model knows it
@@ -462,7 +467,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     side = meta.get(SIDE_KEY)          # a model whose features are bound to a scale says it
     return HeatmapModel(runner, input_range or 1.0, name=path.name,
                         level=None if level is None else float(level), path=path,
-                        side=None if side is None else int(side))
+                        side=None if side is None else int(side), refine=meta.get(REFINE_KEY))
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, # the callable to time

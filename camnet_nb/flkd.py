@@ -141,6 +141,7 @@ def distill(data, # ImageNet-style folder of the training images
             masks:bool=True, # also score mIoU where the validation images have grain masks
             workers:int=0, # DataLoader worker processes
             side:int|None=None, # the longer side its images are resized to, in validation too (None: as given)
+            refine:str|None=None, # the refinement its masks are best made with, kept for segment (None: the default)
            ) -> dict:
     "Train a student on (image, teacher CAM) pairs from `data` and the CAM folder `cams`; writes `out` + `out`.json."
     from camnet_nb.camnet import make_student, save_student, n_params
@@ -150,14 +151,13 @@ def distill(data, # ImageNet-style folder of the training images
     cam_for, tr_items, va_items, mask_for = distill_pairs(data, cams, masks, seed)
     if rank == 0: remove_stale_temporaries(out)
     dl = student_loader(tr_items, cam_for, img_size, batch_size, seed, workers)
-    model = make_student(student, side).to(compute_device(local))   # side: kept in checkpoint and ONNX
+    model = make_student(student, side, refine).to(compute_device(local))   # both kept in checkpoint and ONNX
     def loss_fn(net, batch): return flkd_loss(net(batch[0]), batch[1], ssim_weight, bce_weight)
     def validate(m): return evaluate_student(m, va_items, cam_for, mask_for, progress=progress and rank == 0)
     def save_best(m, metrics): save_student(m, out, student, epoch=metrics['epoch'], metrics=metrics, params=n_params(m), img_size=img_size,
                                             loss=dict(mse=1.0, ssim=ssim_weight, bce=bce_weight), data=str(data),
                                             cams=str(cams))
     history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr,
-                  STUDENT_WEIGHT_DECAY, 'ssim_cam',
-                  lr_floor=STUDENT_LR_FLOOR, identity=dict(student=student, side=side), resume=resume, desc='flkd',
-                  progress=progress)
+                  STUDENT_WEIGHT_DECAY, 'ssim_cam', lr_floor=STUDENT_LR_FLOOR, resume=resume, desc='flkd',
+                  identity=dict(student=student, side=side), progress=progress)
     return dict(best_ssim_cam=max((h['ssim_cam'] for h in history), default=-1.0), history=history)

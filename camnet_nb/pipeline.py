@@ -227,7 +227,7 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
 # %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img:np.ndarray, # RGB uint8
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
-                  refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                  refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour (DEFAULT_REFINE)
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
                   points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
@@ -246,7 +246,9 @@ def segment_image(img:np.ndarray, # RGB uint8
     level = float(threshold) if threshold is not None else known if known is not None else mask_level(heat)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        mask = refine_mask(work, heat, refine, level)
+        # a model's own refinement is for its heatmap, not for a click classifier's
+        own = None if clicked else getattr(model, 'refine', None)
+        mask = refine_mask(work, heat, refine or own or DEFAULT_REFINE, level)
     # a clicked image's classifier decides pixel by pixel: specks go,
     # grains' small holes close; then every clicked pixel ends on its side
     if points is not None:
@@ -390,7 +392,7 @@ class SummaryTable:
 def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       hm, # a HeatmapModel
                       record, # (key, row or exception) -> None, called in order as images finish
-                      refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                      refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour (DEFAULT_REFINE)
                       threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own
                       max_side:int=1024, # images larger than this run at this size
                       workers:int=2, # threads that decode ahead and write behind (0: none)
@@ -428,7 +430,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
 def segment_paths(inp, # an image or a folder of images (searched recursively)
                   out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
                   model=None, # a model file (.pt, .onnx, engine); None: the shipped model
-                  refine:str=DEFAULT_REFINE, # refinement: one of REFINEMENTS
+                  refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour (DEFAULT_REFINE)
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
                   max_side:int=1024, # images larger than this run at this size
                   input_range:float|None=None, # the model's pixel range, one of INPUT_RANGES; None: from its metadata
@@ -535,11 +537,12 @@ def _figure(rows, # (name, image, map, ...) a row
             path, # the PNG to write
             titles=None, # a title a column; None: the demo's (image, pseudo-label, heatmap, mask, ground truth)
             student:str='CamNet', # what the titles call the student
+            refine:str=DEFAULT_REFINE, # the refinement of the masks, without ground truth
            ):
     "Write a grid of images (one row per sample, its name on the left) to `path`."
     with_truth = len(rows[0]) == 6   # name, image, pseudo-label, heatmap, GrabCut's mask, ground truth
     titles = titles or (('image', 'pseudo-label', f'{student} heatmap')
-                        + (('refined mask', 'ground truth') if with_truth else (f'mask ({DEFAULT_REFINE})',)))
+                        + (('refined mask', 'ground truth') if with_truth else (f'mask ({refine})',)))
     # a figure of its own, not pyplot's: the user's backend and open figures stay as they are
     from matplotlib.figure import Figure
     fig = Figure(figsize=(2.6 * (len(rows[0]) - 1), 2.6 * len(rows)))
@@ -631,8 +634,7 @@ def _demo_student(train_root:Path, # the training folder
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student
     work = out/'work'
-    made = (f"the contrast with the grain-free classes {matrix_classes}" if matrix_classes
-            else 'LayerCAM, output stride 8')
+    made = f"the contrast of the grain-free classes {matrix_classes}" if matrix_classes else 'LayerCAM, output stride 8'
     say(f"[3/7] pseudo-labels: {made}")
     maps_of = (partial(write_matrix_cams, matrix_classes=matrix_classes) if matrix_classes
                else partial(write_cams, out/'teacher.pt'))
@@ -642,13 +644,13 @@ def _demo_student(train_root:Path, # the training folder
     contrast = out/'contrast.onnx'
     if matrix_classes: shutil.copyfile(made_by['model'], contrast)
     else: contrast.unlink(missing_ok=True)
-    # the contrast's maps live in ImageNet features, which CamNet, from no weights and a hundred
-    # images, does not learn (flat, README); the student that starts from them does, at the maps' side
-    student, side = ('lite0', MATRIX_SIDE) if matrix_classes else ('camnet', None)
+    # the contrast's maps live in ImageNet features, which CamNet, from no weights and a hundred images, does not
+    # learn (flat, README); the student that starts from them does, at the maps' side, best with its level alone
+    student, side, refine = ('lite0', MATRIX_SIDE, 'none') if matrix_classes else ('camnet', None, None)
     label = STUDENT_LABELS[student]
     say(f"[4/7] FLKD into {label} ({epochs} epochs)")
-    distill(train_root, work/'cams', out/'camnet.pt', student=student, side=side, epochs=epochs, img_size=160,
-            seed=seed, progress=progress)
+    distill(train_root, work/'cams', out/'camnet.pt', student=student, side=side, refine=refine, epochs=epochs,
+            img_size=160, seed=seed, progress=progress)
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
     info = dict(pseudo_labels=made, student=label) | (dict(contrast_model=str(contrast)) if matrix_classes else {})
     return load_student(out/'camnet.pt')[0], cams, info
@@ -662,7 +664,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
                 shipped=None, # the shipped HeatmapModel, scored beside it
                 has_gt:bool=True, # the images have grain masks
                 progress:bool=True, # show a progress bar
-               ) -> tuple[dict, list, list]:
+               ) -> tuple[dict, float|None, list]:
     "({method: [(mask, truth)]}, the heatmaps' mean SSIM to their CAMs or None, one figure row a class) over the images."
     import warnings
     from tqdm.auto import tqdm
@@ -680,8 +682,8 @@ def _demo_masks(items:list, # the evaluation `Item`s
             cam = read_gray(cams[str(it.path)]).astype(np.float32) / 255 if str(it.path) in cams else None
             if cam is not None: ssims.append(ssim(heat, cam))
             first = shown.setdefault(it.cls, it) is it   # the first image of its class: the figure's row
-            if not has_gt:   # your own photomicrographs: no scores, so only the figure's mask (one image a class), with segment's default refinement
-                if first: fig_rows.append((it.cls, img, cam, heat, refine_mask(img, heat, DEFAULT_REFINE)))
+            if not has_gt:   # your own photomicrographs: no scores, only the figure's mask, as segment makes it
+                if first: fig_rows.append((it.cls, img, cam, heat, refine_mask(img, heat, net.refine or DEFAULT_REFINE)))
                 continue
             gt = read_gray(mask_path_for(it.path)) > 127
             masks = dict(camnet=heat >= 0.5, refined=refine_mask(img, heat, 'grabcut'), rw=refine_mask(img, heat, 'rw'), glcm=refine_mask(img, heat, 'glcm'))
@@ -744,11 +746,8 @@ def _demo_keypoints(points, # the key-points file (paths relative to `data`)
     rename = lambda d, who: {k.replace('ours', who): v for k, v in d.items()}
     rows = rename(ours, f"this demo's {label}") | rename(shipped, 'the shipped model')
     if contrast is None: return rows
-    # the contrast, and the student that learned it, with their level alone:
-    # no refinement measured best with both on the development points (README)
-    def alone(model, who): return rename(keypoint_eval(points, data, model=model, refine='none', baselines=(), log=say),
-                                         who)
-    return rows | alone(student, f"this demo's {label}") | alone(contrast, 'the grain-free contrast')
+    # the contrast with its own refinement (none: its level alone, measured best on the development points, README)
+    return rows | rename(keypoint_eval(points, data, model=contrast, baselines=(), log=say), 'the grain-free contrast')
 
 # %% ../nbs/11_pipeline.ipynb #2f11df4b
 # a heatmap whose values spread less than this (standard deviation, 0..1
@@ -822,7 +821,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     rep |= _heatmap_spread([row[3] for row in fig_rows], say, rep['student']) | dict(ssim_cam=ssim_cam)
     rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
     if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', rep, say)
-    _figure(fig_rows, out/'figure_pipeline.png', student=rep['student'])
+    _figure(fig_rows, out/'figure_pipeline.png', student=rep['student'], refine=net.refine or DEFAULT_REFINE)
     rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     (out/'report.json').write_text(json.dumps(rep, indent=1, default=float))
     _write_md(rep, out)

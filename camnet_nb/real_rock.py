@@ -197,7 +197,7 @@ def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format
                   data_root, # the folder the relative paths start from
                   model=None, # our model file (None: the shipped one)
                   ref=None, # the paper's CamNet ONNX (a row beside ours), or None
-                  refine:str|None=None, # the refinement of the masks (None: the default)
+                  refine:str|None=None, # the refinement of the masks (None: each model's own, else the default)
                   baselines=('otsu',), # unsupervised methods scored beside the models
                   log=print, # where one-line notes go
                  ) -> dict:
@@ -207,17 +207,17 @@ def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.pipeline import segment_image, DEFAULT_REFINE
     from camnet_nb.teach import read_points, said_at_points
-    refine = refine or DEFAULT_REFINE
     spec = read_points(points_file, data_root)   # every entry checked, and every image found, before any model runs
     if not spec: raise ValueError(f"{points_file}: no images in it")
     models = comparison_models(model, ref, log)
+    way = {name: refine or getattr(hm, 'refine', None) or DEFAULT_REFINE for name, hm in models.items()}
     hits = {}
     for p, pts in spec.items():
         img = read_image(p)
         masks = {}
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            for name, hm in models.items(): masks[f'{name} + {refine}'] = segment_image(img, hm, refine)[1]
+            for name, hm in models.items(): masks[f'{name} + {way[name]}'] = segment_image(img, hm, way[name])[1]
             for b in baselines: masks[b] = unsupervised_mask(img, b)
         for name, m in masks.items():
             right = said_at_points(m, pts)   # (feature points the mask calls feature, matrix points it calls matrix)

@@ -75,7 +75,7 @@ def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
     from camnet_nb.cam import MATRIX_SIDE
     cfg = json.loads((tmp_path/'d'/'camnet.pt.json').read_text())
     assert (cfg['student'], cfg['side'], rep['student'], rep['student_side']) == ('lite0', MATRIX_SIDE, 'Lite0 student', MATRIX_SIDE)
-    assert {"this demo's Lite0 student + glcm-colour", "this demo's Lite0 student + none"} <= set(rep['keypoints'])
+    assert "this demo's Lite0 student + none" in rep['keypoints']   # its own refinement, measured best with it
     r = run('demo', *args)
     assert r.returncode == 0 and not (tmp_path/'d'/'contrast.onnx').exists(), r.stderr
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
