@@ -594,6 +594,21 @@ def _write_adapted(model, # the adapted graph (onnx ModelProto)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, model.SerializeToString(), 'adapted model')
 
+# %% ../nbs/11c_teach.ipynb #de6bd3be
+def _adapt_base(model, # the base model file (.onnx or .pt), or None: the filter bank alone
+                input_range:float|None, # the pixel range it reads; None: from its metadata, else 1
+                log=print, # where one-line notes go
+               ) -> tuple:
+    "(base ONNX, its pixel range, its HeatmapModel) for adapt, or (None, 1.0, None) without a base."
+    from camnet_nb.deploy import load_heatmap_model
+    if model is None: return None, 1.0, None
+    base, base_range = _base_onnx(model, input_range, log)
+    hm = load_heatmap_model(model, input_range=input_range, log=log)
+    if hm.side:   # inside the adapted graph the base runs at each image's working size: it is fitted so too
+        log(f"{Path(model).name}: inside the adapted model it runs at each image's size, not at its {hm.side} px")
+        hm.side = None
+    return base, base_range, hm
+
 # %% ../nbs/11c_teach.ipynb #a9c95b5c
 def adapt(data, # the folder the points file's paths start from
           points, # the points file (read_points)
@@ -617,10 +632,7 @@ def adapt(data, # the folder the points file's paths start from
     if not pts: raise ValueError(f"{points}: no image in it")
     clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
     if not all(clicks.values()): raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, {clicks['matrix']} matrix)")
-    base, base_range, hm = None, 1.0, None
-    if model is not None:
-        base, base_range = _base_onnx(model, input_range, log)
-        hm = load_heatmap_model(model, input_range=input_range, log=log)
+    base, base_range, hm = _adapt_base(model, input_range, log)
     masker = hm if hm is not None else load_heatmap_model(log=log)   # each clicked image's own mask (segment --points) is made with it
     X, y, pix, clicked = click_training_set(pts, hm, max_side, progress=progress, pool=pool, mask_model=masker if pseudo else None, pseudo=pseudo)
     # with no pseudo-labels (pseudo=0, or no image clicked on both sides) the clicks alone, with the penalty that suits them
