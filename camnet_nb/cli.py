@@ -167,7 +167,7 @@ def cmd_train_teacher(a):
     if a.head_only: r = train_head(a.data, a.out, arch=a.arch, img_size=a.img_size, weights=a.weights, seed=a.seed)
     else: r = train_teacher(a.data, a.out, arch=a.arch, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
                             pretrained=a.pretrained, weights=a.weights, resume=a.resume, seed=a.seed, lr=a.lr,
-                            crop_scale=tuple(a.crop_scale))
+                            crop_scale=tuple(a.crop_scale), workers=a.workers)
     if int(os.environ.get('RANK', 0)) == 0:
         keys = ('accuracy', 'auc', 'f1', 'top1_error')
         res = dict(validation={k: r['best'].get(k) for k in keys + ('epoch',)})
@@ -198,7 +198,8 @@ def cmd_refine_labels(a):
 def cmd_distill(a):
     from camnet_nb.flkd import distill
     r = distill(a.data, a.cams, a.out, student=a.student, epochs=a.epochs, img_size=a.img_size, batch_size=a.batch_size,
-                lr=a.lr, ssim_weight=a.ssim_weight, bce_weight=a.bce_weight, resume=a.resume, seed=a.seed)
+                lr=a.lr, ssim_weight=a.ssim_weight, bce_weight=a.bce_weight, resume=a.resume, seed=a.seed, side=a.side,
+                refine=a.refine, workers=a.workers)
     return _report(a, dict(best_ssim_cam=r['best_ssim_cam'], last=r['history'][-1] if r['history'] else None))
 
 # %% ../nbs/13_cli.ipynb #bad41949
@@ -436,7 +437,7 @@ def add_train_teacher_command(add, # add(name, reports=True, **kw) -> a sub-pars
                                    'OUT.state (for --resume). Runs under torchrun for several processes.')
     add_options(t, 'teacher', 'train_teacher',
                 ['data', 'out', 'arch', 'epochs', 'img_size', 'batch_size', 'lr', 'pretrained', 'weights', 'resume',
-                 'seed', 'crop_scale'],
+                 'seed', 'crop_scale', 'workers'],
                 required=('data', 'out'),
                 more=dict(pretrained="--weights FILE, else the torch hub cache, else torchvision's "
                                      "download; efficientnet_lite0 brings its own (pip package "

@@ -12,7 +12,7 @@ def chain(tmp_path_factory):
     d = tmp_path_factory.mktemp('chain')
     assert run('synth', '--out', d/'s', '--per-class', '3', '--size', '64x64').returncode == 0
     r = run('train-teacher', '--data', d/'s'/'images', '--arch', 'resnet18', '--epochs', '1', '--img-size', '64', '--batch-size', '6', '--out', d/'t.pt',
-            '--crop-scale', '0.6', '0.8', '--json')
+            '--crop-scale', '0.6', '0.8', '--workers', '1', '--json')   # a loader process, as a GPU user runs it
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)['validation']; assert set(m) >= {'accuracy', 'auc', 'f1', 'top1_error'}   # all of stdout: epochs go to stderr
     r = run('cams', '--teacher', d/'t.pt', '--data', d/'s'/'images', '--out', d/'cams', '--method', 'gradcam', '--json')
@@ -242,8 +242,14 @@ def test_cams_from_grain_free_classes(chain, tmp_path):
     r = run('segment', '--input', chain/'s'/'images', '--out', tmp_path/'seg', '--model', model, '--refine', 'none')
     rows = list(csv.DictReader(open(tmp_path/'seg'/'summary.csv')))
     assert r.returncode == 0 and len(rows) == 18 and not any(x['error'] for x in rows), r.stderr
-    r = run('distill', '--data', chain/'s'/'images', '--cams', tmp_path/'m', '--out', tmp_path/'c.pt', '--epochs', '1', '--img-size', '64')
+    # the student that learns such maps, at their side, with its own refinement (the CLI passes all three on)
+    distil = ('distill', '--data', chain/'s'/'images', '--cams', tmp_path/'m', '--epochs', '1', '--img-size', '64', '--student', 'lite0')
+    r = run(*distil, '--out', tmp_path/'c.pt', '--side', '96', '--refine', 'none', '--workers', '1')
     assert r.returncode == 0, r.stderr
+    cfg = json.loads((tmp_path/'c.pt.json').read_text())
+    assert (cfg['student'], cfg['side'], cfg['refine']) == ('lite0', 96, 'none'), cfg
+    r = run(*distil, '--out', tmp_path/'bad.pt', '--side', '0')
+    assert r.returncode == 1 and '--side 0' in r.stderr and 'Traceback' not in r.stderr and not (tmp_path/'bad.pt').exists(), r.stderr
     for bad, says in (((), 'one of the two'), (('--teacher', chain/'t.pt', '--matrix-classes', 'mudstone'), 'one of the two'),
                       (('--matrix-classes', 'mud'), 'mud: not a class of')):
         r = run('cams', *bad, *args)
