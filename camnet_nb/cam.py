@@ -478,16 +478,18 @@ class ContrastNet(nn.Module):
 def export_matrix_contrast(contrast:MatrixContrast, # a fitted contrast
                            out, # the .onnx file to write
                           ) -> Path:
-    "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5) and its side."
+    "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5), side and refinement."
     import onnx
     from camnet_nb.data import write_atomic
-    from camnet_nb.deploy import export_onnx, SIDE_KEY, REFINE_KEY
+    from camnet_nb.deploy import export_onnx
     from camnet_nb.teach import LEVEL_KEY
-    out = export_onnx(ContrastNet(contrast).eval(), out)
+    net = ContrastNet(contrast).eval()
+    # its side and refinement travel in the metadata (export_onnx): its level
+    # alone makes its best masks at the development points (11b_real_rock)
+    net.side, net.refine = contrast.side, 'none'
+    out = export_onnx(net, out)
     m = onnx.load(str(out))
-    # its level alone makes its best masks at the development points (11b_real_rock), so segment makes them so
-    for k, v in ((LEVEL_KEY, '0.5'), (SIDE_KEY, str(contrast.side)), (REFINE_KEY, 'none')):
-        m.metadata_props.add(key=k, value=v)
+    m.metadata_props.add(key=LEVEL_KEY, value='0.5')
     write_atomic(out, m.SerializeToString(), 'contrast model')
     return out
 

@@ -20,7 +20,7 @@ INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the mo
 SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
 REFINE_KEY = 'camnet.refine'   # and the refinement its masks were measured best with, if not segment's default
 
-def _write_input_range(path, input_range:float, side:int|None=None, refine:str|None=None):
+def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None=None):
     "Record in the ONNX file's metadata the input range the model expects (and its side and refinement, if any)."
     import onnx
     m = onnx.load(str(path))
@@ -53,7 +53,7 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
         torch.onnx.export(model, x, str(tmp), opset_version=opset, dynamo=False, input_names=['image'],
                           output_names=['heatmap'], dynamic_axes=dyn, do_constant_folding=True)
     # a student's own side and refinement travel with it
-    _write_input_range(tmp, 1.0, getattr(model, 'side', None), getattr(model, 'refine', None))
+    _write_metadata(tmp, 1.0, getattr(model, 'side', None), getattr(model, 'refine', None))
     tmp.replace(out)
     if check:
         import onnx
