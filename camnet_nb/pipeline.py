@@ -505,7 +505,7 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
                          out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png and out/index.json
                          model=None, # a model file load_heatmap_model reads (None: the shipped model)
                          input_range:float|None=None, # the pixel range the model takes, one of INPUT_RANGES; None: from its metadata, else 1
-                         refine:str=DEFAULT_REFINE, # the refinement that makes the masks: one of REFINEMENTS
+                         refine:str|None=None, # the refinement that makes the masks, one of REFINEMENTS; None: the model's own, else glcm-colour (DEFAULT_REFINE)
                          sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
                          batch:int=32, # images between two rewrites of the index (a killed run keeps them)
                          progress:bool=True, # show progress bars
@@ -515,10 +515,12 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     from camnet_nb.cam import file_hash, split_cached, write_maps_in_batches, _write_index
     from camnet_nb.data import load_folder, read_image
     from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
-    if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
+    if refine is not None and refine not in REFINEMENTS:
+        raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
     if sigma < 0: raise ValueError(f"sigma must be 0 or more, not {sigma:g}")
     path = Path(model) if model is not None else DEFAULT_ONNX
     hm = load_heatmap_model(path, input_range, log=lambda m: print(m, file=sys.stderr) if progress else None)
+    refine = refine or hm.refine or DEFAULT_REFINE   # the masks `segment` would make with this model
     out, mh = Path(out), file_hash(path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
     # the same model read at another pixel range draws other masks
