@@ -502,7 +502,8 @@ def add_export_command(add, # add(name, reports=True, **kw) -> a sub-parser with
                        description='Reads a student checkpoint. Writes OUT (.onnx, opset 13 by default) '
                                    'and, with --trt on a machine with TensorRT, OUT with the suffix .engine.')
     add_options(x, 'deploy', 'export_onnx', ['model', 'out', 'opset', 'static'], required=('model', 'out'),
-                types=dict(static=_size), more=dict(static='WxH on the command line (Jetson)'))
+                types=dict(static=_size), more=dict(static='WxH on the command line (Jetson)',
+                                                     model='on the command line its checkpoint (.pt, camnet distill)'))
     # two more steps after the export (onnx_fp16, build_trt_engine): the command line's own switches
     x.add_argument('--half', action='store_true',
                    help='store weights and activations as float16 (input and output stay float32)')
