@@ -466,9 +466,9 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
                input_range:float|None=None, # the pixel range it reads (1 or 255); None: from its metadata, else 1
                log=print, # where one-line notes go
               ):
-    "(onnx ModelProto of the base model, its input range): a checkpoint is exported first (that needs PyTorch)."
+    "(onnx ModelProto of the base model, its input range): a checkpoint is exported first (that needs PyTorch); a base with a side resizes in its graph."
     import onnx, tempfile
-    from camnet_nb.deploy import DEFAULT_ONNX, onnx_input_range
+    from camnet_nb.deploy import DEFAULT_ONNX, SIDE_KEY, onnx_input_range
     path = Path(model) if model is not None else DEFAULT_ONNX
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
     if path.suffix in ('.pt', '.pth'):
@@ -481,7 +481,54 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
     if input_range is None:
         log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels")
         input_range = 1.0
-    return onnx.load(str(path)), input_range
+    m = onnx.load(str(path))
+    side = {p.key: p.value for p in m.metadata_props}.get(SIDE_KEY)
+    dynamic = all(not d.HasField('dim_value') for d in m.graph.input[0].type.tensor_type.shape.dim[2:])
+    # a base bound to a side sees it inside the graph too (a static base is resized to its shape instead)
+    return (_at_side(m, int(side)) if side and dynamic else m), input_range
+
+# %% ../nbs/11c_teach.ipynb #09ebe488
+def _at_side(base, # a heatmap model (onnx ModelProto) with a dynamic height and width
+             side:int, # the longer side it wants its images at (its `camnet.side`)
+             mult:int=32, # both sides a multiple of this, as deploy.side_size makes them
+            ):
+    "The base as one graph for images of any size: resized to its side on the way in, its heatmap back to the image's size on the way out."
+    import onnx
+    from onnx import helper, compose, TensorProto
+    from camnet_nb.deploy import SIDE_KEY
+    base = compose.add_prefix(base, 'at_side/')
+    b_in, b_out = base.graph.input[0], base.graph.output[0]
+    pre, post = _Graph('side/in/'), _Graph('side/out/')
+    i64 = lambda g, *v: g.const(np.array(v, np.int64))
+    f32 = lambda v: pre.const(np.float32(v))
+    shape = pre.op('Shape', ['image'])
+    nc, hw = (pre.op('Slice', [shape, i64(pre, a), i64(pre, b), i64(pre, 0)]) for a, b in ((0, 2), (2, 4)))
+    hwf = pre.op('Cast', [hw], to=TensorProto.FLOAT)
+    scale = pre.op('Div', [f32(side), pre.op('ReduceMax', [hwf], keepdims=1)])
+    # deploy.side_size: rounded, down to a multiple of `mult`, at least `mult`
+    small = pre.op('Floor', [pre.op('Div', [pre.op('Round', [pre.op('Mul', [hwf, scale])]), f32(mult)])])
+    small = pre.op('Max', [pre.op('Mul', [small, f32(mult)]), f32(mult)])
+    # cv2's INTER_AREA with what opset 13 has: linear to four times that size, then 4 x 4 averages
+    big = pre.op('Cast', [pre.op('Mul', [small, f32(4)])], to=TensorProto.INT64)
+    up = pre.op('Resize', ['image', '', '', pre.op('Concat', [nc, big], axis=0)], mode='linear',
+                coordinate_transformation_mode='half_pixel')
+    resized = pre.op('AveragePool', [up], kernel_shape=[4, 4], strides=[4, 4])
+    for n in base.graph.node: n.input[:] = [resized if i == b_in.name else i for i in n.input]
+    # the heatmap back to the image's size, as HeatmapModel does (cv2's INTER_LINEAR)
+    back = post.op('Concat', [post.op('Slice', [post.op('Shape', [b_out.name]), i64(post, 0), i64(post, 2), i64(post, 0)]),
+                              hw], axis=0)
+    post.op('Resize', [b_out.name, '', '', back], mode='linear', coordinate_transformation_mode='half_pixel')
+    post.nodes[-1].output[0] = 'heatmap'
+    graph = helper.make_graph(pre.nodes + list(base.graph.node) + post.nodes, 'camnet_at_side',
+                              [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, 'height', 'width'])],
+                              [helper.make_tensor_value_info('heatmap', TensorProto.FLOAT, [1, 1, 'height', 'width'])],
+                              list(base.graph.initializer) + pre.inits + post.inits)
+    model = helper.make_model(graph, opset_imports=list(base.opset_import), producer_name='camnet_nb')
+    model.ir_version = base.ir_version
+    for p in base.metadata_props:   # its input range and refinement stay; its side is inside now
+        if p.key != SIDE_KEY: model.metadata_props.add(key=p.key, value=p.value)
+    onnx.checker.check_model(model)
+    return model
 
 # %% ../nbs/11c_teach.ipynb #2f3b20d5
 def adapted_graph(base, # the base model (onnx ModelProto: an image input, a heatmap output), or None: the bank alone
@@ -600,13 +647,14 @@ def _adapt_base(model, # the base model file (.onnx or .pt), or None: the filter
                 log=print, # where one-line notes go
                ) -> tuple:
     "(base ONNX, its pixel range, its HeatmapModel) for adapt, or (None, 1.0, None) without a base."
-    from camnet_nb.deploy import load_heatmap_model
+    import tempfile
+    from camnet_nb.deploy import OnnxRunner, HeatmapModel
     if model is None: return None, 1.0, None
     base, base_range = _base_onnx(model, input_range, log)
-    hm = load_heatmap_model(model, input_range=input_range, log=log)
-    if hm.side:   # inside the adapted graph the base runs at each image's working size: it is fitted so too
-        log(f"{Path(model).name}: inside the adapted model it runs at each image's size, not at its {hm.side} px")
-        hm.side = None
+    # the classifier is fitted to the base's heatmap made by the very graph that goes into the adapted model
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp)/'base.onnx').write_bytes(base.SerializeToString())
+        hm = HeatmapModel(OnnxRunner(Path(tmp)/'base.onnx'), base_range, name=Path(model).name)
     return base, base_range, hm
 
 # %% ../nbs/11c_teach.ipynb #a9c95b5c
