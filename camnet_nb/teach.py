@@ -487,37 +487,47 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
     # a base bound to a side sees it inside the graph too (a static base is resized to its shape instead)
     return (_at_side(m, int(side)) if side and dynamic else m), input_range
 
+# %% ../nbs/11c_teach.ipynb #7bd746b3
+def _to_side(g:_Graph, # the graph being written
+             x:str, # an NCHW image tensor's name
+             side:int, # the longer side wanted
+             mult:int=32, # both sides a multiple of this, as deploy.side_size makes them
+            ) -> tuple[str, str]:
+    "(x resized so that its longer side is near `side`, x's own (H, W)) as graph nodes."
+    from onnx import TensorProto
+    i64 = lambda *v: g.const(np.array(v, np.int64))
+    f32 = lambda v: g.const(np.float32(v))
+    shape = g.op('Shape', [x])
+    nc, hw = (g.op('Slice', [shape, i64(a), i64(b), i64(0)]) for a, b in ((0, 2), (2, 4)))
+    hwf = g.op('Cast', [hw], to=TensorProto.FLOAT)
+    scale = g.op('Div', [f32(side), g.op('ReduceMax', [hwf], keepdims=1)])
+    # deploy.side_size: rounded, down to a multiple of `mult`, at least `mult`
+    small = g.op('Floor', [g.op('Div', [g.op('Round', [g.op('Mul', [hwf, scale])]), f32(mult)])])
+    small = g.op('Max', [g.op('Mul', [small, f32(mult)]), f32(mult)])
+    # cv2's INTER_AREA with what opset 13 has: linear to four times that size, then 4 x 4 averages
+    big = g.op('Cast', [g.op('Mul', [small, f32(4)])], to=TensorProto.INT64)
+    up = g.op('Resize', [x, '', '', g.op('Concat', [nc, big], axis=0)], mode='linear',
+              coordinate_transformation_mode='half_pixel')
+    return g.op('AveragePool', [up], kernel_shape=[4, 4], strides=[4, 4]), hw
+
 # %% ../nbs/11c_teach.ipynb #09ebe488
 def _at_side(base, # a heatmap model (onnx ModelProto) with a dynamic height and width
              side:int, # the longer side it wants its images at (its `camnet.side`)
-             mult:int=32, # both sides a multiple of this, as deploy.side_size makes them
             ):
-    "The base as one graph for images of any size: resized to its side on the way in, its heatmap back to the image's size on the way out."
+    "The base as one graph for images of any size: resized to its side, its heatmap back to the image's size."
     import onnx
     from onnx import helper, compose, TensorProto
     from camnet_nb.deploy import SIDE_KEY
     base = compose.add_prefix(base, 'at_side/')
     b_in, b_out = base.graph.input[0], base.graph.output[0]
     pre, post = _Graph('side/in/'), _Graph('side/out/')
-    i64 = lambda g, *v: g.const(np.array(v, np.int64))
-    f32 = lambda v: pre.const(np.float32(v))
-    shape = pre.op('Shape', ['image'])
-    nc, hw = (pre.op('Slice', [shape, i64(pre, a), i64(pre, b), i64(pre, 0)]) for a, b in ((0, 2), (2, 4)))
-    hwf = pre.op('Cast', [hw], to=TensorProto.FLOAT)
-    scale = pre.op('Div', [f32(side), pre.op('ReduceMax', [hwf], keepdims=1)])
-    # deploy.side_size: rounded, down to a multiple of `mult`, at least `mult`
-    small = pre.op('Floor', [pre.op('Div', [pre.op('Round', [pre.op('Mul', [hwf, scale])]), f32(mult)])])
-    small = pre.op('Max', [pre.op('Mul', [small, f32(mult)]), f32(mult)])
-    # cv2's INTER_AREA with what opset 13 has: linear to four times that size, then 4 x 4 averages
-    big = pre.op('Cast', [pre.op('Mul', [small, f32(4)])], to=TensorProto.INT64)
-    up = pre.op('Resize', ['image', '', '', pre.op('Concat', [nc, big], axis=0)], mode='linear',
-                coordinate_transformation_mode='half_pixel')
-    resized = pre.op('AveragePool', [up], kernel_shape=[4, 4], strides=[4, 4])
+    resized, hw = _to_side(pre, 'image', side)
     for n in base.graph.node: n.input[:] = [resized if i == b_in.name else i for i in n.input]
     # the heatmap back to the image's size, as HeatmapModel does (cv2's INTER_LINEAR)
-    back = post.op('Concat', [post.op('Slice', [post.op('Shape', [b_out.name]), i64(post, 0), i64(post, 2), i64(post, 0)]),
-                              hw], axis=0)
-    post.op('Resize', [b_out.name, '', '', back], mode='linear', coordinate_transformation_mode='half_pixel')
+    i64 = lambda *v: post.const(np.array(v, np.int64))
+    nc = post.op('Slice', [post.op('Shape', [b_out.name]), i64(0), i64(2), i64(0)])
+    post.op('Resize', [b_out.name, '', '', post.op('Concat', [nc, hw], axis=0)], mode='linear',
+            coordinate_transformation_mode='half_pixel')
     post.nodes[-1].output[0] = 'heatmap'
     graph = helper.make_graph(pre.nodes + list(base.graph.node) + post.nodes, 'camnet_at_side',
                               [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, 'height', 'width'])],
