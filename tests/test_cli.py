@@ -39,6 +39,7 @@ def test_demo_on_samples(tmp_path):
     for k in ('teacher_accuracy', 'cam_miou', 'camnet_miou', 'refined_miou', 'ssim_cam', 'camnet_params', 'camnet_ms', 'live_display_fps'):
         assert k in rep, k
     assert 0 <= rep['camnet_miou'] <= 1 and rep['camnet_params'] <= 800_000 and rep['live_display_fps'] > 0
+    assert json.loads((tmp_path/'d'/'work'/'cams'/'index.json').read_text())['output_stride'] == 8   # the synthetic recipe's
 
 def test_demo_on_user_folder_without_masks(tmp_path):
     import numpy as np
@@ -53,6 +54,9 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     assert not rep['ground_truth'] and 'no ground truth' in rep['note'] and 'camnet_miou' not in rep and 'camnet_ms' in rep
     # your own folder: the real recipe (a linear head on ImageNet features), its teacher and student left in OUT
     assert rep['recipe'] == 'real' and 'head only' in rep['teacher_arch']
+    # its CAMs at stride 32 (REAL_CAM_STRIDE), free of the stride-8 grid
+    assert json.loads((tmp_path/'d'/'work'/'cams'/'index.json').read_text())['output_stride'] == 32
+    assert rep['pseudo_labels'] == 'LayerCAM, output stride 32'
     assert (tmp_path/'d'/'teacher.pt').is_file() and (tmp_path/'d'/'camnet.pt').is_file() and (tmp_path/'d'/'figure_pipeline.png').is_file()
     assert {"this demo's CamNet + glcm-colour", 'the shipped model + glcm-colour', 'otsu'} <= set(rep['keypoints'])
     assert rep['keypoints']['otsu']['points'] == 2 and 'Key points' in (tmp_path/'d'/'report.md').read_text()
