@@ -466,7 +466,7 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
                input_range:float|None=None, # the pixel range it reads (1 or 255); None: from its metadata, else 1
                log=print, # where one-line notes go
               ):
-    "(onnx ModelProto of the base model, its input range): a checkpoint is exported first (that needs PyTorch); a base with a side resizes in its graph."
+    "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
     import onnx, tempfile
     from camnet_nb.deploy import DEFAULT_ONNX, SIDE_KEY, onnx_input_range
     path = Path(model) if model is not None else DEFAULT_ONNX
