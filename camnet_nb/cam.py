@@ -13,9 +13,9 @@ from .data import write_atomic
 from .teacher import import_torchvision
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS', 'MATRIX_BLOCK', 'MATRIX_SIDE',
-           'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify', 'linear_head_cams',
-           'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
+__all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'HEAD_ONLY_STRIDE', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS',
+           'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify',
+           'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
            'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index', 'grid_strength', 'class_list',
            'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast',
            'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
@@ -67,6 +67,10 @@ def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
 # %% ../nbs/03_cam.ipynb #316c1841
 # output strides a teacher can make CAMs at: 32 as trained, 16 and 8 without its last downsamplings
 CAM_STRIDES = (8, 16, 32)
+# a head-only teacher (train_head: a linear probe on frozen ImageNet features) makes its CAMs at 32 by default: on the
+# pre-salt development points students of its stride-8 and stride-32 CAMs score within the seeds' spread, both near
+# chance, and stride 32 is free of the dilated network's grid and 2.5x faster (README); other teachers at 8
+HEAD_ONLY_STRIDE = 32
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
@@ -292,20 +296,20 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
-               output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
+               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: HEAD_ONLY_STRIDE for a head-only teacher, else 8
                max_side:int=CAM_MAX_SIDE, # the longer side each image is resized to for the teacher, its aspect kept
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
-    "CAMs of every image in a folder, cached and verified; the index is merged and rewritten after every batch."
+    "CAMs of every image in a folder, cached and verified, the index rewritten after every batch; what was done, and how."
     from camnet_nb.teacher import load_teacher, compute_device
     from camnet_nb.data import load_folder, read_image
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path)
+    output_stride = output_stride or (HEAD_ONLY_STRIDE if cfg.get('head_only') else 8)
     model = densify(model.to(compute_device()), output_stride)
     out, th = Path(out), file_hash(teacher_path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
-    cls_idx = {c: i for i, c in enumerate(cfg['classes'])}
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
     tag = (method + f'-os{output_stride}'
            + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}'))
@@ -314,13 +318,13 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride,
                   max_side=cam_size or max_side)
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
-    def cams_of(chunk):
-        tg = [cls_idx.get(it.cls) for it, _ in chunk]   # a class the teacher does not know: its own prediction
+    def cams_of(chunk):   # a class the teacher does not know: its own prediction
+        tg = [cfg['classes'].index(it.cls) if it.cls in cfg['classes'] else None for it, _ in chunk]
         return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method,
                             cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name))
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name)) | header
 
 # %% ../nbs/03_cam.ipynb #841e3698
 class CamIndex(dict):

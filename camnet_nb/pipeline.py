@@ -10,11 +10,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'REAL_CAM_STRIDE', 'STUDENT_LABELS', 'DEMO_METHODS',
-           'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
-           'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay',
-           'list_images', 'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
-           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
+           'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'fit_longer_side',
+           'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined',
+           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -590,10 +590,6 @@ def _demo_data(work:Path, # the demo's working folder
 DEMO_RECIPES = ('synthetic', 'real')
 # the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
 REAL_TEACHER = 'efficientnet_lite0'
-# the real recipe's CAMs at output stride 32: on the pre-salt development points students distilled from stride-8
-# and stride-32 CAMs both score near chance (mean balanced accuracy 0.48 to 0.56 and 0.46 to 0.51 over three seeds,
-# a gap within the seeds' spread), and stride 32 is free of the dilated network's grid and 2.5x faster (README)
-REAL_CAM_STRIDE = 32
 
 def _demo_teacher(train_root:Path, # the training folder
                   out:Path, # the report folder: the teacher is written to out/teacher.pt
@@ -633,7 +629,6 @@ def _demo_student(train_root:Path, # the training folder
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
                   matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast, not the teacher's CAMs
-                  cam_stride:int=8, # the teacher CAMs' output stride (REAL_CAM_STRIDE in the real recipe)
                  ) -> tuple:
     "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, report lines)."
     import shutil
@@ -642,12 +637,13 @@ def _demo_student(train_root:Path, # the training folder
     from camnet_nb.flkd import distill
     from camnet_nb.camnet import load_student
     work = out/'work'
-    made = (f"the contrast of the grain-free classes {matrix_classes}" if matrix_classes
-            else f'LayerCAM, output stride {cam_stride}')
+    made = f"the contrast of the grain-free classes {matrix_classes}" if matrix_classes else 'LayerCAM'
     say(f"[3/7] pseudo-labels: {made}")
     maps_of = (partial(write_matrix_cams, matrix_classes=matrix_classes) if matrix_classes
-               else partial(write_cams, out/'teacher.pt', output_stride=cam_stride))
+               else partial(write_cams, out/'teacher.pt'))
     made_by = maps_of(data=train_root, out=work/'cams', progress=progress)
+    # the teacher's own stride: 32 for the real recipe's head-only teacher (03_cam, HEAD_ONLY_STRIDE)
+    if not matrix_classes: made += f", output stride {made_by['output_stride']}"
     if eval_root != train_root: maps_of(data=eval_root, out=work/'cams_eval', progress=progress)
     # the contrast is a model of its own: left beside the student (and an earlier run's removed, so none is stale)
     contrast = out/'contrast.onnx'
@@ -823,8 +819,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     folder = load_folder(eval_root)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
-    cam_stride = REAL_CAM_STRIDE if recipe == 'real' else 8
-    net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes, cam_stride)
+    net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes)
     rep |= info
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
     pairs, ssim_cam, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)

@@ -54,7 +54,7 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     assert not rep['ground_truth'] and 'no ground truth' in rep['note'] and 'camnet_miou' not in rep and 'camnet_ms' in rep
     # your own folder: the real recipe (a linear head on ImageNet features), its teacher and student left in OUT
     assert rep['recipe'] == 'real' and 'head only' in rep['teacher_arch']
-    # its CAMs at stride 32 (REAL_CAM_STRIDE), free of the stride-8 grid
+    # its head-only teacher's CAMs at stride 32 (HEAD_ONLY_STRIDE), free of the stride-8 grid
     assert json.loads((tmp_path/'d'/'work'/'cams'/'index.json').read_text())['output_stride'] == 32
     assert rep['pseudo_labels'] == 'LayerCAM, output stride 32'
     assert (tmp_path/'d'/'teacher.pt').is_file() and (tmp_path/'d'/'camnet.pt').is_file() and (tmp_path/'d'/'figure_pipeline.png').is_file()
