@@ -29,7 +29,7 @@ def step(name, fn):
     return r
 P = dict(progress=False)
 h = step('teacher_head (linear probe, 12 views at 320 px)', lambda: train_head(data, work/'teacher.pt', seed=0, **P))
-step('cams (LayerCAM, stride 8, 512 px)', lambda: write_cams(work/'teacher.pt', data, work/'cams', **P))
+step("cams (LayerCAM, the head-only teacher's stride 32, 512 px)", lambda: write_cams(work/'teacher.pt', data, work/'cams', **P))
 s = step('distill (CamNet, 10 epochs, 160 px, AMP on a GPU)', lambda: distill(data, work/'cams', work/'camnet.pt', epochs=10, img_size=160, seed=0, **P))
 step('grain-free contrast maps (Argilito_Estevensita,Laminito)', lambda: write_matrix_cams(data, work/'mcams', 'Argilito_Estevensita,Laminito', **P))
 if '--finetune' in sys.argv:
