@@ -296,7 +296,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
-               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: HEAD_ONLY_STRIDE for a head-only teacher, else 8
+               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: 32 for a head-only teacher (HEAD_ONLY_STRIDE), else 8
                max_side:int=CAM_MAX_SIDE, # the longer side each image is resized to for the teacher, its aspect kept
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
