@@ -767,8 +767,13 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
     if not heatmaps: return {}
     spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
     if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
+    cams = label == STUDENT_LABELS['camnet']   # CamNet learns the teacher's CAMs, the lite0 student the contrast's maps
     warning = (f"{label}'s heatmap is flat (median spread {spread}, under {FLAT_SPREAD}): it found nothing in the "
-               "pseudo-labels (the CAMs) to learn, so its masks are the refinement's alone; look at the CAMs in the figure")
+               f"pseudo-labels{' (the CAMs)' if cams else ''} to learn, so its masks are the refinement's alone; look at "
+               "the pseudo-labels in the figure")
+    # what to try next, said where the user looks
+    if cams: warning += ("; where some of your classes hold no grains (a claystone, a laminite), --matrix-classes "
+                         "takes the pseudo-labels from them instead")
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
 
