@@ -15,10 +15,10 @@ from .teacher import import_torchvision
 # %% auto #0
 __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'HEAD_ONLY_STRIDE', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS',
            'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify',
-           'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path', 'cached_cam_ok', 'split_cached',
-           'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index', 'grid_strength', 'class_list',
-           'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast',
-           'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
+           'teacher_cam_stride', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path',
+           'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index',
+           'grid_strength', 'class_list', 'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions',
+           'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 # 'cam': the plain CAM of a linear head, no gradients
@@ -67,10 +67,6 @@ def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
 # %% ../nbs/03_cam.ipynb #316c1841
 # output strides a teacher can make CAMs at: 32 as trained, 16 and 8 without its last downsamplings
 CAM_STRIDES = (8, 16, 32)
-# a head-only teacher (train_head: a linear probe on frozen ImageNet features) makes its CAMs at 32 by default: on the
-# pre-salt development points students of its stride-8 and stride-32 CAMs score within the seeds' spread, both near
-# chance, and stride 32 is free of the dilated network's grid and 2.5x faster (README); other teachers at 8
-HEAD_ONLY_STRIDE = 32
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
     "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
@@ -100,6 +96,17 @@ def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
             if isinstance(mod, nn.Conv2d) and mod.stride == (2, 2): mod.stride = (1, 1)
     m._camnet_output_stride = output_stride
     return m
+
+# %% ../nbs/03_cam.ipynb #bd6e5acc
+# on the pre-salt development points the students of a head-only teacher's stride-8 and stride-32 CAMs score within
+# the seeds' spread, both near chance, and stride 32 is free of the dilated network's grid and 2.5x faster (README)
+HEAD_ONLY_STRIDE = 32
+
+def teacher_cam_stride(cfg:dict, # the teacher's checkpoint JSON (load_teacher's second value)
+                       output_stride:int|None=None, # the stride asked for, one of CAM_STRIDES; None: the teacher's own
+                      ) -> int:
+    "The output stride of a teacher's CAMs: the one asked for, else HEAD_ONLY_STRIDE for a head-only teacher, else 8."
+    return output_stride or (HEAD_ONLY_STRIDE if cfg.get('head_only') else 8)
 
 # %% ../nbs/03_cam.ipynb #960f5da0
 # exact from one forward pass when the head is average pooling and one Linear layer
@@ -296,7 +303,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
-               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: 32 for a head-only teacher (HEAD_ONLY_STRIDE), else 8
+               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: the teacher's own, 32 for a head-only one, else 8
                max_side:int=CAM_MAX_SIDE, # the longer side each image is resized to for the teacher, its aspect kept
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
@@ -306,7 +313,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path)
-    output_stride = output_stride or (HEAD_ONLY_STRIDE if cfg.get('head_only') else 8)
+    output_stride = teacher_cam_stride(cfg, output_stride)
     model = densify(model.to(compute_device()), output_stride)
     out, th = Path(out), file_hash(teacher_path)
     items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])

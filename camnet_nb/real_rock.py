@@ -305,14 +305,15 @@ def keypoint_map_scores(points_file, # JSON key points (camnet_nb.teach.read_poi
 # %% ../nbs/11b_real_rock.ipynb #0fa6e91b
 def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
                     method:str='layercam', # one of camnet_nb.cam.CAM_METHODS ('cam': the plain CAM of its linear head)
-                    output_stride:int=8, # the teacher's downsampling when it makes CAMs
+                    output_stride:int|None=None, # the teacher's downsampling for its CAMs (None: teacher_cam_stride's)
                     max_side:int|None=None, # the longer side the teacher sees; None: camnet_nb.cam.CAM_MAX_SIDE
                    ):
     "(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a map for keypoint_map_scores."
-    from camnet_nb.cam import compute_cams, CAM_MAX_SIDE
+    from camnet_nb.cam import compute_cams, teacher_cam_stride, CAM_MAX_SIDE
     from camnet_nb.teacher import load_teacher
     max_side = max_side or CAM_MAX_SIDE
     model, cfg = load_teacher(teacher)
+    output_stride = teacher_cam_stride(cfg, output_stride)   # as `camnet cams` makes them
     classes = {c: i for i, c in enumerate(cfg['classes'])}
     def cam(img, path):
         cls = Path(path).parent.name
