@@ -118,6 +118,7 @@ class _Graph:
         n = self.name('c')
         self.inits.append(numpy_helper.from_array(np.asarray(a), n))
         return n
+    def ints(self, *v) -> str: return self.const(np.array(v, np.int64))   # a 1-D int64 constant: starts, sizes, pads
     def op(self, kind:str, # the ONNX operator
            inputs:list, # its input names ('' for an optional one left out)
            **attrs, # its attributes
@@ -131,10 +132,9 @@ class _Graph:
                  stop:int, # one past the last
                 ) -> str:
         "Channels start..stop-1 of an NCHW tensor."
-        i64 = lambda v: self.const(np.array([v], np.int64))
-        return self.op('Slice', [x, i64(start), i64(stop), i64(1)])
+        return self.op('Slice', [x, self.ints(start), self.ints(stop), self.ints(1)])
     def reflect(self, x:str, r:int) -> str:
-        return self.op('Pad', [x, self.const(np.array([0, 0, r, r, 0, 0, r, r], np.int64))], mode='reflect')
+        return self.op('Pad', [x, self.ints(0, 0, r, r, 0, 0, r, r)], mode='reflect')
     def blur(self, x:str, # an NCHW tensor's name
              c:int, # its channels
              sigma:float, # the Gaussian's sigma, in its pixels
@@ -184,7 +184,7 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
                                                ceil_mode=1), g.const(w)])
     grey = g.channels(s, 4, 5)
     s = g.op('Concat', [g.channels(s, 0, 4), g.op('Mul', [grey, grey])], axis=1)   # R, G, B, grey, grey^2
-    hw = g.op('Slice', [g.op('Shape', [x])] + [g.const(np.array([v], np.int64)) for v in (2, 4, 0)])
+    hw = g.op('Slice', [g.op('Shape', [x]), g.ints(2), g.ints(4), g.ints(0)])
     def weigh(t, k0, k1): return t if head is None else g.op('Conv', [t, g.const(np.asarray(head[k0:k1], np.float32)[None, :, None, None])])
     outs = [weigh(x, 0, 3)]
     for k, sigma in enumerate(scales):
@@ -199,7 +199,7 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
         feats = weigh(g.op('Concat', [g.channels(b, 0, 3), std] + _derivatives(g, m, sigma, f), axis=1),
                       3 + 7 * k, 10 + 7 * k)
         if f * pool > 1:
-            sizes = g.op('Concat', [g.const(np.array([1, 7 if head is None else 1], np.int64)), hw], axis=0)
+            sizes = g.op('Concat', [g.ints(1, 7 if head is None else 1), hw], axis=0)
             feats = g.op('Resize', [feats, '', '', sizes], mode='linear', coordinate_transformation_mode='half_pixel')
         outs.append(feats)
     return g.op('Concat', outs, axis=1) if head is None else g.op('Sum', outs)
@@ -495,10 +495,9 @@ def _to_side(g:_Graph, # the graph being written
             ) -> tuple[str, str]:
     "(x resized so that its longer side is near `side`, x's own (H, W)) as graph nodes."
     from onnx import TensorProto
-    i64 = lambda *v: g.const(np.array(v, np.int64))
     f32 = lambda v: g.const(np.float32(v))
     shape = g.op('Shape', [x])
-    nc, hw = (g.op('Slice', [shape, i64(a), i64(b), i64(0)]) for a, b in ((0, 2), (2, 4)))
+    nc, hw = (g.op('Slice', [shape, g.ints(a), g.ints(b), g.ints(0)]) for a, b in ((0, 2), (2, 4)))
     hwf = g.op('Cast', [hw], to=TensorProto.FLOAT)
     scale = g.op('Div', [f32(side), g.op('ReduceMax', [hwf], keepdims=1)])
     # deploy.side_size: rounded, down to a multiple of `mult`, at least `mult`
@@ -510,29 +509,41 @@ def _to_side(g:_Graph, # the graph being written
               coordinate_transformation_mode='half_pixel')
     return g.op('AveragePool', [up], kernel_shape=[4, 4], strides=[4, 4]), hw
 
+# %% ../nbs/11c_teach.ipynb #64b147e8
+def _splice(g:_Graph, # the graph being written: the model's nodes and constants are appended to it
+            model, # an ONNX model (ModelProto) with one input and one output
+            prefix:str, # put before every name in the model, so that none clashes
+            x:str, # the tensor that feeds it in place of its input
+           ) -> str:
+    "Append a whole model to a graph being written, fed by `x`; the name of its output."
+    from onnx import compose
+    model = compose.add_prefix(model, prefix)
+    given = model.graph.input[0].name
+    for n in model.graph.node: n.input[:] = [x if i == given else i for i in n.input]
+    g.nodes += list(model.graph.node)
+    g.inits += list(model.graph.initializer)
+    return model.graph.output[0].name
+
 # %% ../nbs/11c_teach.ipynb #09ebe488
 def _at_side(base, # a heatmap model (onnx ModelProto) with a dynamic height and width
              side:int, # the longer side it wants its images at (its `camnet.side`)
             ):
     "The base as one graph for images of any size: resized to its side, its heatmap back to the image's size."
     import onnx
-    from onnx import helper, compose, TensorProto
+    from onnx import helper, TensorProto
     from camnet_nb.deploy import SIDE_KEY
-    base = compose.add_prefix(base, 'at_side/')
-    b_in, b_out = base.graph.input[0], base.graph.output[0]
     pre, post = _Graph('side/in/'), _Graph('side/out/')
     resized, hw = _to_side(pre, 'image', side)
-    for n in base.graph.node: n.input[:] = [resized if i == b_in.name else i for i in n.input]
+    b_out = _splice(pre, base, 'at_side/', resized)
     # the heatmap back to the image's size, as HeatmapModel does (cv2's INTER_LINEAR)
-    i64 = lambda *v: post.const(np.array(v, np.int64))
-    nc = post.op('Slice', [post.op('Shape', [b_out.name]), i64(0), i64(2), i64(0)])
-    post.op('Resize', [b_out.name, '', '', post.op('Concat', [nc, hw], axis=0)], mode='linear',
+    nc = post.op('Slice', [post.op('Shape', [b_out]), post.ints(0), post.ints(2), post.ints(0)])
+    post.op('Resize', [b_out, '', '', post.op('Concat', [nc, hw], axis=0)], mode='linear',
             coordinate_transformation_mode='half_pixel')
     post.nodes[-1].output[0] = 'heatmap'
-    graph = helper.make_graph(pre.nodes + list(base.graph.node) + post.nodes, 'camnet_at_side',
+    graph = helper.make_graph(pre.nodes + post.nodes, 'camnet_at_side',
                               [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, 'height', 'width'])],
                               [helper.make_tensor_value_info('heatmap', TensorProto.FLOAT, [1, 1, 'height', 'width'])],
-                              list(base.graph.initializer) + pre.inits + post.inits)
+                              pre.inits + post.inits)
     model = helper.make_model(graph, opset_imports=list(base.opset_import), producer_name='camnet_nb')
     model.ir_version = base.ir_version
     for p in base.metadata_props:   # its input range and refinement stay; its side is inside now
@@ -549,32 +560,29 @@ def adapted_graph(base, # the base model (onnx ModelProto: an image input, a hea
                  ):
     "One ONNX model: RGB 0..1 -> filter bank (and base heatmap) -> the classifier's probability (1, 1, H, W)."
     import onnx
-    from onnx import helper, compose, TensorProto
+    from onnx import helper, TensorProto
     if clf.quadratic: raise ValueError("adapted_graph writes a linear classifier; fit it with quadratic=False")
     pre, g = _Graph('adapt/in/'), _Graph('adapt/')
-    x, shape, nodes, inits, opset, ir = 'image', [1, 3, 'height', 'width'], [], [], 13, 8
+    x, shape, opset, ir = 'image', [1, 3, 'height', 'width'], 13, 8
     w = clf.weights[:-1] / clf.scale                      # the standardisation, folded into the weights
     bias = clf.weights[-1] - float((clf.weights[:-1] * clf.mean / clf.scale).sum())
     bank_w = w if base is None else w[:-1]
     # the bank's share, scale by scale
     logit = g.op('Add', [_bank(g, x, scales, head=bank_w, pool=pool), g.const(np.float32(bias))])
     if base is not None:
-        base = compose.add_prefix(base, 'base/')
-        b_in, b_out = base.graph.input[0], base.graph.output[0]
-        dims = [d.dim_value if d.HasField('dim_value') else 0 for d in b_in.type.tensor_type.shape.dim]
+        dims = [d.dim_value if d.HasField('dim_value') else 0 for d in base.graph.input[0].type.tensor_type.shape.dim]
         scaled = pre.op('Mul', [x, pre.const(np.float32(base_range))]) if base_range != 1 else x
-        for n in base.graph.node: n.input[:] = [scaled if i == b_in.name else i for i in n.input]
-        nodes, inits = list(base.graph.node), list(base.graph.initializer)
+        b_out = _splice(pre, base, 'base/', scaled)
         # a static base makes a static model
         shape = [1, 3] + [d if d > 0 else n for d, n in zip(dims[2:], ('height', 'width'))]
         opset = max([13] + [o.version for o in base.opset_import if o.domain in ('', 'ai.onnx')])
         ir = max(8, min(base.ir_version, 9))
-        logit = g.op('Add', [logit, g.op('Mul', [b_out.name, g.const(np.float32(w[-1]))])])
+        logit = g.op('Add', [logit, g.op('Mul', [b_out, g.const(np.float32(w[-1]))])])
     g.nodes.append(helper.make_node('Sigmoid', [logit], ['heatmap']))
-    graph = helper.make_graph(pre.nodes + nodes + g.nodes, 'camnet_adapted',
+    graph = helper.make_graph(pre.nodes + g.nodes, 'camnet_adapted',
                               [helper.make_tensor_value_info('image', TensorProto.FLOAT, shape)],
                               [helper.make_tensor_value_info('heatmap', TensorProto.FLOAT, [1, 1] + shape[2:])],
-                              pre.inits + inits + g.inits)
+                              pre.inits + g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)], producer_name='camnet_nb adapt')
     model.ir_version = ir
     onnx.checker.check_model(model)
