@@ -121,12 +121,17 @@ def _live_model(model=None, # an ONNX file, a TensorRT engine or a student check
                ):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
     from camnet_nb.deploy import load_heatmap_model
-    if model is not None and Path(model).suffix in ('.pt', '.pth'):
-        import tempfile
-        from camnet_nb.camnet import load_student
-        from camnet_nb.deploy import export_onnx
-        model = export_onnx(load_student(model)[0], Path(tempfile.mkdtemp())/'live.onnx', static=size)
-    return load_heatmap_model(model, input_range=input_range, backend=backend, threads=threads, shape=size, log=_log)
+    def load(m): return load_heatmap_model(m, input_range=input_range, backend=backend, threads=threads, shape=size,
+                                           log=_log)
+    if model is None or Path(model).suffix not in ('.pt', '.pth'): return load(model)
+    import tempfile
+    from camnet_nb.camnet import load_student
+    from camnet_nb.deploy import export_onnx
+    # the runner holds the exported graph (or its engine, cached): the file can go
+    with tempfile.TemporaryDirectory() as tmp:
+        hm = load(export_onnx(load_student(model)[0], Path(tmp)/'live.onnx', static=size))
+    hm.name, hm.path = Path(model).name, Path(model)
+    return hm
 
 # %% ../nbs/13_cli.ipynb #8da6bf95
 def check_record(path:Path):

@@ -468,21 +468,24 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
               ):
     "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
     import onnx, tempfile
-    from camnet_nb.deploy import DEFAULT_ONNX, SIDE_KEY, onnx_input_range
+    from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY
     path = Path(model) if model is not None else DEFAULT_ONNX
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
-    if path.suffix in ('.pt', '.pth'):
+    if path.suffix not in ('.onnx', '.pt', '.pth'):
+        raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
+    if path.suffix == '.onnx': m = onnx.load(str(path))
+    else:
         from camnet_nb.camnet import load_student
         from camnet_nb.deploy import export_onnx
-        path = export_onnx(load_student(path)[0], Path(tempfile.mkdtemp())/'base.onnx')
-    elif path.suffix != '.onnx':
-        raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
-    input_range = input_range or onnx_input_range(path)
+        # exported (its side and refinement in the metadata), read, and the file gone
+        with tempfile.TemporaryDirectory() as tmp:
+            m = onnx.load(str(export_onnx(load_student(path)[0], Path(tmp)/'base.onnx')))
+    meta = {p.key: p.value for p in m.metadata_props}
+    input_range = input_range or (float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None)
     if input_range is None:
         log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels")
         input_range = 1.0
-    m = onnx.load(str(path))
-    side = {p.key: p.value for p in m.metadata_props}.get(SIDE_KEY)
+    side = meta.get(SIDE_KEY)
     dynamic = all(not d.HasField('dim_value') for d in m.graph.input[0].type.tensor_type.shape.dim[2:])
     # a base bound to a side sees it inside the graph too (a static base is resized to its shape instead)
     return (_at_side(m, int(side)) if side and dynamic else m), input_range
