@@ -137,25 +137,27 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     import tempfile
     from tqdm.auto import tqdm
     bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
-    tmp = Path(tempfile.mkdtemp())
-    out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
-    size = out['size']   # the paper's static model may fix it
-    if model is not None: out.update(_bench_model(model, refr, x, threads, repeats))
-    bar.update()
-    if students: out.update(_bench_students(size, x, threads, repeats, tmp))
-    bar.update()
-    out.update(_bench_glcm(size))
-    bar.update()
-    out.update(_bench_refine(size, refine_images))
-    bar.update()
-    if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
-    bar.update()
-    if live_frames: out.update(_bench_live(cam, refr, size, live_frames, sync_seconds, log))
-    bar.update()
-    if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
-    bar.update()
-    bar.close()
-    return out | dict(threads=threads, cpu_count=os.cpu_count())
+    # the models and images it writes go when it returns
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
+        size = out['size']   # the paper's static model may fix it
+        if model is not None: out.update(_bench_model(model, refr, x, threads, repeats))
+        bar.update()
+        if students: out.update(_bench_students(size, x, threads, repeats, tmp))
+        bar.update()
+        out.update(_bench_glcm(size))
+        bar.update()
+        out.update(_bench_refine(size, refine_images))
+        bar.update()
+        if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
+        bar.update()
+        if live_frames: out.update(_bench_live(cam, refr, size, live_frames, sync_seconds, log))
+        bar.update()
+        if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
+        bar.update()
+        bar.close()
+        return out | dict(threads=threads, cpu_count=os.cpu_count())
 
 # %% ../nbs/12_benchmark.ipynb #5b080289
 def _bench_segment(n:int, shape, tmp:Path) -> dict:
@@ -308,7 +310,7 @@ def compare_students(data, # ImageNet-style folder of training images
                      seed=0, # random seed
                      latency_size=512, # square side of the latency measurement
                      eval_items=None, # validation `Item`s (None: the split's)
-                     work=None, # folder for the checkpoints (None: a temporary one)
+                     work=None, # folder for the checkpoints (None: a temporary one, removed after)
                      progress=False, # show progress bars
                     ) -> list[dict]:
     "Distil each variant (name, student, ssim_weight, bce_weight) on the same data; one row of metrics per variant."
@@ -319,24 +321,25 @@ def compare_students(data, # ImageNet-style folder of training images
     from camnet_nb.cam import load_cam_index
     from camnet_nb.flkd import distill
     variants = variants or [(s, s, 0.0, 0.0) for s in STUDENTS]
-    work = Path(work or tempfile.mkdtemp())
-    idx = load_cam_index(cams)
-    f = load_folder(data, seed=seed)
-    items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
-    x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
-    from tqdm.auto import tqdm
-    rows = []
-    for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
-        out = work/f'{name}.pt'
-        distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw,
-                seed=seed, progress=progress)
-        net, _ = load_student(out)
-        net.eval()
-        runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
-        row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
-                   cpu_ms=round(time_runner(runner, x, 5), 2))
-        rows.append(row | score_student(net, items, idx))
-    return rows
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(work or scratch)
+        idx = load_cam_index(cams)
+        f = load_folder(data, seed=seed)
+        items = eval_items or [it for it in (f['val'] or f['test'] or f['train']) if str(it.path) in idx]
+        x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
+        from tqdm.auto import tqdm
+        rows = []
+        for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
+            out = work/f'{name}.pt'
+            distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw,
+                    seed=seed, progress=progress)
+            net, _ = load_student(out)
+            net.eval()
+            runner = OnnxRunner(export_onnx(net, work/f'{name}.onnx', static=(latency_size, latency_size)), threads=2)
+            row = dict(name=name, student=student, ssim_weight=sw, bce_weight=bw, params=n_params(net),
+                       cpu_ms=round(time_runner(runner, x, 5), 2))
+            rows.append(row | score_student(net, items, idx))
+        return rows
 
 # %% ../nbs/12_benchmark.ipynb #e4a42a05
 def plot_students(rows, path=None):

@@ -737,7 +737,7 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
                       epochs:int=5, # training epochs of each
                       img_size:int=224, # side of the network input
                       batch_size:int=16, # images per batch
-                      work=None, # folder for the checkpoints (None: a temporary one)
+                      work=None, # folder for the checkpoints (None: a temporary one, removed after)
                       seed:int=0, # random seed
                       progress:bool=False, # show progress bars
                       pretrained:bool=False, # every backbone from ImageNet weights (those it can find)
@@ -745,25 +745,26 @@ def compare_backbones(data, # ImageNet-style folder (with test/ the rows are tes
                      ) -> list[dict]:
     "Train each backbone on the same data; one row per backbone, on the test split when there is one."
     import tempfile, time
-    work = Path(work or tempfile.mkdtemp())
-    rows = []
-    for arch in archs:
-        r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size,
-                          batch_size=batch_size, seed=seed, progress=progress, pretrained=pretrained, **kw)
-        best = r.get('test') or r['best']
-        m, _ = load_teacher(work/f'{arch}.pt')
-        x = torch.zeros(1, 3, 224, 224)
-        ts = []
-        with torch.no_grad():
-            for i in range(6):
-                t = time.perf_counter()
-                m(x)
-                ts.append(time.perf_counter() - t)
-        rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation',
-                         accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
-                         top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
-                         cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
-    return rows
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(work or scratch)
+        rows = []
+        for arch in archs:
+            r = train_teacher(data, work/f'{arch}.pt', arch=arch, epochs=epochs, img_size=img_size,
+                              batch_size=batch_size, seed=seed, progress=progress, pretrained=pretrained, **kw)
+            best = r.get('test') or r['best']
+            m, _ = load_teacher(work/f'{arch}.pt')
+            x = torch.zeros(1, 3, 224, 224)
+            ts = []
+            with torch.no_grad():
+                for i in range(6):
+                    t = time.perf_counter()
+                    m(x)
+                    ts.append(time.perf_counter() - t)
+            rows.append(dict(arch=arch, pretrained=pretrained, split='test' if 'test' in r else 'validation',
+                             accuracy=round(best['accuracy'], 4), f1=round(best['f1'], 4), auc=round(best['auc'], 4),
+                             top1_error=round(best['top1_error'], 4), params=sum(p.numel() for p in m.parameters()),
+                             cpu_ms=round(1000 * float(np.median(ts[1:])), 1)))
+        return rows
 
 # %% ../nbs/02_teacher.ipynb #9fdf3661
 def backbone_table(rows) -> str:
