@@ -137,8 +137,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     import tempfile
     from tqdm.auto import tqdm
     bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
-    # the models and images it writes go when it returns
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch:   # the models and images it writes go when it returns
         tmp = Path(scratch)
         out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
         size = out['size']   # the paper's static model may fix it
