@@ -707,13 +707,13 @@ def adapt(data, # the folder the points file's paths start from
     # with no pseudo-labels (pseudo=0, or no image clicked on both sides) the clicks alone, with the penalty that suits them
     penalty = penalty if penalty is not None else ADAPT_PENALTY if not clicked.all() else CLICKS_ALONE_PENALTY
     clf = fit_clicks(X, y, pix, penalty, quadratic=False)
-    about = dict(base=str(model) if model is not None else 'none (the filter bank alone)', points=str(points), images=len(pts),
+    about = dict(base=str(model) if model is not None else 'none, the filter bank alone', points=str(points), images=len(pts),
                  penalty=penalty, pool=pool, pseudo_labels=int((~clicked).sum()), feature_clicks=clicks['feature'],
                  matrix_clicks=clicks['matrix'], features=feature_channels() + (['base heatmap'] if hm is not None else []))
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), seconds=round(time.perf_counter() - t0, 1))
-    log(f"adapted ({res['base']}) to {len(pts)} clicked images ({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
+    log(f"adapted (base: {res['base']}) to {len(pts)} clicked images ({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
     return res
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
