@@ -120,16 +120,12 @@ def _live_model(model=None, # an ONNX file, a TensorRT engine or a student check
                 backend:str='auto', # one of BACKENDS: auto takes TensorRT where it imports with a GPU, onnxruntime elsewhere (said in a line)
                ):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
-    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.deploy import load_heatmap_model, student_onnx
     def load(m): return load_heatmap_model(m, input_range=input_range, backend=backend, threads=threads, shape=size,
                                            log=_log)
     if model is None or Path(model).suffix not in ('.pt', '.pth'): return load(model)
-    import tempfile
-    from camnet_nb.camnet import load_student
-    from camnet_nb.deploy import export_onnx
     # the runner holds the exported graph (or its engine, cached): the file can go
-    with tempfile.TemporaryDirectory() as tmp:
-        hm = load(export_onnx(load_student(model)[0], Path(tmp)/'live.onnx', static=size))
+    with student_onnx(model, static=size) as f: hm = load(f)
     hm.name, hm.path = Path(model).name, Path(model)
     return hm
 

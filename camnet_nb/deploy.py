@@ -13,7 +13,7 @@ from fastcore.basics import patch
 __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES',
            'export_onnx', 'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available',
            'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range',
-           'HeatmapModel', 'load_heatmap_model', 'time_runner']
+           'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -468,6 +468,19 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     return HeatmapModel(runner, input_range or 1.0, name=path.name,
                         level=None if level is None else float(level), path=path,
                         side=None if side is None else int(side), refine=meta.get(REFINE_KEY))
+
+# %% ../nbs/08_export.ipynb #e6f0857f
+from contextlib import contextmanager
+
+@contextmanager
+def student_onnx(checkpoint, # a student checkpoint (.pt, camnet_nb.camnet.save_student's)
+                 static:tuple|None=None, # (H, W) for a fixed-shape graph, None for any height and width
+                ):
+    "A student checkpoint as a temporary ONNX file (its side and refinement in its metadata), gone when the block ends."
+    import tempfile
+    from camnet_nb.camnet import load_student
+    with tempfile.TemporaryDirectory() as tmp:
+        yield export_onnx(load_student(checkpoint)[0], Path(tmp)/(Path(checkpoint).stem + '.onnx'), static=static)
 
 # %% ../nbs/08_export.ipynb #3b1445ae
 def time_runner(fn, # the callable to time

@@ -467,19 +467,15 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
                log=print, # where one-line notes go
               ):
     "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
-    import onnx, tempfile
-    from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY
+    import onnx
+    from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY, student_onnx
     path = Path(model) if model is not None else DEFAULT_ONNX
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
     if path.suffix not in ('.onnx', '.pt', '.pth'):
         raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
     if path.suffix == '.onnx': m = onnx.load(str(path))
     else:
-        from camnet_nb.camnet import load_student
-        from camnet_nb.deploy import export_onnx
-        # exported (its side and refinement in the metadata), read, and the file gone
-        with tempfile.TemporaryDirectory() as tmp:
-            m = onnx.load(str(export_onnx(load_student(path)[0], Path(tmp)/'base.onnx')))
+        with student_onnx(path) as f: m = onnx.load(str(f))   # exported with its side and refinement, read, gone
     meta = {p.key: p.value for p in m.metadata_props}
     input_range = input_range or (float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None)
     if input_range is None:
