@@ -490,19 +490,12 @@ def export_matrix_contrast(contrast:MatrixContrast, # a fitted contrast
                            out, # the .onnx file to write
                           ) -> Path:
     "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5), side and refinement."
-    import onnx
-    from camnet_nb.data import write_atomic
     from camnet_nb.deploy import export_onnx
-    from camnet_nb.teach import LEVEL_KEY
     net = ContrastNet(contrast).eval()
-    # its side and refinement travel in the metadata (export_onnx): its level
-    # alone makes its best masks at the development points (11b_real_rock)
-    net.side, net.refine = contrast.side, 'none'
-    out = export_onnx(net, out)
-    m = onnx.load(str(out))
-    m.metadata_props.add(key=LEVEL_KEY, value='0.5')
-    write_atomic(out, m.SerializeToString(), 'contrast model')
-    return out
+    # its side, refinement and level travel in the metadata (export_onnx): a probability
+    # at 0.5 alone makes its best masks at the development points (11b_real_rock)
+    net.side, net.refine, net.level = contrast.side, 'none', 0.5
+    return export_onnx(net, out)
 
 # %% ../nbs/03_cam.ipynb #7673879f
 def write_matrix_cams(data, # an ImageNet-style folder

@@ -10,8 +10,8 @@ import numpy as np
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'INPUT_RANGES',
-           'export_onnx', 'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available',
+__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX',
+           'INPUT_RANGES', 'export_onnx', 'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available',
            'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range',
            'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
 
@@ -19,15 +19,17 @@ __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'ENGINE_SUFFIXES', 'BACK
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
 SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
 REFINE_KEY = 'camnet.refine'   # and the refinement its masks were measured best with, if not segment's default
+LEVEL_KEY = 'camnet.level'   # and the level that splits feature from matrix, where it knows it (0.5 for a probability)
 
-def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None=None):
-    "Record in the ONNX file's metadata the input range the model expects (and its side and refinement, if any)."
+def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None=None, level:float|None=None):
+    "Record in the ONNX file's metadata the input range the model expects (and its side, refinement and level, if any)."
     import onnx
     m = onnx.load(str(path))
     del m.metadata_props[:]
     m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
     if side: m.metadata_props.add(key=SIDE_KEY, value=str(int(side)))
     if refine: m.metadata_props.add(key=REFINE_KEY, value=refine)
+    if level is not None: m.metadata_props.add(key=LEVEL_KEY, value=str(float(level)))
     onnx.save(m, str(path))
 
 # %% ../nbs/08_export.ipynb #06abeef7
@@ -52,8 +54,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
         warnings.simplefilter('ignore')
         torch.onnx.export(model, x, str(tmp), opset_version=opset, dynamo=False, input_names=['image'],
                           output_names=['heatmap'], dynamic_axes=dyn, do_constant_folding=True)
-    # a student's own side and refinement travel with it
-    _write_metadata(tmp, 1.0, getattr(model, 'side', None), getattr(model, 'refine', None))
+    # a model's own side, refinement and level travel with it
+    _write_metadata(tmp, 1.0, *(getattr(model, k, None) for k in ('side', 'refine', 'level')))
     tmp.replace(out)
     if check:
         import onnx
@@ -463,7 +465,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
             log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels "
                 "(pass input_range=255 / --input-range 255 for the paper's CamNet)")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
-    level = meta.get('camnet.level')   # an adapted model's probability splits at 0.5
+    level = meta.get(LEVEL_KEY)   # an adapted model's probability splits at 0.5
     side = meta.get(SIDE_KEY)          # a model whose features are bound to a scale says it
     return HeatmapModel(runner, input_range or 1.0, name=path.name,
                         level=None if level is None else float(level), path=path,

@@ -12,9 +12,9 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'LEVEL_KEY',
-           'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
-           'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'read_points',
+           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
+           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
            'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
            'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
@@ -459,9 +459,6 @@ def simulate_clicks(gt:np.ndarray, # bool ground truth (H, W): True = feature
     return out
 
 # %% ../nbs/11c_teach.ipynb #94107d93
-# ONNX metadata: the heatmap level that splits feature from matrix, where the model knows it (0.5 for a probability)
-LEVEL_KEY = 'camnet.level'
-
 def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipped one
                input_range:float|None=None, # the pixel range it reads (1 or 255); None: from its metadata, else 1
                log=print, # where one-line notes go
@@ -652,7 +649,7 @@ def _write_adapted(model, # the adapted graph (onnx ModelProto)
                   ):
     "Write the adapted graph atomically, its metadata saying its pixel range (0..1), its level (0.5) and how it was made."
     from camnet_nb.data import write_atomic
-    from camnet_nb.deploy import INPUT_RANGE_KEY
+    from camnet_nb.deploy import INPUT_RANGE_KEY, LEVEL_KEY
     for k, v in ((INPUT_RANGE_KEY, '1.0'), (LEVEL_KEY, '0.5'), ('camnet.adapted', json.dumps(about))):
         model.metadata_props.add(key=k, value=v)
     out.parent.mkdir(parents=True, exist_ok=True)
