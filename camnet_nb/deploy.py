@@ -21,15 +21,25 @@ SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer si
 REFINE_KEY = 'camnet.refine'   # and the refinement its masks were measured best with, if not segment's default
 LEVEL_KEY = 'camnet.level'   # and the level that splits feature from matrix, where it knows it (0.5 for a probability)
 
-def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None=None, level:float|None=None):
-    "Record in the ONNX file's metadata the input range the model expects (and its side, refinement and level, if any)."
-    import onnx
-    m = onnx.load(str(path))
+def _set_metadata(m, # an ONNX model (ModelProto), changed in place
+                  input_range:float, # the pixel range it takes (1 or 255)
+                  side:int|None=None, # the longer side it wants its input at, if it has one
+                  refine:str|None=None, # the refinement its masks are best made with, if not segment's default
+                  level:float|None=None, # the level that splits feature from matrix, where it knows it
+                 ):
+    "Replace a model's metadata with the input range it expects (and its side, refinement and level, if any)."
     del m.metadata_props[:]
     m.metadata_props.add(key=INPUT_RANGE_KEY, value=str(input_range))
     if side: m.metadata_props.add(key=SIDE_KEY, value=str(int(side)))
     if refine: m.metadata_props.add(key=REFINE_KEY, value=refine)
     if level is not None: m.metadata_props.add(key=LEVEL_KEY, value=str(float(level)))
+
+# %% ../nbs/08_export.ipynb #18150217
+def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None=None, level:float|None=None):
+    "Record in the ONNX file's metadata the input range the model expects (and its side, refinement and level, if any)."
+    import onnx
+    m = onnx.load(str(path))
+    _set_metadata(m, input_range, side, refine, level)
     onnx.save(m, str(path))
 
 # %% ../nbs/08_export.ipynb #06abeef7
@@ -478,7 +488,7 @@ from contextlib import contextmanager
 def student_onnx(checkpoint, # a student checkpoint (.pt, camnet_nb.camnet.save_student's)
                  static:tuple|None=None, # (H, W) for a fixed-shape graph, None for any height and width
                 ):
-    "A student checkpoint as a temporary ONNX file (its side and refinement in its metadata), gone when the block ends."
+    "A student checkpoint as a temporary ONNX file (its own metadata kept), gone when the block ends."
     import tempfile
     from camnet_nb.camnet import load_student
     with tempfile.TemporaryDirectory() as tmp:

@@ -649,9 +649,9 @@ def _write_adapted(model, # the adapted graph (onnx ModelProto)
                   ):
     "Write the adapted graph atomically, its metadata saying its pixel range (0..1), its level (0.5) and how it was made."
     from camnet_nb.data import write_atomic
-    from camnet_nb.deploy import INPUT_RANGE_KEY, LEVEL_KEY
-    for k, v in ((INPUT_RANGE_KEY, '1.0'), (LEVEL_KEY, '0.5'), ('camnet.adapted', json.dumps(about))):
-        model.metadata_props.add(key=k, value=v)
+    from camnet_nb.deploy import _set_metadata
+    _set_metadata(model, 1.0, level=0.5)
+    model.metadata_props.add(key='camnet.adapted', value=json.dumps(about))
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, model.SerializeToString(), 'adapted model')
 
