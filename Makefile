@@ -31,7 +31,7 @@ demo: $(STAMP)
 # tests/ so that the run ends on pytest's summary line. Both run two at a time (notebooks; test files, each
 # file's tests in one worker so that its module fixtures are made once), each on one thread: two workers
 # whose PyTorch/OpenMP thread pools each wanted both cores spent most of their time waiting on each other
-# (the notebooks took 3 min 45 s that way, 1 min 45 s on one thread each; pytest 10 min serially, 5.6 min).
+# (the notebooks took 3 min 45 s that way, 1 min 45 s on one thread each; pytest 10 min serially, 4.8 to 5.6 min).
 TEST_ENV := MPLBACKEND=Agg OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 test: $(STAMP)
