@@ -11,9 +11,9 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX',
-           'INPUT_RANGES', 'export_onnx', 'side_size', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available',
-           'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range',
-           'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
+           'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'OnnxRunner', 'TorchRunner', 'onnx_fp16',
+           'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata',
+           'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -85,17 +85,29 @@ def side_size(h:int, # the image's height
     s = side / max(h, w)
     return max(mult, round(w * s) // mult * mult), max(mult, round(h * s) // mult * mult)
 
+# %% ../nbs/08_export.ipynb #be9fffc9
+def session_options(threads:int|None=None, # intra-op threads (None: onnxruntime's default, one a core)
+                   ):
+    "onnxruntime SessionOptions for every session here: all graph optimisations, threads that sleep between runs."
+    import onnxruntime as ort
+    o = ort.SessionOptions()
+    o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    o.add_session_config_entry('session.intra_op.allow_spinning', '0')
+    if threads: o.intra_op_num_threads = threads
+    return o
+
 # %% ../nbs/08_export.ipynb #cdc92775
 class OnnxRunner:
     "onnxruntime inference (CPU, or CUDA when available and asked for)."
-    def __init__(self, path, threads:int|None=None, providers=None, input_scale:float=1.0):
+    def __init__(self, path, # the .onnx file
+                 threads:int|None=None, # intra-op threads (None: one a core)
+                 providers=None, # onnxruntime providers (None: the CPU)
+                 input_scale:float=1.0, # inputs are 0..1; 255 for a model that takes 0..255
+                ):
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such ONNX file")
-        o = ort.SessionOptions()
-        o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads: o.intra_op_num_threads = threads
-        self.sess = ort.InferenceSession(str(path), o, providers=providers or ['CPUExecutionProvider'])
+        self.sess = ort.InferenceSession(str(path), session_options(threads), providers=providers or ['CPUExecutionProvider'])
         i = self.sess.get_inputs()[0]
         self.input_name, self.input_shape = i.name, i.shape
         self.input_scale = input_scale

@@ -232,10 +232,9 @@ class PixelFeatures:
                  pool:int=1, # compute the scales on the image average-pooled by this (1: full size)
                 ):
         import onnxruntime as ort
+        from camnet_nb.deploy import session_options
         self.scales, self.pool = tuple(scales), pool
-        opts = ort.SessionOptions()
-        if threads: opts.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(), opts,
+        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(), session_options(threads),
                                             providers=['CPUExecutionProvider'])
         self.names = feature_channels(self.scales)
     def __call__(self, img:np.ndarray) -> np.ndarray:
