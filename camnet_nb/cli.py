@@ -8,8 +8,8 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+__all__ = ['OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record',
+           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
            'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
            'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
            'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
@@ -353,6 +353,32 @@ def _option_help(doc:str, # the parameter's docment
     if default is not None and default is not False and default != '': text += f" (default {show(default)})"
     return text
 
+# %% ../nbs/13_cli.ipynb #bc32b50d
+# parameter name -> (lowest, whether the lowest itself is allowed, highest or None), for every command that has it
+OPTION_BOUNDS = dict.fromkeys(('epochs', 'teacher_epochs', 'student_epochs', 'per_class', 'train_per_class', 'batch_size',
+                               'batch_pixels', 'repeats', 'threads', 'live_frames', 'n_frames', 'still_frames', 'pool'), (1, True, None)) | \
+                dict.fromkeys(('img_size', 'max_side', 'side', 'size'), (32, True, None)) | \
+                dict.fromkeys(('seed', 'workers', 'pseudo', 'segment_images', 'sigma', 'ssim_weight', 'bce_weight'), (0, True, None)) | \
+                dict.fromkeys(('lr', 'penalty', 'infer_hz', 'display_hz', 'sync_seconds'), (0, False, None)) | \
+                dict(threshold=(0, True, 1), crop_scale=(0, False, 1))
+
+def _bounded(kind, # int or float
+             low, # the lowest value
+             low_ok:bool, # whether `low` itself is allowed
+             high=None, # the highest value (allowed), or None
+            ):
+    "An argparse type: `kind` read from the text, and refused in one line outside its bounds."
+    def read(s:str):
+        try: v = kind(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {s!r}")
+        if (v < low or (v == low and not low_ok)) or (high is not None and v > high):
+            if high is not None: want = f"between {low} and {high}" if low_ok else f"above {low} and at most {high}"
+            else: want = f"at least {low}" if low_ok else f"above {low}"
+            raise argparse.ArgumentTypeError(f"must be {want}, got {s}")
+        return v
+    read.__name__ = kind.__name__
+    return read
+
 # %% ../nbs/13_cli.ipynb #7cb21b72
 def add_options(parser, # an argparse parser or sub-parser
                 module:str, # the camnet_nb module that defines `func`
@@ -377,7 +403,9 @@ def add_options(parser, # an argparse parser or sub-parser
         kw = dict(dest=name, required=True) if name in required else dict(dest=name, default=default)
         if default is False: kw['action'] = 'store_true'
         else:
-            kw.update(type=types.get(name) or _option_type(p), metavar=flag.lstrip('-').upper().replace('-', '_'))
+            kind = types.get(name) or _option_type(p)
+            if name in OPTION_BOUNDS and kind in (int, float): kind = _bounded(kind, *OPTION_BOUNDS[name])
+            kw.update(type=kind, metavar=flag.lstrip('-').upper().replace('-', '_'))
             if isinstance(default, (tuple, list)) and name not in types:
                 kw['nargs'] = len(default)
                 shown.setdefault(name, lambda d: ' '.join(map(str, d)))

@@ -198,7 +198,16 @@ def test_live_bad_sources_are_one_line(tmp_path):
 
 def test_small_argument_errors_are_one_line(tmp_path):
     r = run('synth', '--out', tmp_path/'s', '--per-class', '0')
-    assert r.returncode == 1 and 'per-class must be at least 1' in r.stderr and 'manifest' not in r.stderr
+    assert r.returncode == 2 and 'argument --per-class: must be at least 1, got 0' in r.stderr and not (tmp_path/'s').exists()
+    # a number out of range is refused while the command line is read, before anything is made
+    for args, says in ((('segment', '--input', tmp_path, '--out', tmp_path/'m', '--max-side', '0'), '--max-side: must be at least 32, got 0'),
+                       (('segment', '--input', tmp_path, '--out', tmp_path/'m', '--workers', '-1'), '--workers: must be at least 0, got -1'),
+                       (('segment', '--input', tmp_path, '--out', tmp_path/'m', '--threshold', '2'), '--threshold: must be between 0 and 1, got 2'),
+                       (('train-teacher', '--data', tmp_path, '--out', tmp_path/'t.pt', '--epochs', '0'), '--epochs: must be at least 1, got 0'),
+                       (('bench', '--segment-images', '-1'), '--segment-images: must be at least 0, got -1'),
+                       (('live', '--source', 'synthetic', '--headless', '--frames', '-3'), '--frames: must be at least 1, got -3')):
+        r = run(*args)
+        assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].endswith(says) and not (tmp_path/'m').exists(), r.stderr
     r = run('distill', '--data', tmp_path, '--cams', tmp_path/'nope', '--out', tmp_path/'c.pt')
     assert r.returncode == 1 and 'no such CAM folder' in r.stderr and len(r.stderr.strip().splitlines()) == 1
 

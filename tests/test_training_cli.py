@@ -254,7 +254,7 @@ def test_cams_from_grain_free_classes(chain, tmp_path):
     cfg = json.loads((tmp_path/'c.pt.json').read_text())
     assert (cfg['student'], cfg['side'], cfg['refine']) == ('lite0', 96, 'none'), cfg
     r = run(*distil, '--out', tmp_path/'bad.pt', '--side', '0')
-    assert r.returncode == 1 and '--side 0' in r.stderr and 'Traceback' not in r.stderr and not (tmp_path/'bad.pt').exists(), r.stderr
+    assert r.returncode == 2 and '--side: must be at least 32, got 0' in r.stderr and 'Traceback' not in r.stderr and not (tmp_path/'bad.pt').exists(), r.stderr
     for bad, says in (((), 'one of the two'), (('--teacher', chain/'t.pt', '--matrix-classes', 'mudstone'), 'one of the two'),
                       (('--matrix-classes', 'mud'), 'mud: not a class of')):
         r = run('cams', *bad, *args)
