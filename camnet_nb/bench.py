@@ -136,6 +136,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     "Side-by-side timings; returns the dict that `camnet bench --json` prints."
     import tempfile
     from tqdm.auto import tqdm
+    if model is not None and not Path(model).exists(): raise FileNotFoundError(f"{model}: no such model file")   # before any timing
     bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
     with tempfile.TemporaryDirectory() as scratch:   # the models and images it writes go when it returns
         tmp = Path(scratch)
