@@ -235,6 +235,9 @@ def segment_image(img:np.ndarray, # RGB uint8
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
+    if points is not None:
+        from camnet_nb.teach import checked_points
+        points = checked_points(points)
     H, W = img.shape[:2]
     work = fit_longer_side(img, max_side)
     clicked = points is not None and all(len(points.get(k, [])) for k in ('feature', 'matrix'))

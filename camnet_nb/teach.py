@@ -12,9 +12,9 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'read_points',
-           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
-           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points',
+           'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
+           'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
            'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
            'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
@@ -37,6 +37,15 @@ def _side_points(where:str, # the file and entry, for the message
                          "0..1 (row and col are fractions of the height and width)")
     return a
 
+# %% ../nbs/11c_teach.ipynb #e1e9f004
+def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'matrix': [...]}, fractions
+                   where:str='points', # the file and entry (or the argument), for the message
+                  ) -> dict:
+    "{'feature': (n, 2), 'matrix': (m, 2)} float64 fractions; any other shape, side or value is a one-line error naming `where`."
+    if not isinstance(pts, dict) or not set(pts) <= set(SIDES) | {'about'}:
+        raise ValueError(f'{where}: expected {{"feature": [[row, col], ...], "matrix": [...]}}')
+    return {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
+
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
 def read_points(path, # the points JSON file
                 root=None, # the folder relative image paths start from (None: the file's own folder)
@@ -55,11 +64,10 @@ def read_points(path, # the points JSON file
     out = {}
     for rel, pts in images.items():
         where = f"{path}: {rel}"
-        if not isinstance(pts, dict) or not set(pts) <= set(SIDES) | {'about'}:
-            raise ValueError(f'{where}: expected {{"feature": [[row, col], ...], "matrix": [...]}}')
+        pts = checked_points(pts, where)
         p = Path(rel) if Path(rel).is_absolute() else root/rel
         if not p.is_file(): raise FileNotFoundError(f"{where}: no such image ({p})")
-        out[p.resolve()] = {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
+        out[p.resolve()] = pts
     lone = [rel for rel, pts in images.items() if not all(len(pts.get(s, [])) for s in SIDES)]
     # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
     if note is not None and lone:
