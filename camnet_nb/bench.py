@@ -136,27 +136,26 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     "Side-by-side timings; returns the dict that `camnet bench --json` prints."
     import tempfile
     from tqdm.auto import tqdm
-    if model is not None and not Path(model).exists(): raise FileNotFoundError(f"{model}: no such model file")   # before any timing
-    bar = tqdm(total=7, desc='bench', disable=not progress, leave=False)
-    with tempfile.TemporaryDirectory() as scratch:   # the models and images it writes go when it returns
+    if model is not None and not Path(model).exists(): raise FileNotFoundError(f"{model}: no such model file")
+    # the models and images it writes go when it returns
+    with tempfile.TemporaryDirectory() as scratch, tqdm(total=7, desc='bench', disable=not progress, leave=False) as b:
         tmp = Path(scratch)
         out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
         size = out['size']   # the paper's static model may fix it
         if model is not None: out.update(_bench_model(model, refr, x, threads, repeats))
-        bar.update()
+        b.update()
         if students: out.update(_bench_students(size, x, threads, repeats, tmp))
-        bar.update()
+        b.update()
         out.update(_bench_glcm(size))
-        bar.update()
+        b.update()
         out.update(_bench_refine(size, refine_images))
-        bar.update()
+        b.update()
         if teacher: out.update(_bench_teacher(teacher, size, cam, x, threads))
-        bar.update()
+        b.update()
         if live_frames: out.update(_bench_live(cam, refr, size, live_frames, sync_seconds, log))
-        bar.update()
+        b.update()
         if segment_images: out.update(_bench_segment(segment_images, segment_shape, tmp))
-        bar.update()
-        bar.close()
+        b.update()
         return out | dict(threads=threads, cpu_count=os.cpu_count())
 
 # %% ../nbs/12_benchmark.ipynb #5b080289

@@ -107,7 +107,8 @@ class OnnxRunner:
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such ONNX file")
-        self.sess = ort.InferenceSession(str(path), session_options(threads), providers=providers or ['CPUExecutionProvider'])
+        self.sess = ort.InferenceSession(str(path), session_options(threads),
+                                         providers=providers or ['CPUExecutionProvider'])
         i = self.sess.get_inputs()[0]
         self.input_name, self.input_shape = i.name, i.shape
         self.input_scale = input_scale

@@ -41,7 +41,7 @@ def _side_points(where:str, # the file and entry, for the message
 def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'matrix': [...]}, fractions
                    where:str='points', # the file and entry (or the argument), for the message
                   ) -> dict:
-    "{'feature': (n, 2), 'matrix': (m, 2)} float64 fractions; any other shape, side or value is a one-line error naming `where`."
+    "{'feature': (n, 2), 'matrix': (m, 2)} float64 fractions; another shape, side or value is one line naming `where`."
     if not isinstance(pts, dict) or not set(pts) <= set(SIDES) | {'about'}:
         raise ValueError(f'{where}: expected {{"feature": [[row, col], ...], "matrix": [...]}}')
     return {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
@@ -242,8 +242,8 @@ class PixelFeatures:
         import onnxruntime as ort
         from camnet_nb.deploy import session_options
         self.scales, self.pool = tuple(scales), pool
-        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(), session_options(threads),
-                                            providers=['CPUExecutionProvider'])
+        self.session = ort.InferenceSession(feature_graph(self.scales, pool=pool).SerializeToString(),
+                                            session_options(threads), providers=['CPUExecutionProvider'])
         self.names = feature_channels(self.scales)
     def __call__(self, img:np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(img.transpose(2, 0, 1)[None], np.float32) / 255
