@@ -8,13 +8,13 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['AT_LEAST_1', 'AT_LEAST_0', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench',
-           'window_unavailable', 'check_record', 'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels',
-           'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value',
-           'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command',
-           'add_cams_command', 'add_refine_labels_command', 'add_distill_command', 'add_export_command',
-           'add_segment_command', 'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command',
-           'build_parser', 'missing_part', 'Terminated', 'main']
+__all__ = ['OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record',
+           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
+           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
+           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
+           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -354,13 +354,13 @@ def _option_help(doc:str, # the parameter's docment
     return text
 
 # %% ../nbs/13_cli.ipynb #bc32b50d
+_AT_LEAST_1 = ('epochs', 'teacher_epochs', 'student_epochs', 'per_class', 'train_per_class', 'batch_size',
+               'batch_pixels', 'repeats', 'threads', 'live_frames', 'n_frames', 'still_frames', 'pool')
+_AT_LEAST_0 = ('seed', 'workers', 'pseudo', 'segment_images', 'sigma', 'ssim_weight', 'bce_weight')
 # parameter name -> (lowest, whether the lowest itself is allowed, highest or None), for every command that has it
-AT_LEAST_1 = ('epochs', 'teacher_epochs', 'student_epochs', 'per_class', 'train_per_class', 'batch_size',
-              'batch_pixels', 'repeats', 'threads', 'live_frames', 'n_frames', 'still_frames', 'pool')
-AT_LEAST_0 = ('seed', 'workers', 'pseudo', 'segment_images', 'sigma', 'ssim_weight', 'bce_weight')
-OPTION_BOUNDS = dict.fromkeys(AT_LEAST_1, (1, True, None)) | \
+OPTION_BOUNDS = dict.fromkeys(_AT_LEAST_1, (1, True, None)) | \
                 dict.fromkeys(('img_size', 'max_side', 'side', 'size'), (32, True, None)) | \
-                dict.fromkeys(AT_LEAST_0, (0, True, None)) | \
+                dict.fromkeys(_AT_LEAST_0, (0, True, None)) | \
                 dict.fromkeys(('lr', 'penalty', 'infer_hz', 'display_hz', 'sync_seconds'), (0, False, None)) | \
                 dict(threshold=(0, True, 1), crop_scale=(0, False, 1))
 
