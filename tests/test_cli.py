@@ -324,6 +324,26 @@ def test_adapt_writes_a_model_that_segment_takes(tmp_path):
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path/'out').glob('*.png'))) == 3
 
+def test_clicks_on_thumbnails_and_strips(tmp_path):
+    "Images smaller than the filter bank's widest blur (a thumbnail, a strip) are clicked, adapted on and segmented like any other."
+    import cv2, numpy as np
+    from camnet_nb.teach import write_points
+    d, _, pts, _ = _clicked_folder(tmp_path)
+    rgb = cv2.imread(str(d/'0.png'))
+    cv2.imwrite(str(d/'thumb.png'), rgb[:5, :5])
+    cv2.imwrite(str(d/'strip.png'), rgb[:3, :120])
+    small = {d/'thumb.png': {'feature': [[0.0, 0.0]], 'matrix': [[1.0, 1.0]]},
+             d/'strip.png': {'feature': [[0.5, 0.1]], 'matrix': [[0.5, 0.9]]}}
+    f = write_points(pts | small, tmp_path/'small.json', root=d)
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', f, '-q')
+    assert r.returncode == 0, r.stderr
+    assert cv2.imread(str(tmp_path/'out'/'strip.png'), cv2.IMREAD_GRAYSCALE).shape == (3, 120)
+    r = run('adapt', '--data', d, '--points', f, '--out', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0, r.stderr
+    r = run('segment', '--input', d, '--out', tmp_path/'out2', '--model', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0, r.stderr
+    assert cv2.imread(str(tmp_path/'out2'/'thumb.png'), cv2.IMREAD_GRAYSCALE).shape == (5, 5)
+
 def test_adapt_refuses_clicks_on_one_side_and_a_wrong_suffix(tmp_path):
     from camnet_nb.teach import write_points
     d, _, pts, _ = _clicked_folder(tmp_path)
