@@ -719,7 +719,7 @@ def adapt(data, # the folder the points file's paths start from
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), seconds=round(time.perf_counter() - t0, 1))
-    log(f"adapted (base: {res['base']}) to {len(pts)} clicked images ({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
+    log(f"adapted (base: {res['base']}) to {len(pts)} clicked image{'s' if len(pts) != 1 else ''} ({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
     return res
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
