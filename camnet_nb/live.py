@@ -141,10 +141,12 @@ def _listen_for_clicks(self:LiveView):
     "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them."
     import ipywidgets as W
     from ipyevents import Event
+    from camnet_nb.teach import warm_bank, LIVE_POOL
     self.forget_button = W.Button(description='forget clicks', icon='undo')
     self.forget_button.on_click(lambda _: self.forget())
     self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
     self.events.on_dom_event(self.on_click)
+    self.warming = warm_bank(LIVE_POOL)   # the bank a first click needs, built before it comes
 
 # %% ../nbs/10_live.ipynb #75411fde
 @patch

@@ -15,7 +15,7 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points',
            'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
            'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
-           'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
+           'warm_bank', 'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
            'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
            'keypoint_teach_scores']
@@ -363,12 +363,23 @@ def fit_clicks(samples:np.ndarray, # (n, d) features at the clicked pixels
                            fit_logistic(expand((samples - mean) / scale, quadratic), labels, penalty), quadratic)
 
 # %% ../nbs/11c_teach.ipynb #66206dc5
-_BANKS = {}
+import threading
+_BANKS, _BANKS_LOCK = {}, threading.Lock()
+
 def pixel_features(scales=FEATURE_SCALES, pool:int=1) -> PixelFeatures:
-    "One PixelFeatures a process for each set of scales and pooling (building the session costs more than running it on a small image)."
+    "One PixelFeatures a process for each set of scales and pooling (building it costs more than running it on a small image)."
     key = (tuple(scales), pool)
-    if key not in _BANKS: _BANKS[key] = PixelFeatures(*key[:1], pool=pool)
+    with _BANKS_LOCK:   # built once, whichever thread asks first; the others wait for it
+        if key not in _BANKS: _BANKS[key] = PixelFeatures(*key[:1], pool=pool)
     return _BANKS[key]
+
+# %% ../nbs/11c_teach.ipynb #805a4242
+def warm_bank(pool:int=1, # the bank's pooling (1: segment --points and the click widget; LIVE_POOL: the live view)
+             ) -> threading.Thread:
+    "Build the bank in a background thread (started, returned): the first click need not wait for it."
+    t = threading.Thread(target=pixel_features, kwargs=dict(pool=pool), daemon=True, name='warm filter bank')
+    t.start()
+    return t
 
 # %% ../nbs/11c_teach.ipynb #b726934c
 def image_features(img:np.ndarray, # RGB uint8
@@ -829,6 +840,7 @@ class ClickCanvas:
         self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
         self.events.on_dom_event(self.on_event)
         self.redraw()
+        self.warming = warm_bank()   # while the user looks at the first mask
 
 # %% ../nbs/11c_teach.ipynb #60378a26
 from fastcore.basics import patch
