@@ -955,7 +955,7 @@ def adapt(self:ClickCanvas):
     after = mask_overlay(img, *segment_image(img, self.adapted, self.refine)[:2], alpha=0.0)
     self.after.value = _jpeg(np.hstack([before, np.full((img.shape[0], 8, 3), 255, np.uint8), after]))
     self.after.layout.display = ''
-    self.status.value = f"adapted to {res['images']} images: {out}; below, {self.paths[self.i].name} before | after"
+    self.status.value = f"adapted to {res['images']} image{'s' if res['images'] != 1 else ''}: {out}; below, {self.paths[self.i].name} before | after"
     return res
 
 # %% ../nbs/11c_teach.ipynb #f86bacda

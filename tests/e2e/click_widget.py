@@ -2,7 +2,8 @@
 
 A small notebook shows `camnet_nb.teach.ClickCanvas` on two synthetic sections; Chromium clicks the picture for real
 (a plain click, then a shift-click, through ipyevents), and the widget's status line must count one feature and then
-one matrix click with the mask redrawn each time. Saves a screenshot under outputs/.
+one matrix click with the mask redrawn each time; then its *adapt* button is pressed, and the second image must be
+shown before | after. Saves screenshots under outputs/.
 """
 import json, sys, tempfile, time
 from pathlib import Path
@@ -48,10 +49,20 @@ def main():
         two = wait_for(driver, '1 feature, 1 matrix clicks')
         after = img.get_attribute('src')
         driver.save_screenshot(str(OUT/'e2e_click.png'))
-    result = dict(shown=first, after_click=one, after_shift_click=two, picture_redrawn=before != after)
+        button = next(b for b in driver.find_elements(By.CSS_SELECTOR, '.jp-OutputArea button') if b.text.strip() == 'adapt')
+        button.click()
+        adapted = wait_for(driver, 'before | after', 120)
+        pictures = driver.find_elements(By.CSS_SELECTOR, '.jp-OutputArea img')
+        shown = [p for p in pictures if p.is_displayed()]
+        # the before | after picture: the images side by side with a gap, wider than it is high
+        wide = any(p.size['width'] > 1.5 * p.size['height'] for p in shown)
+        if shown: driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", shown[-1])
+        driver.save_screenshot(str(OUT/'e2e_adapt.png'))
+    result = dict(shown=first, after_click=one, after_shift_click=two, picture_redrawn=before != after,
+                  after_adapt=adapted, before_after_shown=wide)
     print(json.dumps(result))
-    ok = bool(first and one and two) and before != after
-    print('e2e click widget:', 'passed' if ok else 'FAILED', f'(screenshot: {OUT/"e2e_click.png"})')
+    ok = bool(first and one and two and adapted) and before != after and wide
+    print('e2e click widget:', 'passed' if ok else 'FAILED', f'(screenshots: {OUT/"e2e_click.png"}, {OUT/"e2e_adapt.png"})')
     return 0 if ok else 1
 
 if __name__ == '__main__': sys.exit(main())
