@@ -31,6 +31,7 @@ def _lines(d:dict, indent:str='') -> str:
     "A nested dict as readable `key: value` lines (floats to 4 digits): what a figure-reporting command prints without --json."
     out = []
     for k, v in d.items():
+        if v is None: continue   # nothing to say (a live run's error when there was none)
         if isinstance(v, dict): out += [f"{indent}{k}:", _lines(v, indent + '  ')]
         else: out.append(f"{indent}{k}: {round(v, 4) if isinstance(v, float) else v}")
     return '\n'.join(out)

@@ -524,12 +524,19 @@ def score_test_once(out:Path, # the chosen checkpoint
 
 # %% ../nbs/02_teacher.ipynb #48fe6f18
 def load_teacher(path, map_location='cpu'):
-    "(model, config) from `train_teacher`'s files."
+    "(model, config) from `train_teacher`'s files; a file that is not one is refused in one line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such teacher checkpoint")
-    cfg = json.loads(path.with_name(path.name + '.json').read_text())
+    cj = path.with_name(path.name + '.json')
+    # what it is instead: an exported model, a student, or weights without the JSON that says how to build them
+    if not cj.is_file():
+        raise ValueError(f"{path}: not a teacher checkpoint (camnet train-teacher writes NAME.pt and NAME.pt.json)")
+    cfg = json.loads(cj.read_text())
+    if 'arch' not in cfg or 'classes' not in cfg:
+        raise ValueError(f"{path}: a {cfg.get('student', 'heatmap')} student, not a teacher (camnet train-teacher makes one)")
     m = make_classifier(cfg['arch'], len(cfg['classes']), input_norm=cfg.get('input_norm', 'none'))
-    m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True))
+    try: m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True))
+    except Exception as e: raise ValueError(f"{path}: these weights are not a {cfg['arch']} teacher's ({type(e).__name__})") from None
     return m.eval(), cfg
 
 # %% ../nbs/02_teacher.ipynb #839f9be7
