@@ -239,7 +239,8 @@ def load_student(path, map_location='cpu'):
     if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, expected a weights file")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such weights file")
     if path.suffix in ('.onnx', '.engine', '.trt', '.plan'):
-        raise ValueError(f"{path}: an exported model, not a student checkpoint (.pt, camnet distill); use it as it is")
+        raise ValueError(f"{path}: an exported model, not a student checkpoint "
+                         "(.pt, camnet distill); use it as it is")
     cj = path.with_name(path.name + '.json')
     cfg = json.loads(cj.read_text()) if cj.exists() else {'student': 'camnet'}
     if 'student' not in cfg and 'classes' in cfg:

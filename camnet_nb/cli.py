@@ -244,7 +244,8 @@ def cmd_adapt(a):
     from camnet_nb.teach import adapt
     r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
               pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log)
-    return _report(a, r, f"wrote {r['out']}: {r['images']} image{'s' if r['images'] != 1 else ''}, {r['feature_clicks']} feature and "
+    n = r['images']
+    return _report(a, r, f"wrote {r['out']}: {n} image{'s' if n != 1 else ''}, {r['feature_clicks']} feature and "
                          f"{r['matrix_clicks']} matrix clicks, {r['clicked_pixel_accuracy']:.3f} of the clicked "
                          f"pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
 

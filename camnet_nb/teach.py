@@ -367,14 +367,14 @@ import threading
 _BANKS, _BANKS_LOCK = {}, threading.Lock()
 
 def pixel_features(scales=FEATURE_SCALES, pool:int=1) -> PixelFeatures:
-    "One PixelFeatures a process for each set of scales and pooling (building it costs more than running it on a small image)."
+    "One PixelFeatures a process for each set of scales and pooling (built once: it costs more than a run on a small image)."
     key = (tuple(scales), pool)
     with _BANKS_LOCK:   # built once, whichever thread asks first; the others wait for it
         if key not in _BANKS: _BANKS[key] = PixelFeatures(*key[:1], pool=pool)
     return _BANKS[key]
 
 # %% ../nbs/11c_teach.ipynb #805a4242
-def warm_bank(pool:int=1, # the bank's pooling (1: segment --points and the click widget; LIVE_POOL: the live view)
+def warm_bank(pool:int=1, # the bank's pooling (1: the click widget; LIVE_POOL: the live view)
              ) -> threading.Thread:
     "Build the bank in a background thread (started, returned): the first click need not wait for it."
     t = threading.Thread(target=pixel_features, kwargs=dict(pool=pool), daemon=True, name='warm filter bank')
@@ -730,7 +730,8 @@ def adapt(data, # the folder the points file's paths start from
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), seconds=round(time.perf_counter() - t0, 1))
-    log(f"adapted (base: {res['base']}) to {len(pts)} clicked image{'s' if len(pts) != 1 else ''} ({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
+    log(f"adapted (base: {res['base']}) to {len(pts)} clicked image{'s' if len(pts) != 1 else ''} "
+        f"({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
     return res
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
@@ -955,7 +956,9 @@ def adapt(self:ClickCanvas):
     after = mask_overlay(img, *segment_image(img, self.adapted, self.refine)[:2], alpha=0.0)
     self.after.value = _jpeg(np.hstack([before, np.full((img.shape[0], 8, 3), 255, np.uint8), after]))
     self.after.layout.display = ''
-    self.status.value = f"adapted to {res['images']} image{'s' if res['images'] != 1 else ''}: {out}; below, {self.paths[self.i].name} before | after"
+    n = res['images']
+    self.status.value = (f"adapted to {n} image{'s' if n != 1 else ''}: {out}; "
+                         f"below, {self.paths[self.i].name} before | after")
     return res
 
 # %% ../nbs/11c_teach.ipynb #f86bacda

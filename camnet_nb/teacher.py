@@ -530,13 +530,16 @@ def load_teacher(path, map_location='cpu'):
     cj = path.with_name(path.name + '.json')
     # what it is instead: an exported model, a student, or weights without the JSON that says how to build them
     if not cj.is_file():
-        raise ValueError(f"{path}: not a teacher checkpoint (camnet train-teacher writes NAME.pt and NAME.pt.json)")
+        raise ValueError(f"{path}: not a teacher checkpoint "
+                         "(camnet train-teacher writes NAME.pt and NAME.pt.json)")
     cfg = json.loads(cj.read_text())
     if 'arch' not in cfg or 'classes' not in cfg:
-        raise ValueError(f"{path}: a {cfg.get('student', 'heatmap')} student, not a teacher (camnet train-teacher makes one)")
+        raise ValueError(f"{path}: a {cfg.get('student', 'heatmap')} student, "
+                         "not a teacher (camnet train-teacher makes one)")
     m = make_classifier(cfg['arch'], len(cfg['classes']), input_norm=cfg.get('input_norm', 'none'))
     try: m.load_state_dict(torch.load(path, map_location=map_location, weights_only=True))
-    except Exception as e: raise ValueError(f"{path}: these weights are not a {cfg['arch']} teacher's ({type(e).__name__})") from None
+    except Exception as e:
+        raise ValueError(f"{path}: these weights are not a {cfg['arch']} teacher's ({type(e).__name__})") from None
     return m.eval(), cfg
 
 # %% ../nbs/02_teacher.ipynb #839f9be7
