@@ -13,7 +13,7 @@ from fastcore.basics import patch
 __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'MIN_SIDE',
            'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'OnnxRunner', 'TorchRunner', 'onnx_fp16',
            'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata',
-           'onnx_input_range', 'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
+           'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -427,11 +427,19 @@ def onnx_input_range(path) -> float|None:
     meta = onnx_metadata(path)
     return float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
 
-# %% ../nbs/08_export.ipynb #060d2ba0
-# the smallest height and width a model runs at: a network's total stride, and more than the
-# filter bank's widest blur needs (28 px); a smaller image is run with its last row and column repeated
+# %% ../nbs/08_export.ipynb #9aa41678
 MIN_SIDE = 32
 
+def repeat_edges(img:np.ndarray, # an image (H, W, ...)
+                 side:int=MIN_SIDE, # the least height and width wanted
+                ) -> np.ndarray:
+    "The image with its last row and column repeated until it is at least `side` each way (itself when it is)."
+    import cv2
+    h, w = img.shape[:2]
+    if min(h, w) >= side: return img
+    return cv2.copyMakeBorder(img, 0, max(0, side - h), 0, max(0, side - w), cv2.BORDER_REPLICATE)
+
+# %% ../nbs/08_export.ipynb #060d2ba0
 class HeatmapModel:
     "RGB uint8 image (H, W, 3) of any size -> heatmap (H, W) float32 in 0..1, through any runner of this module."
     def __init__(self,
@@ -451,11 +459,10 @@ class HeatmapModel:
         size = (self.static_hw[::-1] if self.static_hw
                 else side_size(h, w, self.side) if self.side else (w, h))
         x = img if tuple(size) == (w, h) else cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
-        grow = [0, 0] if self.static_hw else [max(0, MIN_SIDE - s) for s in x.shape[:2]]
-        if any(grow): x = cv2.copyMakeBorder(x, 0, grow[0], 0, grow[1], cv2.BORDER_REPLICATE)
+        xh, xw = x.shape[:2]
+        if not self.static_hw: x = repeat_edges(x)
         x = x.astype(np.float32).transpose(2, 0, 1)[None] * (self.input_range / 255.0)
-        heat = self.runner(x)[0, 0]
-        heat = heat[:heat.shape[0] - grow[0], :heat.shape[1] - grow[1]]   # the repeated edge goes again
+        heat = self.runner(x)[0, 0][:xh, :xw]   # the repeated edges go again
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(heat, 0, 1).astype(np.float32, copy=False)
     def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw}, side={self.side})"

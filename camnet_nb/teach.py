@@ -246,13 +246,10 @@ class PixelFeatures:
                                             session_options(threads), providers=['CPUExecutionProvider'])
         self.names = feature_channels(self.scales)
     def __call__(self, img:np.ndarray) -> np.ndarray:
-        import cv2
-        from camnet_nb.deploy import MIN_SIDE
+        from camnet_nb.deploy import repeat_edges
         h, w = img.shape[:2]
         # the widest blur needs a few pixels: a smaller image runs with its last row and column repeated
-        if min(h, w) < MIN_SIDE:
-            img = cv2.copyMakeBorder(img, 0, max(0, MIN_SIDE - h), 0, max(0, MIN_SIDE - w), cv2.BORDER_REPLICATE)
-        x = np.ascontiguousarray(img.transpose(2, 0, 1)[None], np.float32) / 255
+        x = np.ascontiguousarray(repeat_edges(img).transpose(2, 0, 1)[None], np.float32) / 255
         return self.session.run(None, {'image': x})[0][0, :, :h, :w].transpose(1, 2, 0)
 
 # %% ../nbs/11c_teach.ipynb #242c6506
