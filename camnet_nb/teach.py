@@ -890,9 +890,13 @@ def clear(self:ClickCanvas):
 # %% ../nbs/11c_teach.ipynb #9c473f87
 @patch
 def go(self:ClickCanvas, step:int):
-    "Show another image (wrapping around)."
+    "Show another image (wrapping around); an unreadable one is refused, and the one shown stays."
+    shown = self.i
     self.i = (self.i + step) % len(self.paths)
-    self.redraw()
+    try: self.redraw()
+    except (ValueError, OSError):   # ImageReadError: said in the status line by `press`
+        self.i = shown
+        raise
 
 # %% ../nbs/11c_teach.ipynb #cafb8bb0
 @patch
