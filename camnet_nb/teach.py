@@ -61,17 +61,20 @@ def read_points(path, # the points JSON file
     if not isinstance(images, dict):
         raise ValueError(f'{path}: expected {{"images": {{PATH: {{"feature": [[row, col], ...], "matrix": [...]}}}}}}')
     root = Path(root) if root is not None else path.parent
-    out = {}
+    out, named = {}, {}
     for rel, pts in images.items():
         where = f"{path}: {rel}"
         pts = checked_points(pts, where)
         p = Path(rel) if Path(rel).is_absolute() else root/rel
         if not p.is_file(): raise FileNotFoundError(f"{where}: no such image ({p})")
-        out[p.resolve()] = pts
-    lone = [rel for rel, pts in images.items() if not all(len(pts.get(s, [])) for s in SIDES)]
+        q = p.resolve()
+        # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
+        out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts
+        named.setdefault(q, rel)
+    lone = [named[q] for q, pts in out.items() if not all(len(pts[s]) for s in SIDES)]
     # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
     if note is not None and lone:
-        note(f"{path}: {len(lone)} of {len(images)} images clicked on one side only "
+        note(f"{path}: {len(lone)} of {len(out)} images clicked on one side only "
              f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
              "there, with the clicked pixels on their side; click both sides to steer it")
     return out
