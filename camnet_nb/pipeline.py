@@ -182,7 +182,7 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
 
 # %% ../nbs/11_pipeline.ipynb #3e7b1c6d
 SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level',
-                  'seconds', 'error')
+                  'clicks', 'seconds', 'error')
 
 def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     "A PNG or JPEG (by suffix) written atomically (camnet_nb.data.write_atomic); an error names the file."
@@ -279,7 +279,10 @@ def _write_summary(path:Path, rows:dict) -> float:
 # %% ../nbs/11_pipeline.ipynb #ae72bdd0
 def _finish_image(img, heat, mask, level, # the image and what segment_image made of it
                   paths, # (mask, heatmap, overlay) files; overlay None when not asked for
-                  key:str, t0:float) -> dict:
+                  key:str, # the image's row in the table
+                  t0:float, # when its work began (time.perf_counter)
+                  clicks:int=0, # how many clicks steered its mask
+                 ) -> dict:
     "Write one image's heatmap (and overlay), then its mask; return its row of the table."
     from camnet_nb.texture import composite_rate, image_entropy
     mpath, hpath, opath = paths
@@ -291,7 +294,7 @@ def _finish_image(img, heat, mask, level, # the image and what segment_image mad
     cr, ent = composite_rate(mask), image_entropy(img)
     return dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
                 imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
-                seconds=round(time.perf_counter() - t0, 3), error='')
+                clicks=clicks, seconds=round(time.perf_counter() - t0, 3), error='')
 
 # %% ../nbs/11_pipeline.ipynb #93da2374
 class _RunNow:
@@ -346,7 +349,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
                  tables:list[Path], # summary tables of earlier runs and shards
                  overlay:bool=False, # overlays are outputs too
                  overwrite:bool=False, # redo everything
-                 redo=None, # images (resolved paths) redone whatever earlier runs did: clicked images, whose clicks may have changed
+                 redo=None, # a points run's clicked images (resolved paths); None: not a points run
                 ) -> tuple[dict, list]:
     "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
     import csv
@@ -361,7 +364,11 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
         key = str(p.relative_to(root))
         done = all(q is None or q.is_file() for q in paths)
-        if overwrite or not done or key not in rows or rows[key].get('error') or (redo and p.resolve() in redo):
+        # a points run redoes its clicked images (their clicks may have changed), and the images an earlier run
+        # clicked that have no clicks now; a run without points keeps what is done, clicked or not
+        clicked_before = key in rows and int(rows[key].get('clicks') or 0) > 0
+        stale = redo is not None and (p.resolve() in redo or clicked_before)
+        if overwrite or not done or key not in rows or rows[key].get('error') or stale:
             todo.append((p, key, paths))
     return rows, todo
 
@@ -422,9 +429,10 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
             try:
                 img = fut.result()
-                heat, mask, level = segment_image(img, hm, refine, threshold, max_side,
-                                                  (points or {}).get(Path(p).resolve()))
-                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0)))
+                clicks = (points or {}).get(Path(p).resolve())
+                heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
+                n = sum(len(v) for v in clicks.values()) if clicks else 0
+                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, n)))
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
         while writes: collect(*writes.popleft())

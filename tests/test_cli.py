@@ -301,6 +301,28 @@ def test_segment_with_points_redoes_clicked_images(tmp_path):
     assert sorted(json.loads(l)['path'] for l in r.stdout.splitlines()) == ['0.png', '1.png']   # the unclicked image stays done
     assert (tmp_path/'out'/'0.png').read_bytes() != before
 
+def _clicks_column(out):
+    import csv
+    with open(out/'summary.csv', newline='') as f: return {r['path']: r['clicks'] for r in csv.DictReader(f)}
+
+def test_segment_records_clicks_and_redoes_images_whose_clicks_were_taken_out(tmp_path):
+    from camnet_nb.teach import write_points
+    d, f, pts, _ = _clicked_folder(tmp_path)
+    out = tmp_path/'out'
+    assert run('segment', '--input', d, '--out', tmp_path/'plain', '-q').returncode == 0
+    assert run('segment', '--input', d, '--out', out, '--points', f, '-q').returncode == 0
+    assert _clicks_column(out) == {'0.png': '6', '1.png': '6', '2.png': '0'}
+    # a rerun without points keeps every mask, the clicked ones too
+    r = run('segment', '--input', d, '--out', out, '--json')
+    assert r.returncode == 0 and r.stdout.strip() == '', r.stdout
+    # the clicks of 1.png taken out of the file: its mask is made again without them
+    only0 = write_points({d/'0.png': pts[d/'0.png']}, tmp_path/'only0.json', root=d)
+    r = run('segment', '--input', d, '--out', out, '--points', only0, '--json')
+    assert r.returncode == 0, r.stderr
+    assert sorted(json.loads(l)['path'] for l in r.stdout.splitlines()) == ['0.png', '1.png'], r.stdout
+    assert _clicks_column(out) == {'0.png': '6', '1.png': '0', '2.png': '0'}
+    assert (out/'1.png').read_bytes() == (tmp_path/'plain'/'1.png').read_bytes()
+
 @pytest.mark.parametrize('text,says', [('not json', 'not a points file'), ('{"images": {"0.png": {"feature": [[2, 0.5]]}}}', 'outside 0..1'),
                                        ('{"images": {"gone.png": {"feature": [[0.5, 0.5]]}}}', 'gone.png'),
                                        ('{"images": {"0.png": {"grain": []}}}', 'expected')])
