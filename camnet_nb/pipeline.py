@@ -12,9 +12,9 @@ import numpy as np
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
            'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
-           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'mask_overlay', 'list_images', 'fit_longer_side',
-           'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable', 'segment_pipelined',
-           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'file_digest', 'made_with', 'mask_overlay',
+           'list_images', 'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
+           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -182,7 +182,7 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
 
 # %% ../nbs/11_pipeline.ipynb #3e7b1c6d
 SUMMARY_FIELDS = ('path', 'width', 'height', 'composite_rate', 'entropy', 'imp', 'heatmap_mean', 'level',
-                  'clicks', 'seconds', 'error')
+                  'clicks', 'made_with', 'seconds', 'error')
 
 def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     "A PNG or JPEG (by suffix) written atomically (camnet_nb.data.write_atomic); an error names the file."
@@ -191,6 +191,29 @@ def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     ok, buf = cv2.imencode(path.suffix, a)
     if not ok: raise OSError(f"{path}: {path.suffix} encoding failed")
     write_atomic(path, buf.tobytes(), what)
+
+# %% ../nbs/11_pipeline.ipynb #14d73e8c
+def file_digest(path, # a file
+                chunk:int=1 << 20, # bytes read at a time
+               ) -> str:
+    "The first 12 hex digits of the file's SHA-256."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''): h.update(block)
+    return h.hexdigest()[:12]
+
+# %% ../nbs/11_pipeline.ipynb #ae0ebf26
+def made_with(model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
+              refine:str|None=None, # segment_image's refine (None: the model's own, else the default)
+              threshold:float|None=None, # segment_image's threshold (None: each heatmap's own level)
+              max_side:int=1024, # segment_image's working size
+             ) -> str:
+    "What a mask depends on besides its image and clicks: the model file (name and content), input range, refinement, level, working size."
+    path = getattr(model, 'path', None)
+    name = f"{path.name}@{file_digest(path)}" if path is not None else getattr(model, 'name', None) or type(model).__name__
+    level = 'own' if threshold is None else f'{threshold:g}'
+    return f"{name} range={model.input_range:g} refine={refine or 'own'} level={level} side={max_side}"
 
 # %% ../nbs/11_pipeline.ipynb #25a35761
 def mask_overlay(img:np.ndarray, # RGB uint8
@@ -350,6 +373,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
                  overlay:bool=False, # overlays are outputs too
                  overwrite:bool=False, # redo everything
                  redo=None, # a points run's clicked images (resolved paths); None: not a points run
+                 made=None, # what this run makes its masks with (made_with); rows made otherwise are redone
                 ) -> tuple[dict, list]:
     "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
     import csv
@@ -368,6 +392,8 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         # clicked that have no clicks now; a run without points keeps what is done, clicked or not
         clicked_before = key in rows and int(rows[key].get('clicks') or 0) > 0
         stale = redo is not None and (p.resolve() in redo or clicked_before)
+        # tables written before rows said what made them are taken as made this way
+        stale = stale or (made is not None and key in rows and rows[key].get('made_with') not in (None, '', made))
         if overwrite or not done or key not in rows or rows[key].get('error') or stale:
             todo.append((p, key, paths))
     return rows, todo
@@ -379,8 +405,9 @@ class SummaryTable:
                  rows:dict, # rows already done, by key
                  on_row=None, # called with each new row (`--json` prints them)
                  log=print, # where a failure is said
+                 made:str='', # what this run makes its masks with (made_with), kept in each new row
                 ):
-        self.path, self.rows, self.on_row, self.log = path, rows, on_row, log
+        self.path, self.rows, self.on_row, self.log, self.made = path, rows, on_row, log, made
         self.failed = 0
         self.flushed = time.perf_counter()
 
@@ -390,6 +417,7 @@ class SummaryTable:
             self.failed += 1
             self.log(f"failed {result}")
             result = dict(path=key, error=str(result))
+        result = result | dict(made_with=self.made)
         self.rows[key] = result
         if self.on_row is not None: self.on_row(result)
         # rewritten every few seconds, not after every image (quadratic over a field trip's 50,000 images);
@@ -468,8 +496,12 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
     if shard is not None: files = files[shard[0]::shard[1]]
     tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
-    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks)
-    table = SummaryTable(summary, rows, on_row, log)
+    made = made_with(hm, refine, threshold, max_side)
+    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made)
+    other = [rows[k]['made_with'] for _, k, _ in todo if rows.get(k, {}).get('made_with') not in (None, '', made)]
+    if other: log(f"{out}: redoing {len(other)} image{'s' if len(other) != 1 else ''} made with "
+                  f"{'; '.join(sorted(set(other)))} (now: {made})")
+    table = SummaryTable(summary, rows, on_row, log, made)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
                       'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
     table.write()

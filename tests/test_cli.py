@@ -346,6 +346,21 @@ def test_adapt_writes_a_model_that_segment_takes(tmp_path):
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path/'out').glob('*.png'))) == 3
 
+def test_segment_with_another_model_into_the_same_folder_redoes_it(tmp_path):
+    "The README's recipe: masks of the shipped model, then an adapted model into the same --out."
+    d, f, _, _ = _clicked_folder(tmp_path)
+    out = tmp_path/'masks'
+    assert run('segment', '--input', d, '--out', out, '-q').returncode == 0
+    before = {p.name: p.read_bytes() for p in out.glob('*.png')}
+    assert run('adapt', '--data', d, '--points', f, '--out', tmp_path/'rock.onnx', '-q').returncode == 0
+    r = run('segment', '--input', d, '--out', out, '--model', tmp_path/'rock.onnx', '--json')
+    assert r.returncode == 0, r.stderr
+    assert sorted(json.loads(l)['path'] for l in r.stdout.splitlines()) == ['0.png', '1.png', '2.png']
+    assert 'redoing 3 images made with camnet_default.onnx@' in r.stderr and '(now: rock.onnx@' in r.stderr, r.stderr
+    assert any((out/n).read_bytes() != b for n, b in before.items())
+    r = run('segment', '--input', d, '--out', out, '--model', tmp_path/'rock.onnx', '--json')   # now done that way
+    assert r.returncode == 0 and r.stdout.strip() == '' and 'redoing' not in r.stderr, r.stderr
+
 def test_clicks_on_thumbnails_and_strips(tmp_path):
     "Images smaller than the filter bank's widest blur (a thumbnail, a strip) are clicked, adapted on and segmented like any other."
     import cv2, numpy as np
