@@ -209,9 +209,10 @@ def made_with(model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
               threshold:float|None=None, # segment_image's threshold (None: each heatmap's own level)
               max_side:int=1024, # segment_image's working size
              ) -> str:
-    "What a mask depends on besides its image and clicks: the model file (name and content), input range, refinement, level, working size."
+    "What a mask depends on beside its image and clicks: model file (name, content), input range, refinement, level, size."
     path = getattr(model, 'path', None)
-    name = f"{path.name}@{file_digest(path)}" if path is not None else getattr(model, 'name', None) or type(model).__name__
+    name = getattr(model, 'name', None) or type(model).__name__
+    if path is not None: name = f"{path.name}@{file_digest(path)}"
     level = 'own' if threshold is None else f'{threshold:g}'
     return f"{name} range={model.input_range:g} refine={refine or 'own'} level={level} side={max_side}"
 
@@ -373,7 +374,8 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
                  overlay:bool=False, # overlays are outputs too
                  overwrite:bool=False, # redo everything
                  redo=None, # a points run's clicked images (resolved paths); None: not a points run
-                 made=None, # what this run makes its masks with (made_with); rows made otherwise are redone
+                 made=None, # what this run's masks are made with (made_with); rows made otherwise are redone
+                 log=None, # where the note of images redone for another way goes
                 ) -> tuple[dict, list]:
     "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
     import csv
@@ -382,7 +384,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         keys = {str(p.relative_to(root)) for p in files}
         for t in (t for t in tables if t.is_file()):
             with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
-    todo = []
+    todo, remade = [], []
     for p in files:
         r = rel(p)
         paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
@@ -392,10 +394,14 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         # clicked that have no clicks now; a run without points keeps what is done, clicked or not
         clicked_before = key in rows and int(rows[key].get('clicks') or 0) > 0
         stale = redo is not None and (p.resolve() in redo or clicked_before)
-        # tables written before rows said what made them are taken as made this way
-        stale = stale or (made is not None and key in rows and rows[key].get('made_with') not in (None, '', made))
-        if overwrite or not done or key not in rows or rows[key].get('error') or stale:
+        other = rows.get(key, {}).get('made_with') if made is not None else None
+        made_otherwise = other not in (None, '', made)
+        if made_otherwise: remade.append(other)
+        if overwrite or not done or key not in rows or rows[key].get('error') or stale or made_otherwise:
             todo.append((p, key, paths))
+    if remade and log is not None:
+        log(f"{out}: redoing {len(remade)} image{'s' if len(remade) != 1 else ''} made with "
+            f"{'; '.join(sorted(set(remade)))} (now: {made})")
     return rows, todo
 
 # %% ../nbs/11_pipeline.ipynb #4b403707
@@ -492,15 +498,11 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
-    # a shard writes its own table; a run without --shard reads them all (resuming across shards) and merges them into summary.csv
-    summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')
+    summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')   # a shard's own
     if shard is not None: files = files[shard[0]::shard[1]]
-    tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']
+    tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']   # without --shard: the merge
     made = made_with(hm, refine, threshold, max_side)
-    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made)
-    other = [rows[k]['made_with'] for _, k, _ in todo if rows.get(k, {}).get('made_with') not in (None, '', made)]
-    if other: log(f"{out}: redoing {len(other)} image{'s' if len(other) != 1 else ''} made with "
-                  f"{'; '.join(sorted(set(other)))} (now: {made})")
+    rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made, log=log)
     table = SummaryTable(summary, rows, on_row, log, made)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
                       'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
