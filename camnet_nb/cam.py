@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
-from .data import write_atomic
+from .data import write_atomic, file_hash
 from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'HEAD_ONLY_STRIDE', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS',
-           'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'file_hash', 'densify',
+           'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'densify',
            'teacher_cam_stride', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path',
            'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index',
            'grid_strength', 'class_list', 'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions',
@@ -46,13 +46,6 @@ def last_conv_block(model:nn.Module, size=64) -> nn.Module:
     for h in hooks: h.remove()
     if not found: raise ValueError("no convolutional block found for the CAM target layer")
     return found[-1]
-
-# %% ../nbs/03_cam.ipynb #43ce6c41
-def file_hash(path, n=1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(n), b''): h.update(chunk)
-    return h.hexdigest()[:16]
 
 # %% ../nbs/03_cam.ipynb #bbcd5760
 CAM_MAX_SIDE = 512   # the longer side the teacher sees when it makes a CAM near an image's own size

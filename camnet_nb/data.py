@@ -15,7 +15,7 @@ import cv2
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
            'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'jitter_colour',
            'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
-           'show_images']
+           'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -346,6 +346,17 @@ def write_atomic(path:Path, # the file to write
         except OSError: pass                       # the folder itself may be what is missing
         full = ' (the disk is full)' if e.errno == 28 else ''
         raise OSError(f"{path}: cannot write the {what}{full}: {e.strerror or e}") from None
+
+# %% ../nbs/00_data.ipynb #48b39d1c
+def file_hash(path, # the file
+              n:int=1 << 20, # bytes read at a time
+             ) -> str:
+    "The first 16 hex digits of the file's SHA-256, read in chunks of `n` bytes."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(n), b''): h.update(chunk)
+    return h.hexdigest()[:16]
 
 # %% ../nbs/00_data.ipynb #483ba762
 def show_images(images:list, # RGB uint8 images, 2-D maps in 0..1 (heatmaps, masks), or None for an empty place

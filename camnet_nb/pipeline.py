@@ -12,9 +12,9 @@ import numpy as np
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
            'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
-           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'file_digest', 'made_with', 'mask_overlay',
-           'list_images', 'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do',
-           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images',
+           'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable',
+           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -192,17 +192,6 @@ def _write_image(path:Path, a:np.ndarray, what:str='mask or heatmap'):
     if not ok: raise OSError(f"{path}: {path.suffix} encoding failed")
     write_atomic(path, buf.tobytes(), what)
 
-# %% ../nbs/11_pipeline.ipynb #14d73e8c
-def file_digest(path, # a file
-                chunk:int=1 << 20, # bytes read at a time
-               ) -> str:
-    "The first 12 hex digits of the file's SHA-256."
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''): h.update(block)
-    return h.hexdigest()[:12]
-
 # %% ../nbs/11_pipeline.ipynb #ae0ebf26
 def made_with(model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
               refine:str|None=None, # segment_image's refine (None: the model's own, else the default)
@@ -210,9 +199,10 @@ def made_with(model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
               max_side:int=1024, # segment_image's working size
              ) -> str:
     "What a mask depends on beside its image and clicks: model file (name, content), input range, refinement, level, size."
+    from camnet_nb.data import file_hash
     path = getattr(model, 'path', None)
     name = getattr(model, 'name', None) or type(model).__name__
-    if path is not None: name = f"{path.name}@{file_digest(path)}"
+    if path is not None: name = f"{path.name}@{file_hash(path)}"
     level = 'own' if threshold is None else f'{threshold:g}'
     return f"{name} range={model.input_range:g} refine={refine or 'own'} level={level} side={max_side}"
 
@@ -557,7 +547,8 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
                         ) -> dict:
     "Pseudo-labels for a second round of distillation: a model's refined masks, edges softened, cached like `write_cams`."
     import cv2, sys
-    from camnet_nb.cam import file_hash, split_cached, write_maps_in_batches, _write_index
+    from camnet_nb.cam import split_cached, write_maps_in_batches, _write_index
+    from camnet_nb.data import file_hash
     from camnet_nb.data import load_folder, read_image
     from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
     if refine is not None and refine not in REFINEMENTS:
