@@ -48,7 +48,7 @@ def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'ma
 
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
 def read_points(path, # the points JSON file
-                root=None, # the folder relative image paths start from (None: the file's own folder)
+                root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
@@ -60,13 +60,15 @@ def read_points(path, # the points JSON file
     images = spec.get('images') if isinstance(spec, dict) else None
     if not isinstance(images, dict):
         raise ValueError(f'{path}: expected {{"images": {{PATH: {{"feature": [[row, col], ...], "matrix": [...]}}}}}}')
-    root = Path(root) if root is not None else path.parent
+    # a relative path under the root, else beside the file (the click widget writes paths from there)
+    bases = list(dict.fromkeys([Path(root) if root is not None else path.parent, path.parent]))
     out, named = {}, {}
     for rel, pts in images.items():
         where = f"{path}: {rel}"
         pts = checked_points(pts, where)
-        p = Path(rel) if Path(rel).is_absolute() else root/rel
-        if not p.is_file(): raise FileNotFoundError(f"{where}: no such image ({p})")
+        tried = [Path(rel)] if Path(rel).is_absolute() else [b/rel for b in bases]
+        p = next((t for t in tried if t.is_file()), None)
+        if p is None: raise FileNotFoundError(f"{where}: no such image ({' nor '.join(map(str, tried))})")
         q = p.resolve()
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
         out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts

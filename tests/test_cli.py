@@ -346,6 +346,18 @@ def test_adapt_writes_a_model_that_segment_takes(tmp_path):
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path/'out').glob('*.png'))) == 3
 
+def test_points_saved_by_the_widget_work_with_the_image_folder_named(tmp_path):
+    "The widget writes paths from the points file's folder (rock/0.png); the commands are given the image folder itself."
+    from camnet_nb.teach import write_points
+    d, _, pts, _ = _clicked_folder(tmp_path)
+    saved = write_points(pts, tmp_path/'widget.json')
+    assert 'rock/0.png' in saved.read_text()
+    assert run('segment', '--input', d, '--out', tmp_path/'masks', '--points', saved, '-q').returncode == 0
+    r = run('adapt', '--data', d, '--points', saved, '--out', tmp_path/'rock.onnx', '--json', '-q')
+    assert r.returncode == 0 and json.loads(r.stdout)['images'] == 2, r.stderr
+    r = run('evaluate', '--pred', tmp_path/'masks', '--points', saved, '--data', d, '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['balanced_accuracy'] == 1.0, r.stdout + r.stderr
+
 def test_segment_with_another_model_into_the_same_folder_redoes_it(tmp_path):
     "The README's recipe: masks of the shipped model, then an adapted model into the same --out."
     d, f, _, _ = _clicked_folder(tmp_path)
