@@ -93,11 +93,12 @@ def write_points(points:dict, # {image path: {'feature': [[row, col], ...], 'mat
     def name(p):
         p = Path(p).resolve()
         return str(p.relative_to(root)) if root in p.parents else str(p)
-    spec = {'images': {name(p): {s: np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
-                                 for s in SIDES}
-                       for p, v in points.items()}}
+    def side(v, s): return np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
+    # one line a side, [row, col] pairs inline: a file a person can read and edit
+    entries = [f' {json.dumps(name(p))}: {{\n' + ',\n'.join(f'  "{s}": {json.dumps(side(v, s))}' for s in SIDES) + '}'
+               for p, v in points.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(spec, indent=1).encode(), 'points file')
+    write_atomic(path, ('{"images": {\n' + ',\n'.join(entries) + '\n}}\n').encode(), 'points file')
     return path
 
 # %% ../nbs/11c_teach.ipynb #8d06335e
