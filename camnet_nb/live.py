@@ -5,6 +5,7 @@
 # %% ../nbs/10_live.ipynb #056b7e43
 from __future__ import annotations
 import threading, time
+from pathlib import Path
 import cv2
 from fastcore.basics import patch
 from .stream import LiveLoop, MotionGate, open_source
@@ -12,9 +13,11 @@ from .stream import LiveLoop, MotionGate, open_source
 # %% auto #0
 __all__ = ['LAYERS', 'LiveView']
 
-# %% ../nbs/10_live.ipynb #f254413d
+# %% ../nbs/10_live.ipynb #c3def17e
+# the layers the view shows: (button label, LiveLoop mode)
 LAYERS = (('original', 'original'), ('CAM', 'cam'), ('GLCM', 'glcm'), ('inverted GLCM', 'glcm_inv'))
 
+# %% ../nbs/10_live.ipynb #f254413d
 class LiveView:
     "Live segmentation in Jupyter: image, layer toggles, info panel, still threshold and rate sliders, start/stop, FPS line."
     def __init__(self, segment, # frame (H, W, 3) uint8 -> heatmap (H, W) in 0..1
@@ -26,6 +29,7 @@ class LiveView:
                  display_hz:float|None=30.0, # pace the display to this rate (None: as fast as frames come)
                  jpeg_quality:int=80, # quality of the frames sent to the browser
                  record=None, # write the displayed frames to this video file (MJPG AVI), or None
+                 taught_file='taught.onnx', # where *keep* writes what clicks taught the loop (a model for --model)
                 ):
         import ipywidgets as W
         self.source, self.size, self.jpeg_quality = source, size, jpeg_quality
@@ -47,7 +51,7 @@ class LiveView:
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         # clicks on a still frame teach the loop (on_click); forget() goes back to the base
-        self.base, self.teacher = segment, None
+        self.base, self.teacher, self.taught_file = segment, None, Path(taught_file)
         self._listen_for_clicks()
         self.thread, self.result, self.shown = None, None, 0
         self._halt = threading.Event()
@@ -58,8 +62,8 @@ class LiveView:
 def widget(self:LiveView):
     "The controls and the image, as one ipywidgets box."
     import ipywidgets as W
-    return W.VBox([self.image, self.layer, W.HBox([self.info, self.start_button, self.stop_button, self.forget_button]),
-                   W.HBox([self.still, self.rate]), self.status])
+    buttons = [self.info, self.start_button, self.stop_button, self.forget_button, self.keep_button]
+    return W.VBox([self.image, self.layer, W.HBox(buttons), W.HBox([self.still, self.rate]), self.status])
 
 # %% ../nbs/10_live.ipynb #83533ef2
 @patch
@@ -138,12 +142,14 @@ def join(self:LiveView, timeout=None):
 # %% ../nbs/10_live.ipynb #39d29e33
 @patch
 def _listen_for_clicks(self:LiveView):
-    "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them."
+    "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them, another keeps what they taught."
     import ipywidgets as W
     from ipyevents import Event
     from camnet_nb.teach import warm_bank, LIVE_POOL
     self.forget_button = W.Button(description='forget clicks', icon='undo')
     self.forget_button.on_click(lambda _: self.forget())
+    self.keep_button = W.Button(description='keep taught model', icon='save', layout=W.Layout(width='auto'))
+    self.keep_button.on_click(lambda _: self.keep())
     self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
     self.events.on_dom_event(self.on_click)
     self.warming = warm_bank(LIVE_POOL)   # the bank a first click needs, built before it comes
@@ -170,3 +176,17 @@ def forget(self:LiveView):
     if self.teacher is not None: self.teacher.clear()
     self.loop.segment = self.base
     self.status.value = 'clicks forgotten: the base model segments again'
+
+# %% ../nbs/10_live.ipynb #d483e9c1
+@patch
+def keep(self:LiveView) -> dict|None:
+    "Write what the clicks taught to `taught_file` (an ONNX model for --model); a refusal is said in the status line."
+    try:
+        if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
+        res = self.teacher.save(self.taught_file)
+    except (ValueError, OSError) as e:
+        self.status.value = f"not kept: {e}"
+        return None
+    self.status.value = (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
+                         f"camnet segment --model {res['out']}")
+    return res

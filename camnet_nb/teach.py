@@ -780,6 +780,29 @@ class Teacher:
     def clear(self):
         self.samples, self.labels, self.pixels = [], [], []
 
+# %% ../nbs/11c_teach.ipynb #1fd294e1
+from fastcore.basics import patch
+
+@patch
+def save(self:Teacher, out, # the .onnx file to write
+        ) -> dict:
+    "Write what the clicks taught as one ONNX model (base, bank, classifier: as `adapt` writes them); how it was made."
+    out = Path(out)
+    if out.suffix != '.onnx': raise ValueError(f"{out}: a taught model is an ONNX file; give a name ending in .onnx")
+    taught = self.model()
+    if taught is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
+    path = getattr(self.base, 'path', None)
+    if path is None or Path(path).suffix not in ('.onnx', '.pt', '.pth'):
+        raise ValueError(f"{getattr(self.base, 'name', 'the base')}: the base is not an ONNX file or a checkpoint, "
+                         "so it cannot go into the saved model; load it from one (load_heatmap_model)")
+    base, base_range = _base_onnx(path, self.base.input_range)
+    feature = sum(bool(lab[0]) for lab in self.labels)
+    about = dict(base=str(path), taught='clicks on live frames', feature_clicks=feature,
+                 matrix_clicks=len(self.labels) - feature, penalty=self.penalty, pool=self.pool,
+                 features=feature_channels() + ['base heatmap'])
+    _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
+    return about | dict(out=str(out))
+
 # %% ../nbs/11c_teach.ipynb #a8d52213
 def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
                 points:dict, # {'feature': [[row, col], ...], 'matrix': [...]} fractions

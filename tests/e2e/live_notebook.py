@@ -3,7 +3,7 @@
 Opens the live notebook in JupyterLab in headless Chromium (tests/e2e/lab.py), runs every cell, and watches the
 image widget's frames change and the status line move while the loop runs. Once every cell has run, it teaches the
 stopped view for real: *forget clicks*, a click on the frame (one side: "click the other side too"), a shift-click
-(both sides: the loop segments with them). Saves screenshots under outputs/.
+(both sides: the loop segments with them), *keep taught model* (the taught model written as a file). Saves screenshots under outputs/.
 """
 import json, sys, time
 from lab import ROOT, OUT, notebook_in_browser, run_all, labels
@@ -37,7 +37,10 @@ def teach_by_clicks(driver) -> dict:
     one_side = status('1 click: click the other side too')
     ActionChains(driver).key_down(Keys.SHIFT).move_to_element_with_offset(img, 40, 40).click().key_up(Keys.SHIFT).perform()
     both = status('2 clicks: the loop now segments with them')
-    return dict(notebook_ran=bool(done), forgotten=forgotten, after_click=one_side, after_shift_click=both)
+    keep = wait_until(driver, "Array.from(document.querySelectorAll('button')).find(b => b.textContent.includes('keep taught model'))")
+    keep.click()
+    kept = status('kept ')
+    return dict(notebook_ran=bool(done), forgotten=forgotten, after_click=one_side, after_shift_click=both, kept=kept)
 
 def main(timeout=180):
     with notebook_in_browser(ROOT/'nbs'/'10_live.ipynb', 'live') as driver:
