@@ -837,7 +837,7 @@ def event_click(event:dict, # an ipyevents mouse event on a picture
 # %% ../nbs/11c_teach.ipynb #d2ca697f
 class ClickCanvas:
     "A click widget over a list of images: click = feature, shift- or right-click = matrix; undo, clear, save, load, adapt."
-    def __init__(self, images, # image files
+    def __init__(self, images, # image files, or a folder of them (every image under it, as segment finds them)
                  model=None, # a HeatmapModel (None: the shipped model)
                  points_file='points.json', # where save writes (and load reads) the clicks; adapt writes <points_file>.onnx
                  side:int=768, # the longer side the images are shown and segmented at
@@ -846,9 +846,11 @@ class ClickCanvas:
         import ipywidgets as W
         from ipyevents import Event
         from camnet_nb.deploy import load_heatmap_model
-        from camnet_nb.pipeline import DEFAULT_REFINE
-        self.paths = [Path(p).resolve() for p in images]
-        if not self.paths: raise ValueError("ClickCanvas needs at least one image")
+        from camnet_nb.pipeline import DEFAULT_REFINE, list_images
+        folder = Path(images) if isinstance(images, (str, Path)) else None
+        self.paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
+        if not self.paths:
+            raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
         self.model = model if model is not None else load_heatmap_model(log=lambda m: None)
         self.points_file, self.side, self.refine = Path(points_file), side, refine or DEFAULT_REFINE
         self.points = {p: {s: [] for s in SIDES} for p in self.paths}
