@@ -12,10 +12,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 import cv2
 
 # %% auto #0
-__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image', 'Item',
-           'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder', 'jitter_colour',
-           'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
-           'file_hash', 'show_images']
+__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
+           'as_image', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder',
+           'jitter_colour', 'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker',
+           'write_atomic', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -120,6 +120,18 @@ def read_image(path, # file to read
             raise ImageReadError(p, reason.replace('\n', ' ')) from None
     if a.ndim != 3 or a.shape[2] != 3 or a.size == 0: raise ImageReadError(p, f"unexpected decoded shape {a.shape}")
     return np.ascontiguousarray(a)
+
+# %% ../nbs/00_data.ipynb #1abfe6d9
+def as_image(img, # an image file, or an array: grey (H, W), RGB or RGBA (H, W, 3|4), any integer, float or bool type
+            ) -> np.ndarray:
+    "RGB uint8 (H, W, 3) of an image file or array; anything else is a one-line ValueError."
+    if isinstance(img, (str, Path)): return read_image(img)
+    a = np.asarray(img)
+    if a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3 and a.size: return a
+    image_like = a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (1, 2, 3, 4))
+    if not image_like or a.size == 0 or a.dtype.kind not in 'buif':
+        raise ValueError(f"expected an image: a file or an (H, W) or (H, W, 3) array, not {a.dtype} of shape {a.shape}")
+    return _to_rgb(a)
 
 # %% ../nbs/00_data.ipynb #9553302f
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
     return cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
 
 # %% ../nbs/11_pipeline.ipynb #da585831
-def segment_image(img:np.ndarray, # RGB uint8
+def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (camnet_nb.data.as_image)
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
                   refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour (DEFAULT_REFINE)
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (mask_level)
@@ -249,6 +249,8 @@ def segment_image(img:np.ndarray, # RGB uint8
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
     import cv2, warnings
+    from camnet_nb.data import as_image
+    img = as_image(img)   # a grey, RGBA, 16-bit or float array or a file name is taken; anything else is one line
     if points is not None:
         from camnet_nb.teach import checked_points
         points = checked_points(points)
