@@ -198,7 +198,7 @@ def made_with(model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
               threshold:float|None=None, # segment_image's threshold (None: each heatmap's own level)
               max_side:int=1024, # segment_image's working size
              ) -> str:
-    "What a mask depends on beside its image and clicks: model file (name, content), input range, refinement, level, size."
+    "What a mask depends on beside its image and clicks: model file (name, content), range, refinement, level, size."
     from camnet_nb.data import file_hash
     path = getattr(model, 'path', None)
     name = getattr(model, 'name', None) or type(model).__name__

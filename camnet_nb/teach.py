@@ -868,7 +868,8 @@ class ClickCanvas:
             self.buttons[name] = b
         self.events = Event(source=self.image, watched_events=['click', 'contextmenu'], prevent_default_action=True)
         self.events.on_dom_event(self.on_event)
-        self.redraw()
+        # a points file from an earlier session opens with its clicks (a save would otherwise replace them)
+        self.load() if self.points_file.is_file() else self.redraw()
         self.warming = warm_bank()   # while the user looks at the first mask
 
 # %% ../nbs/11c_teach.ipynb #60378a26
@@ -955,19 +956,26 @@ def redraw(self:ClickCanvas):
 # %% ../nbs/11c_teach.ipynb #4b18ab6e
 @patch
 def save(self:ClickCanvas):
-    "Write the clicked images' points to the points file."
+    "Write the clicked images' points to the points file; its clicks on images this canvas does not show are kept."
     clicked = {p: v for p, v in self.points.items() if any(v.values())}
-    write_points(clicked, self.points_file)
-    self.status.value = f"saved {len(clicked)} clicked images to {self.points_file}"
+    file = self.points_file
+    others = {p: v for p, v in read_points(file).items() if p not in self.points} if file.is_file() else {}
+    write_points(others | clicked, file)
+    n = len(clicked)
+    self.status.value = (f"saved {n} clicked image{'s' if n != 1 else ''} to {file}"
+                         + (f" (with {len(others)} more clicked elsewhere)" if others else ''))
 
 # %% ../nbs/11c_teach.ipynb #f3f31ac2
 @patch
 def load(self:ClickCanvas):
     "Read the points file back (images that are not in this canvas are left out)."
-    for p, v in read_points(self.points_file).items():
-        if p in self.points: self.points[p] = {s: v[s].tolist() for s in SIDES}
+    back = read_points(self.points_file)
+    found = [p for p in back if p in self.points]
+    for p in found: self.points[p] = {s: back[p][s].tolist() for s in SIDES}
     self.history = []
     self.redraw()
+    n = len(found)
+    self.status.value = f"loaded {n} clicked image{'s' if n != 1 else ''} from {self.points_file}; {self.status.value}"
 
 # %% ../nbs/11c_teach.ipynb #ce9d8ca3
 @patch
