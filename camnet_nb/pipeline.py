@@ -13,8 +13,8 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
            'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
            'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images',
-           'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'SummaryTable',
-           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'read_clicks',
+           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -396,6 +396,23 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
             f"{'; '.join(sorted(set(remade)))} (now: {made})")
     return rows, todo
 
+# %% ../nbs/11_pipeline.ipynb #21416a96
+def read_clicks(points, # the points file (camnet_nb.teach.read_points)
+                root, # the folder its relative paths start from
+                files:list, # the images of this run
+                log=print, # where the notes go: images clicked on one side only, clicked images not in this run
+               ) -> dict:
+    "{resolved image path: its clicks}, every entry checked; a note when some clicked images are not among `files`."
+    from camnet_nb.teach import read_points
+    clicks = read_points(points, root, note=log)
+    inside = {Path(p).resolve() for p in files}
+    outside = [p for p in clicks if p not in inside]
+    if outside:
+        one = len(outside) == 1
+        log(f"{points}: {len(outside)} of {len(clicks)} clicked images {'is' if one else 'are'} not among the images "
+            f"segmented ({outside[0].name}{'' if one else ', ...'}): {'its' if one else 'their'} clicks are not used")
+    return clicks
+
 # %% ../nbs/11_pipeline.ipynb #4b403707
 class SummaryTable:
     "The rows of a `segment` run: rewritten atomically every `SUMMARY_EVERY_S` seconds and at the end, failures counted."
@@ -482,10 +499,10 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.teach import read_points
     inp, out = Path(inp), Path(out)
     files, root, rel = plan_outputs(inp, out)
-    clicks = read_points(points, root, note=log) if points is not None else None   # checked before any work: a bad file costs nothing
+    # read and checked before any work: a bad file costs nothing
+    clicks = read_clicks(points, root, files, log) if points is not None else None
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)

@@ -301,6 +301,12 @@ def test_segment_with_points_redoes_clicked_images(tmp_path):
     assert sorted(json.loads(l)['path'] for l in r.stdout.splitlines()) == ['0.png', '1.png']   # the unclicked image stays done
     assert (tmp_path/'out'/'0.png').read_bytes() != before
 
+def test_segment_says_when_clicked_images_are_not_segmented(tmp_path):
+    d, f, _, _ = _clicked_folder(tmp_path)
+    r = run('segment', '--input', d/'2.png', '--out', tmp_path/'out', '--points', f)   # the one image without clicks
+    assert r.returncode == 0, r.stderr
+    assert 'points.json: 2 of 2 clicked images are not among the images segmented (0.png, ...)' in r.stderr, r.stderr
+
 def _clicks_column(out):
     import csv
     with open(out/'summary.csv', newline='') as f: return {r['path']: r['clicks'] for r in csv.DictReader(f)}
