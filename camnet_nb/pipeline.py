@@ -297,20 +297,26 @@ def _finish_image(img, heat, mask, level, # the image and what segment_image mad
                   paths, # (mask, heatmap, overlay) files; overlay None when not asked for
                   key:str, # the image's row in the table
                   t0:float, # when its work began (time.perf_counter)
-                  clicks:int=0, # how many clicks steered its mask
+                  clicks:dict|None=None, # the clicks that steered its mask (drawn on the overlay), or None
                  ) -> dict:
-    "Write one image's heatmap (and overlay), then its mask; return its row of the table."
+    "Write one image's heatmap (and overlay, with its clicks), then its mask; return its row of the table."
     from camnet_nb.texture import composite_rate, image_entropy
     mpath, hpath, opath = paths
     for q in paths:
         if q is not None: q.parent.mkdir(parents=True, exist_ok=True)
     _write_image(hpath, np.round(heat * 255).astype(np.uint8))
-    if opath is not None: _write_image(opath, mask_overlay(img, heat, mask)[..., ::-1], 'overlay')
+    if opath is not None:
+        shown = mask_overlay(img, heat, mask)
+        if clicks:
+            from camnet_nb.teach import draw_clicks
+            shown = draw_clicks(shown, clicks)
+        _write_image(opath, shown[..., ::-1], 'overlay')
     _write_image(mpath, mask.astype(np.uint8) * 255)   # the mask last: a mask on disk means the image is done
     cr, ent = composite_rate(mask), image_entropy(img)
     return dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
                 imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
-                clicks=clicks, seconds=round(time.perf_counter() - t0, 3), error='')
+                clicks=sum(len(v) for v in clicks.values()) if clicks else 0, seconds=round(time.perf_counter() - t0, 3),
+                error='')
 
 # %% ../nbs/11_pipeline.ipynb #93da2374
 class _RunNow:
@@ -474,8 +480,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                 img = fut.result()
                 clicks = (points or {}).get(Path(p).resolve())
                 heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
-                n = sum(len(v) for v in clicks.values()) if clicks else 0
-                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, n)))
+                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)))
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
         while writes: collect(*writes.popleft())

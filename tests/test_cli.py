@@ -307,6 +307,16 @@ def test_segment_says_when_clicked_images_are_not_segmented(tmp_path):
     assert r.returncode == 0, r.stderr
     assert 'points.json: 2 of 2 clicked images are not among the images segmented (0.png, ...)' in r.stderr, r.stderr
 
+def test_segment_overlays_show_the_clicks(tmp_path):
+    import cv2
+    d, f, pts, _ = _clicked_folder(tmp_path)
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', f, '--overlay', '-q')
+    assert r.returncode == 0, r.stderr
+    for k, side, colour in ((0, 'feature', (40, 220, 60)), (1, 'matrix', (230, 40, 40))):
+        shown = cv2.imread(str(tmp_path/'out'/'overlays'/f'{k}.jpg'))[..., ::-1].astype(int)
+        row, col = (round(x * 127) for x in pts[d/f'{k}.png'][side][0])
+        assert abs(shown[row, col] - colour).max() < 50, (side, shown[row, col])   # the click's dot, in its side's colour
+
 def _clicks_column(out):
     import csv
     with open(out/'summary.csv', newline='') as f: return {r['path']: r['clicks'] for r in csv.DictReader(f)}
