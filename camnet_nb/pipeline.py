@@ -313,10 +313,10 @@ def _finish_image(img, heat, mask, level, # the image and what segment_image mad
         _write_image(opath, shown[..., ::-1], 'overlay')
     _write_image(mpath, mask.astype(np.uint8) * 255)   # the mask last: a mask on disk means the image is done
     cr, ent = composite_rate(mask), image_entropy(img)
+    n = sum(len(v) for v in clicks.values()) if clicks else 0
     return dict(path=key, width=img.shape[1], height=img.shape[0], composite_rate=round(cr, 4), entropy=round(ent, 4),
                 imp=round(cr * ent, 4), heatmap_mean=round(float(heat.mean()), 4), level=round(level, 4),
-                clicks=sum(len(v) for v in clicks.values()) if clicks else 0, seconds=round(time.perf_counter() - t0, 3),
-                error='')
+                clicks=n, seconds=round(time.perf_counter() - t0, 3), error='')
 
 # %% ../nbs/11_pipeline.ipynb #93da2374
 class _RunNow:
