@@ -4,7 +4,7 @@
 
 # %% ../nbs/11c_teach.ipynb #927bd76c
 from __future__ import annotations
-import json
+import json, time
 from pathlib import Path
 import numpy as np
 import cv2
@@ -12,13 +12,13 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points',
-           'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
-           'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
-           'warm_bank', 'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
-           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
-           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
-           'keypoint_teach_scores']
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'CLICKS_RIGHT_WARN',
+           'checked_points', 'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels',
+           'feature_graph', 'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks',
+           'pixel_features', 'warm_bank', 'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
+           'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set',
+           'clicks_warning', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas',
+           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -698,6 +698,22 @@ def _adapt_base(model, # the base model file (.onnx or .pt), or None: the filter
         hm = HeatmapModel(OnnxRunner(Path(tmp)/'base.onnx'), base_range, name=Path(model).name)
     return base, base_range, hm
 
+# %% ../nbs/11c_teach.ipynb #d462865b
+CLICKS_RIGHT_WARN = 0.6   # below this share of one side's clicked pixels on that side, adapt warns
+
+def clicks_warning(clf, # the fitted classifier (PixelClassifier)
+                   X:np.ndarray, # the clicked pixels' features
+                   y:np.ndarray, # their sides (True: feature)
+                  ) -> str|None:
+    "A one-line warning when the classifier puts too few of one side's clicked pixels on that side, else None."
+    said = clf(X) >= 0.5
+    shares = {'feature': float(said[y].mean()), 'matrix': float((~said[~y]).mean())}
+    side = min(shares, key=shares.get)
+    if shares[side] >= CLICKS_RIGHT_WARN: return None
+    return (f"only {shares[side]:.0%} of the {side} clicks' pixels come out as {side}: the features cannot tell the "
+            "sides apart where they were clicked (the same material on both sides, or too few clicks); look at the "
+            "clicked images' masks (segment --points --overlay) before using the model")
+
 # %% ../nbs/11c_teach.ipynb #a9c95b5c
 def adapt(data, # the folder the points file's paths start from
           points, # the points file (read_points)
@@ -712,7 +728,6 @@ def adapt(data, # the folder the points file's paths start from
           log=print, # where one-line notes go
          ) -> dict:
     "Fit one pixel classifier to the clicks of every image in `points`; write it (with the base model, if any) as one ONNX graph."
-    import time
     from camnet_nb.deploy import load_heatmap_model
     t0 = time.perf_counter()
     out = Path(out)
@@ -732,9 +747,12 @@ def adapt(data, # the folder the points file's paths start from
                  matrix_clicks=clicks['matrix'], features=feature_channels() + (['base heatmap'] if hm is not None else []))
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
-    res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), seconds=round(time.perf_counter() - t0, 1))
+    warning = clicks_warning(clf, X[clicked], y[clicked])   # said in the last line
+    res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), warning=warning,
+                       seconds=round(time.perf_counter() - t0, 1))
     log(f"adapted (base: {res['base']}) to {len(pts)} clicked image{'s' if len(pts) != 1 else ''} "
-        f"({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}")
+        f"({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}"
+        + (f"; warning: {warning}" if warning else ''))
     return res
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
@@ -998,7 +1016,8 @@ def adapt(self:ClickCanvas):
     self.after.layout.display = ''
     n = res['images']
     self.status.value = (f"adapted to {n} image{'s' if n != 1 else ''}: {out}; "
-                         f"below, {self.paths[self.i].name} before | after")
+                         f"below, {self.paths[self.i].name} before | after"
+                         + (f"; warning: {res['warning']}" if res['warning'] else ''))
     return res
 
 # %% ../nbs/11c_teach.ipynb #f86bacda

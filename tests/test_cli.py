@@ -358,6 +358,7 @@ def test_adapt_writes_a_model_that_segment_takes(tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert (res['images'], res['feature_clicks'], res['matrix_clicks']) == (2, 6, 6) and (tmp_path/'rock.onnx').is_file()
+    assert res['warning'] is None                                  # clicks the bank tells apart: nothing to warn of
     r = run('segment', '--input', d, '--out', tmp_path/'out', '--model', tmp_path/'rock.onnx', '-q')
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path/'out').glob('*.png'))) == 3
@@ -459,3 +460,14 @@ def test_evaluate_key_points_bad_inputs(tmp_path):
     (tmp_path/'bad.json').write_text('{"images": {"oolitic/oolitic_0000.png": {"feature": [[2, 0.5]]}}}')
     r = run(*pred, '--points', str(tmp_path/'bad.json'), '--data', str(tmp_path/'s'/'images'))
     assert r.returncode == 1 and 'bad.json' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+def test_adapt_warns_when_the_clicks_cannot_be_told_apart(tmp_path):
+    "A feature and a matrix click on the same spot: the model cannot put both on their side, and adapt says so."
+    from camnet_nb.teach import write_points
+    d, _, _, _ = _clicked_folder(tmp_path)
+    same = write_points({d/'0.png': {'feature': [[0.5, 0.5]], 'matrix': [[0.5, 0.5]]}}, tmp_path/'same.json', root=d)
+    r = run('adapt', '--data', d, '--points', same, '--out', tmp_path/'same.onnx', '--json', '-q')
+    assert r.returncode == 0, r.stderr
+    assert "clicks' pixels come out as" in json.loads(r.stdout)['warning']
+    r = run('adapt', '--data', d, '--points', same, '--out', tmp_path/'same.onnx')
+    assert "; warning: only " in r.stderr, r.stderr
