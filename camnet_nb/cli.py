@@ -87,6 +87,9 @@ def cmd_evaluate(a):
     if r['missing_predictions']:
         _log(f"{len(r['missing_predictions'])} {what} without a prediction, "
              + ('left out' if a.allow_missing else 'scored as empty masks'))
+    k, n = len(r.get('clicked_images', [])), r.get('n_images', 0)
+    if k: _log(f"{k} of the {n} image{'s' if n != 1 else ''} scored {'was' if k == 1 else 'were'} segmented with "
+               "clicks (summary.csv): a clicked point is right by construction; score them at points you did not click")
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
 # %% ../nbs/13_cli.ipynb #f3fe4be4

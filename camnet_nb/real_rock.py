@@ -13,7 +13,8 @@ from .evaluation import SANDSTONE_MATERIALS, material_shares
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
            'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
-           'keypoint_eval', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores', 'teacher_cam_map']
+           'keypoint_eval', 'clicked_masks', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores',
+           'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -235,6 +236,18 @@ def _saved_mask(pred_dir:Path, rel:Path) -> Path|None:
             if (pred_dir/name).is_file(): return pred_dir/name
     return None
 
+# %% ../nbs/11b_real_rock.ipynb #eb86e6c2
+def clicked_masks(pred_dir:Path, # masks written by `camnet segment`
+                 ) -> set:
+    "The masks (paths relative to `pred_dir`) that `segment --points` steered by clicks, as its summary.csv says."
+    import csv
+    table = Path(pred_dir)/'summary.csv'
+    if not table.is_file(): return set()
+    with open(table, newline='') as f: rows = list(csv.DictReader(f))
+    steered = [Path(r['path']) for r in rows if int(r.get('clicks') or 0)]   # tables before the column: none
+    # the mask's name: the image's with .png, or with its suffix kept when two images share a stem (x_jpg.png)
+    return {str(n) for p in steered for n in (p.with_suffix('.png'), p.with_name(p.name.replace('.', '_') + '.png'))}
+
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
                          points, # a key-points file (camnet_nb.teach.read_points' format)
@@ -247,13 +260,15 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
     spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
-    hits, per_image, missing = ([], []), {}, []
+    hits, per_image, missing, clicked = ([], []), {}, [], []
+    steered = clicked_masks(pred_dir)   # a clicked point is on its side by construction
     for p, pts in spec.items():
         try: rel = p.relative_to(data.resolve())
         except ValueError:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
         f = _saved_mask(pred_dir, rel)
         if f is None: missing.append(str(rel))
+        elif str(f.relative_to(pred_dir)) in steered: clicked.append(str(rel))
         if f is None and allow_missing: continue
         # no mask: every point reads matrix
         mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
@@ -262,7 +277,8 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         hits[0].extend(said[0])
         hits[1].extend(said[1])
     if not per_image: raise ValueError(f"no image of {points} has a mask in {pred_dir}")
-    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, per_image=per_image)
+    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, clicked_images=clicked,
+                                         per_image=per_image)
 
 # %% ../nbs/11b_real_rock.ipynb #6950e17c
 def rank_auc(on_features, # the map's values at the feature points

@@ -374,6 +374,9 @@ def test_points_saved_by_the_widget_work_with_the_image_folder_named(tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)['images'] == 2, r.stderr
     r = run('evaluate', '--pred', tmp_path/'masks', '--points', saved, '--data', d, '--json')
     assert r.returncode == 0 and json.loads(r.stdout)['balanced_accuracy'] == 1.0, r.stdout + r.stderr
+    # scored at the very points that steered the masks: said, so that 1.0 is not taken for a held-out figure
+    assert '2 of the 2 images scored were segmented with clicks' in r.stderr, r.stderr
+    assert json.loads(r.stdout)['clicked_images'] == ['0.png', '1.png']
 
 def test_segment_with_another_model_into_the_same_folder_redoes_it(tmp_path):
     "The README's recipe: masks of the shipped model, then an adapted model into the same --out."
