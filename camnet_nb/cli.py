@@ -88,7 +88,8 @@ def cmd_evaluate(a):
         _log(f"{len(r['missing_predictions'])} {what} without a prediction, "
              + ('left out' if a.allow_missing else 'scored as empty masks'))
     k, n = len(r.get('clicked_images', [])), r.get('n_images', 0)
-    if k: _log(f"{k} of the {n} image{'s' if n != 1 else ''} scored {'was' if k == 1 else 'were'} segmented with "
+    from camnet_nb.data import counted
+    if k: _log(f"{k} of the {counted(n, 'image')} scored {'was' if k == 1 else 'were'} segmented with "
                "clicks (summary.csv): a clicked point is right by construction; score them at points you did not click")
     return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
 
@@ -247,8 +248,8 @@ def cmd_adapt(a):
     from camnet_nb.teach import adapt
     r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
               pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log)
-    n = r['images']
-    return _report(a, r, f"wrote {r['out']}: {n} image{'s' if n != 1 else ''}, {r['feature_clicks']} feature and "
+    from camnet_nb.data import counted
+    return _report(a, r, f"wrote {r['out']}: {counted(r['images'], 'image')}, {r['feature_clicks']} feature and "
                          f"{r['matrix_clicks']} matrix clicks, {r['clicked_pixel_accuracy']:.3f} of the clicked "
                          f"pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
 

@@ -13,7 +13,7 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
-           'as_image', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder',
+           'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder',
            'jitter_colour', 'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker',
            'write_atomic', 'file_hash', 'show_images']
 
@@ -132,6 +132,13 @@ def as_image(img, # an image file, or an array: grey (H, W), RGB or RGBA (H, W, 
     if not image_like or a.size == 0 or a.dtype.kind not in 'buif':
         raise ValueError(f"expected an image: a file or an (H, W) or (H, W, 3) array, not {a.dtype} of shape {a.shape}")
     return _to_rgb(a)
+
+# %% ../nbs/00_data.ipynb #7f9ba471
+def counted(n:int, # how many
+            noun:str, # the singular ('image', 'clicked image')
+           ) -> str:
+    "'1 image', '0 images', '3 images'."
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 # %% ../nbs/00_data.ipynb #9553302f
 @dataclass(frozen=True)

@@ -165,8 +165,8 @@ def on_click(self:LiveView, event:dict):
     if self.teacher is None: self.teacher = Teacher(self.base)
     taught = self.teacher.click(frame, *click)
     if taught is not None: self.loop.segment = taught
-    n = len(self.teacher.labels)
-    self.status.value = (f"{n} click{'s' if n > 1 else ''}: "
+    from camnet_nb.data import counted
+    self.status.value = (f"{counted(len(self.teacher.labels), 'click')}: "
                          + ('the loop now segments with them' if taught is not None else 'click the other side too'))
 
 # %% ../nbs/10_live.ipynb #c8e21dfd

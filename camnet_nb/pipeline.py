@@ -398,7 +398,8 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
         if overwrite or not done or key not in rows or rows[key].get('error') or stale or made_otherwise:
             todo.append((p, key, paths))
     if remade and log is not None:
-        log(f"{out}: redoing {len(remade)} image{'s' if len(remade) != 1 else ''} made with "
+        from camnet_nb.data import counted
+        log(f"{out}: redoing {counted(len(remade), 'image')} made with "
             f"{'; '.join(sorted(set(remade)))} (now: {made})")
     return rows, todo
 

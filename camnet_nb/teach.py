@@ -8,6 +8,7 @@ import json, time
 from pathlib import Path
 import numpy as np
 import cv2
+from .data import counted
 from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
 
 # %% auto #0
@@ -701,12 +702,10 @@ def _adapt_base(model, # the base model file (.onnx or .pt), or None: the filter
 # %% ../nbs/11c_teach.ipynb #d462865b
 CLICKS_RIGHT_WARN = 0.6   # below this share of one side's clicked pixels on that side, adapt warns
 
-def clicks_warning(clf, # the fitted classifier (PixelClassifier)
-                   X:np.ndarray, # the clicked pixels' features
-                   y:np.ndarray, # their sides (True: feature)
+def clicks_warning(said:np.ndarray, # the classifier's side for each clicked pixel (True: feature)
+                   y:np.ndarray, # their clicked sides (True: feature)
                   ) -> str|None:
     "A one-line warning when the classifier puts too few of one side's clicked pixels on that side, else None."
-    said = clf(X) >= 0.5
     shares = {'feature': float(said[y].mean()), 'matrix': float((~said[~y]).mean())}
     side = min(shares, key=shares.get)
     if shares[side] >= CLICKS_RIGHT_WARN: return None
@@ -746,11 +745,11 @@ def adapt(data, # the folder the points file's paths start from
                  penalty=penalty, pool=pool, pseudo_labels=int((~clicked).sum()), feature_clicks=clicks['feature'],
                  matrix_clicks=clicks['matrix'], features=feature_channels() + (['base heatmap'] if hm is not None else []))
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
-    right = float(((clf(X[clicked]) >= 0.5) == y[clicked]).mean())
-    warning = clicks_warning(clf, X[clicked], y[clicked])   # said in the last line
+    said = clf(X[clicked]) >= 0.5                          # the clicked pixels' sides, as the model says them
+    right, warning = float((said == y[clicked]).mean()), clicks_warning(said, y[clicked])   # the warning: last line
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), warning=warning,
                        seconds=round(time.perf_counter() - t0, 1))
-    log(f"adapted (base: {res['base']}) to {len(pts)} clicked image{'s' if len(pts) != 1 else ''} "
+    log(f"adapted (base: {res['base']}) to {counted(len(pts), 'clicked image')} "
         f"({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}"
         + (f"; warning: {warning}" if warning else ''))
     return res
@@ -979,8 +978,7 @@ def save(self:ClickCanvas):
     file = self.points_file
     others = {p: v for p, v in read_points(file).items() if p not in self.points} if file.is_file() else {}
     write_points(others | clicked, file)
-    n = len(clicked)
-    self.status.value = (f"saved {n} clicked image{'s' if n != 1 else ''} to {file}"
+    self.status.value = (f"saved {counted(len(clicked), 'clicked image')} to {file}"
                          + (f" (with {len(others)} more clicked elsewhere)" if others else ''))
 
 # %% ../nbs/11c_teach.ipynb #f3f31ac2
@@ -992,8 +990,7 @@ def load(self:ClickCanvas):
     for p in found: self.points[p] = {s: back[p][s].tolist() for s in SIDES}
     self.history = []
     self.redraw()
-    n = len(found)
-    self.status.value = f"loaded {n} clicked image{'s' if n != 1 else ''} from {self.points_file}; {self.status.value}"
+    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}; {self.status.value}"
 
 # %% ../nbs/11c_teach.ipynb #ce9d8ca3
 @patch
@@ -1014,8 +1011,7 @@ def adapt(self:ClickCanvas):
     after = mask_overlay(img, *segment_image(img, self.adapted, self.refine)[:2], alpha=0.0)
     self.after.value = _jpeg(np.hstack([before, np.full((img.shape[0], 8, 3), 255, np.uint8), after]))
     self.after.layout.display = ''
-    n = res['images']
-    self.status.value = (f"adapted to {n} image{'s' if n != 1 else ''}: {out}; "
+    self.status.value = (f"adapted to {counted(res['images'], 'image')}: {out}; "
                          f"below, {self.paths[self.i].name} before | after"
                          + (f"; warning: {res['warning']}" if res['warning'] else ''))
     return res
