@@ -249,9 +249,12 @@ def cmd_adapt(a):
     r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
               pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log)
     from camnet_nb.data import counted
+    # --quiet drops adapt's log line, not its warning: a useless model must not pass in silence
+    warned = f"; warning: {r['warning']}" if a.quiet and r.get('warning') else ''
     return _report(a, r, f"wrote {r['out']}: {counted(r['images'], 'image')}, {r['feature_clicks']} feature and "
                          f"{r['matrix_clicks']} matrix clicks, {r['clicked_pixel_accuracy']:.3f} of the clicked "
-                         f"pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model")
+                         f"pixels right, {r['pseudo_labels']} pseudo-labels, {r['seconds']} s; use it with --model"
+                         f"{warned}")
 
 # %% ../nbs/13_cli.ipynb #e529c2b6
 def cmd_demo(a):

@@ -474,3 +474,7 @@ def test_adapt_warns_when_the_clicks_cannot_be_told_apart(tmp_path):
     assert "clicks' pixels come out as" in json.loads(r.stdout)['warning']
     r = run('adapt', '--data', d, '--points', same, '--out', tmp_path/'same.onnx')
     assert "; warning: only " in r.stderr, r.stderr
+    assert "warning" not in r.stdout, r.stdout   # said once, in the log line
+    r = run('adapt', '--data', d, '--points', same, '--out', tmp_path/'same.onnx', '-q')
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert "; warning: only " in r.stdout, r.stdout   # --quiet keeps it, with the result
