@@ -51,6 +51,7 @@ def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'ma
 def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
+                missing:dict|None=None, # collects {path beside the file: points} of images not found (None: refuse them)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
@@ -69,6 +70,9 @@ def read_points(path, # the points JSON file
         pts = checked_points(pts, where)
         tried = [Path(rel)] if Path(rel).is_absolute() else [b/rel for b in bases]
         p = next((t for t in tried if t.is_file()), None)
+        if p is None and missing is not None:
+            missing[tried[-1]] = pts
+            continue
         if p is None: raise FileNotFoundError(f"{where}: no such image ({' nor '.join(map(str, tried))})")
         q = p.resolve()
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
@@ -976,7 +980,9 @@ def save(self:ClickCanvas):
     "Write the clicked images' points to the points file; its clicks on images this canvas does not show are kept."
     clicked = {p: v for p, v in self.points.items() if any(v.values())}
     file = self.points_file
-    others = {p: v for p, v in read_points(file).items() if p not in self.points} if file.is_file() else {}
+    gone = {}   # images moved or deleted since they were clicked: their clicks stay in the file
+    others = {p: v for p, v in read_points(file, missing=gone).items() if p not in self.points} if file.is_file() else {}
+    others |= gone
     write_points(others | clicked, file)
     self.status.value = (f"saved {counted(len(clicked), 'clicked image')} to {file}"
                          + (f" (with {len(others)} more clicked elsewhere)" if others else ''))
@@ -984,13 +990,16 @@ def save(self:ClickCanvas):
 # %% ../nbs/11c_teach.ipynb #f3f31ac2
 @patch
 def load(self:ClickCanvas):
-    "Read the points file back (images that are not in this canvas are left out)."
-    back = read_points(self.points_file)
+    "Read the points file back (images that are not in this canvas, or no longer on disk, are left out and kept in it)."
+    gone = {}
+    back = read_points(self.points_file, missing=gone)
     found = [p for p in back if p in self.points]
     for p in found: self.points[p] = {s: back[p][s].tolist() for s in SIDES}
     self.history = []
     self.redraw()
-    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}; {self.status.value}"
+    lost = (f" ({counted(len(gone), 'clicked image')} not found, e.g. {next(iter(gone))}: kept in the file, not shown)"
+            if gone else '')
+    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}{lost}; {self.status.value}"
 
 # %% ../nbs/11c_teach.ipynb #ce9d8ca3
 @patch
