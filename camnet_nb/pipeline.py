@@ -139,7 +139,13 @@ def otsu_level(values:np.ndarray, bins:int=256) -> float:
     "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
     # our own so that segmenting with an ONNX model needs no
     # scikit-image (the edge install); tested equal to skimage's below
-    counts, edges = np.histogram(np.asarray(values).ravel(), bins, range=(float(np.min(values)), float(np.max(values))))
+    a = np.asarray(values).ravel()
+    lo, hi = float(a.min()), float(a.max())
+    # a saturated or nearly flat map (a few float32 steps wide) cannot be cut into
+    # `bins` float32 bins (numpy, and skimage with it, raise): count it in float64
+    if a.dtype.kind == 'f' and hi - lo < 4 * bins * np.finfo(a.dtype).eps * max(abs(lo), abs(hi)):
+        a = a.astype(np.float64)
+    counts, edges = np.histogram(a, bins, range=(lo, hi))
     centers = (edges[:-1] + edges[1:]) / 2
     w1, w2 = np.cumsum(counts), np.cumsum(counts[::-1])[::-1]
     m1 = np.cumsum(counts * centers) / np.maximum(w1, 1)
