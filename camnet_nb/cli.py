@@ -659,8 +659,17 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/13_cli.ipynb #b4749b6f
 def _run(a) -> int:
     "Run the chosen command; with --quiet, progress bars and log lines (stderr) are dropped, stdout is kept."
-    if not getattr(a, 'quiet', False): return int(a.fn(a) or 0)
-    import contextlib, warnings
+    import contextlib, warnings, camnet_nb
+    if not getattr(a, 'quiet', False):
+        with warnings.catch_warnings():
+            shown = warnings.showwarning
+            # our own warnings (an unreadable file skipped) read as the command's lines, not as a source line
+            def show(message, category, filename, *rest, **kw):
+                if Path(filename).resolve().parent != Path(camnet_nb.__file__).resolve().parent:
+                    return shown(message, category, filename, *rest, **kw)
+                print(f"camnet {a.command}: warning: {message}", file=sys.stderr)
+            warnings.showwarning = show
+            return int(a.fn(a) or 0)
     os.environ['TQDM_DISABLE'] = '1'   # tqdm >= 4.66 reads it for every bar, ours and the libraries'
     with open(os.devnull, 'w') as null, contextlib.redirect_stderr(null), warnings.catch_warnings():
         warnings.simplefilter('ignore')

@@ -13,9 +13,9 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
-           'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items', 'load_folder',
-           'jitter_colour', 'joint_transform', 'check_readable', 'ThinSectionDataset', 'read_gray', 'seed_worker',
-           'write_atomic', 'file_hash', 'show_images']
+           'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items',
+           'check_readable', 'drop_unreadable', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset',
+           'read_gray', 'seed_worker', 'write_atomic', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -190,28 +190,68 @@ def split_items(items:list[Item], # the `Item`s to split
         train += its[n_val:]
     return train, valid
 
+# %% ../nbs/00_data.ipynb #2baf9d80
+def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
+    "None when `path` looks like a readable image (header only), else the one-line reason."
+    p = Path(path)
+    try:
+        if p.is_dir(): return "is a folder, not an image file"
+        if not p.exists(): return "no such file"
+        if p.stat().st_size == 0: return "empty file (0 bytes)"
+        with Image.open(p) as im:
+            n = im.size[0] * im.size[1]
+            if max_pixels is not None and n > max_pixels: return f"{n:,} pixels exceeds the limit of {max_pixels:,}"
+            im.verify()
+        return None
+    except Exception:
+        try:
+            read_image(p, max_pixels)
+            return None
+        except ImageReadError as e: return e.reason
+
+# %% ../nbs/00_data.ipynb #4f961c67
+_SAID_UNREADABLE = set()   # files already named in a warning: each is named once a process
+
+def drop_unreadable(items:list, # `Item`s
+                    max_pixels:int|None=DEFAULT_MAX_PIXELS, # a larger image counts as unreadable
+                    strict:bool=False, # raise ImageReadError on the first unreadable file instead
+                   ) -> tuple[list, list]:
+    "(the readable items, [(path, reason)] of the others); the others are named in one warning, once a process."
+    bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
+    if bad and strict: raise ImageReadError(*bad[0])
+    new = [(p, r) for p, r in bad if p not in _SAID_UNREADABLE]
+    if new: warnings.warn(f"skipping {counted(len(new), 'unreadable file')}:\n" + "\n".join(f"  {p}: {r}" for p, r in new))
+    _SAID_UNREADABLE.update(p for p, _ in new)
+    gone = {p for p, _ in bad}
+    return [it for it in items if it.path not in gone], bad
+
 # %% ../nbs/00_data.ipynb #0cd961d3
 def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/]
                 valid_pct:float=0.2, # share of train/ held out for validation when there is no val/
                 seed:int=0, # random seed
                ) -> dict:
-    "Splits of an ImageNet-style folder: {'classes', 'train', 'val', 'test'} (missing splits are empty lists)."
+    "Splits of an ImageNet-style folder: {'classes', 'train', 'val', 'test', 'skipped'}; unreadable files are skipped."
     root = Path(root)
     if not root.exists(): raise FileNotFoundError(f"{root}: no such folder")
     if not root.is_dir(): raise NotADirectoryError(f"{root}: is a file, expected a folder of class folders")
     present = [s for s in SPLIT_NAMES if (root/s).is_dir()]
     if 'train' in present:
         classes = sorted(set().union(*[list_classes(root/s) for s in present]))
-        out = {s: list_items(root/s, classes) if s in present else [] for s in SPLIT_NAMES}
-        # no val/: carve it out of train/, never borrow test/ (the split that is reported must not choose the model)
-        if not out['val']: out['train'], out['val'] = split_items(out['train'], valid_pct, seed)
+        found = {s: list_items(root/s, classes) if s in present else [] for s in SPLIT_NAMES}
     else:
         classes = list_classes(root)
-        tr, va = split_items(list_items(root, classes), valid_pct, seed)
-        out = dict(train=tr, val=va, test=[])
+        found = dict(train=list_items(root, classes), val=[], test=[])
     if not classes: raise ValueError(f"{root}: no class folders found (expected root/<class>/*.jpg)")
-    if not out['train']: raise ValueError(f"{root}: no images found with extensions {', '.join(IMAGE_EXTENSIONS)}")
-    out['classes'] = classes
+    if not found['train']: raise ValueError(f"{root}: no images found with extensions {', '.join(IMAGE_EXTENSIONS)}")
+    # before the split: the split is the one the folder makes without its bad files
+    out, skipped = {}, []
+    for s in SPLIT_NAMES:
+        out[s], bad = drop_unreadable(found[s])
+        skipped += bad
+    if not out['train']: raise ValueError(f"{root}: none of its training images can be read")
+    # no val/: carve it out of train/, never borrow test/ (the split that is reported must not choose the model)
+    if not out['val']: out['train'], out['val'] = split_items(out['train'], valid_pct, seed)
+    out['classes'], out['skipped'] = classes, skipped
     return out
 
 # %% ../nbs/00_data.ipynb #23b51026
@@ -270,25 +310,6 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
     if train and jitter > 0: img = jitter_colour(img, rng, jitter)
     return img, maps
 
-# %% ../nbs/00_data.ipynb #2baf9d80
-def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
-    "None when `path` looks like a readable image (header only), else the one-line reason."
-    p = Path(path)
-    try:
-        if p.is_dir(): return "is a folder, not an image file"
-        if not p.exists(): return "no such file"
-        if p.stat().st_size == 0: return "empty file (0 bytes)"
-        with Image.open(p) as im:
-            n = im.size[0] * im.size[1]
-            if max_pixels is not None and n > max_pixels: return f"{n:,} pixels exceeds the limit of {max_pixels:,}"
-            im.verify()
-        return None
-    except Exception:
-        try:
-            read_image(p, max_pixels)
-            return None
-        except ImageReadError as e: return e.reason
-
 # %% ../nbs/00_data.ipynb #e5b5bbc8
 class ThinSectionDataset:
     "Images (and aligned maps) from `Item`s, transformed for training or evaluation."
@@ -302,13 +323,7 @@ class ThinSectionDataset:
         self.center_crop = None if max(crop_scale) >= 1 else float(np.mean(crop_scale))
         self.to_tensor, self.max_pixels = to_tensor, max_pixels
         self.rng = np.random.default_rng(seed)
-        bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
-        if bad and not skip_bad: raise ImageReadError(bad[0][0], bad[0][1])
-        if bad:
-            warnings.warn(f"skipping {len(bad)} unreadable file(s):\n" + "\n".join(f"  {p}: {r}" for p, r in bad))
-        badset = {p for p, _ in bad}
-        self.items = [it for it in items if it.path not in badset]
-        self.skipped = bad
+        self.items, self.skipped = drop_unreadable(items, max_pixels, strict=not skip_bad)
 
     def __len__(self): return len(self.items)
 

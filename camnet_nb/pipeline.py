@@ -889,7 +889,8 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     say = print if progress else (lambda *a, **k: None)
     train_root, eval_root, has_gt = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
     folder = load_folder(eval_root)
-    rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe)
+    rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe,
+               skipped=[f"{p}: {why}" for p, why in folder['skipped']])
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
     net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes)
     rep |= info
@@ -927,6 +928,8 @@ def _write_report(rep, out):
     md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground "
                                       f"truth: {'yes' if rep['ground_truth'] else 'no'}; recipe: {rep['recipe']}; "
                                       f"teacher and {who}: `teacher.pt`, `camnet.pt` beside this report", ""]
+    if rep.get('skipped'):   # unreadable files, left out of every step
+        md += [f"Skipped, unreadable: {'; '.join(rep['skipped'])}", ""]
     md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
            f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} "
            f"| {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]

@@ -47,10 +47,13 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     for c in ('a', 'b'):
         (tmp_path/'u'/c).mkdir(parents=True)
         for i in range(2): Image.fromarray(np.random.default_rng(i).integers(0, 255, (20, 20, 3), np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
+    (tmp_path/'u'/'b'/'cut.jpg').write_bytes(b'\xff\xd8 a JPEG copied in part')   # skipped by every step, named once
     (tmp_path/'points.json').write_text(json.dumps({'images': {'a/0.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
     r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--points', str(tmp_path/'points.json'), '--student-epochs', '1')
     assert r.returncode == 0, r.stderr
+    assert r.stderr.count('camnet demo: warning: skipping 1 unreadable file:') == 1 and 'UserWarning' not in r.stderr, r.stderr
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert len(rep['skipped']) == 1 and 'cut.jpg: not a recognised image' in rep['skipped'][0]
     assert not rep['ground_truth'] and 'no ground truth' in rep['note'] and 'camnet_miou' not in rep and 'camnet_ms' in rep
     # your own folder: the real recipe (a linear head on ImageNet features), its teacher and student left in OUT
     assert rep['recipe'] == 'real' and 'head only' in rep['teacher_arch']
