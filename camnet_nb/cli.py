@@ -159,10 +159,10 @@ def cmd_live(a):
             if cv2.waitKey(1) & 0xFF in (27, ord('q')): loop.stop()
     if a.record: check_record(a.record)
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
-    frames = open_source(a.source, a.size, n_frames=a.n_frames)
+    frames = open_source(a.source, a.size)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
                     display_hz=a.display_hz)
-    _report(a, loop.run(frames))
+    _report(a, loop.run(frames, max_frames=a.n_frames))   # 'frame limit', not 'end of stream', at --frames
     # the statistics are out, the recording closed: exit 130 or 143
     if loop.interrupted is not None: raise loop.interrupted
     return 0

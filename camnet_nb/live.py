@@ -89,9 +89,9 @@ def _show(self:LiveView, frame):
 
 # %% ../nbs/10_live.ipynb #47d1e897
 @patch
-def _frames(self:LiveView, n_frames):
+def _frames(self:LiveView):
     "The source's frames, ending as soon as the view is stopped (even before the loop has started)."
-    for f in open_source(self.source, self.size, n_frames=n_frames):
+    for f in open_source(self.source, self.size):
         if self._halt.is_set(): return
         yield f
 
@@ -99,7 +99,7 @@ def _frames(self:LiveView, n_frames):
 @patch
 def _run(self:LiveView, n_frames, max_seconds):
     "The loop, in the background thread; its figures or its error in the status line."
-    try: self.result = self.loop.run(self._frames(n_frames), max_seconds=max_seconds)
+    try: self.result = self.loop.run(self._frames(), max_seconds=max_seconds, max_frames=n_frames)
     except Exception as e: self.result = dict(error=f"{type(e).__name__}: {e}")
     r = self.result
     self.status.value = (f"stopped ({r['ended']}): {r['display_fps']} fps displayed, {r['updates_per_s']} updates/s, "

@@ -362,6 +362,7 @@ def _show(self:LiveLoop, frame:np.ndarray, # the current frame
 @patch
 def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
         max_seconds:float|None=None, # stop after this long (None: when the frames end or `stop` is called)
+        max_frames:int|None=None, # stop after showing this many (None: when the frames end or `stop` is called)
        ) -> dict:
     "Show every frame; on still scenes segment at most `infer_hz` times a second, asynchronously; `loop_summary`'s figures."
     # through self.segment at every call: a model swapped in while the loop runs (a taught one) is used from the next update
@@ -392,6 +393,9 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
             # read by a UI thread (the Jupyter view) while the loop runs
             self.current = dict(frames=n, display_fps=fps, updates=self._worker.n_done, still=still, changed=self.gate.changed)
             if self.display_hz: time.sleep(max(0.0, t0 + n / self.display_hz - time.perf_counter()))
+            if max_frames is not None and n >= max_frames:
+                ended = 'frame limit'
+                break
     except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
     except SourceEnded as e: ended = str(e)
     finally:
