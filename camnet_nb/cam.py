@@ -309,7 +309,8 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     output_stride = teacher_cam_stride(cfg, output_stride)
     model = densify(model.to(compute_device()), output_stride)
     out, th = Path(out), file_hash(teacher_path)
-    items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
+    folder = load_folder(data)   # its unreadable files are left out (and named) here
+    items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
     tag = (method + f'-os{output_stride}'
            + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}'))
@@ -324,7 +325,8 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
                             cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/name)) | header
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad) + len(folder['skipped']),
+                index=str(out/name)) | header
 
 # %% ../nbs/03_cam.ipynb #841e3698
 class CamIndex(dict):
@@ -520,5 +522,6 @@ def write_matrix_cams(data, # an ImageNet-style folder
         index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
                                        'cams (grain-free contrast)', progress)
     for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad), index=str(out/'index.json'),
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad) + len(folder['skipped']),
+                index=str(out/'index.json'),
                 model=str(model))

@@ -589,7 +589,8 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     hm = load_heatmap_model(path, input_range, log=lambda m: print(m, file=sys.stderr) if progress else None)
     refine = refine or hm.refine or DEFAULT_REFINE   # the masks `segment` would make with this model
     out, mh = Path(out), file_hash(path)
-    items = sum((load_folder(data)[split] for split in ('train', 'val', 'test')), [])
+    folder = load_folder(data)   # its unreadable files are left out (and named) here
+    items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     # the same model read at another pixel range draws other masks
     tag = f'refined-{refine}-s{sigma:g}-r{hm.input_range:g}'
     index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
@@ -599,7 +600,7 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     def labels_of(chunk): return [soft(segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)) for it, _ in chunk]
     write_maps_in_batches(todo, labels_of, out, out/'index.json', header, batch, f'labels ({refine})', progress)
     for x in bad: print(f"skipped {x}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index), skipped=len(bad), index=str(out/'index.json'))
+    return dict(computed=len(todo), cached=len(index), skipped=len(bad) + len(folder['skipped']), index=str(out/'index.json'))
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, # (name, image, map, ...) a row

@@ -260,3 +260,15 @@ def test_cams_from_grain_free_classes(chain, tmp_path):
         r = run('cams', *bad, *args)
         assert r.returncode == 1 and says in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert json.loads((tmp_path/'m'/'index.json').read_text()) == idx   # nothing already done is lost
+
+def test_cams_count_the_unreadable_files_they_skip(chain, tmp_path):
+    "A cut-short JPEG among the images: the CAMs of the others are made, the bad one is counted and named once."
+    import shutil
+    shutil.copytree(chain/'s'/'images', tmp_path/'images')
+    cls = next(p for p in sorted((tmp_path/'images').iterdir()) if p.is_dir())
+    (cls/'cut.jpg').write_bytes(b'\xff\xd8 a JPEG copied in part')
+    r = run('cams', '--teacher', chain/'t.pt', '--data', tmp_path/'images', '--out', tmp_path/'cams', '--method', 'gradcam',
+            '--output-stride', '32', '--json')
+    assert r.returncode == 0, r.stderr
+    assert (json.loads(r.stdout)['computed'], json.loads(r.stdout)['skipped']) == (18, 1), r.stdout
+    assert r.stderr.count('cut.jpg') == 1, r.stderr
