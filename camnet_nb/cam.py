@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
-from .data import write_atomic, file_hash
+from .data import write_atomic, file_hash, load_folder, read_image
 from .teacher import import_torchvision
 
 # %% auto #0
@@ -225,7 +225,6 @@ def cached_cam_ok(cam_file:Path, image_path) -> bool:
 # %% ../nbs/03_cam.ipynb #10353d87
 def _write_cam(p:Path, cam:np.ndarray):
     "A CAM as a 16-bit PNG, written atomically."
-    from camnet_nb.data import write_atomic
     ok, buf = cv2.imencode('.png', np.round(cam * 65535).astype(np.uint16))
     if not ok: raise OSError(f"{p}: PNG encoding failed")
     write_atomic(p, buf.tobytes(), 'CAM')
@@ -244,19 +243,15 @@ def split_cached(items:list, # this process's `Item`s
                  teacher_hash:str, # the teacher checkpoint's hash
                  tag:str, # method, output stride and size: the cache key's last part
                  progress:bool=True, # show a progress bar
-                ) -> tuple[dict, list, list]:
-    "(index of the CAMs already cached and sound, [(item, CAM path)] still to compute, unreadable images with the reason)."
+                ) -> tuple[dict, list]:
+    "(index of the CAMs already cached and sound, [(item, CAM path)] still to compute) of `load_folder`'s readable items."
     from tqdm.auto import tqdm
-    from camnet_nb.data import check_readable
-    index, todo, bad = {}, [], []
+    index, todo = {}, []
     for it in tqdm(items, desc='hashing images', disable=not progress, leave=False):
-        if (r := check_readable(it.path)):
-            bad.append(f"{it.path}: {r}")
-            continue
         p = cam_path(out, file_hash(it.path), teacher_hash, tag)
         if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
         else: todo.append((it, p))
-    return index, todo, bad
+    return index, todo
 
 # %% ../nbs/03_cam.ipynb #67dcd415
 def _key(path) -> str: return str(Path(path).resolve())
@@ -302,7 +297,6 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
               ) -> dict:
     "CAMs of every image in a folder, cached and verified, the index rewritten after every batch; what was done, and how."
     from camnet_nb.teacher import load_teacher, compute_device
-    from camnet_nb.data import load_folder, read_image
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
     model, cfg = load_teacher(teacher_path)
@@ -314,7 +308,7 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
     tag = (method + f'-os{output_stride}'
            + (f'-{cam_size}' if cam_size else '' if max_side == CAM_MAX_SIDE else f'-side{max_side}'))
-    index, todo, bad = split_cached(mine, out, th, tag, progress)
+    index, todo = split_cached(mine, out, th, tag, progress)
     name = 'index.json' if world == 1 else f'index.rank{rank}.json'
     header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride,
                   max_side=cam_size or max_side)
@@ -324,9 +318,8 @@ def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
         return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method,
                             cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
-    for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad) + len(folder['skipped']),
-                index=str(out/name)) | header
+    skipped = len(folder['skipped'])   # named by load_folder
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=skipped, index=str(out/name)) | header
 
 # %% ../nbs/03_cam.ipynb #841e3698
 class CamIndex(dict):
@@ -448,7 +441,6 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
     "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
     from tqdm.auto import tqdm
     from sklearn.linear_model import LogisticRegression
-    from camnet_nb.data import load_folder, read_image
     folder = load_folder(data)
     names = checked_matrix_classes(folder, matrix_classes, data)
     items = folder['train'] + folder['val']
@@ -501,7 +493,6 @@ def write_matrix_cams(data, # an ImageNet-style folder
                       progress:bool=True, # show progress bars
                      ) -> dict:
     "Pseudo-labels without a teacher: every image's MatrixContrast map, cached and verified like write_cams' CAMs."
-    from camnet_nb.data import load_folder, read_image
     out, folder = Path(out), load_folder(data)
     names = checked_matrix_classes(folder, matrix_classes, data)   # before anything is written
     items = sorted(sum((folder[s] for s in ('train', 'val', 'test')), []), key=lambda i: str(i.path))
@@ -510,7 +501,7 @@ def write_matrix_cams(data, # an ImageNet-style folder
     key = json.dumps(dict(matrix_classes=sorted(names), side=side, block=MATRIX_BLOCK, samples=MATRIX_SAMPLES,
                           files=fitted_on))
     th = hashlib.sha256(key.encode()).hexdigest()[:16]
-    index, todo, bad = split_cached(items, out, th, f'matrix-contrast-side{side}', progress)
+    index, todo = split_cached(items, out, th, f'matrix-contrast-side{side}', progress)
     header = dict(teacher=f"grain-free classes: {', '.join(names)}", teacher_hash=th, method='matrix-contrast',
                   output_stride=8, max_side=side)
     _write_index(out/'index.json', header, index)
@@ -521,7 +512,5 @@ def write_matrix_cams(data, # an ImageNet-style folder
         maps_of = lambda chunk: [contrast(read_image(it.path)) for it, _ in chunk]
         index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
                                        'cams (grain-free contrast)', progress)
-    for b in bad: print(f"skipped {b}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(bad) + len(folder['skipped']),
-                index=str(out/'index.json'),
-                model=str(model))
+    return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(folder['skipped']),
+                index=str(out/'index.json'), model=str(model))

@@ -105,6 +105,10 @@ def cmd_bench(a):
 # %% ../nbs/13_cli.ipynb #576fddfc
 def _log(m): print(m, file=sys.stderr)
 
+# %% ../nbs/13_cli.ipynb #aa7c4694
+# an error that --quiet keeps: it goes to the stream stderr was before --quiet silenced it
+def _error(m): print(m, file=sys.__stderr__ or sys.stderr, flush=True)
+
 # %% ../nbs/13_cli.ipynb #93564640
 def window_unavailable() -> str|None:
     "None where OpenCV can open a window here, else why not (a headless build, or no display to open it on)."
@@ -240,7 +244,7 @@ def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.inp, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
                          input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay,
-                         workers=a.workers, points=a.points,
+                         workers=a.workers, points=a.points, error=_error,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 # %% ../nbs/13_cli.ipynb #bfb8c244

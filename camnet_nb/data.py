@@ -220,7 +220,8 @@ def drop_unreadable(items:list, # `Item`s
     bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
     if bad and strict: raise ImageReadError(*bad[0])
     new = [(p, r) for p, r in bad if p not in _SAID_UNREADABLE]
-    if new: warnings.warn(f"skipping {counted(len(new), 'unreadable file')}:\n" + "\n".join(f"  {p}: {r}" for p, r in new))
+    named = "\n".join(f"  {p}: {r}" for p, r in new)
+    if new: warnings.warn(f"skipping {counted(len(new), 'unreadable file')}:\n{named}")
     _SAID_UNREADABLE.update(p for p, _ in new)
     gone = {p for p, _ in bad}
     return [it for it in items if it.path not in gone], bad

@@ -432,10 +432,10 @@ class SummaryTable:
     def __init__(self, path:Path, # summary.csv, or a shard's table
                  rows:dict, # rows already done, by key
                  on_row=None, # called with each new row (`--json` prints them)
-                 log=print, # where a failure is said
+                 error=print, # where a failed image is said
                  made:str='', # what this run makes its masks with (made_with), kept in each new row
                 ):
-        self.path, self.rows, self.on_row, self.log, self.made = path, rows, on_row, log, made
+        self.path, self.rows, self.on_row, self.error, self.made = path, rows, on_row, error, made
         self.failed = 0
         self.flushed = time.perf_counter()
 
@@ -443,7 +443,7 @@ class SummaryTable:
         "A finished image's row, or its failure (an exception), into the table."
         if isinstance(result, Exception):
             self.failed += 1
-            self.log(f"failed {result}")
+            self.error(f"failed {result}")
             result = dict(path=key, error=str(result))
         result = result | dict(made_with=self.made)
         self.rows[key] = result
@@ -508,13 +508,13 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
                   workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
                   points=None, # a points file (camnet_nb.teach.read_points; paths relative to the input folder): clicked images follow their clicks
+                  error=None, # where each failed image is said (None: log)
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
     inp, out = Path(inp), Path(out)
     files, root, rel = plan_outputs(inp, out)
-    # read and checked before any work: a bad file costs nothing
-    clicks = read_clicks(points, root, files, log) if points is not None else None
+    clicks = read_clicks(points, root, files, log) if points is not None else None   # checked before any work
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     out.mkdir(parents=True, exist_ok=True)
@@ -524,7 +524,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']   # without --shard: the merge
     made = made_with(hm, refine, threshold, max_side)
     rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made, log=log)
-    table = SummaryTable(summary, rows, on_row, log, made)
+    table = SummaryTable(summary, rows, on_row, error or log, made)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
                       'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
     table.write()
@@ -593,14 +593,13 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     # the same model read at another pixel range draws other masks
     tag = f'refined-{refine}-s{sigma:g}-r{hm.input_range:g}'
-    index, todo, bad = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
+    index, todo = split_cached(sorted(items, key=lambda i: str(i.path)), out, mh, tag, progress)
     header = dict(teacher=str(path), teacher_hash=mh, method=tag)
     _write_index(out/'index.json', header, index)
     def soft(mask): return cv2.GaussianBlur(mask, (0, 0), sigma) if sigma > 0 else mask
     def labels_of(chunk): return [soft(segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)) for it, _ in chunk]
     write_maps_in_batches(todo, labels_of, out, out/'index.json', header, batch, f'labels ({refine})', progress)
-    for x in bad: print(f"skipped {x}", file=sys.stderr)
-    return dict(computed=len(todo), cached=len(index), skipped=len(bad) + len(folder['skipped']), index=str(out/'index.json'))
+    return dict(computed=len(todo), cached=len(index), skipped=len(folder['skipped']), index=str(out/'index.json'))
 
 # %% ../nbs/11_pipeline.ipynb #1cb10135
 def _figure(rows, # (name, image, map, ...) a row
@@ -920,6 +919,15 @@ def _speed_md(rep:dict, # the demo's report
             f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |",
             f"| SSIM-cam ({who} vs its pseudo-labels) | {f(rep['ssim_cam'])} |", ""]
 
+# %% ../nbs/11_pipeline.ipynb #a2ca4ac3
+def _keypoints_md(scores:dict, # {method: keypoint_eval's figures}
+                 ) -> list[str]:
+    "The demo report's key-point table, as markdown lines."
+    return (["## Key points (balanced accuracy of the masks at your points)", "",
+             "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
+            + [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |"
+               for k, v in scores.items()] + [""])
+
 # %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_report(rep, out):
     "The demo's report.json and report.md in `out`."
@@ -929,8 +937,7 @@ def _write_report(rep, out):
     md = ["# camnet demo report", "", f"Data: `{rep['data']}`; classes: {', '.join(rep['classes'])}; ground "
                                       f"truth: {'yes' if rep['ground_truth'] else 'no'}; recipe: {rep['recipe']}; "
                                       f"teacher and {who}: `teacher.pt`, `camnet.pt` beside this report", ""]
-    if rep.get('skipped'):   # unreadable files, left out of every step
-        md += [f"Skipped, unreadable: {'; '.join(rep['skipped'])}", ""]
+    if rep.get('skipped'): md += [f"Skipped, unreadable: {'; '.join(rep['skipped'])}", ""]   # left out of every step
     md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
            f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} "
            f"| {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
@@ -952,12 +959,7 @@ def _write_report(rep, out):
     if 'contrast_model' in rep:
         md += ["The grain-free classes' contrast is a model of its own: `contrast.onnx` beside this report "
                "(`camnet segment --model contrast.onnx --refine none`).", ""]
-    if 'keypoints' in rep:
-        md += ["## Key points (balanced accuracy of the masks at your points)", "",
-               "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
-        md += [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |"
-               for k, v in rep['keypoints'].items()]
-        md.append("")
+    if 'keypoints' in rep: md += _keypoints_md(rep['keypoints'])
     md += _speed_md(rep, who, f) + [f"## Every class: image | pseudo-label | {who} heatmap | "
                                     + ("refined mask | ground truth" if rep['ground_truth'] else "mask"), "",
                                     "![pipeline](figure_pipeline.png)", ""]

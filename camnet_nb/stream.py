@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_stream.ipynb #1f72aa40
 from __future__ import annotations
-import sys, time, threading, queue
+import sys, time, threading, queue, itertools
 from pathlib import Path
 import numpy as np
 import cv2
@@ -372,10 +372,9 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
     self.current = {}
     n, still_n, lat, fps = 0, 0, [], 0.0
     still_s, t_last, was_still = 0.0, None, False   # wall time spent on still scenes: the updates' own time base
-    t0 = time.perf_counter()
-    ended = 'end of stream'
+    t0, ended = time.perf_counter(), 'end of stream'
     try:
-        for frame in frames:
+        for frame in itertools.islice(frames, max_frames):
             tc = time.perf_counter()
             if was_still and t_last is not None: still_s += tc - t_last
             t_last = tc
@@ -388,14 +387,11 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
             self._show(frame, self._heat(frame, still, tc), still, fps)
             n += 1
             lat.append((time.perf_counter() - tc) * 1000)
-            el = time.perf_counter() - t0
-            fps = n / el if el > 0 else 0.0
+            fps = n / max(time.perf_counter() - t0, 1e-9)
             # read by a UI thread (the Jupyter view) while the loop runs
             self.current = dict(frames=n, display_fps=fps, updates=self._worker.n_done, still=still, changed=self.gate.changed)
             if self.display_hz: time.sleep(max(0.0, t0 + n / self.display_hz - time.perf_counter()))
-            if max_frames is not None and n >= max_frames:
-                ended = 'frame limit'
-                break
+        if n == max_frames: ended = 'frame limit'   # not broken off: the count was reached
     except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
     except SourceEnded as e: ended = str(e)
     finally:

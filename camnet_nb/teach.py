@@ -51,7 +51,7 @@ def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'ma
 def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
-                missing:dict|None=None, # collects {path beside the file: points} of images not found (None: refuse them)
+                missing:dict|None=None, # collects {path beside the file: points} of missing images (None: refuse them)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
@@ -981,7 +981,8 @@ def save(self:ClickCanvas):
     clicked = {p: v for p, v in self.points.items() if any(v.values())}
     file = self.points_file
     gone = {}   # images moved or deleted since they were clicked: their clicks stay in the file
-    others = {p: v for p, v in read_points(file, missing=gone).items() if p not in self.points} if file.is_file() else {}
+    saved = read_points(file, missing=gone) if file.is_file() else {}
+    others = {p: v for p, v in saved.items() if p not in self.points}
     others |= gone
     write_points(others | clicked, file)
     self.status.value = (f"saved {counted(len(clicked), 'clicked image')} to {file}"
@@ -999,7 +1000,7 @@ def load(self:ClickCanvas):
     self.redraw()
     lost = (f" ({counted(len(gone), 'clicked image')} not found, e.g. {next(iter(gone))}: kept in the file, not shown)"
             if gone else '')
-    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}{lost}; {self.status.value}"
+    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}{lost}; " + self.status.value
 
 # %% ../nbs/11c_teach.ipynb #ce9d8ca3
 @patch

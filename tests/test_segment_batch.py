@@ -102,3 +102,12 @@ def test_overlay_pictures_beside_the_masks(tmp_path):
     pics = sorted((tmp_path/'out'/'overlays').rglob('*.jpg'))
     assert [str(p.relative_to(tmp_path/'out'/'overlays')) for p in pics] == ['sub0/im000.jpg', 'sub1/im001.jpg', 'sub2/im002.jpg']
     assert cv2.imread(str(pics[0])).shape == (48, 64, 3)               # at the image's own size
+
+def test_quiet_still_names_the_images_that_failed(tmp_path):
+    "--quiet drops progress and notes, not errors: a failed image is named, and the exit code says it."
+    src = _images(tmp_path/'in', 2)
+    (src/'sub0'/'cut.jpg').write_bytes(b'\xff\xd8 a JPEG copied in part')
+    r = run('segment', '--input', src, '--out', tmp_path/'out', '--refine', 'none', '-q')
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines() == [l for l in r.stderr.strip().splitlines() if 'cut.jpg' in l] and 'failed' in r.stderr, r.stderr
+    assert not _table(tmp_path/'out')['sub1/im001.png']['error']
