@@ -56,7 +56,7 @@ def read_points(path, # the points JSON file
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such points file")
-    try: spec = json.loads(path.read_text())
+    try: spec = json.loads(path.read_bytes())   # UTF-8, with or without the mark some editors put first
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path}: not a points file (JSON: {e})") from None
     images = spec.get('images') if isinstance(spec, dict) else None
@@ -100,7 +100,7 @@ def write_points(points:dict, # {image path: {'feature': [[row, col], ...], 'mat
         return str(p.relative_to(root)) if root in p.parents else str(p)
     def side(v, s): return np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
     # one line a side, [row, col] pairs inline: a file a person can read and edit
-    entries = [f' {json.dumps(name(p))}: {{\n' + ',\n'.join(f'  "{s}": {json.dumps(side(v, s))}' for s in SIDES) + '}'
+    entries = [f' {json.dumps(name(p), ensure_ascii=False)}: {{\n' + ',\n'.join(f'  "{s}": {json.dumps(side(v, s))}' for s in SIDES) + '}'
                for p, v in points.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, ('{"images": {\n' + ',\n'.join(entries) + '\n}}\n').encode(), 'points file')
