@@ -387,7 +387,8 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
     if not overwrite:
         keys = {str(p.relative_to(root)) for p in files}
         for t in (t for t in tables if t.is_file()):
-            with open(t, newline='') as f: rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
+            with open(t, newline='', encoding='utf-8') as f:   # as _write_summary wrote it, whatever the locale
+                rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
     todo, remade = [], []
     for p in files:
         r = rel(p)

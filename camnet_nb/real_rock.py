@@ -243,7 +243,7 @@ def clicked_masks(pred_dir:Path, # masks written by `camnet segment`
     import csv
     table = Path(pred_dir)/'summary.csv'
     if not table.is_file(): return set()
-    with open(table, newline='') as f: rows = list(csv.DictReader(f))
+    with open(table, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
     steered = [Path(r['path']) for r in rows if int(r.get('clicks') or 0)]   # tables before the column: none
     # the mask's name: the image's with .png, or with its suffix kept when two images share a stem (x_jpg.png)
     return {str(n) for p in steered for n in (p.with_suffix('.png'), p.with_name(p.name.replace('.', '_') + '.png'))}
