@@ -244,7 +244,7 @@ def split_cached(items:list, # this process's `Item`s
                  tag:str, # method, output stride and size: the cache key's last part
                  progress:bool=True, # show a progress bar
                 ) -> tuple[dict, list]:
-    "(index of the CAMs already cached and sound, [(item, CAM path)] still to compute) of `load_folder`'s readable items."
+    "(index of the CAMs cached and sound, [(item, CAM path)] still to compute) of `load_folder`'s readable items."
     from tqdm.auto import tqdm
     index, todo = {}, []
     for it in tqdm(items, desc='hashing images', disable=not progress, leave=False):

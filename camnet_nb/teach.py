@@ -99,8 +99,9 @@ def write_points(points:dict, # {image path: {'feature': [[row, col], ...], 'mat
         p = Path(p).resolve()
         return str(p.relative_to(root)) if root in p.parents else str(p)
     def side(v, s): return np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
+    key = lambda p: json.dumps(name(p), ensure_ascii=False)   # accents as they are
     # one line a side, [row, col] pairs inline: a file a person can read and edit
-    entries = [f' {json.dumps(name(p), ensure_ascii=False)}: {{\n' + ',\n'.join(f'  "{s}": {json.dumps(side(v, s))}' for s in SIDES) + '}'
+    entries = [f' {key(p)}: {{\n' + ',\n'.join(f'  "{s}": {json.dumps(side(v, s))}' for s in SIDES) + '}'
                for p, v in points.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, ('{"images": {\n' + ',\n'.join(entries) + '\n}}\n').encode(), 'points file')
@@ -1000,7 +1001,8 @@ def load(self:ClickCanvas):
     self.redraw()
     lost = (f" ({counted(len(gone), 'clicked image')} not found, e.g. {next(iter(gone))}: kept in the file, not shown)"
             if gone else '')
-    self.status.value = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}{lost}; " + self.status.value
+    loaded = f"loaded {counted(len(found), 'clicked image')} from {self.points_file}{lost}"
+    self.status.value = f"{loaded}; {self.status.value}"
 
 # %% ../nbs/11c_teach.ipynb #ce9d8ca3
 @patch
