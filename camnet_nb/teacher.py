@@ -15,9 +15,10 @@ __all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'WARMUP_SHARE', 'TEACHER_WEIGHT_DECAY', 
            'input_norm_for', 'make_classifier', 'compute_device', 'seed_everything', 'atomic_save', 'balanced_weights',
            'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state', 'load_training_state',
            'remove_stale_temporaries', 'warmup_cosine', 'loader_randomness', 'save_training_state', 'resume_training',
-           'train_epoch', 'fit', 'teacher_loaders', 'save_teacher', 'train_teacher', 'score_split', 'score_test_once',
-           'load_teacher', 'head_linear', 'view_crops', 'pooled_features', 'choose_strength', 'write_head',
-           'train_head', 'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
+           'train_epoch', 'fit', 'teacher_loaders', 'save_teacher', 'teacher_folder', 'train_teacher', 'score_split',
+           'score_test_once', 'load_teacher', 'head_linear', 'view_crops', 'pooled_features', 'choose_strength',
+           'check_cross_validation', 'write_head', 'train_head', 'plot_history', 'confusion_matrix_of',
+           'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -446,6 +447,20 @@ def save_teacher(model:nn.Module, # a `make_classifier` network
     atomic_save(model.state_dict(), out)
     write_atomic(out.with_name(out.name + '.json'), json.dumps(config, indent=1).encode(), 'teacher config')
 
+# %% ../nbs/02_teacher.ipynb #f6ff217e
+def teacher_folder(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
+                   valid_pct:float=0.2, # share of train/ held out for validation when there is no val/
+                   seed:int=0, # seed of that split
+                  ) -> dict:
+    "`load_folder`'s splits for a teacher, refused in one line where there is nothing to tell apart: a single class."
+    from camnet_nb.data import load_folder
+    folder = load_folder(data, valid_pct, seed)
+    found = sorted({it.cls for it in folder['train'] + folder['val']})
+    if len(found) < 2:
+        raise ValueError(f"{data}: its training images are all of one class ({found[0]}), and a teacher tells classes "
+                         "apart: give it two class folders or more")
+    return folder
+
 # %% ../nbs/02_teacher.ipynb #6f15d428
 def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                   out, # checkpoint to write (state_dict); `out`.json holds arch, classes, normalisation, metrics
@@ -465,14 +480,13 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
                   select:str='f1', # validation metric that chooses the best epoch (macro F1: fair to rare classes)
                  ) -> dict:
     "Train a classifier; the epoch is chosen on validation, and the test split (if any) is scored once, at the end."
-    from camnet_nb.data import load_folder
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
     rank, _, local = _dist()
     seed_everything(seed)
     if rank == 0: remove_stale_temporaries(out)
     device = compute_device(local)
-    folder = load_folder(data, valid_pct, seed)
+    folder = teacher_folder(data, valid_pct, seed)
     classes = folder['classes']
     dl, dv, class_weights = teacher_loaders(folder, img_size, batch_size, crop_scale, seed, workers, device)
     model = make_classifier(arch, len(classes), pretrained, weights).to(device)
@@ -627,6 +641,18 @@ def choose_strength(X:np.ndarray, # (N, D) features of every image allowed to ch
     best = max(history, key=lambda h: h['f1'])
     return best['C'], best, history
 
+# %% ../nbs/02_teacher.ipynb #839a6fd4
+def check_cross_validation(items:list, # the `Item`s the head is chosen on
+                           data, # their folder, for the message
+                          ):
+    "Refuse, in one line, classes too thin to cross-validate: a held-out fold may take every one-image class at once."
+    from collections import Counter
+    counts = Counter(it.cls for it in items)
+    lone = sorted(c for c, k in counts.items() if k == 1)
+    if len(counts) - len(lone) < 2:   # then a fold could train on a single class
+        raise ValueError(f"{data}: {', '.join(lone)} {'has' if len(lone) == 1 else 'have'} a single image, too few to "
+                         "choose the head by cross-validation: give every class two images or more")
+
 # %% ../nbs/02_teacher.ipynb #e2331b37
 def write_head(model:Normalized, # a `make_classifier` network
                lr, # a fitted scikit-learn LogisticRegression on the head's input features
@@ -660,14 +686,14 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
               ) -> dict:
     "A linear probe: frozen ImageNet features, a logistic-regression head chosen by cross-validation on every non-test image, the test split scored once."
     from sklearn.linear_model import LogisticRegression
-    from camnet_nb.data import load_folder, write_atomic
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
     remove_stale_temporaries(out)
     seed_everything(seed)
-    folder = load_folder(data, 0.2, seed)
+    folder = teacher_folder(data, 0.2, seed)
     classes, n = folder['classes'], len(folder['classes'])
     fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split: every non-test image may choose
+    check_cross_validation(fit_items, data)   # before the features: a folder it cannot use costs nothing
     model = make_classifier(arch, n, pretrained=True, weights=weights).to(compute_device())
     X = pooled_features(model, fit_items, img_size, progress)
     y = np.array([it.label for it in fit_items])
@@ -680,11 +706,10 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     if z is not None:
         with torch.no_grad(): p = F.softmax(head_linear(model)(torch.from_numpy(z).float()), 1).numpy()
         result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
-    atomic_save(model.state_dict(), out)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm,
                pretrained=True, head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
     if 'test' in result: cfg['test'] = result['test']
-    write_atomic(out.with_name(out.name + '.json'), json.dumps(cfg, indent=1).encode(), 'teacher config')
+    save_teacher(model, out, cfg)
     if progress: print(f"head: C {C}, cross-validated macro F1 {cv['f1']:.3f}" + (f"; test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
     return result
 

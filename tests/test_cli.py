@@ -481,3 +481,15 @@ def test_adapt_warns_when_the_clicks_cannot_be_told_apart(tmp_path):
     r = run('adapt', '--data', d, '--points', same, '--out', tmp_path/'same.onnx', '-q')
     assert r.returncode == 0 and not r.stderr, r.stderr
     assert "; warning: only " in r.stdout, r.stdout   # --quiet keeps it, with the result
+
+@pytest.mark.parametrize('counts, said', [((3,), 'all of one class (a)'), ((1, 3), 'a has a single image')])
+def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_path, counts, said):
+    "One class, or two of which one holds a single image: refused in one line naming the folder, before any features."
+    import numpy as np
+    from PIL import Image
+    for c, n in zip('ab', counts):
+        (tmp_path/'u'/c).mkdir(parents=True)
+        for i in range(n): Image.fromarray(np.full((20, 20, 3), 40 * i, np.uint8)).save(tmp_path/'u'/c/f'{i}.jpg')
+    r = run('demo', '--data', tmp_path/'u', '--out', tmp_path/'d')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and said in r.stderr, r.stderr
+    assert not (tmp_path/'d'/'teacher.pt').exists()
