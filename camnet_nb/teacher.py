@@ -649,9 +649,10 @@ def check_cross_validation(items:list, # the `Item`s the head is chosen on
     from collections import Counter
     counts = Counter(it.cls for it in items)
     lone = sorted(c for c, k in counts.items() if k == 1)
-    if len(counts) - len(lone) < 2:   # then a fold could train on a single class
-        raise ValueError(f"{data}: {', '.join(lone)} {'has' if len(lone) == 1 else 'have'} a single image, too few to "
-                         "choose the head by cross-validation: give every class two images or more")
+    if len(counts) - len(lone) >= 2: return   # every fold trains on two classes or more
+    if not lone: raise ValueError(f"{data}: one class ({', '.join(counts)}): there is nothing to tell apart")
+    raise ValueError(f"{data}: {', '.join(lone)} {'has' if len(lone) == 1 else 'have'} a single image, too few to "
+                     "choose the head by cross-validation: give every class two images or more")
 
 # %% ../nbs/02_teacher.ipynb #e2331b37
 def write_head(model:Normalized, # a `make_classifier` network
