@@ -641,8 +641,12 @@ def _demo_data(work:Path, # the demo's working folder
               ) -> tuple[Path, Path, bool]:
     "(training folder, evaluation folder, whether it has grain masks): a fresh synthetic training set and the samples, or your folder for both."
     from camnet_nb.synth import write_synthetic_dataset
+    from camnet_nb.data import load_folder, counted
     if data is not None:
-        say(f"[1/7] your data: {data}")
+        f = load_folder(data)   # what it holds, said before the minutes of training
+        n = sum(len(f[s]) for s in ('train', 'val', 'test'))
+        skipped = f"; {counted(len(f['skipped']), 'unreadable file')} skipped" if f['skipped'] else ''
+        say(f"[1/7] your data: {data} ({counted(n, 'image')}, {counted(len(f['classes']), 'class folder')}{skipped})")
         return Path(data), Path(data), False
     eval_root = (Path(samples) if samples else project_samples())/'images'
     if not eval_root.is_dir():

@@ -52,6 +52,7 @@ def test_demo_on_user_folder_without_masks(tmp_path):
     r = run('demo', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'d'), '--points', str(tmp_path/'points.json'), '--student-epochs', '1')
     assert r.returncode == 0, r.stderr
     assert r.stderr.count('camnet demo: warning: skipping 1 unreadable file:') == 1 and 'UserWarning' not in r.stderr, r.stderr
+    assert '(4 images, 2 class folders; 1 unreadable file skipped)' in r.stdout + r.stderr   # said at step 1
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
     assert len(rep['skipped']) == 1 and 'cut.jpg: not a recognised image' in rep['skipped'][0]
     assert not rep['ground_truth'] and 'no ground truth' in rep['note'] and 'camnet_miou' not in rep and 'camnet_ms' in rep
