@@ -638,8 +638,8 @@ def _demo_data(work:Path, # the demo's working folder
                seed:int=0, # random seed of the training set
                progress:bool=True, # show progress bars
                say=print, # where the step lines go
-              ) -> tuple[Path, Path, bool]:
-    "(training folder, evaluation folder, whether it has grain masks): a fresh synthetic training set and the samples, or your folder for both."
+              ) -> tuple[Path, Path, bool, dict]:
+    "(training folder, evaluation folder, whether it has grain masks, the evaluation folder's splits): a fresh synthetic training set and the samples, or your folder for both."
     from camnet_nb.synth import write_synthetic_dataset
     from camnet_nb.data import load_folder, counted
     if data is not None:
@@ -647,14 +647,14 @@ def _demo_data(work:Path, # the demo's working folder
         n = sum(len(f[s]) for s in ('train', 'val', 'test'))
         skipped = f"; {counted(len(f['skipped']), 'unreadable file')} skipped" if f['skipped'] else ''
         say(f"[1/7] your data: {data} ({counted(n, 'image')}, {counted(len(f['classes']), 'class folder')}{skipped})")
-        return Path(data), Path(data), False
+        return Path(data), Path(data), False, f
     eval_root = (Path(samples) if samples else project_samples())/'images'
     if not eval_root.is_dir():
         raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
     say(f"[1/7] synthetic training set ({train_per_class} a class) in {work/'train'}")
     if not (work/'train'/'manifest.json').exists():
         write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
-    return work/'train'/'images', eval_root, True
+    return work/'train'/'images', eval_root, True, load_folder(eval_root)
 
 # %% ../nbs/11_pipeline.ipynb #98f678ea
 # synthetic: a patch teacher from scratch (the samples); real:
@@ -886,14 +886,12 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              matrix_classes:str|None=None, # your folder's grain-free classes, comma-separated: pseudo-labels from their contrast (camnet_nb.cam.write_matrix_cams) instead of the teacher's CAMs
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
-    from camnet_nb.data import load_folder
     from camnet_nb.deploy import load_heatmap_model
     recipe = _demo_recipe(recipe, data, points, matrix_classes)
     out, t0 = Path(out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
-    train_root, eval_root, has_gt = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
-    folder = load_folder(eval_root)
+    train_root, eval_root, has_gt, folder = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe,
                skipped=[f"{p}: {why}" for p, why in folder['skipped']])
     rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)

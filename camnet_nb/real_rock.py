@@ -13,7 +13,7 @@ from .evaluation import SANDSTONE_MATERIALS, material_shares
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
            'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
-           'keypoint_eval', 'clicked_masks', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores',
+           'keypoint_eval', 'clicked_images', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores',
            'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
@@ -228,25 +228,23 @@ def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format
     return {name: balanced_scores(*h) for name, h in hits.items()}
 
 # %% ../nbs/11b_real_rock.ipynb #21a8d4bb
-def _saved_mask(pred_dir:Path, rel:Path) -> Path|None:
-    "The mask `camnet segment` wrote for the image at `rel`: under its whole relative path, or under a shorter tail of it (segment read a sub-folder)."
+def _saved_mask(pred_dir:Path, rel:Path) -> tuple[Path, Path]|None:
+    "(mask, the image's path as segment named it) for the image at `rel`: its whole relative path, or a shorter tail of it (segment read a sub-folder)."
     for k in range(len(rel.parts)):   # the longest tail first
         tail = Path(*rel.parts[k:])
         for name in (tail.with_suffix('.png'), tail.with_name(tail.name.replace('.', '_') + '.png')):
-            if (pred_dir/name).is_file(): return pred_dir/name
+            if (pred_dir/name).is_file(): return pred_dir/name, tail
     return None
 
 # %% ../nbs/11b_real_rock.ipynb #eb86e6c2
-def clicked_masks(pred_dir:Path, # masks written by `camnet segment`
-                 ) -> set:
-    "The masks (paths relative to `pred_dir`) that `segment --points` steered by clicks, as its summary.csv says."
+def clicked_images(pred_dir:Path, # masks written by `camnet segment`
+                  ) -> set:
+    "The images whose masks `segment --points` steered by clicks, named as its summary.csv names them."
     import csv
     table = Path(pred_dir)/'summary.csv'
     if not table.is_file(): return set()
     with open(table, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
-    steered = [Path(r['path']) for r in rows if int(r.get('clicks') or 0)]   # tables before the column: none
-    # the mask's name: the image's with .png, or with its suffix kept when two images share a stem (x_jpg.png)
-    return {str(n) for p in steered for n in (p.with_suffix('.png'), p.with_name(p.name.replace('.', '_') + '.png'))}
+    return {r['path'] for r in rows if int(r.get('clicks') or 0)}   # tables before the column: none
 
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
@@ -261,14 +259,14 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
     spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
     hits, per_image, missing, clicked = ([], []), {}, [], []
-    steered = clicked_masks(pred_dir)   # a clicked point is on its side by construction
+    steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
     for p, pts in spec.items():
         try: rel = p.relative_to(data.resolve())
         except ValueError:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
-        f = _saved_mask(pred_dir, rel)
+        f, named = _saved_mask(pred_dir, rel) or (None, None)
         if f is None: missing.append(str(rel))
-        elif str(f.relative_to(pred_dir)) in steered: clicked.append(str(rel))
+        elif str(named) in steered: clicked.append(str(rel))
         if f is None and allow_missing: continue
         # no mask: every point reads matrix
         mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
