@@ -11,7 +11,7 @@ from .texture import to_gray
 
 # %% auto #0
 __all__ = ['UNSUPERVISED', 'SANDSTONE_MATERIALS', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask',
-           'material_shares', 'read_label_map', 'grain_mask', 'evaluate_folders']
+           'material_shares', 'read_label_map', 'grain_mask', 'suggest_gt_suffix', 'evaluate_folders']
 
 # %% ../nbs/07_evaluation.ipynb #b262f61e
 def saliency(img, lam:float=0.5) -> np.ndarray:
@@ -167,6 +167,34 @@ def _pair_key(p:Path, # a file under `root`
     r = p.relative_to(root).with_suffix('')
     return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
 
+# %% ../nbs/07_evaluation.ipynb #1b429062
+def suggest_gt_suffix(gt_keys, # the ground truths' names (`_pair_key` without a suffix)
+                      pred_keys, # the predictions' names
+                     ) -> str|None:
+    "What the ground-truth names add to the predictions' most often (a `gt_suffix` to suggest), or None where no prediction's name starts one."
+    from collections import Counter
+    pred_keys = set(pred_keys)
+    added = Counter()
+    for g in gt_keys:
+        for i in range(len(g) - 1, g.rfind('/'), -1):   # the longest prediction name first
+            if g[:i] in pred_keys:
+                added[g[i:]] += 1
+                break
+    return added.most_common(1)[0][0] if added else None
+
+# %% ../nbs/07_evaluation.ipynb #fa378941
+def _nothing_pairs(pred_dir, # the predictions' folder
+                   gt_dir, # the ground truths' folder
+                   gts:dict, # name -> ground-truth file
+                   preds:dict, # name -> prediction file
+                  ) -> str:
+    "The one line that says no prediction pairs with a ground truth, with an example of each name and the suffix that would pair them."
+    if not preds: return f"{pred_dir}: no predicted masks to score"
+    msg = (f"no prediction in {pred_dir} has the name of a ground truth in {gt_dir} "
+           f"(for example {next(iter(preds))} and {next(iter(gts))})")
+    suffix = suggest_gt_suffix(gts, preds)
+    return msg + (f": the ground-truth names add {suffix!r}, pass --gt-suffix {suffix}" if suffix else '')
+
 # %% ../nbs/07_evaluation.ipynb #7bb5290b
 def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_dir, # ground-truth masks or label maps, the same relative names
@@ -187,11 +215,15 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     preds = {_pair_key(p, pred_dir): p for p in sorted(pred_dir.rglob('*')) if is_image_file(p)
              and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
+    if not set(gts) & set(preds): raise ValueError(_nothing_pairs(pred_dir, gt_dir, gts, preds))
     pairs, by_material, missing = [], [], []
+    seen = set()   # the label values met while no given grain value has been
     from tqdm.auto import tqdm
     for k, gp in tqdm(gts.items(), desc='evaluate', disable=not progress, leave=False):
         lab = read_label_map(gp)
         g = grain_mask(lab, gp, gt_values)
+        if gt_values is not None and seen is not None:
+            seen = None if g.any() else seen | set(np.unique(lab).tolist())
         if k not in preds:
             missing.append(k)
             if not allow_missing:   # no answer is a wrong answer
@@ -202,7 +234,9 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
         if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
         by_material.append((pr, lab))
-    if not pairs: raise ValueError(f"no prediction in {pred_dir} has a ground truth of the same name in {gt_dir}")
+    if seen is not None and gt_values is not None:
+        raise ValueError(f"no ground truth in {gt_dir} holds the grain label values {', '.join(map(str, gt_values))} "
+                         f"(they hold {', '.join(map(str, sorted(seen)))}): check --gt-map")
     out = dataset_metrics(pairs)
     out.update(n_images=len(pairs), missing_predictions=missing, unmatched_predictions=sorted(set(preds) - set(gts)))
     if materials: out['materials'] = material_shares(by_material, materials)
