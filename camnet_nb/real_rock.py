@@ -274,7 +274,9 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         per_image[str(rel)] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
-    if not per_image: raise ValueError(f"no image of {points} has a mask in {pred_dir}")
+    if len(missing) == len(spec):   # not a folder of wrong answers: masks of other images, or the wrong folder
+        raise ValueError(f"no image of {points} has a mask in {pred_dir} (for {missing[0]}, {pred_dir/Path(missing[0]).with_suffix('.png')} "
+                         f"or a shorter tail of it): give --pred the folder segment wrote for these images")
     return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, clicked_images=clicked,
                                          per_image=per_image)
 
