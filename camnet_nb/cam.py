@@ -281,11 +281,11 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
     return indexed
 
 # %% ../nbs/03_cam.ipynb #07ebf5de
-def write_cams(teacher_path, # a teacher checkpoint (train_teacher)
+def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
                data, # an ImageNet-style folder
                out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
                method='layercam', # one of CAM_METHODS
-               batch_size=8, # images computed, written and indexed together (a pass takes as many as batch_pixels holds)
+               batch_size=8, # images computed, written and indexed together (a pass takes as many as its pixel budget holds)
                aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
                progress=True, # show progress bars
                rank=None, # this process among `world` (None: from torchrun)

@@ -499,14 +499,15 @@ def add_cams_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                     ):
     "The `camnet cams` options."
     c = add('cams',
-            help="Grad-CAM pseudo-labels of a teacher (or the grain-free classes' contrast), cached and resumable",
+            help="CAM pseudo-labels of a teacher (or the grain-free classes' contrast), cached and resumable",
                        description='Reads a teacher checkpoint (or, with --matrix-classes, no teacher) and an '
                                    'ImageNet-style folder. Writes OUT/<teacher hash>/<method>/<image hash>.png '
                                    '(16-bit CAMs at image resolution) and OUT/index.json.')
     add_options(c, 'cam', 'write_cams', ['teacher_path', 'data', 'out', 'method', 'output_stride', 'max_side',
                                          'batch_size', 'batch_pixels', 'aug_smooth'],
                 required=('data', 'out'), flags=dict(teacher_path='--teacher'),
-                more=dict(method='layercam, xgradcam, gradcam, cam, ...', teacher_path='or --matrix-classes'))
+                more=dict(method="layercam, gradcam, xgradcam, hirescam and cam take one forward pass, the others the "
+                               "library's backward passes", teacher_path='or --matrix-classes'))
     add_options(c, 'cam', 'write_matrix_cams', ['matrix_classes'], types=dict(matrix_classes=str),
                 more=dict(matrix_classes='no teacher then'))
     c.set_defaults(fn=cmd_cams)

@@ -202,7 +202,7 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
                      allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
                      progress:bool=True, # a bar over the pairs (on stderr)
-                     materials:dict|None=None, # material name -> its label values: also where the predicted marks fall (material_shares)
+                     materials:dict|None=None, # material name -> its label values: also where the predicted marks fall, by material
                     ) -> dict:
     "Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`, the marks counted by material too."
     from camnet_nb.data import is_image_file

@@ -78,7 +78,7 @@ def cv2_resize(a, size):
 
 # %% ../nbs/05_flkd.ipynb #857780fe
 def distill_pairs(data, # ImageNet-style folder of the training images
-                  cams, # the CAM folder `write_cams` filled for them
+                  cams, # the CAM folder `camnet cams` (or `refine-labels`) wrote for them
                   masks:bool=True, # pair validation images with grain masks where every one has a mask
                   seed:int=0, # seed of the train/validation split
                  ) -> tuple:
@@ -126,7 +126,7 @@ STUDENT_WEIGHT_DECAY = 1e-4   # AdamW's decay for the students
 STUDENT_LR_FLOOR = 0.02       # the cosine ends at 2% of the peak learning rate, not at zero
 
 def distill(data, # ImageNet-style folder of the training images
-            cams, # the CAM folder `write_cams` filled for them
+            cams, # the CAM folder `camnet cams` (or `refine-labels`) wrote for them
             out, # the student checkpoint to write (with `out`.json)
             student:str='camnet', # one of STUDENTS
             epochs:int=20, # training epochs

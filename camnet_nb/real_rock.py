@@ -248,7 +248,7 @@ def clicked_images(pred_dir:Path, # masks written by `camnet segment`
 
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
-                         points, # a key-points file (camnet_nb.teach.read_points' format)
+                         points, # a key-points file: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions
                          data, # the folder the points' relative paths start from: the one `segment` read, or a folder above it
                          allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
                         ) -> dict:

@@ -720,11 +720,11 @@ def clicks_warning(said:np.ndarray, # the classifier's side for each clicked pix
 
 # %% ../nbs/11c_teach.ipynb #a9c95b5c
 def adapt(data, # the folder the points file's paths start from
-          points, # the points file (read_points)
+          points, # the points file: feature and matrix clicks on a few of the images
           out, # the adapted model to write (.onnx)
           model=None, # a base model (.onnx or .pt) whose heatmap joins the features; None: the filter bank alone
           input_range:float|None=None, # the pixel range the base reads, one of INPUT_RANGES; None: from its metadata, else 1
-          penalty:float|None=None, # L2 penalty of the classifier; None: 1000 with pseudo-labels (ADAPT_PENALTY), 30 with the clicks alone
+          penalty:float|None=None, # L2 penalty of the classifier; None: 1000 with pseudo-labels, 30 with the clicks alone
           max_side:int=1024, # images larger than this are read at this size (as segment does)
           pool:int=ADAPT_POOL, # the bank runs on the image average-pooled by this (1: full size, slower)
           pseudo:int=PSEUDO_PIXELS, # pixels a side an image taken from its own clicked mask as labels (0: the clicks alone)
