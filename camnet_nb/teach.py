@@ -869,8 +869,13 @@ class ClickCanvas:
         from ipyevents import Event
         from camnet_nb.deploy import load_heatmap_model
         from camnet_nb.pipeline import DEFAULT_REFINE, list_images
+        from camnet_nb.data import check_readable, ImageReadError
         folder = Path(images) if isinstance(images, (str, Path)) else None
-        self.paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
+        paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
+        # a cut-short or empty file is left out up front, named in the status line, as every command skips it
+        self.unreadable = [(p, r) for p in paths if (r := check_readable(p))]
+        self.paths = [p for p in paths if p not in dict(self.unreadable)]
+        if not self.paths and self.unreadable: raise ImageReadError(*self.unreadable[0])
         if not self.paths:
             raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
         self.model = model if model is not None else load_heatmap_model(log=lambda m: None)
@@ -972,8 +977,10 @@ def redraw(self:ClickCanvas):
     self.shown = draw_clicks(mask_overlay(self.current(), heat, mask, alpha=0.0), self.points[self.paths[self.i]])
     self.image.value = _jpeg(self.shown)
     n = {s: len(v) for s, v in self.points[self.paths[self.i]].items()}
+    left_out = ', '.join(p.name for p, _ in self.unreadable)
     self.status.value = (f"{self.i + 1}/{len(self.paths)} {self.paths[self.i].name}: {n['feature']} feature, "
-                         f"{n['matrix']} matrix clicks; mask in {1000 * (time.perf_counter() - t0):.0f} ms")
+                         f"{n['matrix']} matrix clicks; mask in {1000 * (time.perf_counter() - t0):.0f} ms"
+                         + (f" (left out, unreadable: {left_out})" if left_out else ''))
 
 # %% ../nbs/11c_teach.ipynb #4b18ab6e
 @patch
