@@ -14,8 +14,8 @@ import cv2
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
            'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items',
-           'check_readable', 'drop_unreadable', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset',
-           'read_gray', 'seed_worker', 'write_atomic', 'file_hash', 'show_images']
+           'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform',
+           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -226,6 +226,24 @@ def drop_unreadable(items:list, # `Item`s
     gone = {p for p, _ in bad}
     return [it for it in items if it.path not in gone], bad
 
+# %% ../nbs/00_data.ipynb #3bd23358
+_SAID_UNTRAINED = set()   # (folder, class) already named: each once a process
+
+def warn_untrained(root:Path, # the folder, named in the warning
+                   classes:list, # every class the folder's splits name
+                   train:list, # the training `Item`s
+                  ) -> list:
+    "The classes without a training image, named in one warning (once a process)."
+    untrained = sorted(set(classes) - {it.cls for it in train})
+    new = [c for c in untrained if (root, c) not in _SAID_UNTRAINED]
+    if new:
+        one = len(new) == 1
+        warnings.warn(f"{root}: {'class' if one else 'classes'} {', '.join(new)} {'has' if one else 'have'} no training "
+                      f"image (only in val/ or test/): a teacher cannot learn {'it' if one else 'them'}, and "
+                      f"{'its' if one else 'their'} images there are scored as wrong")
+    _SAID_UNTRAINED.update((root, c) for c in new)
+    return untrained
+
 # %% ../nbs/00_data.ipynb #0cd961d3
 def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/]
                 valid_pct:float=0.2, # share of train/ held out for validation when there is no val/
@@ -252,6 +270,7 @@ def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/
     if not out['train']: raise ValueError(f"{root}: none of its training images can be read")
     # no val/: carve it out of train/, never borrow test/ (the split that is reported must not choose the model)
     if not out['val']: out['train'], out['val'] = split_items(out['train'], valid_pct, seed)
+    warn_untrained(root, classes, out['train'])
     out['classes'], out['skipped'] = classes, skipped
     return out
 
