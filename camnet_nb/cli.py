@@ -672,7 +672,8 @@ def _run(a) -> int:
             def show(message, category, filename, *rest, **kw):
                 if Path(filename).resolve().parent != Path(camnet_nb.__file__).resolve().parent:
                     return shown(message, category, filename, *rest, **kw)
-                print(f"camnet {a.command}: warning: {message}", file=sys.stderr)
+                from tqdm.auto import tqdm
+                tqdm.write(f"camnet {a.command}: warning: {message}", file=sys.stderr)   # above a running bar, not inside it
             warnings.showwarning = show
             return int(a.fn(a) or 0)
     os.environ['TQDM_DISABLE'] = '1'   # tqdm >= 4.66 reads it for every bar, ours and the libraries'

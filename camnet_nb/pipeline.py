@@ -13,8 +13,9 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
            'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
            'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images',
-           'fit_longer_side', 'segment_image', 'shard_from_env', 'plan_outputs', 'images_to_do', 'read_clicks',
-           'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'fit_longer_side', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs', 'images_to_do',
+           'read_clicks', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
+           'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -336,6 +337,21 @@ class _RunNow:
     def __enter__(self): return self
     def __exit__(self, *exc): pass
 
+# %% ../nbs/11_pipeline.ipynb #d2b7f355
+import contextlib, warnings
+
+@contextlib.contextmanager
+def warnings_named(name:str, # what the warnings raised inside are about: an image's name
+                  ):
+    "UserWarnings raised inside come out again as 'NAME: message'; other warnings as they were."
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter('always')
+        yield
+    for w in said:
+        if issubclass(w.category, UserWarning) and not str(w.message).startswith(f"{name}: "):
+            warnings.warn(f"{name}: {w.message}", w.category, stacklevel=3)
+        else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
 # %% ../nbs/11_pipeline.ipynb #44356901
 def shard_from_env() -> tuple[int, int]|None:
     "(rank, world size) under torchrun (RANK, WORLD_SIZE), else None."
@@ -487,7 +503,8 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             try:
                 img = fut.result()
                 clicks = (points or {}).get(Path(p).resolve())
-                heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
+                with warnings_named(str(key)):
+                    heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
                 writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)))
             except (ImageReadError, OSError) as e: record(key, e)
             while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())

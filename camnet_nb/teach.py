@@ -4,7 +4,7 @@
 
 # %% ../nbs/11c_teach.ipynb #927bd76c
 from __future__ import annotations
-import json, time
+import json, time, warnings
 from pathlib import Path
 import numpy as np
 import cv2
@@ -13,13 +13,14 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'CLICKS_RIGHT_WARN',
-           'checked_points', 'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels',
-           'feature_graph', 'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks',
-           'pixel_features', 'warm_bank', 'image_features', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
-           'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set',
-           'clicks_warning', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'ClickCanvas',
-           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE', 'CLICKS_CONTRADICT',
+           'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points', 'read_points', 'write_points',
+           'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
+           'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
+           'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
+           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
+           'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -407,6 +408,22 @@ def image_features(img:np.ndarray, # RGB uint8
     if heat.shape != (H, W): heat = cv2.resize(heat, (W, H), interpolation=cv2.INTER_LINEAR)
     return np.concatenate([F, heat[..., None]], -1)
 
+# %% ../nbs/11c_teach.ipynb #d462865b
+CLICKS_RIGHT_WARN = 0.6   # below this share of one side's clicked pixels on that side, adapt and segment warn
+ADAPT_ADVICE = "look at the clicked images' masks (segment --points --overlay) before using the model"
+CLICKS_CONTRADICT = "the mask keeps each clicked spot on its side and follows the clicks little elsewhere"
+
+def clicks_warning(said:np.ndarray, # the classifier's side for each clicked pixel (True: feature)
+                   y:np.ndarray, # their clicked sides (True: feature)
+                   then:str=ADAPT_ADVICE, # what the user should do about it, the line's last part
+                  ) -> str|None:
+    "A one-line warning when the classifier puts too few of one side's clicked pixels on that side, else None."
+    shares = {'feature': float(said[y].mean()), 'matrix': float((~said[~y]).mean())}
+    side = min(shares, key=shares.get)
+    if shares[side] >= CLICKS_RIGHT_WARN: return None
+    return (f"only {shares[side]:.0%} of the {side} clicks' pixels come out as {side}: the features cannot tell the "
+            f"sides apart where they were clicked (the same material on both sides, or too few clicks); {then}")
+
 # %% ../nbs/11c_teach.ipynb #f102315a
 def clicked_heatmap(img:np.ndarray, # RGB uint8
                     model, # a HeatmapModel (its heatmap is one of the features), or None
@@ -415,12 +432,15 @@ def clicked_heatmap(img:np.ndarray, # RGB uint8
                     radius:float=CLICK_RADIUS, # each click's disc
                     heat_scale:float=0.5, # the model's heatmap, a feature, is made at this fraction of the size (image_features)
                    ) -> np.ndarray:
-    "The probability of feature at each pixel, from a classifier fitted to this image's clicks (H, W) float32."
+    "The probability of feature at each pixel, from a classifier fitted to this image's clicks (H, W) float32; clicks it cannot follow are warned of."
     F = image_features(img, model, heat_scale=heat_scale)
     rows, cols, y = click_pixels(points, img.shape[:2], radius)
     # every 7th pixel: the same spread, 7x cheaper
     clf = fit_clicks(F[rows, cols], y, F.reshape(-1, F.shape[-1])[::7], penalty)
-    return clf(F)
+    prob = clf(F)
+    said = clicks_warning(prob[rows, cols] >= 0.5, y, then=CLICKS_CONTRADICT)
+    if said: warnings.warn(said)
+    return prob
 
 # %% ../nbs/11c_teach.ipynb #cd9a7e0c
 def force_clicks(mask:np.ndarray, # bool (H, W)
@@ -654,7 +674,7 @@ def click_training_set(points:dict, # read_points' result
     "(samples, their labels, drawn pixels, which samples are clicks (not pseudo-labels)) over every image in `points`."
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
-    from camnet_nb.pipeline import segment_image
+    from camnet_nb.pipeline import segment_image, warnings_named
     rng = np.random.default_rng(seed)
     X, y, pix, clicked = [], [], [], []
     for p, pts in tqdm(points.items(), desc='features of the clicked images', disable=not progress):
@@ -666,7 +686,8 @@ def click_training_set(points:dict, # read_points' result
             # pseudo-labels from the mask before its specks are cleaned:
             # on the development sets, pre-salt adapted from one image
             # to the other 0.61 against 0.49, sandstone within 0.4 points
-            r2, c2, l2 = pseudo_pixels(segment_image(img, mask_model, points=pts, clean=False)[1], pseudo, rng)
+            with warnings_named(p.name): clicked_mask = segment_image(img, mask_model, points=pts, clean=False)[1]
+            r2, c2, l2 = pseudo_pixels(clicked_mask, pseudo, rng)
             rows, cols, lab = np.r_[rows, r2], np.r_[cols, c2], np.r_[lab, l2]
         X.append(F[rows, cols])
         y.append(lab)
@@ -703,20 +724,6 @@ def _adapt_base(model, # the base model file (.onnx or .pt), or None: the filter
         (Path(tmp)/'base.onnx').write_bytes(base.SerializeToString())
         hm = HeatmapModel(OnnxRunner(Path(tmp)/'base.onnx'), base_range, name=Path(model).name)
     return base, base_range, hm
-
-# %% ../nbs/11c_teach.ipynb #d462865b
-CLICKS_RIGHT_WARN = 0.6   # below this share of one side's clicked pixels on that side, adapt warns
-
-def clicks_warning(said:np.ndarray, # the classifier's side for each clicked pixel (True: feature)
-                   y:np.ndarray, # their clicked sides (True: feature)
-                  ) -> str|None:
-    "A one-line warning when the classifier puts too few of one side's clicked pixels on that side, else None."
-    shares = {'feature': float(said[y].mean()), 'matrix': float((~said[~y]).mean())}
-    side = min(shares, key=shares.get)
-    if shares[side] >= CLICKS_RIGHT_WARN: return None
-    return (f"only {shares[side]:.0%} of the {side} clicks' pixels come out as {side}: the features cannot tell the "
-            "sides apart where they were clicked (the same material on both sides, or too few clicks); look at the "
-            "clicked images' masks (segment --points --overlay) before using the model")
 
 # %% ../nbs/11c_teach.ipynb #a9c95b5c
 def adapt(data, # the folder the points file's paths start from
@@ -960,10 +967,13 @@ def go(self:ClickCanvas, step:int):
 # %% ../nbs/11c_teach.ipynb #cafb8bb0
 @patch
 def mask(self:ClickCanvas) -> tuple[np.ndarray, np.ndarray]:
-    "(heatmap, mask) of the current image with its clicks, as `camnet segment --points` makes them."
+    "(heatmap, mask) of the current image with its clicks, as `camnet segment --points` makes them; its warning kept for the status line."
     from camnet_nb.pipeline import segment_image
     pts = self.points[self.paths[self.i]]
-    heat, mask, _ = segment_image(self.current(), self.model, self.refine, points=pts if any(pts.values()) else None)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter('always')
+        heat, mask, _ = segment_image(self.current(), self.model, self.refine, points=pts if any(pts.values()) else None)
+    self.warning = '; '.join(str(w.message) for w in said if issubclass(w.category, UserWarning))
     return heat, mask
 
 # %% ../nbs/11c_teach.ipynb #06c25379
@@ -980,7 +990,8 @@ def redraw(self:ClickCanvas):
     left_out = ', '.join(p.name for p, _ in self.unreadable)
     self.status.value = (f"{self.i + 1}/{len(self.paths)} {self.paths[self.i].name}: {n['feature']} feature, "
                          f"{n['matrix']} matrix clicks; mask in {1000 * (time.perf_counter() - t0):.0f} ms"
-                         + (f" (left out, unreadable: {left_out})" if left_out else ''))
+                         + (f" (left out, unreadable: {left_out})" if left_out else '')
+                         + (f"; warning: {self.warning}" if self.warning else ''))
 
 # %% ../nbs/11c_teach.ipynb #4b18ab6e
 @patch
