@@ -285,7 +285,7 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
                data, # an ImageNet-style folder
                out, # the CAM folder: out/<teacher hash>/<method>/<image hash>.png and out/index.json
                method='layercam', # one of CAM_METHODS
-               batch_size=8, # images computed, written and indexed together (a pass takes as many as its pixel budget holds)
+               batch_size=8, # images computed, written and indexed together (a pass holds what its pixel budget allows)
                aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
                progress=True, # show progress bars
                rank=None, # this process among `world` (None: from torchrun)

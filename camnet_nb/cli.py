@@ -673,7 +673,8 @@ def _run(a) -> int:
                 if Path(filename).resolve().parent != Path(camnet_nb.__file__).resolve().parent:
                     return shown(message, category, filename, *rest, **kw)
                 from tqdm.auto import tqdm
-                tqdm.write(f"camnet {a.command}: warning: {message}", file=sys.stderr)   # above a running bar, not inside it
+                # above a running bar, not inside it
+                tqdm.write(f"camnet {a.command}: warning: {message}", file=sys.stderr)
             warnings.showwarning = show
             return int(a.fn(a) or 0)
     os.environ['TQDM_DISABLE'] = '1'   # tqdm >= 4.66 reads it for every bar, ours and the libraries'

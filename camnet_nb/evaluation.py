@@ -11,7 +11,7 @@ from .texture import to_gray
 
 # %% auto #0
 __all__ = ['UNSUPERVISED', 'SANDSTONE_MATERIALS', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask',
-           'material_shares', 'read_label_map', 'grain_mask', 'suggest_gt_suffix', 'evaluate_folders']
+           'material_shares', 'read_label_map', 'grain_mask', 'suggest_gt_suffix', 'paired_files', 'evaluate_folders']
 
 # %% ../nbs/07_evaluation.ipynb #b262f61e
 def saliency(img, lam:float=0.5) -> np.ndarray:
@@ -171,7 +171,7 @@ def _pair_key(p:Path, # a file under `root`
 def suggest_gt_suffix(gt_keys, # the ground truths' names (`_pair_key` without a suffix)
                       pred_keys, # the predictions' names
                      ) -> str|None:
-    "What the ground-truth names add to the predictions' most often (a `gt_suffix` to suggest), or None where no prediction's name starts one."
+    "What ground-truth names most often add to a prediction's name (a `gt_suffix` to suggest), or None."
     from collections import Counter
     pred_keys = set(pred_keys)
     added = Counter()
@@ -188,25 +188,20 @@ def _nothing_pairs(pred_dir, # the predictions' folder
                    gts:dict, # name -> ground-truth file
                    preds:dict, # name -> prediction file
                   ) -> str:
-    "The one line that says no prediction pairs with a ground truth, with an example of each name and the suffix that would pair them."
+    "One line: no prediction pairs with a ground truth; an example of each name, and the suffix that would pair them."
     if not preds: return f"{pred_dir}: no predicted masks to score"
     msg = (f"no prediction in {pred_dir} has the name of a ground truth in {gt_dir} "
            f"(for example {next(iter(preds))} and {next(iter(gts))})")
     suffix = suggest_gt_suffix(gts, preds)
     return msg + (f": the ground-truth names add {suffix!r}, pass --gt-suffix {suffix}" if suffix else '')
 
-# %% ../nbs/07_evaluation.ipynb #7bb5290b
-def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
-                     gt_dir, # ground-truth masks or label maps, the same relative names
-                     gt_values=None, # label values that are grain (None: a binary mask)
-                     gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
-                     allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
-                     progress:bool=True, # a bar over the pairs (on stderr)
-                     materials:dict|None=None, # material name -> its label values: also where the predicted marks fall, by material
-                    ) -> dict:
-    "Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`, the marks counted by material too."
+# %% ../nbs/07_evaluation.ipynb #50c13f36
+def paired_files(pred_dir:Path, # predicted masks, any sub-folders
+                 gt_dir:Path, # ground truths
+                 gt_suffix:str='', # what ground-truth names add to the prediction's stem
+                ) -> tuple[dict, dict]:
+    "({name: ground-truth file}, {name: prediction file}); refused in one line when no name pairs."
     from camnet_nb.data import is_image_file
-    pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir(): raise NotADirectoryError(f"{d}: not a folder")
     gts = {_pair_key(p, gt_dir, gt_suffix): p for p in sorted(gt_dir.rglob('*')) if is_image_file(p)
@@ -216,6 +211,20 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
              and not {'heatmaps', 'overlays'} & set(p.relative_to(pred_dir).parts)}
     if not gts: raise ValueError(f"{gt_dir}: no ground-truth images" + (f" ending in {gt_suffix}" if gt_suffix else ''))
     if not set(gts) & set(preds): raise ValueError(_nothing_pairs(pred_dir, gt_dir, gts, preds))
+    return gts, preds
+
+# %% ../nbs/07_evaluation.ipynb #7bb5290b
+def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
+                     gt_dir, # ground-truth masks or label maps, the same relative names
+                     gt_values=None, # label values that are grain (None: a binary mask)
+                     gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
+                     allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
+                     progress:bool=True, # a bar over the pairs (on stderr)
+                     materials:dict|None=None, # material -> its label values: also where the predicted marks fall, by material
+                    ) -> dict:
+    "Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`, the marks counted by material too."
+    pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
+    gts, preds = paired_files(pred_dir, gt_dir, gt_suffix)
     pairs, by_material, missing = [], [], []
     seen = set()   # the label values met while no given grain value has been
     from tqdm.auto import tqdm

@@ -173,7 +173,7 @@ def level_heatmap(heat:np.ndarray, # heatmap in 0..1
 def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
                 heat:np.ndarray, # heatmap (H, W) in 0..1
                 refine:str=DEFAULT_REFINE, # one of REFINEMENTS
-                threshold:float|None=None, # a fixed level; None: each heatmap's own, its Otsu threshold
+                threshold:float|None=None, # a fixed level; None: each heatmap's own (Otsu's)
                ) -> np.ndarray:
     "Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion (alone or with the colour step), the paper's, a fast random walk or GrabCut."
     from camnet_nb.texture import refine_fast, fuse_texture, fuse_paper, glcm_feature, refine_grabcut, refine_colour
@@ -249,7 +249,7 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
 def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (camnet_nb.data.as_image)
                   model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
                   refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
-                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own, its Otsu threshold
+                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (Otsu's)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
                   points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
                   clean:bool=True, # a clicked image's mask loses its specks and its grains' small holes (camnet_nb.teach.clean_clicked_mask, fill_grain_holes)
@@ -515,7 +515,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   out, # output folder: masks mirror the input's folders, heatmaps under out/heatmaps/
                   model=None, # a model file (.pt, .onnx, engine); None: the shipped model
                   refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
-                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own, its Otsu threshold
+                  threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (Otsu's)
                   max_side:int=1024, # images larger than this run at this size
                   input_range:float|None=None, # the model's pixel range, one of INPUT_RANGES; None: from its metadata
                   overwrite:bool=False, # redo images whose outputs exist (else they are skipped: resumable)
@@ -525,7 +525,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
                   workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
-                  points=None, # a points file of clicks ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions; PATH relative to the input folder): clicked images follow their clicks
+                  points=None, # a points file of clicks ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions, PATH relative to the input): clicked images follow their clicks
                   error=None, # where each failed image is said (None: log)
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
@@ -589,7 +589,7 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
                          out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png and out/index.json
                          model=None, # a model file: .onnx, .pt or a TensorRT engine (None: the shipped model)
                          input_range:float|None=None, # the pixel range the model takes, one of INPUT_RANGES; None: from its metadata, else 1
-                         refine:str|None=None, # the refinement that makes the masks, one of REFINEMENTS; None: the model's own, else glcm-colour, the default
+                         refine:str|None=None, # the masks' refinement, one of REFINEMENTS; None: the model's own, else glcm-colour, the default
                          sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
                          batch:int=32, # images between two rewrites of the index (a killed run keeps them)
                          progress:bool=True, # show progress bars
@@ -891,7 +891,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
-             points=None, # a key-points file on your images ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions; PATH relative to the data folder): scored in the report
+             points=None, # key points on your images, in segment --points' format (paths relative to the data): scored in the report
              teacher_arch='resnet18', # the synthetic recipe's teacher architecture
              teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs
@@ -900,7 +900,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              crop_scale=(0.25, 0.3), # crop side as a fraction of the shorter side
              seed=0, # random seed
              progress=True, # show progress bars
-             matrix_classes:str|None=None, # your folder's grain-free classes, comma-separated: pseudo-labels from their contrast instead of the teacher's CAMs
+             matrix_classes:str|None=None, # your grain-free classes, comma-separated: pseudo-labels from their contrast, not the teacher's CAMs
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     from camnet_nb.deploy import load_heatmap_model

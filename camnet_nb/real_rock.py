@@ -248,7 +248,7 @@ def clicked_images(pred_dir:Path, # masks written by `camnet segment`
 
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
-                         points, # a key-points file: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions
+                         points, # a key-points file, in segment --points' format
                          data, # the folder the points' relative paths start from: the one `segment` read, or a folder above it
                          allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
                         ) -> dict:
@@ -275,8 +275,9 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         hits[0].extend(said[0])
         hits[1].extend(said[1])
     if len(missing) == len(spec):   # not a folder of wrong answers: masks of other images, or the wrong folder
-        raise ValueError(f"no image of {points} has a mask in {pred_dir} (for {missing[0]}, {pred_dir/Path(missing[0]).with_suffix('.png')} "
-                         f"or a shorter tail of it): give --pred the folder segment wrote for these images")
+        where = pred_dir/Path(missing[0]).with_suffix('.png')
+        raise ValueError(f"no image of {points} has a mask in {pred_dir} (for {missing[0]}, {where} or a shorter "
+                         "tail of it): give --pred the folder segment wrote for these images")
     return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, clicked_images=clicked,
                                          per_image=per_image)
 

@@ -19,8 +19,8 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
-           'draw_clicks', 'event_click', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
-           'keypoint_teach_scores']
+           'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores',
+           'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -432,7 +432,7 @@ def clicked_heatmap(img:np.ndarray, # RGB uint8
                     radius:float=CLICK_RADIUS, # each click's disc
                     heat_scale:float=0.5, # the model's heatmap, a feature, is made at this fraction of the size (image_features)
                    ) -> np.ndarray:
-    "The probability of feature at each pixel, from a classifier fitted to this image's clicks (H, W) float32; clicks it cannot follow are warned of."
+    "(H, W) float32 probability of feature from a classifier fitted to this image's clicks; clicks it cannot follow, warned of."
     F = image_features(img, model, heat_scale=heat_scale)
     rows, cols, y = click_pixels(points, img.shape[:2], radius)
     # every 7th pixel: the same spread, 7x cheaper
@@ -863,6 +863,20 @@ def event_click(event:dict, # an ipyevents mouse event on a picture
     return (float(np.clip(event['dataY'] / max(H - 1, 1), 0, 1)),
             float(np.clip(event['dataX'] / max(W - 1, 1), 0, 1)), side)
 
+# %% ../nbs/11c_teach.ipynb #d5aec267
+def readable_images(images, # image files, or a folder of them (every image under it, as segment finds them)
+                   ) -> tuple[list, list]:
+    "(the readable images, resolved; [(path, reason)] of the others): a cut-short or empty file is left out, as every command skips it."
+    from camnet_nb.pipeline import list_images
+    from camnet_nb.data import check_readable, ImageReadError
+    folder = Path(images) if isinstance(images, (str, Path)) else None
+    paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
+    unreadable = [(p, r) for p in paths if (r := check_readable(p))]
+    readable = [p for p in paths if p not in dict(unreadable)]
+    if not readable and unreadable: raise ImageReadError(*unreadable[0])
+    if not readable: raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
+    return readable, unreadable
+
 # %% ../nbs/11c_teach.ipynb #d2ca697f
 class ClickCanvas:
     "A click widget over a list of images: click = feature, shift- or right-click = matrix; undo, clear, save, load, adapt."
@@ -875,16 +889,8 @@ class ClickCanvas:
         import ipywidgets as W
         from ipyevents import Event
         from camnet_nb.deploy import load_heatmap_model
-        from camnet_nb.pipeline import DEFAULT_REFINE, list_images
-        from camnet_nb.data import check_readable, ImageReadError
-        folder = Path(images) if isinstance(images, (str, Path)) else None
-        paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
-        # a cut-short or empty file is left out up front, named in the status line, as every command skips it
-        self.unreadable = [(p, r) for p in paths if (r := check_readable(p))]
-        self.paths = [p for p in paths if p not in dict(self.unreadable)]
-        if not self.paths and self.unreadable: raise ImageReadError(*self.unreadable[0])
-        if not self.paths:
-            raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
+        from camnet_nb.pipeline import DEFAULT_REFINE
+        self.paths, self.unreadable = readable_images(images)
         self.model = model if model is not None else load_heatmap_model(log=lambda m: None)
         self.points_file, self.side, self.refine = Path(points_file), side, refine or DEFAULT_REFINE
         self.points = {p: {s: [] for s in SIDES} for p in self.paths}
@@ -967,7 +973,7 @@ def go(self:ClickCanvas, step:int):
 # %% ../nbs/11c_teach.ipynb #cafb8bb0
 @patch
 def mask(self:ClickCanvas) -> tuple[np.ndarray, np.ndarray]:
-    "(heatmap, mask) of the current image with its clicks, as `camnet segment --points` makes them; its warning kept for the status line."
+    "(heatmap, mask) of the current image with its clicks, as `segment --points` makes them; a warning kept for the status."
     from camnet_nb.pipeline import segment_image
     pts = self.points[self.paths[self.i]]
     with warnings.catch_warnings(record=True) as said:
