@@ -167,7 +167,8 @@ def on_click(self:LiveView, event:dict):
     if taught is not None: self.loop.segment = taught
     from camnet_nb.data import counted
     self.status.value = (f"{counted(len(self.teacher.labels), 'click')}: "
-                         + ('the loop now segments with them' if taught is not None else 'click the other side too'))
+                         + ('the loop now segments with them' if taught is not None else 'click the other side too')
+                         + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
 
 # %% ../nbs/10_live.ipynb #c8e21dfd
 @patch

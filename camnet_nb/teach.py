@@ -13,7 +13,7 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
-           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE', 'CLICKS_CONTRADICT',
+           'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE', 'CLICKS_CONTRADICT', 'LIVE_ADVICE',
            'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points', 'read_points', 'write_points',
            'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
@@ -412,6 +412,7 @@ def image_features(img:np.ndarray, # RGB uint8
 CLICKS_RIGHT_WARN = 0.6   # below this share of one side's clicked pixels on that side, adapt and segment warn
 ADAPT_ADVICE = "look at the clicked images' masks (segment --points --overlay) before using the model"
 CLICKS_CONTRADICT = "the mask keeps each clicked spot on its side and follows the clicks little elsewhere"
+LIVE_ADVICE = "forget the clicks and click clearer examples of each side"
 
 def clicks_warning(said:np.ndarray, # the classifier's side for each clicked pixel (True: feature)
                    y:np.ndarray, # their clicked sides (True: feature)
@@ -789,6 +790,7 @@ class Teacher:
                 ):
         self.base, self.penalty, self.radius, self.pool = base, penalty, radius, pool
         self.samples, self.labels, self.pixels = [], [], []
+        self.warning = None   # clicks_warning's line for the last model, or None
     def click(self, frame:np.ndarray, # the RGB frame the click was made on
               row:float, col:float, # the click, as fractions of the frame's height and width
               side:str='feature', # one of SIDES
@@ -803,9 +805,12 @@ class Teacher:
         return self.model()
     def model(self):
         y = np.concatenate(self.labels) if self.labels else np.zeros(0, bool)
+        self.warning = None
         if not (y.any() and (~y).any()): return None
-        return TaughtModel(self.base, fit_clicks(np.concatenate(self.samples), y, np.concatenate(self.pixels),
-                                                 self.penalty, quadratic=False), self.pool)
+        X = np.concatenate(self.samples)
+        clf = fit_clicks(X, y, np.concatenate(self.pixels), self.penalty, quadratic=False)
+        self.warning = clicks_warning(clf(X) >= 0.5, y, then=LIVE_ADVICE)
+        return TaughtModel(self.base, clf, self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels = [], [], []
 

@@ -13,7 +13,7 @@ def _folder(root, counts):
 
 def test_split_folders(tmp_path):
     _folder(tmp_path/'train', {'a': 3, 'b': 2}); _folder(tmp_path/'test', {'a': 1, 'c': 1})
-    f = load_folder(tmp_path)
+    with pytest.warns(UserWarning, match='class c has no training image'): f = load_folder(tmp_path)
     assert f['classes'] == ['a', 'b', 'c'] and len(f['train']) + len(f['val']) == 5 and len(f['test']) == 2
     # no val/: validation is carved out of train/, and test/ stays untouched for the final report
     assert f['val'] and not set(f['val']) & set(f['test']) and not set(f['val']) & set(f['train'])
