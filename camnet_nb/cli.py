@@ -62,8 +62,15 @@ def _materials(s:str) -> dict[str, list[int]]:
     for item in s.replace(';', ' ').split():
         name, _, values = item.partition('=')
         if not name or not re.fullmatch(r'\d+(,\d+)*', values): raise bad
+        if name in out: raise argparse.ArgumentTypeError(f"{name} is named twice in {s!r}: give each material once")
         out[name] = [int(v) for v in values.split(',')]
     if not out: raise bad
+    # a label value in two materials would count its pixels twice
+    seen = {}
+    for name, vals in out.items():
+        for v in vals:
+            if v in seen: raise argparse.ArgumentTypeError(f"label {v} is in both {seen[v]} and {name}: a label is one material")
+            seen[v] = name
     return out
 
 # %% ../nbs/13_cli.ipynb #ceac739c
