@@ -10,10 +10,11 @@ import numpy as np
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX', 'MIN_SIDE',
-           'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'OnnxRunner', 'TorchRunner', 'onnx_fp16',
-           'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata',
-           'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
+__all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'MIN_OPSET', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX',
+           'MIN_SIDE', 'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'OnnxRunner', 'TorchRunner',
+           'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner',
+           'onnx_metadata', 'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model', 'student_onnx',
+           'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -43,6 +44,8 @@ def _write_metadata(path, input_range:float, side:int|None=None, refine:str|None
     onnx.save(m, str(path))
 
 # %% ../nbs/08_export.ipynb #06abeef7
+MIN_OPSET = 11
+
 def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 heatmap)
                 out, # the .onnx file to write
                 opset:int=13, # 13: what TensorRT 8.x on JetPack 4.6 reads
@@ -52,6 +55,9 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
     "Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs from PyTorch."
     import torch
     out = Path(out)
+    if out.suffix != '.onnx': raise ValueError(f"{out}: the export is an ONNX file; give a name ending in .onnx")
+    # the students' bilinear resizing (Resize with its modes) came with opset 11
+    if opset < MIN_OPSET: raise ValueError(f"opset {opset}: the students need opset {MIN_OPSET} or newer")
     out.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     h, w = static or (256, 256)
