@@ -13,8 +13,8 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
            'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
            'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images',
-           'fit_longer_side', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs', 'images_to_do',
-           'read_clicks', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
+           'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs',
+           'images_to_do', 'read_clicks', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
            'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
@@ -245,9 +245,25 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
     s = min(1.0, max_side / max(H, W))
     return cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
 
+# %% ../nbs/11_pipeline.ipynb #4bf0c9ed
+_LOADED = {}   # (model file, its modification time) -> its HeatmapModel, loaded once a process
+
+def as_heatmap_model(model, # a HeatmapModel or any callable RGB -> heatmap; a model file (.onnx, .pt, engine); None: the shipped model
+                    ):
+    "The model to run: a callable as it is, a file (or None, the shipped model) loaded once and kept while the file is unchanged."
+    from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
+    if callable(model): return model
+    if not isinstance(model, (str, Path, type(None))):
+        raise TypeError(f"model: expected a model file, a loaded model or None, not {type(model).__name__}")
+    path = Path(model if model is not None else DEFAULT_ONNX).resolve()
+    if not path.is_file(): return load_heatmap_model(model)   # its one-line refusal: missing, a folder
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _LOADED: _LOADED[key] = load_heatmap_model(path, log=lambda m: None)
+    return _LOADED[key]
+
 # %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (camnet_nb.data.as_image)
-                  model, # a HeatmapModel (camnet_nb.deploy.load_heatmap_model)
+                  model=None, # a HeatmapModel, a model file, or None: the shipped model (as_heatmap_model)
                   refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (Otsu's)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
@@ -258,6 +274,7 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
     import cv2, warnings
     from camnet_nb.data import as_image
     img = as_image(img)   # a grey, RGBA, 16-bit or float array or a file name is taken; anything else is one line
+    model = as_heatmap_model(model)
     if points is not None:
         from camnet_nb.teach import checked_points
         points = checked_points(points)
