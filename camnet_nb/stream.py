@@ -12,8 +12,9 @@ from fastcore.basics import patch
 from .texture import to_gray, composite_rate, image_entropy, glcm_feature, normalize01
 
 # %% auto #0
-__all__ = ['SourceEnded', 'folder_frames', 'capture_frames', 'open_source', 'MotionGate', 'AsyncInference', 'colorize', 'overlay',
-           'AviRecorder', 'FreshestResult', 'loop_summary', 'LiveLoop', 'sync_loop']
+__all__ = ['CANNOT_OPEN', 'SourceEnded', 'folder_frames', 'open_capture', 'capture_frames', 'open_source', 'MotionGate',
+           'AsyncInference', 'colorize', 'overlay', 'AviRecorder', 'FreshestResult', 'loop_summary', 'LiveLoop',
+           'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception):
@@ -40,23 +41,43 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
         yield f
         i += 1
 
+# %% ../nbs/09_stream.ipynb #8d35140f
+CANNOT_OPEN = {   # (a camera index, a URL) -> the line that says so
+    (True, False): "cannot open camera {source}: no camera at that index, or another program holds it",
+    (False, True): "cannot open {source}: nothing answers at that address, or OpenCV cannot read its stream",
+    (False, False): "cannot open {source}: not a video OpenCV can read",
+}
+
+def open_capture(source, # a camera index (int), a URL or a video file
+                ) -> cv2.VideoCapture:
+    "OpenCV's VideoCapture, the warnings of its backends' probing and of FFmpeg kept quiet (they are not the user's to read)."
+    import os
+    # FFmpeg's own lines (a refused connection) likewise; read once a process, so a user's own setting wins
+    os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')
+    log = cv2.utils.logging
+    before = log.getLogLevel()
+    log.setLogLevel(log.LOG_LEVEL_ERROR)
+    try: return cv2.VideoCapture(source)
+    finally: log.setLogLevel(before)
+
 # %% ../nbs/09_stream.ipynb #54f32edf
-def capture_frames(source:str, # a camera index ('0') or a video file
+def capture_frames(source:str, # a camera index ('0'), a network camera's URL (rtsp://, http://) or a video file
                    fit, # frame -> frame at the stream's size
                    n_frames:int|None=None, # stop after this many (None: when the source ends)
                   ):
     "RGB frames from OpenCV's VideoCapture; a camera that stops, or a file that ends before its header says, raises SourceEnded."
-    is_cam = str(source).isdigit()
-    if not is_cam and not Path(source).exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
-    cap = cv2.VideoCapture(int(source) if is_cam else str(source))
-    if not cap.isOpened(): raise RuntimeError(f"cannot open {'camera ' if is_cam else ''}{source}")
+    is_cam, is_url = str(source).isdigit(), '://' in str(source)
+    live = is_cam or is_url   # no end, no frame count
+    if not live and not Path(source).exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
+    cap = open_capture(int(source) if is_cam else str(source))
+    if not cap.isOpened(): raise RuntimeError(CANNOT_OPEN[is_cam, is_url].format(source=source))
     i = 0
-    total = 0 if is_cam else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))   # what the file's header promises
+    total = 0 if live else int(cap.get(cv2.CAP_PROP_FRAME_COUNT))   # what the file's header promises
     try:
         while n_frames is None or i < n_frames:
             ok, f = cap.read()
             if not ok:
-                if is_cam: raise SourceEnded(f"camera {source} stopped delivering frames")
+                if live: raise SourceEnded(f"{'camera ' if is_cam else ''}{source} stopped delivering frames")
                 if total and i < total:
                     raise SourceEnded(f"{source} ended early: frame {i + 1} of {total} "
                                       "could not be read (truncated or damaged file)")
@@ -66,13 +87,13 @@ def capture_frames(source:str, # a camera index ('0') or a video file
     finally: cap.release()
 
 # %% ../nbs/09_stream.ipynb #f043d252
-def open_source(source='synthetic', # 'synthetic', a camera index, a video file or a folder of images
+def open_source(source='synthetic', # 'synthetic', a camera index, a network camera's URL, a video file or a folder of images
                 size=(512, 512), # (height, width) of the frames
                 n_frames:int|None=None, # stop after this many (None: when the source ends)
                 slide_frames=15, # frames each image of a folder is held
                 seed=0, # random seed of the synthetic stream
                ):
-    "An iterator of RGB frames from 'synthetic', a camera index, a video file or a folder of images."
+    "An iterator of RGB frames from 'synthetic', a camera index or URL, a video file or a folder of images."
     h, w = size
     def fit(f): return f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
     if str(source) == 'synthetic':
