@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
-from .data import write_atomic, file_hash, load_folder, read_image
+from .data import write_atomic, file_hash, load_folder, read_image, check_out_folder
 from .teacher import import_torchvision
 
 # %% auto #0
@@ -302,7 +302,7 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
     model, cfg = load_teacher(teacher_path)
     output_stride = teacher_cam_stride(cfg, output_stride)
     model = densify(model.to(compute_device()), output_stride)
-    out, th = Path(out), file_hash(teacher_path)
+    out, th = check_out_folder(out, 'CAMs'), file_hash(teacher_path)
     folder = load_folder(data)   # its unreadable files are left out (and named) here
     items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
@@ -493,7 +493,7 @@ def write_matrix_cams(data, # an ImageNet-style folder
                       progress:bool=True, # show progress bars
                      ) -> dict:
     "Pseudo-labels without a teacher: every image's MatrixContrast map, cached and verified like write_cams' CAMs."
-    out, folder = Path(out), load_folder(data)
+    out, folder = check_out_folder(out, 'contrast maps'), load_folder(data)
     names = checked_matrix_classes(folder, matrix_classes, data)   # before anything is written
     items = sorted(sum((folder[s] for s in ('train', 'val', 'test')), []), key=lambda i: str(i.path))
     # the cache key: the grain-free classes, the setting, and the training files the contrast is fitted to

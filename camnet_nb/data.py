@@ -15,7 +15,8 @@ import cv2
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
            'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items',
            'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform',
-           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'file_hash', 'show_images']
+           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file',
+           'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -400,6 +401,37 @@ def write_atomic(path:Path, # the file to write
         except OSError: pass                       # the folder itself may be what is missing
         full = ' (the disk is full)' if e.errno == 28 else ''
         raise OSError(f"{path}: cannot write the {what}{full}: {e.strerror or e}") from None
+
+# %% ../nbs/00_data.ipynb #ffaec66e
+def _writable_parent(out:Path, # the path written, named in the message
+                     start:Path, # where the search for an existing folder starts: `out` itself or its parent
+                    ) -> Path:
+    "The nearest existing folder at or above `start`, checked: a folder, and writable."
+    import os
+    parent = next((p for p in (start, *start.parents) if p.exists()), Path('.'))
+    if not parent.is_dir(): raise NotADirectoryError(f"{out}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
+    return parent
+
+def check_out_folder(out, # the folder a command writes into (made if missing)
+                     what:str='outputs', # what goes in it, for the message
+                    ) -> Path:
+    "Fail in one line, before any work, when `out` cannot be a folder to write in."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: is a file; give a folder for the {what}")
+    _writable_parent(out, out)
+    return out
+
+def check_out_file(out, # the file a command writes
+                   what:str='output', # what it is, for the message
+                   suffix:str|None=None, # the ending its name must have ('.onnx'), or None
+                  ) -> Path:
+    "Fail in one line, before any work, when `out` cannot be written as a file (or lacks its suffix)."
+    out = Path(out)
+    if suffix and out.suffix != suffix: raise ValueError(f"{out}: the {what} is a {suffix} file; give a name ending in {suffix}")
+    if out.is_dir(): raise IsADirectoryError(f"{out}: is a folder; give a file name for the {what}")
+    _writable_parent(out, out.parent)
+    return out
 
 # %% ../nbs/00_data.ipynb #48b39d1c
 def file_hash(path, # the file

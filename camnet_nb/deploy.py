@@ -55,7 +55,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
     "Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs from PyTorch."
     import torch
     out = Path(out)
-    if out.suffix != '.onnx': raise ValueError(f"{out}: the export is an ONNX file; give a name ending in .onnx")
+    from camnet_nb.data import check_out_file
+    check_out_file(out, 'export', '.onnx')
     # the students' bilinear resizing (Resize with its modes) came with opset 11
     if opset < MIN_OPSET: raise ValueError(f"opset {opset}: the students need opset {MIN_OPSET} or newer")
     out.parent.mkdir(parents=True, exist_ok=True)

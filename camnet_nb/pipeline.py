@@ -380,8 +380,9 @@ def plan_outputs(inp:Path, # an image or a folder of images
                  out:Path, # the output folder
                 ) -> tuple[list[Path], Path, object]:
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
-    from camnet_nb.data import is_image_file
+    from camnet_nb.data import is_image_file, check_out_folder
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
+    check_out_folder(out, 'masks')
     if inp.is_dir() and (out.resolve() == inp.resolve()):
         raise ValueError(f"--out {out} is the input folder: the masks would "
                          "replace the photomicrographs; choose another folder")
@@ -623,7 +624,8 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     path = Path(model) if model is not None else DEFAULT_ONNX
     hm = load_heatmap_model(path, input_range, log=lambda m: print(m, file=sys.stderr) if progress else None)
     refine = refine or hm.refine or DEFAULT_REFINE   # the masks `segment` would make with this model
-    out, mh = Path(out), file_hash(path)
+    from camnet_nb.data import check_out_folder
+    out, mh = check_out_folder(out, 'pseudo-labels'), file_hash(path)
     folder = load_folder(data)   # its unreadable files are left out (and named) here
     items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     # the same model read at another pixel range draws other masks
@@ -922,7 +924,8 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     from camnet_nb.deploy import load_heatmap_model
     recipe = _demo_recipe(recipe, data, points, matrix_classes)
-    out, t0 = Path(out), time.perf_counter()
+    from camnet_nb.data import check_out_folder
+    out, t0 = check_out_folder(out, "demo's outputs"), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
     train_root, eval_root, has_gt, folder = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)

@@ -8,7 +8,7 @@ import json, time, warnings
 from pathlib import Path
 import numpy as np
 import cv2
-from .data import counted
+from .data import counted, check_out_file
 from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
 
 # %% auto #0
@@ -743,7 +743,7 @@ def adapt(data, # the folder the points file's paths start from
     from camnet_nb.deploy import load_heatmap_model
     t0 = time.perf_counter()
     out = Path(out)
-    if out.suffix != '.onnx': raise ValueError(f"{out}: the adapted model is an ONNX file; give a name ending in .onnx")
+    check_out_file(out, 'adapted model', '.onnx')
     pts = read_points(points, data)                      # every entry checked before any work
     if not pts: raise ValueError(f"{points}: no image in it")
     clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
@@ -822,7 +822,7 @@ def save(self:Teacher, out, # the .onnx file to write
         ) -> dict:
     "Write what the clicks taught as one ONNX model (base, bank, classifier: as `adapt` writes them); how it was made."
     out = Path(out)
-    if out.suffix != '.onnx': raise ValueError(f"{out}: a taught model is an ONNX file; give a name ending in .onnx")
+    check_out_file(out, 'taught model', '.onnx')
     taught = self.model()
     if taught is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
     path = getattr(self.base, 'path', None)

@@ -212,13 +212,9 @@ def predict_probs(model, # a classifier
 
 # %% ../nbs/02_teacher.ipynb #fe80b9d1
 def check_destination(out) -> Path:
-    "Fail in one line, before any work, when `out` cannot be written as a file."
-    out = Path(out)
-    if out.is_dir(): raise IsADirectoryError(f"{out}: is a folder; give a file name for the checkpoint")
-    parent = next((p for p in out.parents if p.exists()), Path('.'))
-    if not parent.is_dir(): raise NotADirectoryError(f"{out}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
-    return out
+    "Fail in one line, before any work, when `out` cannot be written as a checkpoint file."
+    from camnet_nb.data import check_out_file
+    return check_out_file(out, 'checkpoint')
 
 # %% ../nbs/02_teacher.ipynb #b9d93d22
 def rng_state(*generators:torch.Generator, # the samplers' and loaders' own generators

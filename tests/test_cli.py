@@ -31,6 +31,20 @@ def test_synth_out_is_a_file(tmp_path):
     r = run('synth', '--out', str(f), '--per-class', '1')
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'not a folder' in r.stderr
 
+@pytest.mark.parametrize('args, says', [
+    (['segment', '--input', 'data_samples/images/oolitic', '--out', '{file}'], 'is a file; give a folder for the masks'),
+    (['demo', '--out', '{file}'], "is a file; give a folder for the demo's outputs"),
+    (['cams', '--data', 'data_samples/images', '--matrix-classes', 'mudstone', '--out', '{file}'], 'give a folder for the contrast maps'),
+    (['refine-labels', '--data', 'data_samples/images', '--out', '{file}'], 'give a folder for the pseudo-labels'),
+    (['export', '--model', 'camnet_nb/weights/camnet_default.pt', '--out', '{file}/x.onnx'], 'is a file, not a folder'),
+    (['train-teacher', '--data', 'data_samples/images', '--out', '{file}/t.pt'], 'is a file, not a folder'),
+])
+def test_an_out_that_cannot_be_written_is_one_line_before_any_work(tmp_path, args, says):
+    f = tmp_path/'f'; f.write_text('x')
+    r = run(*[a.replace('{file}', str(f)) for a in args], cwd=ROOT)
+    assert r.returncode == 1 and says in r.stderr and 'Traceback' not in r.stderr and 'Errno' not in r.stderr, r.stderr
+    assert f.read_text() == 'x'
+
 def test_demo_on_samples(tmp_path):
     r = run('demo', '--out', str(tmp_path/'d'), '--teacher-epochs', '1', '--student-epochs', '1', '--train-per-class', '3', cwd=ROOT)
     assert r.returncode == 0, r.stderr
