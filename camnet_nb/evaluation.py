@@ -11,7 +11,8 @@ from .texture import to_gray
 
 # %% auto #0
 __all__ = ['UNSUPERVISED', 'SANDSTONE_MATERIALS', 'saliency', 'key_points', 'keypoint_metrics', 'unsupervised_mask',
-           'material_shares', 'read_label_map', 'grain_mask', 'suggest_gt_suffix', 'paired_files', 'evaluate_folders']
+           'material_shares', 'read_label_map', 'grain_mask', 'prediction_mask', 'suggest_gt_suffix', 'paired_files',
+           'evaluate_folders']
 
 # %% ../nbs/07_evaluation.ipynb #b262f61e
 def saliency(img, lam:float=0.5) -> np.ndarray:
@@ -158,6 +159,17 @@ def grain_mask(a:np.ndarray, # a map read by read_label_map
         raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
     return a > 0
 
+# %% ../nbs/07_evaluation.ipynb #f19d7205
+def prediction_mask(a:np.ndarray, # a predicted mask read by read_label_map
+                    p, # its file, named in the message
+                   ) -> np.ndarray:
+    "A predicted mask as bool: 0/1 or 0/255, or compressed (a JPEG's: nearly every pixel within 32 of 0 or 255) read above 127."
+    u = np.unique(a)
+    if set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}: return a > 0
+    if a.dtype == np.uint8 and ((a <= 32) | (a >= 223)).mean() >= 0.99: return a > 127
+    raise ValueError(f"{p}: not a predicted mask ({len(u)} distinct values, many of them between 0 and 255): "
+                     "masks hold 0 and 255, or 0 and 1")
+
 # %% ../nbs/07_evaluation.ipynb #25ed26d1
 def _pair_key(p:Path, # a file under `root`
               root:Path, # the folder the names are relative to
@@ -239,7 +251,7 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                 pairs.append((np.zeros_like(g), g))
                 by_material.append((np.zeros_like(g), lab))
             continue
-        pr = grain_mask(read_label_map(preds[k]), preds[k])
+        pr = prediction_mask(read_label_map(preds[k]), preds[k])
         if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
         by_material.append((pr, lab))

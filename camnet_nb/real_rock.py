@@ -253,7 +253,7 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
                          allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
                         ) -> dict:
     "Balanced accuracy, recall and specificity of saved masks at key points, pooled over the images, and per image."
-    from camnet_nb.evaluation import read_label_map, grain_mask
+    from camnet_nb.evaluation import read_label_map, prediction_mask
     from camnet_nb.teach import read_points, said_at_points
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
@@ -269,7 +269,7 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         elif str(named) in steered: clicked.append(str(rel))
         if f is None and allow_missing: continue
         # no mask: every point reads matrix
-        mask = grain_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
+        mask = prediction_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
         said = said_at_points(mask, pts)
         per_image[str(rel)] = balanced_scores(*said)
         hits[0].extend(said[0])
