@@ -10,12 +10,12 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD',
-           'project_samples', 'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path',
-           'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images',
-           'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs',
-           'images_to_do', 'read_clicks', 'SummaryTable', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
-           'write_refined_labels', 'run_demo']
+           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS',
+           'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
+           'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
+           'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named',
+           'shard_from_env', 'plan_outputs', 'images_to_do', 'read_clicks', 'SummaryTable', 'segment_pipelined',
+           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -696,6 +696,7 @@ def _demo_data(work:Path, # the demo's working folder
 # synthetic: a patch teacher from scratch (the samples); real:
 # a linear head on ImageNet features (your photomicrographs)
 DEMO_RECIPES = ('synthetic', 'real')
+DEMO_TEACHER = 'resnet18'   # the synthetic recipe's teacher, trained from scratch on the samples
 # the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
 REAL_TEACHER = 'efficientnet_lite0'
 
@@ -890,10 +891,17 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
                  data, # your folder, or None for the samples
                  points, # a key-points file, or None
                  matrix_classes=None, # grain-free classes named for your folder, or None
+                 teacher_arch:str|None=None, # the synthetic recipe's teacher, or None: its default
                 ) -> str:
     "The recipe to run (real for your own folder, unless told), after checking it, the points file and the grain-free classes: a bad input is one line before any training."
     recipe = recipe or ('real' if data is not None else 'synthetic')
     if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
+    if teacher_arch is not None and recipe == 'real':   # said, not ignored
+        raise ValueError("--teacher-arch is the synthetic recipe's; the real recipe's teacher is a linear head on "
+                         "EfficientNet-Lite0 (train-teacher --arch ARCH makes another, step by step)")
+    if teacher_arch is not None:
+        from camnet_nb.teacher import check_arch
+        check_arch(teacher_arch)
     if points is not None and data is None:
         raise ValueError("--points needs --data: the key points lie on your own images")
     if points is not None:
@@ -911,7 +919,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
              points=None, # key points on your images, in segment --points' format (paths relative to the data): scored in the report
-             teacher_arch='resnet18', # the synthetic recipe's teacher architecture
+             teacher_arch=DEMO_TEACHER, # the synthetic recipe's teacher architecture
              teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs
              train_per_class=60, # synthetic training images a class
@@ -923,7 +931,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     from camnet_nb.deploy import load_heatmap_model
-    recipe = _demo_recipe(recipe, data, points, matrix_classes)
+    recipe = _demo_recipe(recipe, data, points, matrix_classes, None if teacher_arch == DEMO_TEACHER else teacher_arch)
     from camnet_nb.data import check_out_folder
     out, t0 = check_out_folder(out, "demo's outputs"), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,13 @@ import torch, torch.nn as nn, torch.nn.functional as F
 # %% auto #0
 __all__ = ['INPUT_NORMS', 'LITE_ARCHS', 'WARMUP_SHARE', 'TEACHER_WEIGHT_DECAY', 'LABEL_SMOOTHING', 'HEAD_STRENGTHS',
            'import_torchvision', 'Normalized', 'import_timm', 'lite_state_dict', 'pretrained_state_dict',
-           'input_norm_for', 'make_classifier', 'compute_device', 'seed_everything', 'atomic_save', 'balanced_weights',
-           'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state', 'load_training_state',
-           'remove_stale_temporaries', 'warmup_cosine', 'loader_randomness', 'save_training_state', 'resume_training',
-           'train_epoch', 'fit', 'teacher_loaders', 'save_teacher', 'teacher_folder', 'train_teacher', 'score_split',
-           'score_test_once', 'load_teacher', 'head_linear', 'view_crops', 'pooled_features', 'choose_strength',
-           'check_cross_validation', 'write_head', 'train_head', 'plot_history', 'confusion_matrix_of',
-           'plot_confusion', 'compare_backbones', 'backbone_table']
+           'input_norm_for', 'check_arch', 'make_classifier', 'compute_device', 'seed_everything', 'atomic_save',
+           'balanced_weights', 'predict_probs', 'check_destination', 'rng_state', 'restore_rng_state',
+           'load_training_state', 'remove_stale_temporaries', 'warmup_cosine', 'loader_randomness',
+           'save_training_state', 'resume_training', 'train_epoch', 'fit', 'teacher_loaders', 'save_teacher',
+           'teacher_folder', 'train_teacher', 'score_split', 'score_test_once', 'load_teacher', 'head_linear',
+           'view_crops', 'pooled_features', 'choose_strength', 'check_cross_validation', 'write_head', 'train_head',
+           'plot_history', 'confusion_matrix_of', 'plot_confusion', 'compare_backbones', 'backbone_table']
 
 # %% ../nbs/02_teacher.ipynb #4009ae29
 # schemas of the operators torchvision registers fake kernels for without checking that its C++ library loaded
@@ -137,6 +137,18 @@ def _replace_head(m:nn.Module, arch:str, n_classes:int) -> nn.Module:
                     return m
     raise ValueError(f"{arch}: cannot find the classification head to replace")
 
+# %% ../nbs/02_teacher.ipynb #9408ad8e
+def check_arch(arch:str, # a classifier's name as the user typed it
+              ) -> str:
+    "The name `make_classifier` builds (torchvision lowercases its names), or one line naming the closest ones."
+    import difflib
+    tv = import_torchvision()
+    known = list(LITE_ARCHS) + tv.models.list_models(module=tv.models)   # torchvision's classifiers only
+    if arch.lower() in known: return arch.lower()
+    close = difflib.get_close_matches(arch.lower(), known, n=3)
+    raise ValueError(f"{arch}: not a classifier torchvision or EfficientNet-Lite names"
+                     + (f"; did you mean {', '.join(close)}?" if close else f"; one of {', '.join(known[:6])}, ..."))
+
 # %% ../nbs/02_teacher.ipynb #494fc671
 def make_classifier(arch:str='resnet101', # a torchvision classifier name, or efficientnet_lite0/1/2
                     n_classes:int=2, # classes of the new head
@@ -146,6 +158,7 @@ def make_classifier(arch:str='resnet101', # a torchvision classifier name, or ef
                     output_stride:int=32, # 8 or 16: a dilated EfficientNet-Lite for finer CAMs (same weights)
                    ) -> Normalized:
     "A classifier with a new `n_classes` head that takes 0..1 RGB images."
+    arch = check_arch(arch)
     if arch in LITE_ARCHS:
         m = import_timm().create_model(LITE_ARCHS[arch][0], pretrained=False, output_stride=output_stride)
     else: m = import_torchvision().models.get_model(arch, weights=None)

@@ -111,6 +111,14 @@ def test_demo_bad_points_is_one_line_before_training(tmp_path):
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'missing.jpg' in r.stderr
     assert not (tmp_path/'d'/'teacher.pt').exists()
 
+@pytest.mark.parametrize('args, says', [
+    (['--data', 'data_samples/images', '--teacher-arch', 'resnet50'], "--teacher-arch is the synthetic recipe's"),
+    (['--teacher-arch', 'resnet1O1'], 'did you mean resnet101'),
+])
+def test_demo_teacher_arch_it_would_not_use_or_cannot_build_is_one_line(tmp_path, args, says):
+    r = run('demo', '--out', str(tmp_path/'d'), *args, cwd=ROOT)
+    assert r.returncode == 1 and says in r.stderr and not (tmp_path/'d'/'work').exists(), r.stderr
+
 def test_demo_missing_folder_is_one_line(tmp_path):
     r = run('demo', '--data', str(tmp_path/'nope'), '--out', str(tmp_path/'d'))
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'nope' in r.stderr
