@@ -5,7 +5,7 @@
 # %% ../nbs/11c_teach.ipynb #927bd76c
 from __future__ import annotations
 import json, time, warnings
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 import numpy as np
 import cv2
 from .data import counted, check_out_file
@@ -14,13 +14,13 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
            'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE', 'CLICKS_CONTRADICT', 'LIVE_ADVICE',
-           'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points', 'read_points', 'write_points',
-           'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
-           'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
-           'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
-           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt', 'TaughtModel', 'Teacher',
-           'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores',
-           'said_at_points', 'keypoint_teach_scores']
+           'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points', 'portable_path', 'read_points',
+           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
+           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank',
+           'image_features', 'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
+           'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt',
+           'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores',
+           'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -48,6 +48,14 @@ def checked_points(pts, # one image's clicks: {'feature': [[row, col], ...], 'ma
         raise ValueError(f'{where}: expected {{"feature": [[row, col], ...], "matrix": [...]}}')
     return {s: _side_points(where, s, pts.get(s, [])) for s in SIDES}
 
+# %% ../nbs/11c_teach.ipynb #a9e21a00
+def portable_path(name:str, # an image's path as a points file gives it
+                 ) -> Path:
+    "The path on this system: a relative one written with Windows' backslashes names the same folders here."
+    import os
+    relative_windows = os.sep == '/' and '\\' in name and not PureWindowsPath(name).is_absolute()
+    return Path(PureWindowsPath(name).as_posix()) if relative_windows else Path(name)
+
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
 def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
@@ -69,7 +77,8 @@ def read_points(path, # the points JSON file
     for rel, pts in images.items():
         where = f"{path}: {rel}"
         pts = checked_points(pts, where)
-        tried = [Path(rel)] if Path(rel).is_absolute() else [b/rel for b in bases]
+        here = portable_path(rel)
+        tried = [here] if here.is_absolute() else [b/here for b in bases]
         p = next((t for t in tried if t.is_file()), None)
         if p is None and missing is not None:
             missing[tried[-1]] = pts
@@ -98,7 +107,8 @@ def write_points(points:dict, # {image path: {'feature': [[row, col], ...], 'mat
     root = Path(root if root is not None else path.parent).resolve()
     def name(p):
         p = Path(p).resolve()
-        return str(p.relative_to(root)) if root in p.parents else str(p)
+        # relative paths with '/', as every system reads them: a file clicked on Windows works on the Jetson
+        return p.relative_to(root).as_posix() if root in p.parents else str(p)
     def side(v, s): return np.round(np.asarray(v.get(s, []), np.float64).reshape(-1, 2), 5).tolist()
     key = lambda p: json.dumps(name(p), ensure_ascii=False)   # accents as they are
     # one line a side, [row, col] pairs inline: a file a person can read and edit
