@@ -21,7 +21,7 @@ LAYERS = (('original', 'original'), ('CAM', 'cam'), ('GLCM', 'glcm'), ('inverted
 class LiveView:
     "Live segmentation in Jupyter: image, layer toggles, info panel, still threshold and rate sliders, start/stop, FPS line."
     def __init__(self, segment, # frame (H, W, 3) uint8 -> heatmap (H, W) in 0..1
-                 source='synthetic', # 'synthetic', a camera index, a video file or a folder of images
+                 source='synthetic', # 'synthetic', a camera index or a network camera's URL, a video file or a folder of images
                  size=(512, 512), # (height, width) of the frames
                  infer_hz:float=25.0, # inference rate on still scenes, per second
                  still_frames:int=8, # still frames in a row before segmenting
