@@ -120,7 +120,7 @@ def _bench_model(model, # a model file timed as the user runs it (an adapted roc
 # %% ../nbs/12_benchmark.ipynb #905e4f7b
 def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no reference row)
               size:int=512, # square input side
-              threads:int=2, # onnxruntime threads (None: its default)
+              threads:int=2, # onnxruntime threads
               repeats:int=10, # timed runs
               refine_images:int=6, # images of the refinement rows
               students=True, # also time the baseline students

@@ -375,8 +375,8 @@ def _option_help(doc:str, # the parameter's docment
 
 # %% ../nbs/13_cli.ipynb #bc32b50d
 _AT_LEAST_1 = ('epochs', 'teacher_epochs', 'student_epochs', 'per_class', 'train_per_class', 'batch_size',
-               'batch_pixels', 'repeats', 'threads', 'live_frames', 'n_frames', 'still_frames', 'pool')
-_AT_LEAST_0 = ('seed', 'workers', 'pseudo', 'segment_images', 'sigma', 'ssim_weight', 'bce_weight')
+               'batch_pixels', 'repeats', 'threads', 'n_frames', 'still_frames', 'pool')
+_AT_LEAST_0 = ('seed', 'workers', 'pseudo', 'segment_images', 'live_frames', 'sigma', 'ssim_weight', 'bce_weight')
 # parameter name -> (lowest, whether the lowest itself is allowed, highest or None), for every command that has it
 OPTION_BOUNDS = dict.fromkeys(_AT_LEAST_1, (1, True, None)) | \
                 dict.fromkeys(('img_size', 'max_side', 'side', 'size'), (32, True, None)) | \
