@@ -453,6 +453,7 @@ def read_clicks(points, # the points file (camnet_nb.teach.read_points)
     "{resolved image path: its clicks}, every entry checked; a note when some clicked images are not among `files`."
     from camnet_nb.teach import read_points
     clicks = read_points(points, root, note=log)
+    if not clicks: log(f"{points}: no clicked image in it; every image is segmented as without --points")
     inside = {Path(p).resolve() for p in files}
     outside = [p for p in clicks if p not in inside]
     if outside:

@@ -88,12 +88,15 @@ def read_points(path, # the points JSON file
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
         out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts
         named.setdefault(q, rel)
-    lone = [named[q] for q, pts in out.items() if not all(len(pts[s]) for s in SIDES)]
+    none = [named[q] for q, pts in out.items() if not any(len(pts[s]) for s in SIDES)]
+    lone = [named[q] for q, pts in out.items() if not all(len(pts[s]) for s in SIDES) and named[q] not in none]
     # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
     if note is not None and lone:
         note(f"{path}: {len(lone)} of {len(out)} images clicked on one side only "
              f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
              "there, with the clicked pixels on their side; click both sides to steer it")
+    if note is not None and none:   # an entry without a click (an edited file): the image is as if not in it
+        note(f"{path}: {len(none)} of {len(out)} images have no click ({none[0]}{', ...' if len(none) > 1 else ''})")
     return out
 
 # %% ../nbs/11c_teach.ipynb #e146b2fc
