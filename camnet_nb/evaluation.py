@@ -205,7 +205,9 @@ def _nothing_pairs(pred_dir, # the predictions' folder
     msg = (f"no prediction in {pred_dir} has the name of a ground truth in {gt_dir} "
            f"(for example {next(iter(preds))} and {next(iter(gts))})")
     suffix = suggest_gt_suffix(gts, preds)
-    return msg + (f": the ground-truth names add {suffix!r}, pass --gt-suffix {suffix}" if suffix else '')
+    if suffix is None: return msg
+    flag = f"--gt-suffix={suffix}" if suffix.startswith('-') else f"--gt-suffix {suffix}"   # argparse takes '-gt' for an option
+    return msg + f": the ground-truth names add {suffix!r}, pass {flag}"
 
 # %% ../nbs/07_evaluation.ipynb #50c13f36
 def paired_files(pred_dir:Path, # predicted masks, any sub-folders
