@@ -258,7 +258,9 @@ def as_heatmap_model(model, # a HeatmapModel or any callable RGB -> heatmap; a m
     path = Path(model if model is not None else DEFAULT_ONNX).resolve()
     if not path.is_file(): return load_heatmap_model(model)   # its one-line refusal: missing, a folder
     key = (path, path.stat().st_mtime_ns)
-    if key not in _LOADED: _LOADED[key] = load_heatmap_model(path, log=lambda m: None)
+    if key not in _LOADED:
+        for old in [k for k in _LOADED if k[0] == path]: del _LOADED[old]   # the file was written again
+        _LOADED[key] = load_heatmap_model(path, log=lambda m: None)
     return _LOADED[key]
 
 # %% ../nbs/11_pipeline.ipynb #da585831
@@ -356,6 +358,9 @@ class _RunNow:
 
 # %% ../nbs/11_pipeline.ipynb #d2b7f355
 import contextlib, warnings
+# the other warnings passed on, each once a process (the catch_warnings of every image would
+# reset Python's own once-a-place registry, and a library's warning would come once an image)
+_PASSED_ON = set()
 
 @contextlib.contextmanager
 def warnings_named(name:str, # what the warnings raised inside are about: an image's name
@@ -367,7 +372,9 @@ def warnings_named(name:str, # what the warnings raised inside are about: an ima
     for w in said:
         if issubclass(w.category, UserWarning) and not str(w.message).startswith(f"{name}: "):
             warnings.warn(f"{name}: {w.message}", w.category, stacklevel=3)
-        else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif (said_at := (str(w.message), w.category, w.filename, w.lineno)) not in _PASSED_ON:
+            _PASSED_ON.add(said_at)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 # %% ../nbs/11_pipeline.ipynb #44356901
 def shard_from_env() -> tuple[int, int]|None:

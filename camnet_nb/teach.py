@@ -56,6 +56,22 @@ def portable_path(name:str, # an image's path as a points file gives it
     relative_windows = os.sep == '/' and '\\' in name and not PureWindowsPath(name).is_absolute()
     return Path(PureWindowsPath(name).as_posix()) if relative_windows else Path(name)
 
+# %% ../nbs/11c_teach.ipynb #45d3a125
+def _note_sides(path, # the points file, named in the notes
+                points:dict, # {the image's name in the file: its clicks}
+                note, # where the one-line notes go
+               ):
+    "Say which images are clicked on one side only, and which have no click at all."
+    none = [n for n, pts in points.items() if not any(len(pts[s]) for s in SIDES)]
+    lone = [n for n, pts in points.items() if not all(len(pts[s]) for s in SIDES) and n not in none]
+    # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
+    if lone:
+        note(f"{path}: {len(lone)} of {len(points)} images clicked on one side only "
+             f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
+             "there, with the clicked pixels on their side; click both sides to steer it")
+    if none:   # an entry without a click (an edited file): the image is as if not in it
+        note(f"{path}: {len(none)} of {len(points)} images have no click ({none[0]}{', ...' if len(none) > 1 else ''})")
+
 # %% ../nbs/11c_teach.ipynb #d0ed7f05
 def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
@@ -88,15 +104,7 @@ def read_points(path, # the points JSON file
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
         out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts
         named.setdefault(q, rel)
-    none = [named[q] for q, pts in out.items() if not any(len(pts[s]) for s in SIDES)]
-    lone = [named[q] for q, pts in out.items() if not all(len(pts[s]) for s in SIDES) and named[q] not in none]
-    # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
-    if note is not None and lone:
-        note(f"{path}: {len(lone)} of {len(out)} images clicked on one side only "
-             f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
-             "there, with the clicked pixels on their side; click both sides to steer it")
-    if note is not None and none:   # an entry without a click (an edited file): the image is as if not in it
-        note(f"{path}: {len(none)} of {len(out)} images have no click ({none[0]}{', ...' if len(none) > 1 else ''})")
+    if note is not None: _note_sides(path, {named[q]: pts for q, pts in out.items()}, note)
     return out
 
 # %% ../nbs/11c_teach.ipynb #e146b2fc
