@@ -400,6 +400,14 @@ def _atomic_imwrite(path, a):
     if not ok: raise OSError(f"{path}: cannot encode as {path.suffix}")
     write_atomic(path, buf.tobytes(), 'image')
 
+# %% ../nbs/01_synth.ipynb #fd7fa3bb
+def _listed_files(manifest:Path) -> set:
+    "The images, masks and component maps a synthetic folder's manifest lists (none when there is no manifest)."
+    if not manifest.is_file(): return set()
+    try: files = json.loads(manifest.read_text()).get('files', [])
+    except (json.JSONDecodeError, AttributeError): return set()   # not ours: nothing is removed
+    return {f[k] for f in files if isinstance(f, dict) for k in ('image', 'mask', 'components') if k in f}
+
 # %% ../nbs/01_synth.ipynb #10c99b57
 def write_synthetic_dataset(out, # folder to write images/, masks/, components/ and manifest.json into
                             per_class:int=4, # images of each class
@@ -414,6 +422,7 @@ def write_synthetic_dataset(out, # folder to write images/, masks/, components/ 
     out = Path(out)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: exists and is not a folder")
     if per_class < 1: raise ValueError(f"--per-class must be at least 1, got {per_class}")
+    earlier = _listed_files(out/'manifest.json')   # what an earlier run wrote here
     files = []
     jobs = [(c, i) for c in classes for i in range(per_class)]
     for c, i in tqdm(jobs, desc='synth', disable=not progress):
@@ -429,4 +438,7 @@ def write_synthetic_dataset(out, # folder to write images/, masks/, components/ 
                     classes=list(classes), files=files)
     if clip: manifest['clip'] = str(write_clip(out/'stream.avi', size=size, seed=seed).relative_to(out))
     (out/'manifest.json').write_text(json.dumps(manifest, indent=1))
+    # a smaller run into the same folder: the earlier run's extra images go, so the folder is what the manifest says
+    for rel in earlier - _listed_files(out/'manifest.json'):
+        if out.resolve() in (out/rel).resolve().parents: (out/rel).unlink(missing_ok=True)   # never outside `out`
     return manifest
