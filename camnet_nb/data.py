@@ -418,7 +418,7 @@ def check_out_folder(out, # the folder a command writes into (made if missing)
                     ) -> Path:
     "Fail in one line, before any work, when `out` cannot be a folder to write in."
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: is a file; give a folder for the {what}")
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: is a file, not a folder; give a folder for the {what}")
     _writable_parent(out, out)
     return out
 

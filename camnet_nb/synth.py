@@ -420,7 +420,8 @@ def write_synthetic_dataset(out, # folder to write images/, masks/, components/ 
     "Write `per_class` images of every class with masks and a manifest; returns the manifest dict."
     from tqdm.auto import tqdm
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: exists and is not a folder")
+    from camnet_nb.data import check_out_folder
+    check_out_folder(out, 'synthetic sections')
     if per_class < 1: raise ValueError(f"--per-class must be at least 1, got {per_class}")
     earlier = _listed_files(out/'manifest.json')   # what an earlier run wrote here
     files = []

@@ -32,8 +32,8 @@ def test_synth_out_is_a_file(tmp_path):
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'not a folder' in r.stderr
 
 @pytest.mark.parametrize('args, says', [
-    (['segment', '--input', 'data_samples/images/oolitic', '--out', '{file}'], 'is a file; give a folder for the masks'),
-    (['demo', '--out', '{file}'], "is a file; give a folder for the demo's outputs"),
+    (['segment', '--input', 'data_samples/images/oolitic', '--out', '{file}'], 'is a file, not a folder; give a folder for the masks'),
+    (['demo', '--out', '{file}'], "is a file, not a folder; give a folder for the demo's outputs"),
     (['cams', '--data', 'data_samples/images', '--matrix-classes', 'mudstone', '--out', '{file}'], 'give a folder for the contrast maps'),
     (['refine-labels', '--data', 'data_samples/images', '--out', '{file}'], 'give a folder for the pseudo-labels'),
     (['export', '--model', 'camnet_nb/weights/camnet_default.pt', '--out', '{file}/x.onnx'], 'is a file, not a folder'),
