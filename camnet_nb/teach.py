@@ -769,7 +769,7 @@ def adapt(data, # the folder the points file's paths start from
           penalty:float|None=None, # L2 penalty of the classifier; None: 1000 with pseudo-labels, 30 with the clicks alone
           max_side:int=1024, # images larger than this are read at this size (as segment does)
           pool:int=ADAPT_POOL, # the bank runs on the image average-pooled by this (1: full size, slower)
-          pseudo:int=PSEUDO_PIXELS, # pixels a side an image taken from its own clicked mask as labels (0: the clicks alone)
+          pseudo:int=PSEUDO_PIXELS, # pixels a side an image taken from its own clicked mask as labels (0: the clicks alone, better for grains a few pixels across)
           progress:bool=True, # show progress
           log=print, # where one-line notes go
          ) -> dict:
