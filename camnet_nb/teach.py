@@ -376,7 +376,7 @@ class PixelClassifier:
         out = np.empty(len(flat), np.float32)
         for i in range(0, len(flat), chunk):
             # expand()'s inputs without building them: two products over the
-            # standardised chunk, squared in place (4x faster on a photomicrograph)
+            # standardised chunk, squared in place (2.5x faster on a 1024 px photomicrograph)
             Z = flat[i:i + chunk] - self.mean
             Z /= self.scale
             t = Z @ w
