@@ -927,7 +927,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
              points=None, # key points on your images, in segment --points' format (paths relative to the data): scored in the report
-             teacher_arch=DEMO_TEACHER, # the synthetic recipe's teacher architecture
+             teacher_arch:str|None=None, # the synthetic recipe's teacher (None: resnet18, from scratch)
              teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs
              train_per_class=60, # synthetic training images a class
@@ -939,7 +939,7 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
     from camnet_nb.deploy import load_heatmap_model
-    recipe = _demo_recipe(recipe, data, points, matrix_classes, None if teacher_arch == DEMO_TEACHER else teacher_arch)
+    recipe = _demo_recipe(recipe, data, points, matrix_classes, teacher_arch)   # refused with the real recipe
     from camnet_nb.data import check_out_folder
     out, t0 = check_out_folder(out, "demo's outputs"), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -947,7 +947,8 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
     train_root, eval_root, has_gt, folder = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe,
                skipped=[f"{p}: {why}" for p, why in folder['skipped']])
-    rep |= _demo_teacher(train_root, out, recipe, teacher_arch, teacher_epochs, teacher_size, crop_scale, seed, progress, say)
+    rep |= _demo_teacher(train_root, out, recipe, teacher_arch or DEMO_TEACHER, teacher_epochs, teacher_size, crop_scale,
+                         seed, progress, say)
     net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes)
     rep |= info
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))

@@ -113,6 +113,7 @@ def test_demo_bad_points_is_one_line_before_training(tmp_path):
 
 @pytest.mark.parametrize('args, says', [
     (['--data', 'data_samples/images', '--teacher-arch', 'resnet50'], "--teacher-arch is the synthetic recipe's"),
+    (['--data', 'data_samples/images', '--teacher-arch', 'resnet18'], "--teacher-arch is the synthetic recipe's"),   # its default, said
     (['--teacher-arch', 'resnet1O1'], 'did you mean resnet101'),
 ])
 def test_demo_teacher_arch_it_would_not_use_or_cannot_build_is_one_line(tmp_path, args, says):
