@@ -425,10 +425,15 @@ class MatrixContrast:
                 ):
         self.mean, self.scale, self.weights = (np.asarray(a, np.float32) for a in (mean, scale, weights))
         self.side, self.block = side, block
+    def from_positions(self, f:np.ndarray, # (h, w, C) features of an image (imagenet_positions at this side and block)
+                       shape:tuple, # the image's (H, W): the map is resized to it
+                      ) -> np.ndarray:
+        "The map from an image's features, where they were computed already (fit_matrix_contrast keeps them)."
+        z = (f - self.mean) / self.scale
+        p = 1 / (1 + np.exp(-np.clip(z @ self.weights[:-1] + self.weights[-1], -30, 30)))
+        return cv2.resize(p.astype(np.float32), tuple(shape[:2])[::-1], interpolation=cv2.INTER_LINEAR).clip(0, 1)
     def __call__(self, img:np.ndarray) -> np.ndarray:
-        f = (imagenet_positions(img, self.side, self.block) - self.mean) / self.scale
-        p = 1 / (1 + np.exp(-np.clip(f @ self.weights[:-1] + self.weights[-1], -30, 30)))
-        return cv2.resize(p.astype(np.float32), img.shape[1::-1], interpolation=cv2.INTER_LINEAR).clip(0, 1)
+        return self.from_positions(imagenet_positions(img, self.side, self.block), img.shape)
 
 # %% ../nbs/03_cam.ipynb #7b244d3e
 def fit_matrix_contrast(data, # an ImageNet-style folder
@@ -437,6 +442,7 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
                         samples:int=MATRIX_SAMPLES, # positions drawn from each image
                         seed:int=0, # seed of the draw
                         progress:bool=True, # show a progress bar
+                        keep:dict|None=None, # where given, filled with path -> (features, (H, W)) of each image fitted on
                        ) -> MatrixContrast:
     "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
     from tqdm.auto import tqdm
@@ -447,7 +453,9 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
     rng = np.random.default_rng(seed)
     X, y = [], []
     for it in tqdm(items, desc='features (grain-free contrast)', unit='image', disable=not progress):
-        f = imagenet_positions(read_image(it.path), side)
+        img = read_image(it.path)
+        f = imagenet_positions(img, side)
+        if keep is not None: keep[it.path] = (f, img.shape[:2])
         f = f.reshape(-1, f.shape[-1])
         X.append(f[rng.choice(len(f), min(samples, len(f)), replace=False)])
         y.append(np.full(len(X[-1]), it.cls not in names))
@@ -507,9 +515,11 @@ def write_matrix_cams(data, # an ImageNet-style folder
     _write_index(out/'index.json', header, index)
     model = out/th/'contrast.onnx'   # the contrast as a model, beside its maps
     if todo or not model.exists():
-        contrast = fit_matrix_contrast(data, names, side, progress=progress)
+        kept = {}   # the fit's features of the train and validation images: their maps need no second pass
+        contrast = fit_matrix_contrast(data, names, side, progress=progress, keep=kept)
         export_matrix_contrast(contrast, model)
-        maps_of = lambda chunk: [contrast(read_image(it.path)) for it, _ in chunk]
+        maps_of = lambda chunk: [contrast.from_positions(*kept.pop(it.path)) if it.path in kept
+                                 else contrast(read_image(it.path)) for it, _ in chunk]
         index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
                                        'cams (grain-free contrast)', progress)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(folder['skipped']),
