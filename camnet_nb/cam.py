@@ -442,7 +442,7 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
                         samples:int=MATRIX_SAMPLES, # positions drawn from each image
                         seed:int=0, # seed of the draw
                         progress:bool=True, # show a progress bar
-                        keep:dict|None=None, # where given, filled with path -> (features, (H, W)) of each image fitted on
+                        keep:dict|None=None, # where given, filled with path -> (features, (H, W)) of each fitted image
                        ) -> MatrixContrast:
     "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
     from tqdm.auto import tqdm

@@ -293,9 +293,8 @@ CLICK_RADIUS = 0.006   # a click's disc, as a fraction of the image's longer sid
 PENALTY = 3.0
 # A folder's classifier (adapt) learns from each clicked image's
 # own clicked mask too (pseudo-labels, well inside each side):
-# +5.4 points on images without clicks when they were chosen (three sandstone folds: 66.8 -> 72.2);
-# re-measured with today's clicked masks: sandstone even (66.0 against 66.6 from the clicks alone, three
-# seeds of clicks), pre-salt adapted from one image to the other 0.61 against 0.46, so they stay.
+# +5.4 points on images without clicks when chosen (sandstone folds: 66.8 -> 72.2); now even there (66.0
+# against 66.6 from the clicks alone), but pre-salt adapted from one image to the other 0.61 against 0.46.
 # its bank runs on the image pooled by 2: of the poolings that keep 10x the paper's model's
 # speed (2: 12.8x, 4: 31x), the fastest within half a point of the best (72.2, 71.5)
 ADAPT_POOL = 2
