@@ -14,8 +14,8 @@ from .teacher import import_torchvision
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'HEAD_ONLY_STRIDE', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS',
-           'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'cam_class', 'last_conv_block', 'densify',
-           'teacher_cam_stride', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path',
+           'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'MATRIX_KEEP_BYTES', 'cam_class', 'last_conv_block',
+           'densify', 'teacher_cam_stride', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path',
            'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index',
            'grid_strength', 'class_list', 'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions',
            'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
@@ -361,6 +361,8 @@ MATRIX_BLOCK = 2
 # among the sides that keep 10x the paper's model's speed (352: 14.4x, 512: 7.9x)
 MATRIX_SIDE = 352
 MATRIX_SAMPLES = 400 # positions drawn from each training image for the fit
+# the fit's features kept for the maps (0.23 MB an image at 352 px: 2,200 images); the rest make their own pass
+MATRIX_KEEP_BYTES = 512 * 2**20
 
 # %% ../nbs/03_cam.ipynb #150d2cbc
 def class_list(names) -> list[str]:
@@ -443,6 +445,7 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
                         seed:int=0, # seed of the draw
                         progress:bool=True, # show a progress bar
                         keep:dict|None=None, # where given, filled with path -> (features, (H, W)) of each fitted image
+                        keep_bytes:int=MATRIX_KEEP_BYTES, # the most feature memory `keep` holds
                        ) -> MatrixContrast:
     "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
     from tqdm.auto import tqdm
@@ -451,11 +454,13 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
     names = checked_matrix_classes(folder, matrix_classes, data)
     items = folder['train'] + folder['val']
     rng = np.random.default_rng(seed)
-    X, y = [], []
+    X, y, held = [], [], 0   # held: the bytes of features in `keep`
     for it in tqdm(items, desc='features (grain-free contrast)', unit='image', disable=not progress):
         img = read_image(it.path)
         f = imagenet_positions(img, side)
-        if keep is not None: keep[it.path] = (f, img.shape[:2])
+        if keep is not None and held + f.nbytes <= keep_bytes:
+            keep[it.path] = (f, img.shape[:2])
+            held += f.nbytes
         f = f.reshape(-1, f.shape[-1])
         X.append(f[rng.choice(len(f), min(samples, len(f)), replace=False)])
         y.append(np.full(len(X[-1]), it.cls not in names))
