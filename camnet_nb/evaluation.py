@@ -147,6 +147,11 @@ def read_label_map(p, # a mask or label-map file
         a = a[..., 0]
     return a
 
+# %% ../nbs/07_evaluation.ipynb #be182bc6
+def _two_level(u:np.ndarray) -> bool:
+    "Whether a map's distinct values (np.unique) are those of a mask: 0 and 1, or 0 and 255."
+    return set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}
+
 # %% ../nbs/07_evaluation.ipynb #eedcb01d
 def grain_mask(a:np.ndarray, # a map read by read_label_map
                p, # its file, named in the message
@@ -155,7 +160,7 @@ def grain_mask(a:np.ndarray, # a map read by read_label_map
     "Grain mask from a map: label values given, else a 0/1 or 0/255 mask (anything else is refused)."
     if values is not None: return np.isin(a, list(values))
     u = np.unique(a)
-    if not (set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}):
+    if not _two_level(u):
         raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
     return a > 0
 
@@ -165,7 +170,7 @@ def prediction_mask(a:np.ndarray, # a predicted mask read by read_label_map
                    ) -> np.ndarray:
     "A predicted mask as bool: 0/1 or 0/255, or compressed (a JPEG's: nearly every pixel within 32 of 0 or 255) read above 127."
     u = np.unique(a)
-    if set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}: return a > 0
+    if _two_level(u): return a > 0
     if a.dtype == np.uint8 and ((a <= 32) | (a >= 223)).mean() >= 0.99: return a > 127
     raise ValueError(f"{p}: not a predicted mask ({len(u)} distinct values, many of them between 0 and 255): "
                      "masks hold 0 and 255, or 0 and 1")

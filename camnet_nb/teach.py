@@ -912,7 +912,8 @@ def readable_images(images, # image files, or a folder of them (every image unde
     folder = Path(images) if isinstance(images, (str, Path)) else None
     paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
     unreadable = [(p, r) for p in paths if (r := check_readable(p))]
-    readable = [p for p in paths if p not in dict(unreadable)]
+    gone = {p for p, _ in unreadable}
+    readable = [p for p in paths if p not in gone]
     if not readable and unreadable: raise ImageReadError(*unreadable[0])
     if not readable: raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
     return readable, unreadable
