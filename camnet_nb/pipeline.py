@@ -14,8 +14,8 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
            'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
            'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named',
-           'shard_from_env', 'plan_outputs', 'images_to_do', 'read_clicks', 'SummaryTable', 'segment_pipelined',
-           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable',
+           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -410,6 +410,13 @@ def plan_outputs(inp:Path, # an image or a folder of images
     if clash is not None: raise ValueError(f"{clash}: an output would replace this input image; choose another --out")
     return files, root, rel
 
+# %% ../nbs/11_pipeline.ipynb #239516a7
+def table_key(image:Path, # an image of the run
+              root:Path, # the folder the run's names are relative to
+             ) -> str:
+    "The image's row name in summary.csv: its path relative to `root`, with `/` on every system."
+    return image.relative_to(root).as_posix()
+
 # %% ../nbs/11_pipeline.ipynb #f4d0b061
 def images_to_do(files:list[Path], # the images of this run (or shard)
                  root:Path, # the folder their names are relative to
@@ -426,7 +433,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
     import csv
     rows = {}
     if not overwrite:
-        keys = {str(p.relative_to(root)) for p in files}
+        keys = {table_key(p, root) for p in files}
         for t in (t for t in tables if t.is_file()):
             with open(t, newline='', encoding='utf-8') as f:   # as _write_summary wrote it, whatever the locale
                 rows.update((r['path'], r) for r in csv.DictReader(f) if r['path'] in keys)
@@ -434,7 +441,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
     for p in files:
         r = rel(p)
         paths = (out/r, out/'heatmaps'/r, out/'overlays'/r.with_suffix('.jpg') if overlay else None)
-        key = str(p.relative_to(root))
+        key = table_key(p, root)
         done = all(q is None or q.is_file() for q in paths)
         # a points run redoes its clicked images (their clicks may have changed), and the images an earlier run
         # clicked that have no clicks now; a run without points keeps what is done, clicked or not

@@ -244,7 +244,7 @@ def clicked_images(pred_dir:Path, # masks written by `camnet segment`
     table = Path(pred_dir)/'summary.csv'
     if not table.is_file(): return set()
     with open(table, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
-    return {r['path'] for r in rows if int(r.get('clicks') or 0)}   # tables before the column: none
+    return {r['path'] for r in rows if int(r.get('clicks') or 0)}   # tables before the column: none (paths with '/': table_key)
 
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
@@ -266,7 +266,7 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
         f, named = _saved_mask(pred_dir, rel) or (None, None)
         if f is None: missing.append(str(rel))
-        elif str(named) in steered: clicked.append(str(rel))
+        elif named.as_posix() in steered: clicked.append(str(rel))
         if f is None and allow_missing: continue
         # no mask: every point reads matrix
         mask = prediction_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
