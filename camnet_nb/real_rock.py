@@ -244,7 +244,8 @@ def clicked_images(pred_dir:Path, # masks written by `camnet segment`
     table = Path(pred_dir)/'summary.csv'
     if not table.is_file(): return set()
     with open(table, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
-    return {r['path'] for r in rows if int(r.get('clicks') or 0)}   # tables before the column: none (paths with '/': table_key)
+    # paths with '/' (table_key); tables from before the clicks column: none
+    return {r['path'] for r in rows if int(r.get('clicks') or 0)}
 
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
