@@ -150,7 +150,8 @@ def read_label_map(p, # a mask or label-map file
 # %% ../nbs/07_evaluation.ipynb #be182bc6
 def _two_level(u:np.ndarray) -> bool:
     "Whether a map's distinct values (np.unique) are those of a mask: 0 and 1, or 0 and 255."
-    return set(u.tolist()) <= {0, 1} or set(u.tolist()) <= {0, 255}
+    values = set(u.tolist())
+    return values <= {0, 1} or values <= {0, 255}
 
 # %% ../nbs/07_evaluation.ipynb #eedcb01d
 def grain_mask(a:np.ndarray, # a map read by read_label_map

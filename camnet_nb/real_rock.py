@@ -266,13 +266,14 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         except ValueError:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
         f, named = _saved_mask(pred_dir, rel) or (None, None)
-        if f is None: missing.append(str(rel))
-        elif named.as_posix() in steered: clicked.append(str(rel))
+        name = rel.as_posix()   # with '/' on every system, as summary.csv names images
+        if f is None: missing.append(name)
+        elif named.as_posix() in steered: clicked.append(name)
         if f is None and allow_missing: continue
         # no mask: every point reads matrix
         mask = prediction_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
         said = said_at_points(mask, pts)
-        per_image[str(rel)] = balanced_scores(*said)
+        per_image[name] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
     if len(missing) == len(spec):   # not a folder of wrong answers: masks of other images, or the wrong folder

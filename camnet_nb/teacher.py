@@ -142,6 +142,7 @@ def check_arch(arch:str, # a classifier's name as the user typed it
               ) -> str:
     "The name `make_classifier` builds (torchvision lowercases its names), or one line naming the closest ones."
     import difflib
+    if arch.lower() in LITE_ARCHS: return arch.lower()   # timm's: no need to list torchvision's
     tv = import_torchvision()
     known = list(LITE_ARCHS) + tv.models.list_models(module=tv.models)   # torchvision's classifiers only
     if arch.lower() in known: return arch.lower()
