@@ -1173,6 +1173,25 @@ def said_at_points(mask:np.ndarray, # bool (H, W): True = feature
         return mask[rc[:, 0], rc[:, 1]]
     return list(at(pts['feature'])), list(~at(pts['matrix']))
 
+# %% ../nbs/11c_teach.ipynb #931ba925
+def _adapted_on_one(spec:dict, # image path -> its points (read_points)
+                    imgs:dict, # image path -> the image (RGB)
+                    model=None, # adapt's base model, or None for the filter bank alone
+                    input_range=None, # the base's input range
+                   ):
+    "(teaching image, other image, its mask) for each image adapted on alone and every other image that model segments."
+    import tempfile
+    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.pipeline import segment_image
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in spec:
+            f = write_points({p: spec[p]}, Path(tmp)/'one.json', root='/')
+            adapt('/', f, Path(tmp)/'one.onnx', model=model, input_range=input_range, progress=False,
+                  log=lambda m: None)
+            ad = load_heatmap_model(Path(tmp)/'one.onnx', log=lambda m: None)
+            for q in spec:
+                if q != p: yield p, q, segment_image(imgs[q], ad)[1]
+
 # %% ../nbs/11c_teach.ipynb #f59b3ef9
 def keypoint_teach_scores(points_file, # key points (read_points' format)
                           root, # the folder their paths start from
@@ -1180,8 +1199,7 @@ def keypoint_teach_scores(points_file, # key points (read_points' format)
                           adapt_bases:dict|None=None, # name -> (adapt's base model or None for the bank alone, its input range); None: `bases`
                           log=print, # where one-line notes go
                          ) -> dict:
-    "{setting: {name: balanced_scores}}: no clicks; taught with half of each image's points, scored on the other half (both ways); adapted on one image, scored on the others; Otsu."
-    import tempfile
+    "{setting: {name: balanced_scores}}: no clicks; taught with half of each image's points, scored on the other half (both ways); adapted on one image, scored on the others (and its own folder's); Otsu."
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.evaluation import unsupervised_mask
@@ -1204,12 +1222,10 @@ def keypoint_teach_scores(points_file, # key points (read_points' format)
                 add('taught with half the points, scored on the other half', name,
                     segment_image(imgs[p], hm, points=half(a))[1], half(b))
     for name, (model, rng_) in (adapt_bases if adapt_bases is not None else bases).items():
-        with tempfile.TemporaryDirectory() as tmp:
-            for p in spec:
-                f = write_points({p: spec[p]}, Path(tmp)/'one.json', root='/')
-                adapt('/', f, Path(tmp)/'one.onnx', model=model, input_range=rng_, progress=False, log=lambda m: None)
-                ad = load_heatmap_model(Path(tmp)/'one.onnx', log=lambda m: None)
-                for q in spec:
-                    if q != p: add('adapted on one image, scored on the other', name, segment_image(imgs[q], ad)[1], spec[q])
+        for p, q, mask in _adapted_on_one(spec, imgs, model, rng_):
+            add('adapted on one image, scored on the other', name, mask, spec[q])
+            # a class folder is one rock: what adapt is for
+            if q.parent == p.parent:
+                add('adapted on one image, scored on the others of its folder', name, mask, spec[q])
     for p, pts in spec.items(): add('Otsu', 'otsu', unsupervised_mask(imgs[p], 'otsu'), pts)
     return {s: {n: balanced_scores(*h) for n, h in v.items()} for s, v in hits.items()}
