@@ -18,7 +18,8 @@ __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'MIN_OPSET'
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
-SIDE_KEY = 'camnet.side'   # ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
+# ONNX metadata, where a model has one: the longer side it wants its input at (its features are scale-bound)
+SIDE_KEY = 'camnet.side'
 REFINE_KEY = 'camnet.refine'   # and the refinement its masks were measured best with, if not segment's default
 LEVEL_KEY = 'camnet.level'   # and the level that splits feature from matrix, where it knows it (0.5 for a probability)
 

@@ -212,7 +212,8 @@ def _nothing_pairs(pred_dir, # the predictions' folder
            f"(for example {next(iter(preds))} and {next(iter(gts))})")
     suffix = suggest_gt_suffix(gts, preds)
     if suffix is None: return msg
-    flag = f"--gt-suffix={suffix}" if suffix.startswith('-') else f"--gt-suffix {suffix}"   # argparse takes '-gt' for an option
+    # argparse takes '-gt' for an option
+    flag = f"--gt-suffix={suffix}" if suffix.startswith('-') else f"--gt-suffix {suffix}"
     return msg + f": the ground-truth names add {suffix!r}, pass {flag}"
 
 # %% ../nbs/07_evaluation.ipynb #50c13f36

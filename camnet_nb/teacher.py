@@ -703,7 +703,8 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     seed_everything(seed)
     folder = teacher_folder(data, 0.2, seed)
     classes, n = folder['classes'], len(folder['classes'])
-    fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split: every non-test image may choose
+    # cross-validation replaces the held-out split: every non-test image may choose
+    fit_items = folder['train'] + folder['val']
     check_cross_validation(fit_items, data)   # before the features: a folder it cannot use costs nothing
     model = make_classifier(arch, n, pretrained=True, weights=weights).to(compute_device())
     X = pooled_features(model, fit_items, img_size, progress)
