@@ -14,13 +14,13 @@ from .pipeline import fit_longer_side   # the size segment works at (no PyTorch 
 # %% auto #0
 __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS', 'PSEUDO_ERODE',
            'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE', 'CLICKS_CONTRADICT', 'LIVE_ADVICE',
-           'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'checked_points', 'portable_path', 'read_points',
-           'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures',
-           'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank',
-           'image_features', 'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
-           'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'adapt',
-           'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores',
-           'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'LOOKS_DISAGREE', 'checked_points', 'portable_path',
+           'read_points', 'write_points', 'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph',
+           'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
+           'warm_bank', 'image_features', 'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
+           'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks',
+           'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas',
+           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -707,13 +707,13 @@ def click_training_set(points:dict, # read_points' result
                        mask_model=None, # a HeatmapModel: each image clicked on both sides is segmented with its clicks, and its mask adds pseudo-labels; None: the clicks alone
                        pseudo:int=PSEUDO_PIXELS, # pseudo-labelled pixels drawn a side an image
                       ) -> tuple:
-    "(samples, their labels, drawn pixels, which samples are clicks (not pseudo-labels)) over every image in `points`."
+    "(samples, labels, drawn pixels, which are clicks (not pseudo-labels), each sample's image (index in `points`))."
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
     from camnet_nb.pipeline import segment_image, warnings_named
     rng = np.random.default_rng(seed)
-    X, y, pix, clicked = [], [], [], []
-    for p, pts in tqdm(points.items(), desc='features of the clicked images', disable=not progress):
+    X, y, pix, clicked, image = [], [], [], [], []
+    for k, (p, pts) in enumerate(tqdm(points.items(), desc='features of the clicked images', disable=not progress)):
         img = fit_longer_side(read_image(p), max_side)
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
@@ -728,9 +728,37 @@ def click_training_set(points:dict, # read_points' result
         X.append(F[rows, cols])
         y.append(lab)
         clicked.append(np.arange(len(rows)) < n_clicks)
+        image.append(np.full(len(rows), k))
         flat = F.reshape(-1, F.shape[-1])
         pix.append(flat[_sample_rows(len(flat), pixels_per_image, rng)])
-    return np.concatenate(X), np.concatenate(y), np.concatenate(pix), np.concatenate(clicked)
+    return np.concatenate(X), np.concatenate(y), np.concatenate(pix), np.concatenate(clicked), np.concatenate(image)
+
+# %% ../nbs/11c_teach.ipynb #d5cb6f03
+LOOKS_DISAGREE = 0.5   # a model of the other images gets less of one side right: they teach the opposite
+
+def other_looks(X:np.ndarray, # every clicked image's samples (click_training_set)
+                y:np.ndarray, # their labels (True: feature)
+                pix:np.ndarray, # drawn pixels, for the standardisation
+                clicked:np.ndarray, # which samples are clicks (not pseudo-labels)
+                image:np.ndarray, # each sample's image: its index in `names`
+                names:list, # the images' names, for the note
+                penalty:float, # the L2 penalty adapt fits with
+               ) -> tuple[dict, str|None]:
+    "({image: shares of its feature and matrix clicks that a model of the others gets right}, a note on those too low)."
+    shares = {}
+    for k, name in enumerate(names):
+        rest, own = image != k, (image == k) & clicked
+        if not own.any() or len(np.unique(y[rest])) < 2: continue   # one image, or the others lack a side
+        said = fit_clicks(X[rest], y[rest], pix, penalty, quadratic=False)(X[own]) >= 0.5
+        shares[name] = tuple(round(float(s.mean()), 3) if s.size else None for s in (said[y[own]], ~said[~y[own]]))
+    worst = {n: min(s for s in v if s is not None) for n, v in shares.items()}
+    odd = sorted((n for n in shares if worst[n] < LOOKS_DISAGREE), key=worst.get)   # the most different first
+    if not odd: return shares, None
+    put = ' and '.join(f"{s:.0%} of its {side} clicks" for side, s in zip(SIDES, shares[odd[0]]) if s is not None)
+    also = f"; so do {', '.join(map(str, odd[1:]))}" if len(odd) > 1 else ''
+    return shares, (f"{odd[0]}'s clicks disagree with the other clicked images (a model of those puts {put} on their "
+                    f"side){also}: the folder may hold more than one look; click more images of each look, or adapt "
+                    "each look's images on their own")
 
 # %% ../nbs/11c_teach.ipynb #f8f7a0ba
 def _write_adapted(model, # the adapted graph (onnx ModelProto)
@@ -777,15 +805,14 @@ def adapt(data, # the folder the points file's paths start from
     "Fit one pixel classifier to the clicks of every image in `points`; write it (with the base model, if any) as one ONNX graph."
     from camnet_nb.deploy import load_heatmap_model
     t0 = time.perf_counter()
-    out = Path(out)
-    check_out_file(out, 'adapted model', '.onnx')
+    out = check_out_file(out, 'adapted model', '.onnx')
     pts = read_points(points, data)                      # every entry checked before any work
     if not pts: raise ValueError(f"{points}: no image in it")
     clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
     if not all(clicks.values()): raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, {clicks['matrix']} matrix)")
     base, base_range, hm = _adapt_base(model, input_range, log)
     masker = hm if hm is not None else load_heatmap_model(log=log)   # each clicked image's own mask (segment --points) is made with it
-    X, y, pix, clicked = click_training_set(pts, hm, max_side, progress=progress, pool=pool, mask_model=masker if pseudo else None, pseudo=pseudo)
+    X, y, pix, clicked, image = click_training_set(pts, hm, max_side, progress=progress, pool=pool, mask_model=masker if pseudo else None, pseudo=pseudo)
     # with no pseudo-labels (pseudo=0, or no image clicked on both sides) the clicks alone, with the penalty that suits them
     penalty = penalty if penalty is not None else ADAPT_PENALTY if not clicked.all() else CLICKS_ALONE_PENALTY
     clf = fit_clicks(X, y, pix, penalty, quadratic=False)
@@ -795,11 +822,12 @@ def adapt(data, # the folder the points file's paths start from
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     said = clf(X[clicked]) >= 0.5                          # the clicked pixels' sides, as the model says them
     right, warning = float((said == y[clicked]).mean()), clicks_warning(said, y[clicked])   # the warning: last line
-    res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), warning=warning,
-                       seconds=round(time.perf_counter() - t0, 1))
+    left_out, note = other_looks(X, y, pix, clicked, image, [p.name for p in pts], penalty)
+    res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), warning=warning, note=note,
+                       left_out=left_out, seconds=round(time.perf_counter() - t0, 1))
     log(f"adapted (base: {res['base']}) to {counted(len(pts), 'clicked image')} "
         f"({about['feature_clicks']} + {about['matrix_clicks']} clicks) in {res['seconds']} s: {out}"
-        + (f"; warning: {warning}" if warning else ''))
+        + (f"; note: {note}" if note else '') + (f"; warning: {warning}" if warning else ''))
     return res
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
@@ -1090,6 +1118,7 @@ def adapt(self:ClickCanvas):
     self.after.layout.display = ''
     self.status.value = (f"adapted to {counted(res['images'], 'image')}: {out}; "
                          f"below, {self.paths[self.i].name} before | after"
+                         + (f"; note: {res['note']}" if res['note'] else '')
                          + (f"; warning: {res['warning']}" if res['warning'] else ''))
     return res
 
