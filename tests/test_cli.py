@@ -386,6 +386,7 @@ def test_adapt_writes_a_model_that_segment_takes(tmp_path):
     res = json.loads(r.stdout)
     assert (res['images'], res['feature_clicks'], res['matrix_clicks']) == (2, 6, 6) and (tmp_path/'rock.onnx').is_file()
     assert res['warning'] is None                                  # clicks the bank tells apart: nothing to warn of
+    assert set(res['left_out']) == {'0.png', '1.png'} and 'note' in res   # each clicked image checked against the others
     r = run('segment', '--input', d, '--out', tmp_path/'out', '--model', tmp_path/'rock.onnx', '-q')
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path/'out').glob('*.png'))) == 3
