@@ -19,8 +19,8 @@ __all__ = ['SIDES', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', '
            'PixelFeatures', 'click_pixels', 'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features',
            'warm_bank', 'image_features', 'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask',
            'fill_grain_holes', 'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks',
-           'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas',
-           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'image_names', 'adapt', 'TaughtModel', 'Teacher', 'draw_clicks', 'event_click', 'readable_images',
+           'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -760,6 +760,18 @@ def other_looks(X:np.ndarray, # every clicked image's samples (click_training_se
                     f"side){also}: the folder may hold more than one look; click more images of each look, or adapt "
                     "each look's images on their own")
 
+# %% ../nbs/11c_teach.ipynb #d68ca469
+def image_names(paths:list, # the clicked images
+                root, # the folder their paths start from
+               ) -> list[str]:
+    "Each image's file name, or, where two share one, every path relative to `root` (with '/'): names for notes."
+    names = [Path(p).name for p in paths]
+    if len(set(names)) == len(names): return names
+    def relative(p):
+        try: return Path(p).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError: return str(p)   # outside the folder (an absolute path in the points file)
+    return [relative(p) for p in paths]
+
 # %% ../nbs/11c_teach.ipynb #f8f7a0ba
 def _write_adapted(model, # the adapted graph (onnx ModelProto)
                    out:Path, # the .onnx file
@@ -822,7 +834,7 @@ def adapt(data, # the folder the points file's paths start from
     _write_adapted(adapted_graph(base, base_range, clf, pool=pool), out, about)
     said = clf(X[clicked]) >= 0.5                          # the clicked pixels' sides, as the model says them
     right, warning = float((said == y[clicked]).mean()), clicks_warning(said, y[clicked])   # the warning: last line
-    left_out, note = other_looks(X, y, pix, clicked, image, [p.name for p in pts], penalty)
+    left_out, note = other_looks(X, y, pix, clicked, image, image_names(pts, data), penalty)
     res = about | dict(out=str(out), clicked_pixel_accuracy=round(right, 4), warning=warning, note=note,
                        left_out=left_out, seconds=round(time.perf_counter() - t0, 1))
     log(f"adapted (base: {res['base']}) to {counted(len(pts), 'clicked image')} "
