@@ -158,7 +158,7 @@ def _listen_for_clicks(self:LiveView):
 @patch
 def on_click(self:LiveView, event:dict):
     "An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on screen."
-    from camnet_nb.teach import Teacher, event_click
+    from camnet_nb.teach import Teacher, click_hint, event_click
     frame = self.loop.frame
     click = None if frame is None else event_click(event, frame.shape)
     if click is None: return
@@ -168,6 +168,7 @@ def on_click(self:LiveView, event:dict):
     from camnet_nb.data import counted
     self.status.value = (f"{counted(len(self.teacher.labels), 'click')}: "
                          + ('the loop now segments with them' if taught is not None else 'click the other side too')
+                         + (f"; {hint}" if taught is not None and (hint := click_hint(*self.teacher.counts())) else '')
                          + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
 
 # %% ../nbs/10_live.ipynb #c8e21dfd

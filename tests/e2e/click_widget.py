@@ -2,7 +2,7 @@
 
 A small notebook shows `camnet_nb.teach.ClickCanvas` on two synthetic sections; Chromium clicks the picture for real
 (a plain click, then a shift-click, through ipyevents), and the widget's status line must count one feature and then
-one matrix click with the mask redrawn each time; then its *adapt* button is pressed, and the second image must be
+one matrix click with the mask redrawn each time (after the first, the status line asks for a matrix click); then its *adapt* button is pressed, and the second image must be
 shown before | after. Saves screenshots under outputs/.
 """
 import json, sys, tempfile, time
@@ -45,6 +45,7 @@ def main():
         before = img.get_attribute('src')
         ActionChains(driver).move_to_element_with_offset(img, -60, -60).click().perform()
         one = wait_for(driver, '1 feature, 0 matrix clicks')
+        hint = wait_for(driver, 'click the matrix too')   # the next click's side, said where the user looks
         ActionChains(driver).key_down(Keys.SHIFT).move_to_element_with_offset(img, 60, 60).click().key_up(Keys.SHIFT).perform()
         two = wait_for(driver, '1 feature, 1 matrix clicks')
         after = img.get_attribute('src')
@@ -58,10 +59,10 @@ def main():
         wide = any(p.size['width'] > 1.5 * p.size['height'] for p in shown)
         if shown: driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", shown[-1])
         driver.save_screenshot(str(OUT/'e2e_adapt.png'))
-    result = dict(shown=first, after_click=one, after_shift_click=two, picture_redrawn=before != after,
+    result = dict(shown=first, after_click=one, hint=hint, after_shift_click=two, picture_redrawn=before != after,
                   after_adapt=adapted, before_after_shown=wide)
     print(json.dumps(result))
-    ok = bool(first and one and two and adapted) and before != after and wide
+    ok = bool(first and one and hint and two and adapted) and before != after and wide
     print('e2e click widget:', 'passed' if ok else 'FAILED', f'(screenshots: {OUT/"e2e_click.png"}, {OUT/"e2e_adapt.png"})')
     return 0 if ok else 1
 
