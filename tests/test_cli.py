@@ -317,7 +317,19 @@ def test_segment_says_when_an_image_is_clicked_on_one_side(tmp_path):
     r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', one)
     assert r.returncode == 0, r.stderr
     assert 'one.json: 2 of 2 images clicked on one side only (0.png, ...)' in r.stderr, r.stderr
-    assert 'one side' not in run('segment', '--input', d, '--out', tmp_path/'out2', '--points', tmp_path/'points.json').stderr
+    balanced = run('segment', '--input', d, '--out', tmp_path/'out2', '--points', tmp_path/'points.json').stderr
+    assert 'one side' not in balanced, balanced
+
+def test_segment_says_when_an_image_is_clicked_lopsidedly(tmp_path):
+    from camnet_nb.teach import simulate_clicks, write_points
+    d, _, pts, gts = _clicked_folder(tmp_path)
+    # the first image: 7 feature clicks and 2 matrix ones (more than three to one); the second 3 + 3
+    seven = simulate_clicks(gts[0], 7, 0)['feature']
+    lop = write_points({d/'0.png': {'feature': seven, 'matrix': pts[d/'0.png']['matrix'][:2]}, d/'1.png': pts[d/'1.png']},
+                       tmp_path/'lop.json', root=d)
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--points', lop)
+    assert r.returncode == 0, r.stderr
+    assert 'lop.json: 1 of 2 images clicked far more on one side (0.png: 7 feature, 2 matrix)' in r.stderr, r.stderr
 
 def test_segment_with_points_redoes_clicked_images(tmp_path):
     d, f, _, _ = _clicked_folder(tmp_path)
