@@ -81,18 +81,19 @@ def _note_sides(path, # the points file, named in the notes
                 note, # where the one-line notes go
                ):
     "Say which images are clicked on one side only, far more on one side, or not at all."
-    none = [n for n, pts in points.items() if not any(len(pts[s]) for s in SIDES)]
-    lone = [n for n, pts in points.items() if not all(len(pts[s]) for s in SIDES) and n not in none]
+    counts = {n: [len(pts[s]) for s in SIDES] for n, pts in points.items()}   # (feature, matrix) an image
+    none = [n for n, c in counts.items() if not any(c)]
+    lone = [n for n, c in counts.items() if any(c) and not all(c)]
     # a classifier needs both sides: these keep the model's mask, their clicked pixels on their side
     if lone:
         note(f"{path}: {len(lone)} of {len(points)} images clicked on one side only "
              f"({lone[0]}{', ...' if len(lone) > 1 else ''}): the model's mask is kept "
              "there, with the clicked pixels on their side; click both sides to steer it")
-    lopsided = [n for n, pts in points.items() if n not in none + lone and click_hint(*(len(pts[s]) for s in SIDES))]
+    lopsided = [n for n, c in counts.items() if all(c) and click_hint(*c)]
     if lopsided:
-        first = {s: len(points[lopsided[0]][s]) for s in SIDES}
+        feature, matrix = counts[lopsided[0]]
         note(f"{path}: {len(lopsided)} of {len(points)} images clicked far more on one side ({lopsided[0]}: "
-             f"{first['feature']} feature, {first['matrix']} matrix{'; ...' if len(lopsided) > 1 else ''}): the side "
+             f"{feature} feature, {matrix} matrix{'; ...' if len(lopsided) > 1 else ''}): the side "
              "clicked less is learnt too little; click both sides about equally")
     if none:   # an entry without a click (an edited file): the image is as if not in it
         note(f"{path}: {len(none)} of {len(points)} images have no click ({none[0]}{', ...' if len(none) > 1 else ''})")
