@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.camnet-installed
 
-.PHONY: all demo test nbtest pytest lab e2e export clean-nbs bench synth-samples distclean
+.PHONY: all demo test nbtest pytest lab e2e export nb-outputs clean-nbs bench synth-samples distclean
 
 all: test
 
@@ -69,6 +69,12 @@ e2e: $(STAMP)
 export: $(STAMP)
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean
+
+# run the notebooks and keep their outputs (figures as JPEG), so that they read with their pictures wherever they are
+# opened: after editing a notebook, `make nb-outputs NB=11c_teach` (`make test` fails while a notebook's outputs are not
+# those of its code); cells flagged slow or real keep the outputs of their last run unless FLAGS="slow" (or "slow real").
+nb-outputs: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py $(NB) $(if $(FLAGS),--flags $(FLAGS))
 
 bench: $(STAMP)
 	$(BIN)/camnet bench --ref ../shared/peers/camnet_ref_512.onnx
