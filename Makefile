@@ -71,8 +71,9 @@ export: $(STAMP)
 	$(BIN)/nbdev_clean
 
 # run the notebooks and keep their outputs (figures as JPEG), so that they read with their pictures wherever they are
-# opened: after editing a notebook, `make nb-outputs NB=11c_teach` (`make test` fails while a notebook's outputs are not
-# those of its code); cells flagged slow or real keep the outputs of their last run unless FLAGS="slow" (or "slow real").
+# opened: after editing a notebook, `make nb-outputs NB=11c_teach` (`make test` fails while a notebook's outputs are
+# not those of its code); cells flagged slow or real keep the outputs of their last run unless FLAGS="slow" (or "slow
+# real").
 nb-outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(NB) $(if $(FLAGS),--flags $(FLAGS))
 

@@ -1,5 +1,5 @@
-"""Every notebook is valid nbformat 4 (Jupyter opens it; nbdev_test runs code cells and would not notice a broken markdown
-cell), and its outputs are those of its code (`make nb-outputs` made them after its code last changed)."""
+"""Every notebook is valid nbformat 4 (Jupyter opens it; nbdev_test runs code cells and would not notice a broken
+markdown cell), and its outputs are those of its code (`make nb-outputs` made them after its code last changed)."""
 import base64, importlib.util, json
 from pathlib import Path
 import pytest

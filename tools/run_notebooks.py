@@ -1,9 +1,9 @@
 """Run the notebooks and keep their outputs, so that they read as tutorials with their pictures wherever they are
-opened: `python tools/run_notebooks.py [NOTEBOOK ...] [--flags slow] [--check]` (`make nb-outputs`, `make nb-outputs NB=...`).
+opened: `python tools/run_notebooks.py [NOTEBOOK ...] [--flags slow] [--check]` (`make nb-outputs [NB=...]`).
 
 Cells run as `nbdev_test` runs them, in the notebook's folder, except those flagged `slow` or `real` unless
-`--flags` names them: a cell left out keeps the outputs of its last run (real-data cells need `../shared/data`, and
-have none; their pictures are in `docs/` and the README).
+`--flags` names them: a cell left out keeps the outputs of its last run (cells flagged `real` need `../shared/data`
+and were left out: their pictures are in `docs/` and the README).
 Figures are kept as JPEG (a quarter of PNG's size), progress bars are left out, and a widget is kept as a still
 picture of its images (its live form needs a running kernel). Each notebook records a digest of its code cells in its
 metadata (`camnet.outputs_of`); `--check` names every notebook whose code changed since its outputs were made, and
@@ -30,7 +30,8 @@ def stale(path:Path) -> str|None:
     nb = json.loads(Path(path).read_text())
     made = nb.get('metadata', {}).get('camnet', {}).get('outputs_of')
     if made is None: return f'{path.name}: no outputs recorded; run make nb-outputs NB={path.name}'
-    if made != code_digest(nb): return f'{path.name}: code changed since its outputs were made; run make nb-outputs NB={path.name}'
+    if made != code_digest(nb):
+        return f'{path.name}: code changed since its outputs were made; run make nb-outputs NB={path.name}'
     return None
 
 def _widget_still(model_id:str) -> list:
