@@ -13,7 +13,6 @@ import argparse, base64, hashlib, json, os, re, sys, tempfile
 from pathlib import Path
 
 NBS = Path(__file__).resolve().parent.parent/'nbs'
-SKIPPED = {'slow', 'real'}   # settings.ini's tst_flags: cells nbdev_test skips unless asked
 PROGRESS = re.compile(r'^\s*[^\r\n]*\d+%\|[^\n]*$', re.M)   # a tqdm bar's line
 
 def code_digest(nb:dict) -> str:
@@ -87,30 +86,31 @@ def _shell(path:Path):
     return Shell(path, mpl_format='jpeg')
 
 def run(path:Path, flags:set=frozenset()):
-    "Run the notebook's cells (those flagged in SKIPPED - flags left out) and write it back with their outputs."
+    "Run the notebook (cells flagged in tst_flags and not in `flags` left out) and write it back with its outputs."
     from execnb.nbio import read_nb, write_nb
     from fastcore.xtras import working_directory
-    from nbdev.clean import nbdev_clean
+    from nbdev.clean import clean_nb
+    from nbdev.config import get_config
     from nbdev.frontmatter import FrontmatterProc
     from nbdev.process import NBProcessor
     path = Path(path).resolve()
-    skip = SKIPPED - set(flags)
+    cfg = get_config()
+    skip = set(cfg.tst_flags.split()) - set(flags)   # the cells nbdev_test skips unless asked
     nb = NBProcessor(path, procs=FrontmatterProc, process=True).nb
-    def no_eval(cell):
+    def no_eval(cell):   # as nbdev_test decides
         if cell.cell_type != 'code': return True
         if 'nbdev_export(' in cell.source: return True
         return bool(skip & (getattr(cell, 'directives_', {}) or {}).keys())
     shell = _shell(path)
     with working_directory(path.parent):
         shell.run_all(nb, exc_stop=True, preproc=no_eval)
-    raw = read_nb(path)
+    raw = read_nb(path)   # the notebook as written (NBProcessor's copy has its directives parsed)
     for cell, ran in zip(raw.cells, nb.cells):
         if cell.cell_type == 'code': cell['outputs'] = _tidy(ran.get('outputs', []))
+    clean_nb(raw, allowed_metadata_keys=cfg.allowed_metadata_keys.split(),   # what nbdev_clean does to a file
+             allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys.split(), clean_ids=cfg.clean_ids)
+    raw.metadata['camnet'] = {'outputs_of': code_digest(raw)}
     write_nb(raw, path)
-    nbdev_clean(fname=str(path))
-    cleaned = json.loads(path.read_text())
-    cleaned.setdefault('metadata', {})['camnet'] = {'outputs_of': code_digest(cleaned)}
-    path.write_text(json.dumps(cleaned, sort_keys=True, indent=1, ensure_ascii=False) + '\n')   # as nbdev writes it
 
 def _run_apart(path:Path, flags:list) -> int:
     "Run one notebook in a fresh process (no state carried between notebooks), temporary files in a folder of its own."

@@ -1,9 +1,9 @@
 """Real-browser check of the click widget (`make e2e`, not part of `make test`).
 
-A small notebook shows `camnet_nb.teach.ClickCanvas` on two synthetic sections; Chromium clicks the picture for real
-(a plain click, then a shift-click, through ipyevents), and the widget's status line must count one feature and then
-one matrix click with the mask redrawn each time (after the first, the status line asks for a matrix click); then its *adapt* button is pressed, and the second image must be
-shown before | after. Saves screenshots under outputs/.
+A small notebook shows `camnet_nb.teach.ClickCanvas` on two synthetic sections; Chromium clicks the picture for real (a
+plain click, then a shift-click, through ipyevents), and the widget's status line must count one feature and then one
+matrix click with the mask redrawn each time (after the first, the status line asks for a matrix click); then its
+*adapt* button is pressed, and the second image must be shown before | after. Saves screenshots under outputs/.
 """
 import json, sys, tempfile, time
 from pathlib import Path
