@@ -67,3 +67,9 @@ def test_a_cell_ending_in_a_semicolon_keeps_what_it_printed_and_hides_its_value(
     shown = mk_cell('1 + 1')
     shell.cell(shown)
     assert shown.outputs[0]['data']['text/plain'] == ['2']
+
+def test_a_notebook_that_is_not_there_is_one_line_and_nothing_runs(capsys):
+    assert run_notebooks.main(['99_nothing', '--check']) == 2
+    assert run_notebooks.main(['99_nothing']) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all('no such notebook' in line and '99_nothing.ipynb' in line for line in err)

@@ -132,9 +132,13 @@ def main(argv=None):
         return 0
     paths = [q if q.suffix else NBS/f'{q}.ipynb' for q in a.notebooks] or sorted(NBS.glob('[0-9]*.ipynb'))
     paths = [q if q.exists() else NBS/q.name for q in paths]
+    missing = [str(q) for q in paths if not q.is_file()]
+    if missing:
+        print(f"run_notebooks: no such notebook: {', '.join(missing)} (names in {NBS}, or paths)", file=sys.stderr)
+        return 2
     if a.check:
         found = [m for m in map(stale, paths) if m]
-        print('\n'.join(found) or f'{len(paths)} notebooks: outputs current')
+        print('\n'.join(found) or f"{len(paths)} notebook{'s' if len(paths) > 1 else ''}: outputs current")
         return 1 if found else 0
     failed = []
     for q in paths:
