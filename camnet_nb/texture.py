@@ -14,7 +14,7 @@ __all__ = ['GLCM_FEATURES', 'PAPER_DISTANCES', 'PAPER_ANGLES', 'GRAIN_SEED_LEVEL
            'glcm_counts', 'glcm_feature', 'region_descriptors', 'normalize01', 'fuse_paper', 'fuse_texture',
            'seeds_from_heatmap', 'refine_random_walker', 'guided_filter', 'walk_system', 'jacobi_cg',
            'random_walk_probs', 'fast_guided_filter', 'refine_fast', 'refine_grabcut', 'gaussian_logpdf',
-           'logsumexp_rows', 'gmm_loglik', 'fit_gmm', 'refine_colour', 'composite_rate', 'image_entropy',
+           'logsumexp_rows', 'gmm_loglik', 'fit_gmm', 'stable_draw', 'refine_colour', 'composite_rate', 'image_entropy',
            'secondary_info']
 
 # %% ../nbs/06_texture.ipynb #b91b0222
@@ -461,6 +461,34 @@ def _colour_table() -> np.ndarray:
     centres = (np.arange(COLOUR_BINS) + 0.5) * 256 / COLOUR_BINS
     return np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), -1).reshape(-1, 3)
 
+# %% ../nbs/06_texture.ipynb #c978c68b
+@functools.lru_cache(maxsize=8)   # one order a size and seed: frames and a folder's images share it
+def _pixel_order(n:int, # pixels in the image
+                 seed:int, # seed of the order
+                ) -> np.ndarray:
+    "A fixed random order of n pixel indices (read-only)."
+    order = np.random.default_rng(seed).permutation(n).astype(np.int32 if n < 2 ** 31 else np.int64)
+    order.flags.writeable = False
+    return order
+
+# %% ../nbs/06_texture.ipynb #a056eeee
+def stable_draw(mask:np.ndarray, # bool, any shape: the pixels that may be drawn
+                k:int, # pixels to draw (fewer when the mask has fewer)
+                seed:int=0, # seed of the order
+               ) -> np.ndarray:
+    "Flat indices of up to k of the mask's pixels, the first in a fixed random order of the image: one pixel changed in the mask changes at most one of them."
+    flat = np.asarray(mask, bool).ravel()
+    order = _pixel_order(flat.size, seed)
+    drawn, start, block = [], 0, max(4 * k, 4096)
+    while k > 0 and start < flat.size:
+        candidates = order[start:start + block]
+        hits = candidates[flat[candidates]][:k]
+        drawn.append(hits)
+        k -= len(hits)
+        start += block
+        block *= 2   # a small side needs a longer stretch of the order
+    return np.concatenate(drawn) if drawn else np.zeros(0, np.int64)
+
 # %% ../nbs/06_texture.ipynb #a74f5546
 def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
                   mask:np.ndarray, # a first feature mask (H, W), e.g. the texture-fused heatmap's
@@ -473,11 +501,9 @@ def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
     share = float(mask.mean())
     if mask.sum() < components or (~mask).sum() < components: return mask
     lab = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2LAB)
-    rng = np.random.default_rng(seed)
     # only the drawn pixels become float64: a whole photomicrograph's copy cost more than the draw
     colours = lab.reshape(-1, 3)
-    sides = [colours[rng.choice(np.flatnonzero(m), min(samples, int(m.sum())), replace=False)].astype(np.float64)
-             for m in (mask.ravel(), ~mask.ravel())]
+    sides = [colours[stable_draw(m, samples, seed)].astype(np.float64) for m in (mask, ~mask)]
     b = lab // (256 // COLOUR_BINS)   # each channel's cell, in uint8: the same as level * COLOUR_BINS // 256
     cell = (b[..., 0].astype(np.int32) * COLOUR_BINS + b[..., 1]) * COLOUR_BINS + b[..., 2]
     # the mixtures are evaluated only where the image has colours
