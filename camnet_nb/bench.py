@@ -159,22 +159,33 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
         return out | dict(threads=threads, cpu_count=os.cpu_count())
 
 # %% ../nbs/12_benchmark.ipynb #5b080289
-def _bench_segment(n:int, shape, tmp:Path) -> dict:
-    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size)."
+def _bench_segment(n:int, shape, tmp:Path,
+                   clicks:int=5, # clicks a side on each image of the `segment --points` row
+                  ) -> dict:
+    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size), and with clicks."
     import cv2
     from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
     from camnet_nb.pipeline import segment_paths, segment_image, DEFAULT_MODEL, DEFAULT_REFINE, _write_image
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.teach import simulate_clicks, write_points
     src = tmp/'segment-in'
     src.mkdir()
+    points = {}
     for k in range(n):
-        cv2.imwrite(str(src/f'im{k}.jpg'), make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)[0][..., ::-1])
+        img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)
+        cv2.imwrite(str(src/f'im{k}.jpg'), img[..., ::-1])
+        # clicks as a user places them: deep inside each side of the image's own grains and matrix
+        points[src/f'im{k}.jpg'] = simulate_clicks(gt > 0, clicks, seed=k)
+    points = write_points(points, tmp/'clicks.json', root=src)
     def wall(**kw):
         t = time.perf_counter()
         segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
         return time.perf_counter() - t
     ours = wall()                                                     # the shipped ONNX, --max-side 1024
+    with warnings.catch_warnings():   # a synthetic class whose grains look like its matrix is warned of: not what is timed
+        warnings.simplefilter('ignore')
+        clicked = wall(points=points)                                 # segment --points: a classifier an image
     first = wall(model=DEFAULT_MODEL, max_side=10 ** 6)               # the same weights through PyTorch at full size
     # what each stage of our path costs, per image
     hm = load_heatmap_model(None, log=lambda m: None)
@@ -197,6 +208,7 @@ def _bench_segment(n:int, shape, tmp:Path) -> dict:
         st['write'].append(time.perf_counter() - t)
     return dict(segment_images=n, segment_image_size=f"{shape[1]}x{shape[0]}", segment_images_per_s=round(n / ours, 2),
                 segment_first_path_images_per_s=round(n / first, 2), segment_speedup=round(first / ours, 1),
+                segment_points_clicks=clicks, segment_points_images_per_s=round(n / clicked, 2),
                 **{f'segment_{k}_ms': round(1000 * float(np.median(v)), 1) for k, v in st.items()})
 
 # %% ../nbs/12_benchmark.ipynb #51665bd7
@@ -258,6 +270,9 @@ def format_table(r:dict) -> str:
                      f"{r['segment_first_path_images_per_s']} img/s); per image: decode "
                      f"{r['segment_decode_ms']} ms, heatmap {r['segment_heatmap_ms']}, "
                      f"refine {r['segment_refine_ms']}, write {r['segment_write_ms']}"))
+    if 'segment_points_images_per_s' in r:
+        rows.append((f"camnet segment --points ({r['segment_points_clicks']} + {r['segment_points_clicks']} clicks)",
+                     f"{r['segment_points_images_per_s']} img/s", "a classifier fitted to each image's clicks, then the default refinement"))
     w = max(len(a) for a, _, _ in rows)
     return '\n'.join(f"{a:<{w}}  {b:>12}  {c}" for a, b, c in rows)
 

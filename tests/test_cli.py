@@ -172,7 +172,8 @@ def test_bench_json_small(tmp_path):
     b = json.loads(r.stdout)
     for k in ('camnet_params', 'camnet_ms', 'glcm_ms', 'fast_glcm_ms', 'glcm_speedup', 'refine_ms', 'random_walker_ms',
               'mbv3_ms', 'shufflenet_ms', 'lraspp_ms', 'teacher_cam_ms', 'camnet_vs_teacher_cam', 'live_display_fps',
-              'live_updates_per_s', 'sync_fps', 'live_vs_sync_display', 'live_vs_sync_updates', 'segment_images_per_s', 'segment_speedup'):
+              'live_updates_per_s', 'sync_fps', 'live_vs_sync_display', 'live_vs_sync_updates', 'segment_images_per_s', 'segment_speedup',
+              'segment_points_images_per_s'):
         assert k in b, k
     assert b['sync_model'] == 'camnet' and 'synchronous loop runs our CamNet' in r.stderr
     assert b['camnet_params'] <= 800_000 and 'ref_ms' not in b and 'skipping the reference' in r.stderr
