@@ -158,16 +158,15 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
         b.update()
         return out | dict(threads=threads, cpu_count=os.cpu_count())
 
-# %% ../nbs/12_benchmark.ipynb #5b080289
-def _bench_segment(n:int, shape, tmp:Path,
-                   clicks:int=5, # clicks a side on each image of the `segment --points` row
-                  ) -> dict:
-    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size), and with clicks."
+# %% ../nbs/12_benchmark.ipynb #56cb5177
+def _segment_inputs(n:int, # images
+                    shape, # their (height, width)
+                    tmp:Path, # where they and their points file go
+                    clicks:int, # clicks a side on each
+                   ) -> tuple[Path, Path]:
+    "(folder, points file): n synthetic JPEGs, and clicks deep inside each one's own grains and matrix."
     import cv2
     from camnet_nb.synth import make_thin_section, SYNTH_CLASSES
-    from camnet_nb.pipeline import segment_paths, segment_image, DEFAULT_MODEL, DEFAULT_REFINE, _write_image
-    from camnet_nb.data import read_image
-    from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.teach import simulate_clicks, write_points
     src = tmp/'segment-in'
     src.mkdir()
@@ -175,9 +174,18 @@ def _bench_segment(n:int, shape, tmp:Path,
     for k in range(n):
         img, gt, _ = make_thin_section(SYNTH_CLASSES[k % len(SYNTH_CLASSES)], shape, seed=k)
         cv2.imwrite(str(src/f'im{k}.jpg'), img[..., ::-1])
-        # clicks as a user places them: deep inside each side of the image's own grains and matrix
         points[src/f'im{k}.jpg'] = simulate_clicks(gt > 0, clicks, seed=k)
-    points = write_points(points, tmp/'clicks.json', root=src)
+    return src, write_points(points, tmp/'clicks.json', root=src)
+
+# %% ../nbs/12_benchmark.ipynb #5b080289
+def _bench_segment(n:int, shape, tmp:Path,
+                   clicks:int=5, # clicks a side on each image of the `segment --points` row
+                  ) -> dict:
+    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size), and with clicks."
+    from camnet_nb.pipeline import segment_paths, segment_image, fit_longer_side, DEFAULT_MODEL, _write_image
+    from camnet_nb.data import read_image
+    from camnet_nb.deploy import load_heatmap_model
+    src, points = _segment_inputs(n, shape, tmp, clicks)
     def wall(**kw):
         t = time.perf_counter()
         segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
@@ -194,13 +202,12 @@ def _bench_segment(n:int, shape, tmp:Path,
         t = time.perf_counter()
         img = read_image(f)
         st['decode'].append(time.perf_counter() - t)
-        s = min(1.0, 1024 / max(img.shape[:2]))
-        work = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        work = fit_longer_side(img, 1024)
         t = time.perf_counter()
         heat = hm(work)
         st['heatmap'].append(time.perf_counter() - t)
         t = time.perf_counter()
-        mask = segment_image(work, lambda a: heat, DEFAULT_REFINE)[1]
+        mask = segment_image(work, lambda a: heat)[1]   # the default refinement
         st['refine'].append(time.perf_counter() - t)
         t = time.perf_counter()
         _write_image(tmp/'w.png', (heat * 255).astype(np.uint8))

@@ -466,8 +466,9 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                                    '(one JSON object with --json): mIoU, mPA, IoU, Dice, precision, recall, '
                                    'specificity, F1, accuracy (pooled over all pairs); with --materials, which share '
                                    'of the marks falls on each material and which share of each material is marked. '
-                                   'With --points FILE and --data IMAGES instead of --gt: balanced accuracy, recall '
-                                   'and specificity of the masks at key points (pooled, and per image).')
+                                   'With --points FILE and --data IMAGES instead of --gt: balanced accuracy (with its '
+                                   '95 % interval, the points resampled), recall and specificity of the masks at key '
+                                   'points (pooled, and per image).')
     add_options(e, 'evaluation', 'evaluate_folders',
                 ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
                 required=('pred_dir',), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),

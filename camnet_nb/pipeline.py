@@ -987,10 +987,12 @@ def _speed_md(rep:dict, # the demo's report
 def _keypoints_md(scores:dict, # {method: keypoint_eval's figures}
                  ) -> list[str]:
     "The demo report's key-point table, as markdown lines."
+    def interval(v): return f"{v['ci95'][0]:.2f} to {v['ci95'][1]:.2f}" if v.get('ci95') else ''
     return (["## Key points (balanced accuracy of the masks at your points)", "",
-             "| method | balanced accuracy | recall | specificity | points |", "|---|---|---|---|---|"]
-            + [f"| {k} | {v['balanced_accuracy']:.3f} | {v['recall']:.3f} | {v['specificity']:.3f} | {v['points']} |"
-               for k, v in scores.items()] + [""])
+             "| method | balanced accuracy | 95 % interval (the points resampled) | recall | specificity | points |",
+             "|---|---|---|---|---|---|"]
+            + [f"| {k} | {v['balanced_accuracy']:.3f} | {interval(v)} | {v['recall']:.3f} | {v['specificity']:.3f} | "
+               f"{v['points']} |" for k, v in scores.items()] + [""])
 
 # %% ../nbs/11_pipeline.ipynb #582d23e4
 def _write_report(rep, out):

@@ -11,10 +11,10 @@ from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 from .evaluation import SANDSTONE_MATERIALS, material_shares
 
 # %% auto #0
-__all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'comparison_models', 'method_masks', 'pooled_scores', 'labelled_pairs', 'zero_shot',
-           'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement', 'balanced_scores',
-           'keypoint_eval', 'clicked_images', 'keypoint_mask_scores', 'rank_auc', 'keypoint_map_scores',
-           'teacher_cam_map']
+__all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'KEYPOINT_RESAMPLES', 'comparison_models', 'method_masks', 'pooled_scores',
+           'labelled_pairs', 'zero_shot', 'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement',
+           'balanced_scores', 'keypoint_eval', 'clicked_images', 'keypoint_mask_scores', 'rank_auc',
+           'keypoint_map_scores', 'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -181,17 +181,28 @@ def choose_refinement(sandstone, # a real labelled folder with images/ and label
     return {'scores': scores, 'best': max(scores, key=lambda r: scores[r][2])}
 
 # %% ../nbs/11b_real_rock.ipynb #e745e0d0
+KEYPOINT_RESAMPLES = 4000   # bootstrap resamples behind a key-point score's 95 % interval
+
 def balanced_scores(on_features:list, # for each feature point: did the mask say feature?
                     on_matrix:list, # for each matrix point: did the mask say matrix?
+                    resamples:int=KEYPOINT_RESAMPLES, # bootstrap resamples of the points for `ci95` (0: no interval)
                    ) -> dict:
-    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance) and the count; a side without points has no rate (None)."
+    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance), its 95 % interval, the count; None for a side without points."
     recall = float(np.mean(on_features)) if len(on_features) else None
     specificity = float(np.mean(on_matrix)) if len(on_matrix) else None
     both = recall is not None and specificity is not None
+    ci95 = None
+    if both and resamples:
+        # each side's points drawn again with replacement: the resampled share of a side
+        # is binomial, so the bootstrap needs no index arrays, however many points there are
+        rng = np.random.default_rng(0)
+        nf, nm = len(on_features), len(on_matrix)
+        boot = (rng.binomial(nf, recall, resamples) / nf + rng.binomial(nm, specificity, resamples) / nm) / 2
+        ci95 = [round(float(q), 4) for q in np.quantile(boot, [0.025, 0.975])]
     return dict(balanced_accuracy=round((recall + specificity) / 2, 4) if both else None,
                 recall=None if recall is None else round(recall, 4),
                 specificity=None if specificity is None else round(specificity, 4),
-                points=len(on_features) + len(on_matrix))
+                points=len(on_features) + len(on_matrix), ci95=ci95)
 
 # %% ../nbs/11b_real_rock.ipynb #a1790cc6
 def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}})

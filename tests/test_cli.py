@@ -481,6 +481,7 @@ def test_evaluate_at_key_points(tmp_path):
     r = run(*args, '--json')   # the ground truth as the prediction: every point right
     out = json.loads(r.stdout)
     assert r.returncode == 0 and out['balanced_accuracy'] == 1.0 and out['n_images'] == 6 and len(out['per_image']) == 6, r.stderr
+    assert out['ci95'] == [1.0, 1.0]   # every resample of all-right points is all right
     inverted = tmp_path/'inv'   # every mask inverted: every point wrong
     for m in (tmp_path/'s'/'masks').rglob('*.png'):
         import cv2
@@ -488,6 +489,7 @@ def test_evaluate_at_key_points(tmp_path):
         cv2.imwrite(str(inverted/m.parent.name/m.name), 255 - cv2.imread(str(m), cv2.IMREAD_GRAYSCALE))
     r = run('evaluate', '--pred', str(inverted), *args[3:])
     assert r.returncode == 0 and 'balanced_accuracy: 0.0' in r.stdout.splitlines(), r.stdout
+    assert 'ci95: [0.0, 0.0]' in r.stdout.splitlines(), r.stdout
 
 def test_evaluate_key_points_bad_inputs(tmp_path):
     assert run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '32x32', '-q').returncode == 0
