@@ -47,6 +47,13 @@ def test_progress_bars_and_empty_displays_are_left_out_and_warnings_kept():
     kept = run_notebooks._tidy(outputs)
     assert [o['text'] for o in kept] == ['UserWarning: look here\n', '50%| printed on purpose\n']
 
+def test_a_warning_written_right_after_a_bar_is_kept():
+    # a bar left unfinished (leave=False clears it with spaces), a warning printed on its line
+    text = ('bench:  86%|########5 | 6/7 [00:30<00:05,  5.0s/it, loss=0.03]x.py:9: UserWarning: im5.jpg: only 0% right\n'
+            '  with warnings_named(key):\n' + ' ' * 52 + '\r')
+    kept = run_notebooks._tidy([{'output_type': 'stream', 'name': 'stderr', 'text': text}])
+    assert [o['text'] for o in kept] == ['x.py:9: UserWarning: im5.jpg: only 0% right\n  with warnings_named(key):\n']
+
 def test_a_widget_is_kept_as_a_still_of_its_images_and_status():
     widgets = pytest.importorskip('ipywidgets')
     jpeg = b'\xff\xd8\xff\xe0 a picture'

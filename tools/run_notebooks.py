@@ -13,7 +13,8 @@ import argparse, base64, hashlib, json, os, re, sys, tempfile
 from pathlib import Path
 
 NBS = Path(__file__).resolve().parent.parent/'nbs'
-PROGRESS = re.compile(r'^\s*[^\r\n]*\d+%\|[^\n]*$', re.M)   # a tqdm bar's line
+# a tqdm bar, from its description to its closing ]: only the bar, for a warning may follow it on the same line
+PROGRESS = re.compile(r'[^\n]*?\d+%\|[^|\n]*\|[^\[\n]*\[[^\]\n]*\]')
 
 def code_digest(nb:dict) -> str:
     "A digest of the notebook's code cells, in order (markdown edits keep the outputs current)."
@@ -56,9 +57,9 @@ def _tidy(outputs:list) -> list:
     for o in outputs:
         if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
             text = o['text'] if isinstance(o['text'], str) else ''.join(o['text'])
-            text = PROGRESS.sub('', text.replace('\r', '\n'))
-            text = re.sub(r'\n{2,}', '\n', text).lstrip('\n')
-            if not text.strip(): continue
+            lines = PROGRESS.sub('', text.replace('\r', '\n')).split('\n')
+            text = ''.join(line + '\n' for line in lines if line.strip())   # a bar's blank clearing lines go too
+            if not text: continue
             o = {**o, 'text': text}
         if o.get('output_type') in ('display_data', 'execute_result') and not o.get('data'): continue   # showed nothing
         view = o.get('data', {}).get('application/vnd.jupyter.widget-view+json')
