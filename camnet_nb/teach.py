@@ -10,6 +10,7 @@ import numpy as np
 import cv2
 from .data import counted, check_out_file
 from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
+from .texture import stable_draw   # draws that a pixel more or less in a mask does not reshuffle
 
 # %% auto #0
 __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS',
@@ -701,25 +702,28 @@ def adapted_graph(base, # the base model (onnx ModelProto: an image input, a hea
     return model
 
 # %% ../nbs/11c_teach.ipynb #34914f00
-def _sample_rows(n:int, k:int, rng) -> np.ndarray:
-    "At most k of n indices, sorted."
-    return np.sort(rng.choice(n, k, replace=False)) if n > k else np.arange(n)
+def _sample_rows(n:int, # how many rows there are
+                 k:int, # rows to draw
+                 seed:int=0, # seed of the order
+                ) -> np.ndarray:
+    "At most k of n indices, sorted: the first of a fixed random order, so the same for every image of one size."
+    return np.sort(stable_draw(np.ones(n, bool), k, seed))
 
 # %% ../nbs/11c_teach.ipynb #3f7eb706
 def pseudo_pixels(mask:np.ndarray, # bool (H, W): an image's mask from its own clicks
                   n:int, # pixels to draw a side
-                  rng, # numpy Generator
+                  seed:int=0, # seed of the order they are drawn in
                   erode:float=PSEUDO_ERODE, # each side is eroded by this fraction of the longer side first: boundaries are where masks are wrong
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "(rows, cols, is_feature): n pixels drawn from well inside each side of a mask."
+    "(rows, cols, is_feature): n pixels drawn from well inside each side of a mask; one pixel more or less in the mask changes at most one of them."
     k = int(round(erode * max(mask.shape))) | 1
     rows, cols, labels = [], [], []
     for side, m in ((True, mask), (False, ~mask)):
-        rr, cc = np.nonzero(cv2.erode(m.astype(np.uint8), np.ones((k, k), np.uint8)) > 0)
-        pick = _sample_rows(len(rr), n, rng)
-        rows.append(rr[pick])
-        cols.append(cc[pick])
-        labels.append(np.full(len(pick), side))
+        inside = cv2.erode(m.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        rr, cc = np.unravel_index(np.sort(stable_draw(inside, n, seed)), mask.shape)
+        rows.append(rr)
+        cols.append(cc)
+        labels.append(np.full(len(rr), side))
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(labels)
 
 # %% ../nbs/11c_teach.ipynb #89d5b0a2
@@ -738,7 +742,6 @@ def click_training_set(points:dict, # read_points' result
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
     from camnet_nb.pipeline import segment_image, warnings_named
-    rng = np.random.default_rng(seed)
     X, y, pix, clicked, image = [], [], [], [], []
     for k, (p, pts) in enumerate(tqdm(points.items(), desc='features of the clicked images', disable=not progress)):
         img = fit_longer_side(read_image(p), max_side)
@@ -750,14 +753,14 @@ def click_training_set(points:dict, # read_points' result
             # on the development sets, pre-salt adapted from one image
             # to the other 0.61 against 0.49, sandstone within 0.4 points
             with warnings_named(p.name): clicked_mask = segment_image(img, mask_model, points=pts, clean=False)[1]
-            r2, c2, l2 = pseudo_pixels(clicked_mask, pseudo, rng)
+            r2, c2, l2 = pseudo_pixels(clicked_mask, pseudo, seed)
             rows, cols, lab = np.r_[rows, r2], np.r_[cols, c2], np.r_[lab, l2]
         X.append(F[rows, cols])
         y.append(lab)
         clicked.append(np.arange(len(rows)) < n_clicks)
         image.append(np.full(len(rows), k))
         flat = F.reshape(-1, F.shape[-1])
-        pix.append(flat[_sample_rows(len(flat), pixels_per_image, rng)])
+        pix.append(flat[_sample_rows(len(flat), pixels_per_image, seed)])
     return np.concatenate(X), np.concatenate(y), np.concatenate(pix), np.concatenate(clicked), np.concatenate(image)
 
 # %% ../nbs/11c_teach.ipynb #d5cb6f03
