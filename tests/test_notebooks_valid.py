@@ -45,14 +45,25 @@ def test_progress_bars_and_empty_displays_are_left_out_and_warnings_kept():
                {'output_type': 'execute_result', 'data': {}, 'metadata': {}, 'execution_count': None},
                {'output_type': 'stream', 'name': 'stdout', 'text': '50%| printed on purpose\n'}]
     kept = run_notebooks._tidy(outputs)
-    assert [o['text'] for o in kept] == ['UserWarning: look here\n', '50%| printed on purpose\n']
+    assert [''.join(o['text']) for o in kept] == ['UserWarning: look here\n', '50%| printed on purpose\n']
 
 def test_a_warning_written_right_after_a_bar_is_kept():
     # a bar left unfinished (leave=False clears it with spaces), a warning printed on its line
     text = ('bench:  86%|########5 | 6/7 [00:30<00:05,  5.0s/it, loss=0.03]x.py:9: UserWarning: im5.jpg: only 0% right\n'
             '  with warnings_named(key):\n' + ' ' * 52 + '\r')
     kept = run_notebooks._tidy([{'output_type': 'stream', 'name': 'stderr', 'text': text}])
-    assert [o['text'] for o in kept] == ['x.py:9: UserWarning: im5.jpg: only 0% right\n  with warnings_named(key):\n']
+    assert [''.join(o['text']) for o in kept] == ['x.py:9: UserWarning: im5.jpg: only 0% right\n  with warnings_named(key):\n']
+
+def test_printed_paths_are_written_alike_on_every_run():
+    root = run_notebooks.ROOT
+    outputs = [{'output_type': 'stream', 'name': 'stderr', 'text': '/tmp/camnet-ab12/tmpxy9/bad.json: not a points file\n'},
+               {'output_type': 'stream', 'name': 'stdout', 'text': f"base: {root}/camnet_nb/weights/m.onnx, '/tmp/camnet-ab12/tmpq/r.onnx'\n"},
+               {'output_type': 'execute_result', 'metadata': {}, 'execution_count': None,
+                'data': {'text/plain': [f"PosixPath('/tmp/camnet-ab12/tmpz/a.png'), '{root.parent}/shared/data'"]}}]
+    kept = run_notebooks._tidy(outputs, '/tmp/camnet-ab12/')
+    assert [''.join(o['text']) for o in kept[:2]] == ['<tmp>/bad.json: not a points file\n',
+                                            "base: camnet_nb/weights/m.onnx, '<tmp>/r.onnx'\n"]
+    assert ''.join(kept[2]['data']['text/plain']) == "PosixPath('<tmp>/a.png'), '../shared/data'"
 
 def test_a_widget_is_kept_as_a_still_of_its_images_and_status():
     widgets = pytest.importorskip('ipywidgets')
@@ -62,7 +73,7 @@ def test_a_widget_is_kept_as_a_still_of_its_images_and_status():
             'data': {'application/vnd.jupyter.widget-view+json': {'model_id': box.model_id}, 'text/plain': 'VBox(...)'}}
     still, status = run_notebooks._tidy([view])
     assert base64.b64decode(still['data']['image/jpeg']) == jpeg
-    assert status['text'] == '3 clicks\n'
+    assert ''.join(status['text']) == '3 clicks\n'
 
 def test_a_cell_ending_in_a_semicolon_keeps_what_it_printed_and_hides_its_value():
     pytest.importorskip('execnb')

@@ -4,8 +4,10 @@ opened: `python tools/run_notebooks.py [NOTEBOOK ...] [--flags slow] [--check]` 
 Cells run as `nbdev_test` runs them, in the notebook's folder, except those flagged `slow` or `real` unless
 `--flags` names them: a cell left out keeps the outputs of its last run (cells flagged `real` need `../shared/data`
 and were left out: their pictures are in `docs/` and the README).
-Figures are kept as JPEG (a quarter of PNG's size), progress bars are left out, and a widget is kept as a still
-picture of its images (its live form needs a running kernel). Each notebook records a digest of its code cells in its
+Figures are kept as JPEG (a quarter of PNG's size), progress bars are left out, a widget is kept as a still
+picture of its images (its live form needs a running kernel), and printed paths are written alike on every run and
+machine (a notebook's temporary folder as <tmp>, the repository's files relative to it), so a rerun's diff shows what
+changed. Each notebook records a digest of its code cells in its
 metadata (`camnet.outputs_of`); `--check` names every notebook whose code changed since its outputs were made, and
 `tests/test_notebooks_valid.py` runs that check, so that the outputs a reader sees are those of the code beside them.
 """
@@ -51,16 +53,29 @@ def _widget_still(model_id:str) -> list:
     if texts: out.append({'output_type': 'stream', 'name': 'stdout', 'text': ''.join(t + '\n' for t in texts)})
     return out
 
-def _tidy(outputs:list) -> list:
-    "Outputs without progress bars or empty displays, with widgets as stills."
+ROOT = NBS.parent
+
+def _placeholders(text:str, scratch:str|None) -> str:
+    "Paths that differ from run to run and machine to machine, written alike: a notebook's temporary folder as <tmp>, the repository's own files relative to it."
+    if scratch: text = re.sub(re.escape(str(scratch).rstrip('/')) + r'/[^/\s\'"]+', '<tmp>', text)
+    text = text.replace(f'{ROOT.parent}/shared/', '../shared/')
+    return text.replace(f'{ROOT}/', '')
+
+def _tidy(outputs:list, scratch:str|None=None) -> list:
+    "Outputs without progress bars or empty displays, with widgets as stills, and paths under `scratch` (the notebook's temporary files) or the repository written alike on every run."
     kept = []
     for o in outputs:
-        if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
+        if o.get('output_type') == 'stream':
             text = o['text'] if isinstance(o['text'], str) else ''.join(o['text'])
-            lines = PROGRESS.sub('', text.replace('\r', '\n')).split('\n')
-            text = ''.join(line + '\n' for line in lines if line.strip())   # a bar's blank clearing lines go too
+            if o.get('name') == 'stderr':
+                lines = PROGRESS.sub('', text.replace('\r', '\n')).split('\n')
+                text = ''.join(line + '\n' for line in lines if line.strip())   # a bar's blank clearing lines go too
             if not text: continue
-            o = {**o, 'text': text}
+            o = {**o, 'text': _placeholders(text, scratch).splitlines(keepends=True)}   # a list of lines: a rerun's diff by line
+        plain = o.get('data', {}).get('text/plain')
+        if plain is not None:
+            plain = plain if isinstance(plain, str) else ''.join(plain)
+            o = {**o, 'data': {**o['data'], 'text/plain': _placeholders(plain, scratch).splitlines(keepends=True)}}
         if o.get('output_type') in ('display_data', 'execute_result') and not o.get('data'): continue   # showed nothing
         view = o.get('data', {}).get('application/vnd.jupyter.widget-view+json')
         if view:
@@ -107,7 +122,7 @@ def run(path:Path, flags:set=frozenset()):
         shell.run_all(nb, exc_stop=True, preproc=no_eval)
     raw = read_nb(path)   # the notebook as written (NBProcessor's copy has its directives parsed)
     for cell, ran in zip(raw.cells, nb.cells):
-        if cell.cell_type == 'code': cell['outputs'] = _tidy(ran.get('outputs', []))
+        if cell.cell_type == 'code': cell['outputs'] = _tidy(ran.get('outputs', []), tempfile.gettempdir())
     clean_nb(raw, allowed_metadata_keys=cfg.allowed_metadata_keys.split(),   # what nbdev_clean does to a file
              allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys.split(), clean_ids=cfg.clean_ids)
     raw.metadata['camnet'] = {'outputs_of': code_digest(raw)}
