@@ -8,13 +8,13 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable', 'check_record',
-           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
-           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
-           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
-           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
-           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'Terminated', 'main']
+__all__ = ['WINDOW_KEYS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable',
+           'check_record', 'window_controls', 'open_window', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
+           'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_adapt', 'cmd_demo', 'module_constants',
+           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
+           'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command', 'add_distill_command',
+           'add_export_command', 'add_segment_command', 'add_adapt_command', 'add_bench_command', 'add_live_command',
+           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -155,25 +155,68 @@ def check_record(path:Path):
         with open(path, 'ab'): pass
     except OSError as e: raise OSError(f"--record {path}: cannot be written ({e.strerror or e})") from None
 
+# %% ../nbs/13_cli.ipynb #87656476
+WINDOW_KEYS = "click: feature, right- or shift-click: matrix; f forgets the clicks, k keeps what they taught, q or Esc quits"
+
+def window_controls(loop, # the LiveLoop the window shows
+                    taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
+                    log=_log, # where each step's one line goes
+                   ) -> tuple:
+    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it (LoopTeaching), keys forget, keep or quit."
+    import cv2
+    from camnet_nb.teach import LoopTeaching
+    teaching = LoopTeaching(loop)
+    def on_mouse(event, x, y, flags, param=None):   # cv2.setMouseCallback's handler: x, y in the shown frame's pixels
+        if event not in (cv2.EVENT_LBUTTONDOWN, cv2.EVENT_RBUTTONDOWN) or loop.frame is None: return
+        H, W = loop.frame.shape[:2]
+        side = 'matrix' if event == cv2.EVENT_RBUTTONDOWN or flags & cv2.EVENT_FLAG_SHIFTKEY else 'feature'
+        line = teaching.click(min(max(y / max(H - 1, 1), 0.0), 1.0), min(max(x / max(W - 1, 1), 0.0), 1.0), side)
+        if line: log(line)
+    def on_key(key:int):   # cv2.waitKey's code (-1: none)
+        key &= 0xFF
+        if key in (27, ord('q')): loop.stop()
+        elif key == ord('f'): log(teaching.forget())
+        elif key == ord('k'): log(teaching.keep(Path(taught_file))[1])
+    return on_mouse, on_key, teaching
+
+# %% ../nbs/13_cli.ipynb #c99f8bad
+def open_window(loop, # the LiveLoop to show
+                taught_file='taught.onnx', # where the k key writes what the clicks taught
+               ):
+    "Show `loop` in an OpenCV window whose clicks teach it and whose keys forget, keep or quit; the LoopTeaching behind it."
+    import cv2
+    from camnet_nb.teach import warm_bank, LIVE_POOL
+    on_mouse, on_key, teaching = window_controls(loop, taught_file)
+    cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)   # GUI_NORMAL: no Qt menu on a right-click
+    cv2.setMouseCallback('camnet live', on_mouse)
+    def show(img):
+        cv2.imshow('camnet live', img[..., ::-1])
+        on_key(cv2.waitKey(1))
+    loop.on_frame = show
+    warm_bank(LIVE_POOL)   # the bank a first click needs, built while the loop starts
+    _log(WINDOW_KEYS)
+    return teaching
+
 # %% ../nbs/13_cli.ipynb #030874a8
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    show = None
     if not a.headless:   # asked before anything is loaded or opened
+        if a.taught_file.suffix != '.onnx':
+            raise ValueError(f"--taught {a.taught_file}: the taught model is an ONNX file; give a name ending in .onnx")
         why = window_unavailable()
         if why:
             raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
                                "or install opencv-python in place of opencv-python-headless")
-        import cv2
-        def show(img):
-            cv2.imshow('camnet live', img[..., ::-1])
-            if cv2.waitKey(1) & 0xFF in (27, ord('q')): loop.stop()
     if a.record: check_record(a.record)
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size)
-    loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record, on_frame=show,
+    loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
-    _report(a, loop.run(frames, max_frames=a.n_frames))   # 'frame limit', not 'end of stream', at --frames
+    teaching = None if a.headless else open_window(loop, a.taught_file)
+    res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
+    if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
+        res |= dict(zip(('feature_clicks', 'matrix_clicks'), teaching.teacher.counts()), kept=teaching.kept)
+    _report(a, res)
     # the statistics are out, the recording closed: exit 130 or 143
     if loop.interrupted is not None: raise loop.interrupted
     return 0
@@ -623,12 +666,16 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                        description='Reads frames from a camera index, a video file, a folder of images '
                                    'or the synthetic stream. Writes the display (a window, or nothing '
                                    'with --headless), optionally a recording (--record), and statistics '
-                                   'at the end (JSON with --json: display_fps, updates_per_s, latency).')
+                                   'at the end (JSON with --json: display_fps, updates_per_s, latency). '
+                                   'Clicks in the window teach the loop your rock: click = feature, right- or '
+                                   'shift-click = matrix; the f key forgets them, k keeps what they taught in '
+                                   '--taught (a model for --model), q or Esc quits.')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])
     add_options(l, 'stream', 'MotionGate.__init__', ['still_frames'])
     add_options(l, 'stream', 'LiveLoop.__init__', ['infer_hz', 'display_hz', 'record'])
+    add_options(l, 'cli', 'window_controls', ['taught_file'], flags=dict(taught_file='--taught'), types=dict(taught_file=Path))
     l.add_argument('--headless', action='store_true', help='no window')   # the command line's own: whether to open one
     l.set_defaults(fn=cmd_live)
 

@@ -51,7 +51,8 @@ class LiveView:
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         # clicks on a still frame teach the loop (on_click); forget() goes back to the base
-        self.base, self.teacher, self.taught_file = segment, None, Path(taught_file)
+        from camnet_nb.teach import LoopTeaching
+        self.teaching, self.taught_file = LoopTeaching(self.loop), Path(taught_file)
         self._listen_for_clicks()
         self.thread, self.result, self.shown = None, None, 0
         self._halt = threading.Event()
@@ -158,37 +159,21 @@ def _listen_for_clicks(self:LiveView):
 @patch
 def on_click(self:LiveView, event:dict):
     "An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on screen."
-    from camnet_nb.teach import Teacher, click_hint, event_click
+    from camnet_nb.teach import event_click
     frame = self.loop.frame
     click = None if frame is None else event_click(event, frame.shape)
     if click is None: return
-    if self.teacher is None: self.teacher = Teacher(self.base)
-    taught = self.teacher.click(frame, *click)
-    if taught is not None: self.loop.segment = taught
-    from camnet_nb.data import counted
-    self.status.value = (f"{counted(len(self.teacher.labels), 'click')}: "
-                         + ('the loop now segments with them' if taught is not None else 'click the other side too')
-                         + (f"; {hint}" if taught is not None and (hint := click_hint(*self.teacher.counts())) else '')
-                         + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
+    self.status.value = self.teaching.click(*click) or self.status.value
 
 # %% ../nbs/10_live.ipynb #c8e21dfd
 @patch
 def forget(self:LiveView):
     "Drop the clicks: the loop goes back to its base model."
-    if self.teacher is not None: self.teacher.clear()
-    self.loop.segment = self.base
-    self.status.value = 'clicks forgotten: the base model segments again'
+    self.status.value = self.teaching.forget()
 
 # %% ../nbs/10_live.ipynb #d483e9c1
 @patch
 def keep(self:LiveView) -> dict|None:
     "Write what the clicks taught to `taught_file` (an ONNX model for --model); a refusal is said in the status line."
-    try:
-        if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
-        res = self.teacher.save(self.taught_file)
-    except (ValueError, OSError) as e:
-        self.status.value = f"not kept: {e}"
-        return None
-    self.status.value = (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
-                         f"camnet segment --model {res['out']}")
+    res, self.status.value = self.teaching.keep(self.taught_file)
     return res

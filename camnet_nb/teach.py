@@ -21,8 +21,8 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features', 'clicks_warning',
            'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes', 'simulate_clicks',
            'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names', 'adapt', 'TaughtModel',
-           'Teacher', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores',
-           'said_at_points', 'keypoint_teach_scores']
+           'Teacher', 'LoopTeaching', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores',
+           'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -945,6 +945,44 @@ def save(self:Teacher, out, # the .onnx file to write
                  features=feature_channels() + ['base heatmap'])
     _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
     return about | dict(out=str(out))
+
+# %% ../nbs/11c_teach.ipynb #9c704734
+class LoopTeaching:
+    "Clicks on a running loop's frame on screen teach it; each step returns the status line to show."
+    def __init__(self, loop, # a LiveLoop: its `frame` on screen is read, the `segment` it runs is swapped
+                ):
+        self.loop, self.base, self.teacher = loop, loop.segment, None
+        self.kept = None   # the last file keep wrote
+    def click(self, row:float, # the click, as fractions of the frame's height and width
+              col:float,
+              side:str='feature', # one of SIDES
+             ) -> str|None:
+        "Teach the frame on screen (None before the first frame); the loop segments with the clicks once both sides have one."
+        frame = self.loop.frame
+        if frame is None: return None
+        if self.teacher is None: self.teacher = Teacher(self.base)
+        taught = self.teacher.click(frame, row, col, side)
+        if taught is not None: self.loop.segment = taught
+        hint = click_hint(*self.teacher.counts()) if taught is not None else None
+        return (f"{counted(len(self.teacher.labels), 'click')}: "
+                + ('the loop now segments with them' if taught is not None else 'click the other side too')
+                + (f"; {hint}" if hint else '')
+                + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
+    def forget(self) -> str:
+        "Drop the clicks: the loop goes back to its base model."
+        if self.teacher is not None: self.teacher.clear()
+        self.loop.segment = self.base
+        return 'clicks forgotten: the base model segments again'
+    def keep(self, out, # the .onnx file to write
+            ) -> tuple[dict|None, str]:
+        "(Teacher.save's record or None, the status line): a refusal is said, never raised, so the loop runs on."
+        try:
+            if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
+            res = self.teacher.save(out)
+        except (ValueError, OSError) as e: return None, f"not kept: {e}"
+        self.kept = res['out']
+        return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
+                     f"camnet segment --model {res['out']}")
 
 # %% ../nbs/11c_teach.ipynb #a8d52213
 def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)

@@ -278,6 +278,38 @@ def test_live_without_a_window_says_what_to_do():
     r = run('live', '--frames', '5')
     assert r.returncode == 1 and '--headless' in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
 
+def test_live_window_clicks_teach_and_keys_keep_and_quit(tmp_path, monkeypatch, capsys):
+    "The window path of camnet live with OpenCV's window calls stood in for (no display here): clicks, k, q."
+    import cv2, numpy as np
+    import camnet_nb.cli as cli
+    calls, shown = {}, []
+    monkeypatch.setattr(cli, 'window_unavailable', lambda: None)
+    monkeypatch.setattr(cv2, 'namedWindow', lambda name, flags=0: calls.setdefault('window', name))
+    monkeypatch.setattr(cv2, 'setMouseCallback', lambda name, fn, param=None: calls.setdefault('mouse', fn))
+    def imshow(name, bgr):
+        shown.append(bgr)
+        if len(shown) == 5:   # a click on the brightest and a right-click on the darkest pixel of the frame shown
+            grey = bgr.astype(float).sum(-1)
+            (br, bc), (dr, dc) = (np.unravel_index(f(grey), grey.shape) for f in (np.argmax, np.argmin))
+            calls['mouse'](cv2.EVENT_LBUTTONDOWN, int(bc), int(br), 0, None)
+            calls['mouse'](cv2.EVENT_RBUTTONDOWN, int(dc), int(dr), 0, None)
+    monkeypatch.setattr(cv2, 'imshow', imshow)
+    keys = {10: ord('k'), 15: ord('q')}
+    monkeypatch.setattr(cv2, 'waitKey', lambda ms=0: keys.get(len(shown), -1))
+    taught = tmp_path/'taught.onnx'
+    rc = cli.main(['live', '--source', 'synthetic', '--size', '96x96', '--frames', '200', '--json', '--taught', str(taught)])
+    out, err = capsys.readouterr()
+    assert rc == 0 and calls['window'] == 'camnet live', err
+    res = json.loads(out)
+    assert len(shown) == 15 and res['ended'] == 'stopped', res        # q stopped it at once
+    assert (res['feature_clicks'], res['matrix_clicks'], res['kept']) == (1, 1, str(taught)), res
+    assert taught.is_file() and 'right- or shift-click' in err and 'kept ' in err, err
+
+def test_live_taught_file_is_checked_before_the_window_opens():
+    r = run('live', '--frames', '5', '--taught', 'rock.pt')
+    assert r.returncode == 1 and r.stderr.strip().endswith('give a name ending in .onnx') and '--taught rock.pt' in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+
 
 # ---- clicks: segment --points and adapt ----
 def _clicked_folder(tmp_path, n=3):
