@@ -58,12 +58,15 @@ pytest: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs
 
-# a real browser on the live notebook and the click widget (kept out of `make test`): Debian's chromium + chromedriver, Selenium
+# a real browser on the live notebook and the click widget, and a real window of camnet live (kept out of `make test`):
+# Debian's chromium + chromedriver with Selenium; Debian's Xvfb + xdotool with OpenCV's window build for that one run
 e2e: $(STAMP)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
+	@command -v Xvfb >/dev/null && command -v xdotool >/dev/null || (apt-get update -q && apt-get install -y -q xvfb xdotool)
 	$(BIN)/python -m pip install -q 'selenium>=4.20,<5'
 	$(BIN)/python tests/e2e/live_notebook.py
 	$(BIN)/python tests/e2e/click_widget.py
+	$(BIN)/python tests/e2e/live_window.py
 
 # notebooks -> package, and strip execution noise before a commit
 export: $(STAMP)

@@ -1,0 +1,85 @@
+"""Real-window check of `camnet live` (`make e2e`, not part of `make test`).
+
+The package installs OpenCV's headless build, so this check puts OpenCV's own window build (the `opencv-python` wheel
+of the same version, Qt inside) in front of it for this one run (pip --target under outputs/, on PYTHONPATH), opens
+`camnet live` on a virtual display (Debian's Xvfb) and teaches it with real X events (xdotool): a click, a right-click,
+a shift-click, then the keys k (keep), f (forget) and q (quit). It checks each step's line on stderr, the taught
+model written to --taught, and the --json report; saves a screenshot (outputs/e2e_window.png).
+"""
+import json, os, shutil, subprocess, sys, time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT/'outputs'
+GUI_CV2 = OUT/'e2e_opencv_gui'   # the window build of OpenCV, for this check only
+CAMNET = str(Path(sys.executable).parent/'camnet')
+
+def window_opencv() -> Path:
+    "A folder holding OpenCV's window build at the installed headless build's version (installed once)."
+    want = version('opencv-python-headless')
+    if not (GUI_CV2/f'opencv_python-{want}.dist-info').is_dir():
+        shutil.rmtree(GUI_CV2, ignore_errors=True)
+        subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(GUI_CV2),
+                        f'opencv-python=={want}'], check=True)
+    return GUI_CV2
+
+DISPLAY = ':97'   # the virtual display this check opens
+
+def xdotool(*args) -> str:
+    return subprocess.run(['xdotool', *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, 'DISPLAY': DISPLAY}).stdout.strip()
+
+def find_window(name:str, timeout:float=60) -> str|None:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        found = xdotool('search', '--name', name)
+        if found: return found.splitlines()[0]
+        time.sleep(0.5)
+    return None
+
+def main(display=DISPLAY):
+    env = {**os.environ, 'DISPLAY': display, 'PYTHONPATH': str(window_opencv()), 'QT_QPA_PLATFORM': 'xcb'}
+    xvfb = subprocess.Popen(['Xvfb', display, '-screen', '0', '800x600x24'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    taught = OUT/'e2e_window_taught.onnx'
+    taught.unlink(missing_ok=True)
+    try:
+        time.sleep(1.5)
+        live = subprocess.Popen([CAMNET, 'live', '--source', 'synthetic', '--size', '256x256', '--frames', '100000', '--json',
+                                 '--display-hz', '20', '--taught', str(taught)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        win = find_window('camnet live')
+        if win:
+            time.sleep(3)   # the first frames, and the bank a click needs
+            xdotool('mousemove', '--window', win, 128, 128, 'click', 1)
+            time.sleep(1)
+            xdotool('mousemove', '--window', win, 10, 10, 'click', 3)
+            time.sleep(1)
+            xdotool('mousemove', '--window', win, 240, 240, 'keydown', 'shift', 'click', 1, 'keyup', 'shift')
+            time.sleep(1.5)
+            from PIL import ImageGrab
+            ImageGrab.grab(xdisplay=display).crop((0, 0, 320, 300)).save(OUT/'e2e_window.png')
+            for key in ('k', 'f', 'q'):
+                xdotool('key', '--window', win, key)
+                time.sleep(1.5)
+        try: out, err = live.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            live.kill()
+            out, err = live.communicate()
+    finally:
+        xvfb.terminate()
+    lines = err.splitlines()
+    report = json.loads(out) if out.strip().startswith('{') else {}
+    steps = dict(window=bool(win),
+                 click='1 click: click the other side too' in lines,
+                 right_click='2 clicks: the loop now segments with them' in lines,
+                 shift_click='3 clicks: the loop now segments with them' in lines,
+                 kept=any(l.startswith(f'kept {taught} (1 + 2 clicks)') for l in lines) and taught.is_file(),
+                 forgotten='clicks forgotten: the base model segments again' in lines,
+                 quit=live.returncode == 0 and report.get('ended') == 'stopped' and report.get('kept') == str(taught))
+    print(json.dumps(dict(steps=steps, stderr=lines[-8:], report=report)))
+    ok = all(steps.values())
+    print('e2e live window:', 'passed' if ok else 'FAILED')
+    return 0 if ok else 1
+
+if __name__ == '__main__': sys.exit(main())
