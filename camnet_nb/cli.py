@@ -156,13 +156,14 @@ def check_record(path:Path):
     except OSError as e: raise OSError(f"--record {path}: cannot be written ({e.strerror or e})") from None
 
 # %% ../nbs/13_cli.ipynb #87656476
-WINDOW_KEYS = "click: feature, right- or shift-click: matrix; f forgets the clicks, k keeps what they taught, q or Esc quits"
+WINDOW_KEYS = ("click: feature, right- or shift-click: matrix; "
+               "f forgets the clicks, k keeps what they taught, q or Esc quits")
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
                     log=_log, # where each step's one line goes
                    ) -> tuple:
-    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it (LoopTeaching), keys forget, keep or quit."
+    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it, keys forget, keep or quit."
     import cv2
     from camnet_nb.teach import LoopTeaching
     teaching = LoopTeaching(loop)
@@ -183,11 +184,12 @@ def window_controls(loop, # the LiveLoop the window shows
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
                ):
-    "Show `loop` in an OpenCV window whose clicks teach it and whose keys forget, keep or quit; the LoopTeaching behind it."
+    "Show `loop` in an OpenCV window whose clicks teach it and keys forget, keep or quit; the LoopTeaching behind it."
     import cv2
     from camnet_nb.teach import warm_bank, LIVE_POOL
     on_mouse, on_key, teaching = window_controls(loop, taught_file)
-    cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)   # GUI_NORMAL: no Qt menu on a right-click
+    # GUI_NORMAL: no Qt menu on a right-click
+    cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback('camnet live', on_mouse)
     def show(img):
         cv2.imshow('camnet live', img[..., ::-1])

@@ -413,22 +413,26 @@ def _writable_parent(out:Path, # the path written, named in the message
     if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"{out}: {parent} is not writable")
     return parent
 
+# %% ../nbs/00_data.ipynb #2c94f9b7
 def check_out_folder(out, # the folder a command writes into (made if missing)
                      what:str='outputs', # what goes in it, for the message
                     ) -> Path:
     "Fail in one line, before any work, when `out` cannot be a folder to write in."
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out}: is a file, not a folder; give a folder for the {what}")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: is a file, not a folder; give a folder for the {what}")
     _writable_parent(out, out)
     return out
 
+# %% ../nbs/00_data.ipynb #cde24a8d
 def check_out_file(out, # the file a command writes
                    what:str='output', # what it is, for the message
                    suffix:str|None=None, # the ending its name must have ('.onnx'), or None
                   ) -> Path:
     "Fail in one line, before any work, when `out` cannot be written as a file (or lacks its suffix)."
     out = Path(out)
-    if suffix and out.suffix != suffix: raise ValueError(f"{out}: the {what} is a {suffix} file; give a name ending in {suffix}")
+    if suffix and out.suffix != suffix:
+        raise ValueError(f"{out}: the {what} is a {suffix} file; give a name ending in {suffix}")
     if out.is_dir(): raise IsADirectoryError(f"{out}: is a folder; give a file name for the {what}")
     _writable_parent(out, out.parent)
     return out

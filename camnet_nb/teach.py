@@ -953,11 +953,11 @@ class LoopTeaching:
                 ):
         self.loop, self.base, self.teacher = loop, loop.segment, None
         self.kept = None   # the last file keep wrote
-    def click(self, row:float, # the click, as fractions of the frame's height and width
-              col:float,
+    def click(self, row:float, # the click's row, as a fraction of the frame's height
+              col:float, # its column, as a fraction of the frame's width
               side:str='feature', # one of SIDES
              ) -> str|None:
-        "Teach the frame on screen (None before the first frame); the loop segments with the clicks once both sides have one."
+        "Teach the frame on screen (None before the first frame); once both sides have a click the loop segments with them."
         frame = self.loop.frame
         if frame is None: return None
         if self.teacher is None: self.teacher = Teacher(self.base)
