@@ -8,13 +8,14 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WINDOW_KEYS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable',
-           'check_record', 'window_controls', 'open_window', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
-           'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_adapt', 'cmd_demo', 'module_constants',
-           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
-           'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command', 'add_distill_command',
-           'add_export_command', 'add_segment_command', 'add_adapt_command', 'add_bench_command', 'add_live_command',
-           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
+__all__ = ['WINDOW_KEYS', 'STATUS_SECONDS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench',
+           'window_unavailable', 'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live',
+           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
+           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
+           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
+           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -180,18 +181,43 @@ def window_controls(loop, # the LiveLoop the window shows
         elif key == ord('k'): log(teaching.keep(Path(taught_file))[1])
     return on_mouse, on_key, teaching
 
+# %% ../nbs/13_cli.ipynb #c2c2f121
+STATUS_SECONDS = 5.0   # how long a teaching step's line stays on the window's picture
+
+def status_band(img, # the displayed frame (RGB uint8 array)
+                line:str, # the text, wrapped to the frame's width
+               ):
+    "A copy of the frame with `line` in a dark band along its bottom, as the info line is drawn along its top."
+    import cv2
+    font, scale, H, W = cv2.FONT_HERSHEY_SIMPLEX, 0.4, img.shape[0], img.shape[1]
+    rows = ['']
+    for word in line.split():
+        wider = f"{rows[-1]} {word}".strip()
+        if rows[-1] and cv2.getTextSize(wider, font, scale, 1)[0][0] > W - 8: rows.append(word)
+        else: rows[-1] = wider
+    out = img.copy()
+    top = max(0, H - 16 * len(rows) - 4)
+    cv2.rectangle(out, (0, top), (W, H), (0, 0, 0), -1)
+    for k, text in enumerate(rows): cv2.putText(out, text, (4, top + 14 + 16 * k), font, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    return out
+
 # %% ../nbs/13_cli.ipynb #c99f8bad
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
                ):
     "Show `loop` in an OpenCV window whose clicks teach it and keys forget, keep or quit; the LoopTeaching behind it."
-    import cv2
+    import cv2, time
     from camnet_nb.teach import warm_bank, LIVE_POOL
-    on_mouse, on_key, teaching = window_controls(loop, taught_file)
+    said = dict(line=None, at=0.0)   # the last step's line, drawn on the picture for STATUS_SECONDS
+    def log(line):
+        _log(line)
+        said.update(line=line, at=time.monotonic())
+    on_mouse, on_key, teaching = window_controls(loop, taught_file, log=log)
     # GUI_NORMAL: no Qt menu on a right-click
     cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback('camnet live', on_mouse)
     def show(img):
+        if said['line'] and time.monotonic() - said['at'] < STATUS_SECONDS: img = status_band(img, said['line'])
         cv2.imshow('camnet live', img[..., ::-1])
         on_key(cv2.waitKey(1))
     loop.on_frame = show

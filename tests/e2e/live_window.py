@@ -3,7 +3,8 @@
 The package installs OpenCV's headless build, so this check puts OpenCV's own window build (the `opencv-python` wheel
 of the same version, Qt inside) in front of it for this one run (pip --target under outputs/, on PYTHONPATH), opens
 `camnet live` on a virtual display (Debian's Xvfb) and teaches it with real X events (xdotool): a click, a right-click,
-a shift-click, then the keys k (keep), f (forget) and q (quit). It checks each step's line on stderr, the taught
+a shift-click, then the keys k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
+picture, the taught
 model written to --taught, and the --json report; saves a screenshot (outputs/e2e_window.png).
 """
 import json, os, shutil, subprocess, sys, time
@@ -48,7 +49,7 @@ def main(display=DISPLAY):
         live = subprocess.Popen([CAMNET, 'live', '--source', 'synthetic', '--size', '256x256', '--frames', '100000', '--json',
                                  '--display-hz', '20', '--taught', str(taught)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        win = find_window('camnet live')
+        win, status_drawn = find_window('camnet live'), False
         if win:
             time.sleep(3)   # the first frames, and the bank a click needs
             xdotool('mousemove', '--window', win, 128, 128, 'click', 1)
@@ -57,8 +58,14 @@ def main(display=DISPLAY):
             time.sleep(1)
             xdotool('mousemove', '--window', win, 240, 240, 'keydown', 'shift', 'click', 1, 'keyup', 'shift')
             time.sleep(1.5)
+            import numpy as np
             from PIL import ImageGrab
-            ImageGrab.grab(xdisplay=display).crop((0, 0, 320, 300)).save(OUT/'e2e_window.png')
+            shot = ImageGrab.grab(xdisplay=display)
+            shot.crop((0, 0, 320, 300)).save(OUT/'e2e_window.png')
+            geo = dict(l.split('=', 1) for l in xdotool('getwindowgeometry', '--shell', win).splitlines() if '=' in l)
+            x, y, w, h = (int(geo[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
+            bottom = np.asarray(shot)[y + h - 14:y + h - 4, x:x + w]   # where the step's line is drawn
+            status_drawn = bool((bottom.max(-1) == 0).mean() > 0.5 and bottom.max() > 200)
             for key in ('k', 'f', 'q'):
                 xdotool('key', '--window', win, key)
                 time.sleep(1.5)
@@ -68,12 +75,14 @@ def main(display=DISPLAY):
             out, err = live.communicate()
     finally:
         xvfb.terminate()
+        xvfb.wait(10)   # the display is free for the next run
     lines = err.splitlines()
     report = json.loads(out) if out.strip().startswith('{') else {}
     steps = dict(window=bool(win),
                  click='1 click: click the other side too' in lines,
                  right_click='2 clicks: the loop now segments with them' in lines,
                  shift_click='3 clicks: the loop now segments with them' in lines,
+                 status_on_picture=status_drawn,
                  kept=any(l.startswith(f'kept {taught} (1 + 2 clicks)') for l in lines) and taught.is_file(),
                  forgotten='clicks forgotten: the base model segments again' in lines,
                  quit=live.returncode == 0 and report.get('ended') == 'stopped' and report.get('kept') == str(taught))
