@@ -157,8 +157,8 @@ def check_record(path:Path):
     except OSError as e: raise OSError(f"--record {path}: cannot be written ({e.strerror or e})") from None
 
 # %% ../nbs/13_cli.ipynb #87656476
-WINDOW_KEYS = ("click: feature, right- or shift-click: matrix; "
-               "f forgets the clicks, k keeps what they taught, q or Esc quits")
+WINDOW_KEYS = ("click: feature, right- or shift-click: matrix; u takes back the last click, "
+               "f forgets them all, k keeps what they taught, q or Esc quits")
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
@@ -177,6 +177,7 @@ def window_controls(loop, # the LiveLoop the window shows
     def on_key(key:int):   # cv2.waitKey's code (-1: none)
         key &= 0xFF
         if key in (27, ord('q')): loop.stop()
+        elif key == ord('u'): log(teaching.undo())
         elif key == ord('f'): log(teaching.forget())
         elif key == ord('k'): log(teaching.keep(Path(taught_file))[1])
     return on_mouse, on_key, teaching
@@ -696,8 +697,8 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'with --headless), optionally a recording (--record), and statistics '
                                    'at the end (JSON with --json: display_fps, updates_per_s, latency). '
                                    'Clicks in the window teach the loop your rock: click = feature, right- or '
-                                   'shift-click = matrix; the f key forgets them, k keeps what they taught in '
-                                   '--taught (a model for --model), q or Esc quits.')
+                                   'shift-click = matrix; the u key takes back the last, f forgets them all, k '
+                                   'keeps what they taught in --taught (a model for --model), q or Esc quits.')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])

@@ -63,7 +63,7 @@ class LiveView:
 def widget(self:LiveView):
     "The controls and the image, as one ipywidgets box."
     import ipywidgets as W
-    buttons = [self.info, self.start_button, self.stop_button, self.forget_button, self.keep_button]
+    buttons = [self.info, self.start_button, self.stop_button, self.undo_button, self.forget_button, self.keep_button]
     return W.VBox([self.image, self.layer, W.HBox(buttons), W.HBox([self.still, self.rate]), self.status])
 
 # %% ../nbs/10_live.ipynb #83533ef2
@@ -143,11 +143,13 @@ def join(self:LiveView, timeout=None):
 # %% ../nbs/10_live.ipynb #39d29e33
 @patch
 def _listen_for_clicks(self:LiveView):
-    "Mouse clicks on the image (ipyevents) go to on_click; a button forgets them, another keeps what they taught."
+    "Mouse clicks on the image (ipyevents) go to on_click; buttons take back the last, forget them all, or keep what they taught."
     import ipywidgets as W
     from ipyevents import Event
     from camnet_nb.teach import warm_bank, LIVE_POOL
-    self.forget_button = W.Button(description='forget clicks', icon='undo')
+    self.undo_button = W.Button(description='undo click', icon='undo')
+    self.undo_button.on_click(lambda _: self.undo())
+    self.forget_button = W.Button(description='forget clicks', icon='trash')
     self.forget_button.on_click(lambda _: self.forget())
     self.keep_button = W.Button(description='keep taught model', icon='save', layout=W.Layout(width='auto'))
     self.keep_button.on_click(lambda _: self.keep())
@@ -170,6 +172,12 @@ def on_click(self:LiveView, event:dict):
 def forget(self:LiveView):
     "Drop the clicks: the loop goes back to its base model."
     self.status.value = self.teaching.forget()
+
+# %% ../nbs/10_live.ipynb #4bbd043c
+@patch
+def undo(self:LiveView):
+    "Take back the last click: the loop segments with the clicks left (with its base model once a side has none)."
+    self.status.value = self.teaching.undo()
 
 # %% ../nbs/10_live.ipynb #d483e9c1
 @patch

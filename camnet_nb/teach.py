@@ -922,6 +922,11 @@ class Teacher:
         return TaughtModel(self.base, clf, self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels = [], [], []
+    def undo(self):
+        "Take back the last click; the taught model of the clicks left, or None."
+        for kept in (self.samples, self.labels, self.pixels):
+            if kept: kept.pop()
+        return self.model()
 
 # %% ../nbs/11c_teach.ipynb #1fd294e1
 from fastcore.basics import patch
@@ -961,8 +966,16 @@ class LoopTeaching:
         frame = self.loop.frame
         if frame is None: return None
         if self.teacher is None: self.teacher = Teacher(self.base)
-        taught = self.teacher.click(frame, row, col, side)
-        if taught is not None: self.loop.segment = taught
+        return self._use(self.teacher.click(frame, row, col, side))
+    def undo(self) -> str:
+        "Take back the last click: the loop segments with the clicks left (with the base model once a side has none)."
+        if self.teacher is None or not self.teacher.labels: return 'no click to undo'
+        return self._use(self.teacher.undo())
+    def _use(self, taught, # the Teacher's model of the clicks so far, or None
+            ) -> str:
+        "Run the loop with `taught` (the base model where None); the status line that says so."
+        self.loop.segment = taught if taught is not None else self.base
+        if not self.teacher.labels: return 'no clicks left: the base model segments again'
         hint = click_hint(*self.teacher.counts()) if taught is not None else None
         return (f"{counted(len(self.teacher.labels), 'click')}: "
                 + ('the loop now segments with them' if taught is not None else 'click the other side too')

@@ -3,7 +3,7 @@
 The package installs OpenCV's headless build, so this check puts OpenCV's own window build (the `opencv-python` wheel
 of the same version, Qt inside) in front of it for this one run (pip --target under outputs/, on PYTHONPATH), opens
 `camnet live` on a virtual display (Debian's Xvfb) and teaches it with real X events (xdotool): a click, a right-click,
-a shift-click, then the keys k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
+a shift-click, then the keys u (undo), k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
 picture, the taught
 model written to --taught, and the --json report; saves a screenshot (outputs/e2e_window.png).
 """
@@ -66,7 +66,7 @@ def main(display=DISPLAY):
             x, y, w, h = (int(geo[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
             bottom = np.asarray(shot)[y + h - 14:y + h - 4, x:x + w]   # where the step's line is drawn
             status_drawn = bool((bottom.max(-1) == 0).mean() > 0.5 and bottom.max() > 200)
-            for key in ('k', 'f', 'q'):
+            for key in ('u', 'k', 'f', 'q'):
                 xdotool('key', '--window', win, key)
                 time.sleep(1.5)
         try: out, err = live.communicate(timeout=60)
@@ -82,8 +82,10 @@ def main(display=DISPLAY):
                  click='1 click: click the other side too' in lines,
                  right_click='2 clicks: the loop now segments with them' in lines,
                  shift_click='3 clicks: the loop now segments with them' in lines,
+                 undo='2 clicks: the loop now segments with them' in lines[lines.index('3 clicks: the loop now segments with them') + 1:]
+                      if '3 clicks: the loop now segments with them' in lines else False,
                  status_on_picture=status_drawn,
-                 kept=any(l.startswith(f'kept {taught} (1 + 2 clicks)') for l in lines) and taught.is_file(),
+                 kept=any(l.startswith(f'kept {taught} (1 + 1 clicks)') for l in lines) and taught.is_file(),
                  forgotten='clicks forgotten: the base model segments again' in lines,
                  quit=live.returncode == 0 and report.get('ended') == 'stopped' and report.get('kept') == str(taught))
     print(json.dumps(dict(steps=steps, stderr=lines[-8:], report=report)))
