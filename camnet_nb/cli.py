@@ -199,7 +199,8 @@ def status_band(img, # the displayed frame (RGB uint8 array)
     out = img.copy()
     top = max(0, H - 16 * len(rows) - 4)
     cv2.rectangle(out, (0, top), (W, H), (0, 0, 0), -1)
-    for k, text in enumerate(rows): cv2.putText(out, text, (4, top + 14 + 16 * k), font, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    for k, text in enumerate(rows):
+        cv2.putText(out, text, (4, top + 14 + 16 * k), font, scale, (255, 255, 255), 1, cv2.LINE_AA)
     return out
 
 # %% ../nbs/13_cli.ipynb #c99f8bad

@@ -143,7 +143,7 @@ def join(self:LiveView, timeout=None):
 # %% ../nbs/10_live.ipynb #39d29e33
 @patch
 def _listen_for_clicks(self:LiveView):
-    "Mouse clicks on the image (ipyevents) go to on_click; buttons take back the last, forget them all, or keep what they taught."
+    "Clicks on the image (ipyevents) go to on_click; buttons undo the last, forget them all, or keep what they taught."
     import ipywidgets as W
     from ipyevents import Event
     from camnet_nb.teach import warm_bank, LIVE_POOL
@@ -176,7 +176,7 @@ def forget(self:LiveView):
 # %% ../nbs/10_live.ipynb #4bbd043c
 @patch
 def undo(self:LiveView):
-    "Take back the last click: the loop segments with the clicks left (with its base model once a side has none)."
+    "Take back the last click: the loop uses the clicks left (its base model once a side has none)."
     self.status.value = self.teaching.undo()
 
 # %% ../nbs/10_live.ipynb #d483e9c1

@@ -922,11 +922,6 @@ class Teacher:
         return TaughtModel(self.base, clf, self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels = [], [], []
-    def undo(self):
-        "Take back the last click; the taught model of the clicks left, or None."
-        for kept in (self.samples, self.labels, self.pixels):
-            if kept: kept.pop()
-        return self.model()
 
 # %% ../nbs/11c_teach.ipynb #1fd294e1
 from fastcore.basics import patch
@@ -951,6 +946,14 @@ def save(self:Teacher, out, # the .onnx file to write
     _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
     return about | dict(out=str(out))
 
+# %% ../nbs/11c_teach.ipynb #a24f077a
+@patch
+def undo(self:Teacher):
+    "Take back the last click; the taught model of the clicks left, or None."
+    for kept in (self.samples, self.labels, self.pixels):
+        if kept: kept.pop()
+    return self.model()
+
 # %% ../nbs/11c_teach.ipynb #9c704734
 class LoopTeaching:
     "Clicks on a running loop's frame on screen teach it; each step returns the status line to show."
@@ -962,40 +965,52 @@ class LoopTeaching:
               col:float, # its column, as a fraction of the frame's width
               side:str='feature', # one of SIDES
              ) -> str|None:
-        "Teach the frame on screen (None before the first frame); once both sides have a click the loop segments with them."
+        "Teach the frame on screen (None before any frame); the loop uses the clicks once both sides have one."
         frame = self.loop.frame
         if frame is None: return None
         if self.teacher is None: self.teacher = Teacher(self.base)
         return self._use(self.teacher.click(frame, row, col, side))
-    def undo(self) -> str:
-        "Take back the last click: the loop segments with the clicks left (with the base model once a side has none)."
-        if self.teacher is None or not self.teacher.labels: return 'no click to undo'
-        return self._use(self.teacher.undo())
-    def _use(self, taught, # the Teacher's model of the clicks so far, or None
-            ) -> str:
-        "Run the loop with `taught` (the base model where None); the status line that says so."
-        self.loop.segment = taught if taught is not None else self.base
-        if not self.teacher.labels: return 'no clicks left: the base model segments again'
-        hint = click_hint(*self.teacher.counts()) if taught is not None else None
-        return (f"{counted(len(self.teacher.labels), 'click')}: "
-                + ('the loop now segments with them' if taught is not None else 'click the other side too')
-                + (f"; {hint}" if hint else '')
-                + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
-    def forget(self) -> str:
-        "Drop the clicks: the loop goes back to its base model."
-        if self.teacher is not None: self.teacher.clear()
-        self.loop.segment = self.base
-        return 'clicks forgotten: the base model segments again'
-    def keep(self, out, # the .onnx file to write
-            ) -> tuple[dict|None, str]:
-        "(Teacher.save's record or None, the status line): a refusal is said, never raised, so the loop runs on."
-        try:
-            if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
-            res = self.teacher.save(out)
-        except (ValueError, OSError) as e: return None, f"not kept: {e}"
-        self.kept = res['out']
-        return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
-                     f"camnet segment --model {res['out']}")
+
+# %% ../nbs/11c_teach.ipynb #465516e6
+@patch
+def undo(self:LoopTeaching) -> str:
+    "Take back the last click: the loop segments with the clicks left (with the base model once a side has none)."
+    if self.teacher is None or not self.teacher.labels: return 'no click to undo'
+    return self._use(self.teacher.undo())
+
+# %% ../nbs/11c_teach.ipynb #94edcbaa
+@patch
+def _use(self:LoopTeaching, taught, # the Teacher's model of the clicks so far, or None
+        ) -> str:
+    "Run the loop with `taught` (the base model where None); the status line that says so."
+    self.loop.segment = taught if taught is not None else self.base
+    if not self.teacher.labels: return 'no clicks left: the base model segments again'
+    hint = click_hint(*self.teacher.counts()) if taught is not None else None
+    return (f"{counted(len(self.teacher.labels), 'click')}: "
+            + ('the loop now segments with them' if taught is not None else 'click the other side too')
+            + (f"; {hint}" if hint else '')
+            + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
+
+# %% ../nbs/11c_teach.ipynb #355bf93e
+@patch
+def forget(self:LoopTeaching) -> str:
+    "Drop the clicks: the loop goes back to its base model."
+    if self.teacher is not None: self.teacher.clear()
+    self.loop.segment = self.base
+    return 'clicks forgotten: the base model segments again'
+
+# %% ../nbs/11c_teach.ipynb #6eb35e4c
+@patch
+def keep(self:LoopTeaching, out, # the .onnx file to write
+        ) -> tuple[dict|None, str]:
+    "(Teacher.save's record or None, the status line): a refusal is said, never raised, so the loop runs on."
+    try:
+        if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
+        res = self.teacher.save(out)
+    except (ValueError, OSError) as e: return None, f"not kept: {e}"
+    self.kept = res['out']
+    return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
+                 f"camnet segment --model {res['out']}")
 
 # %% ../nbs/11c_teach.ipynb #a8d52213
 def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
