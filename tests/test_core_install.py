@@ -88,6 +88,26 @@ def test_core_runs_the_live_loop(core_env):
     r = run(core_env, 'live', '--headless', '--frames', '30', '--size', '96x96', '--json')
     assert r.returncode == 0 and '"frames": 30' in r.stdout, r.stderr
 
+def test_core_live_window_learns_from_clicks(core_env, tmp_path):
+    "camnet live's window handlers teach and keep a model without PyTorch: the microscope's computer learns on its own."
+    script = f"""
+import cv2, numpy as np
+from camnet_nb.cli import window_controls, _live_model
+from camnet_nb.stream import LiveLoop
+loop = LiveLoop(_live_model())
+loop.frame = np.full((96, 128, 3), 40, np.uint8)
+loop.frame[30:60, 30:60] = 220
+on_mouse, on_key, teaching = window_controls(loop, {str(tmp_path/'taught.onnx')!r}, log=print)
+on_mouse(cv2.EVENT_LBUTTONDOWN, 45, 45, 0)
+on_mouse(cv2.EVENT_RBUTTONDOWN, 110, 80, 0)
+on_key(ord('k'))
+"""
+    r = subprocess.run([core_env/'python', '-c', script], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and '2 clicks: the loop now segments with them' in r.stdout and 'kept ' in r.stdout, r.stdout + r.stderr
+    r = run(core_env, 'segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/'taught',
+            '--model', tmp_path/'taught.onnx', '-q')
+    assert r.returncode == 0 and len(list((tmp_path/'taught').glob('*.png'))) == 4, r.stderr
+
 def test_core_says_what_to_install_for_training(core_env, tmp_path):
     r = run(core_env, 'train-teacher', '--data', ROOT/'data_samples'/'images', '--out', tmp_path/'t.pt')
     assert r.returncode == 1 and "pip install 'camnet_nb[train]'" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
