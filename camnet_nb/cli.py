@@ -164,7 +164,7 @@ def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
                     log=_log, # where each step's one line goes
                    ) -> tuple:
-    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it, keys forget, keep or quit."
+    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it; keys undo, forget, keep or quit."
     import cv2
     from camnet_nb.teach import LoopTeaching
     teaching = LoopTeaching(loop)
@@ -207,7 +207,7 @@ def status_band(img, # the displayed frame (RGB uint8 array)
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
                ):
-    "Show `loop` in an OpenCV window whose clicks teach it and keys forget, keep or quit; the LoopTeaching behind it."
+    "Show `loop` in an OpenCV window whose clicks teach it (keys: WINDOW_KEYS); the LoopTeaching behind it."
     import cv2, time
     from camnet_nb.teach import warm_bank, LIVE_POOL
     said = dict(line=None, at=0.0)   # the last step's line, drawn on the picture for STATUS_SECONDS
