@@ -8,14 +8,13 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WINDOW_KEYS', 'STATUS_SECONDS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench',
-           'window_unavailable', 'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
-           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
-           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
-           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
-           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'Terminated', 'main']
+__all__ = ['WINDOW_KEYS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable',
+           'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
+           'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_adapt', 'cmd_demo', 'module_constants',
+           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
+           'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command', 'add_distill_command',
+           'add_export_command', 'add_segment_command', 'add_adapt_command', 'add_bench_command', 'add_live_command',
+           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -164,7 +163,7 @@ def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
                     log=_log, # where each step's one line goes
                    ) -> tuple:
-    "(on_mouse, on_key, teaching) for an OpenCV window showing `loop`: clicks teach it; keys undo, forget, keep or quit."
+    "(on_mouse, on_key, teaching) for an OpenCV window on `loop`: clicks teach it; keys undo, forget, keep or quit."
     import cv2
     from camnet_nb.teach import LoopTeaching
     teaching = LoopTeaching(loop)
@@ -183,8 +182,6 @@ def window_controls(loop, # the LiveLoop the window shows
     return on_mouse, on_key, teaching
 
 # %% ../nbs/13_cli.ipynb #c2c2f121
-STATUS_SECONDS = 5.0   # how long a teaching step's line stays on the window's picture
-
 def status_band(img, # the displayed frame (RGB uint8 array)
                 line:str, # the text, wrapped to the frame's width
                ):
@@ -209,8 +206,8 @@ def open_window(loop, # the LiveLoop to show
                ):
     "Show `loop` in an OpenCV window whose clicks teach it (keys: WINDOW_KEYS); the LoopTeaching behind it."
     import cv2, time
-    from camnet_nb.teach import warm_bank, LIVE_POOL
-    said = dict(line=None, at=0.0)   # the last step's line, drawn on the picture for STATUS_SECONDS
+    from camnet_nb.teach import warm_bank, LIVE_POOL, RECENT_SECONDS
+    said = dict(line=None, at=0.0)   # the last step's line, drawn on the picture for RECENT_SECONDS
     def log(line):
         _log(line)
         said.update(line=line, at=time.monotonic())
@@ -219,7 +216,8 @@ def open_window(loop, # the LiveLoop to show
     cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback('camnet live', on_mouse)
     def show(img):
-        if said['line'] and time.monotonic() - said['at'] < STATUS_SECONDS: img = status_band(img, said['line'])
+        img = teaching.marked(img)   # the clicks, for as long as the line
+        if said['line'] and time.monotonic() - said['at'] < RECENT_SECONDS: img = status_band(img, said['line'])
         cv2.imshow('camnet live', img[..., ::-1])
         on_key(cv2.waitKey(1))
     loop.on_frame = show

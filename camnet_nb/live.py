@@ -76,7 +76,8 @@ def _ipython_display_(self:LiveView):
 # %% ../nbs/10_live.ipynb #eaa038d2
 @patch
 def _show(self:LiveView, frame):
-    "Put a displayed frame in the image widget; refresh the status line four times a second."
+    "Put a displayed frame (with the recent clicks) in the image widget; refresh the status line four times a second."
+    frame = self.teaching.marked(frame)   # the clicks, for a few seconds after each step
     ok, buf = cv2.imencode('.jpg', frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
     if ok:
         self.image.value = buf.tobytes()

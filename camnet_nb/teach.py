@@ -16,13 +16,13 @@ from .texture import stable_draw   # draws that a pixel more or less in a mask d
 __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS',
            'PSEUDO_ERODE', 'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE',
            'CLICKS_CONTRADICT', 'LIVE_ADVICE', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'LOOKS_DISAGREE',
-           'checked_points', 'portable_path', 'click_hint', 'read_points', 'write_points', 'gaussian_kernel',
-           'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels', 'fit_logistic',
-           'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features', 'clicks_warning',
-           'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes', 'simulate_clicks',
-           'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names', 'adapt', 'TaughtModel',
-           'Teacher', 'LoopTeaching', 'draw_clicks', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores',
-           'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'RECENT_SECONDS', 'checked_points', 'portable_path', 'click_hint', 'read_points', 'write_points',
+           'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
+           'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
+           'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names',
+           'adapt', 'TaughtModel', 'Teacher', 'LoopTeaching', 'draw_clicks', 'event_click', 'readable_images',
+           'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -961,6 +961,7 @@ class LoopTeaching:
                 ):
         self.loop, self.base, self.teacher = loop, loop.segment, None
         self.kept = None   # the last file keep wrote
+        self.clicks, self.last_step = [], None   # (row, col, side) of the clicks taught; when the last step was
     def click(self, row:float, # the click's row, as a fraction of the frame's height
               col:float, # its column, as a fraction of the frame's width
               side:str='feature', # one of SIDES
@@ -969,13 +970,16 @@ class LoopTeaching:
         frame = self.loop.frame
         if frame is None: return None
         if self.teacher is None: self.teacher = Teacher(self.base)
-        return self._use(self.teacher.click(frame, row, col, side))
+        taught = self.teacher.click(frame, row, col, side)
+        self.clicks.append((row, col, side))
+        return self._use(taught)
 
 # %% ../nbs/11c_teach.ipynb #465516e6
 @patch
 def undo(self:LoopTeaching) -> str:
     "Take back the last click: the loop segments with the clicks left (with the base model once a side has none)."
     if self.teacher is None or not self.teacher.labels: return 'no click to undo'
+    self.clicks.pop()
     return self._use(self.teacher.undo())
 
 # %% ../nbs/11c_teach.ipynb #94edcbaa
@@ -984,6 +988,7 @@ def _use(self:LoopTeaching, taught, # the Teacher's model of the clicks so far, 
         ) -> str:
     "Run the loop with `taught` (the base model where None); the status line that says so."
     self.loop.segment = taught if taught is not None else self.base
+    self.last_step = time.monotonic()
     if not self.teacher.labels: return 'no clicks left: the base model segments again'
     hint = click_hint(*self.teacher.counts()) if taught is not None else None
     return (f"{counted(len(self.teacher.labels), 'click')}: "
@@ -997,6 +1002,7 @@ def forget(self:LoopTeaching) -> str:
     "Drop the clicks: the loop goes back to its base model."
     if self.teacher is not None: self.teacher.clear()
     self.loop.segment = self.base
+    self.clicks, self.last_step = [], time.monotonic()
     return 'clicks forgotten: the base model segments again'
 
 # %% ../nbs/11c_teach.ipynb #6eb35e4c
@@ -1026,6 +1032,17 @@ def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
             cv2.circle(out, c, r + 1, (0, 0, 0), -1)
             cv2.circle(out, c, r, colour, -1)
     return out
+
+# %% ../nbs/11c_teach.ipynb #c45c74e2
+RECENT_SECONDS = 5.0   # a live step's clicks (and, in camnet live's window, its line) stay on the picture this long
+
+@patch
+def marked(self:LoopTeaching, img:np.ndarray, # the displayed frame (RGB uint8)
+           seconds:float=RECENT_SECONDS, # how long after the last step the clicks are drawn
+          ) -> np.ndarray:
+    "The frame with the clicks taught drawn on it (draw_clicks) for `seconds` after the last step, else as it is."
+    if not self.clicks or self.last_step is None or time.monotonic() - self.last_step > seconds: return img
+    return draw_clicks(img, {s: [[r, c] for r, c, side in self.clicks if side == s] for s in SIDES})
 
 # %% ../nbs/11c_teach.ipynb #777589d8
 def _jpeg(rgb:np.ndarray) -> bytes:

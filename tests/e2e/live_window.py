@@ -4,7 +4,7 @@ The package installs OpenCV's headless build, so this check puts OpenCV's own wi
 of the same version, Qt inside) in front of it for this one run (pip --target under outputs/, on PYTHONPATH), opens
 `camnet live` on a virtual display (Debian's Xvfb) and teaches it with real X events (xdotool): a click, a right-click,
 a shift-click, then the keys u (undo), k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
-picture, the taught
+picture, the clicks drawn there, the taught
 model written to --taught, and the --json report; saves a screenshot (outputs/e2e_window.png).
 """
 import json, os, shutil, subprocess, sys, time
@@ -49,7 +49,7 @@ def main(display=DISPLAY):
         live = subprocess.Popen([CAMNET, 'live', '--source', 'synthetic', '--size', '256x256', '--frames', '100000', '--json',
                                  '--display-hz', '20', '--taught', str(taught)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        win, status_drawn = find_window('camnet live'), False
+        win, status_drawn, click_drawn = find_window('camnet live'), False, False
         if win:
             time.sleep(3)   # the first frames, and the bank a click needs
             xdotool('mousemove', '--window', win, 128, 128, 'click', 1)
@@ -66,6 +66,8 @@ def main(display=DISPLAY):
             x, y, w, h = (int(geo[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
             bottom = np.asarray(shot)[y + h - 14:y + h - 4, x:x + w]   # where the step's line is drawn
             status_drawn = bool((bottom.max(-1) == 0).mean() > 0.5 and bottom.max() > 200)
+            near_click = np.asarray(shot)[y + 124:y + 133, x + 124:x + 133].reshape(-1, 3)   # the first click, 128, 128
+            click_drawn = bool((near_click == (40, 220, 60)).all(-1).any())                 # draw_clicks' green
             for key in ('u', 'k', 'f', 'q'):
                 xdotool('key', '--window', win, key)
                 time.sleep(1.5)
@@ -85,6 +87,7 @@ def main(display=DISPLAY):
                  undo='2 clicks: the loop now segments with them' in lines[lines.index('3 clicks: the loop now segments with them') + 1:]
                       if '3 clicks: the loop now segments with them' in lines else False,
                  status_on_picture=status_drawn,
+                 click_on_picture=click_drawn,
                  kept=any(l.startswith(f'kept {taught} (1 + 1 clicks)') for l in lines) and taught.is_file(),
                  forgotten='clicks forgotten: the base model segments again' in lines,
                  quit=live.returncode == 0 and report.get('ended') == 'stopped' and report.get('kept') == str(taught))
