@@ -258,6 +258,15 @@ def clicked_images(pred_dir:Path, # masks written by `camnet segment`
     # paths with '/' (table_key); tables from before the clicks column: none
     return {r['path'] for r in rows if int(r.get('clicks') or 0)}
 
+# %% ../nbs/11b_real_rock.ipynb #267a151a
+def _under(path, # a file
+           folder, # a folder it may lie under
+          ) -> Path|None:
+    "The file's path relative to the folder, both made absolute without following links; None when it is not under it."
+    import os
+    try: return Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
+    except ValueError: return None
+
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
                          points, # a key-points file, in segment --points' format
@@ -269,13 +278,14 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     from camnet_nb.teach import read_points, said_at_points
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
-    spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
+    found = {}
+    spec = read_points(points, data, found=found)   # every entry checked (and its image found) before any scoring
     hits, per_image, missing, clicked = ([], []), {}, [], []
     steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
     for p, pts in spec.items():
-        try: rel = p.relative_to(data.resolve())
-        except ValueError:
-            raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}") from None
+        rel = _under(found[p], data) or _under(p, data.resolve())   # a linked image keeps the name segment gave it
+        if rel is None:
+            raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}")
         f, named = _saved_mask(pred_dir, rel) or (None, None)
         name = rel.as_posix()   # with '/' on every system, as summary.csv names images
         if f is None: missing.append(name)

@@ -104,6 +104,7 @@ def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
                 missing:dict|None=None, # collects {path beside the file: points} of missing images (None: refuse them)
+                found:dict|None=None, # collects {resolved path: the path as found, links kept} (what segment names masks by)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
@@ -131,6 +132,7 @@ def read_points(path, # the points JSON file
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
         out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts
         named.setdefault(q, rel)
+        if found is not None: found.setdefault(q, p)
     if note is not None: _note_sides(path, {named[q]: pts for q, pts in out.items()}, note)
     return out
 
