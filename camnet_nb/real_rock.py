@@ -282,8 +282,13 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     spec = read_points(points, data, found=found)   # every entry checked (and its image found) before any scoring
     hits, per_image, missing, clicked = ([], []), {}, [], []
     steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
+    linked = None   # {where a link in the folder leads: the link}, for points that name the linked file itself
     for p, pts in spec.items():
         rel = _under(found[p], data) or _under(p, data.resolve())   # a linked image keeps the name segment gave it
+        if rel is None:
+            from camnet_nb.pipeline import list_images
+            linked = linked if linked is not None else {f.resolve(): f for f in list_images(data)}
+            rel = _under(linked[p], data) if p in linked else None
         if rel is None:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}")
         f, named = _saved_mask(pred_dir, rel) or (None, None)
