@@ -267,6 +267,20 @@ def _under(path, # a file
     try: return Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
     except ValueError: return None
 
+# %% ../nbs/11b_real_rock.ipynb #7cb99ead
+def _name_in(data:Path, # the folder segment read
+             p:Path, # an image as read_points resolved it
+             as_found:Path, # the same image as read_points found it (links kept)
+             links:dict, # filled at the first need: {where each image in `data` leads: the image}
+            ) -> Path|None:
+    "The image's path under `data`, as segment names its mask: as found, else resolved, else the link in `data` to it."
+    rel = _under(as_found, data) or _under(p, data.resolve())
+    if rel is not None: return rel
+    if not links:
+        from camnet_nb.pipeline import list_images
+        links.update({f.resolve(): f for f in list_images(data)})
+    return _under(links[p], data) if p in links else None
+
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
                          points, # a key-points file, in segment --points' format
@@ -282,13 +296,9 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     spec = read_points(points, data, found=found)   # every entry checked (and its image found) before any scoring
     hits, per_image, missing, clicked = ([], []), {}, [], []
     steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
-    linked = None   # {where a link in the folder leads: the link}, for points that name the linked file itself
+    links = {}
     for p, pts in spec.items():
-        rel = _under(found[p], data) or _under(p, data.resolve())   # a linked image keeps the name segment gave it
-        if rel is None:
-            from camnet_nb.pipeline import list_images
-            linked = linked if linked is not None else {f.resolve(): f for f in list_images(data)}
-            rel = _under(linked[p], data) if p in linked else None
+        rel = _name_in(data, p, found[p], links)   # a linked image keeps the name segment gave it
         if rel is None:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}")
         f, named = _saved_mask(pred_dir, rel) or (None, None)
