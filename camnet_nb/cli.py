@@ -8,13 +8,14 @@ import argparse, functools, json, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WINDOW_KEYS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench', 'window_unavailable',
-           'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live', 'cmd_train_teacher', 'cmd_cams',
-           'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment', 'cmd_adapt', 'cmd_demo', 'module_constants',
-           'constant_value', 'function_params', 'add_options', 'add_synth_command', 'add_evaluate_command',
-           'add_train_teacher_command', 'add_cams_command', 'add_refine_labels_command', 'add_distill_command',
-           'add_export_command', 'add_segment_command', 'add_adapt_command', 'add_bench_command', 'add_live_command',
-           'add_demo_command', 'build_parser', 'missing_part', 'Terminated', 'main']
+__all__ = ['WINDOW_KEYS', 'WINDOW_LAYERS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench',
+           'window_unavailable', 'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live',
+           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+           'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
+           'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
+           'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
+           'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
+           'missing_part', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -157,7 +158,8 @@ def check_record(path:Path):
 
 # %% ../nbs/13_cli.ipynb #87656476
 WINDOW_KEYS = ("click: feature, right- or shift-click: matrix; u takes back the last click, "
-               "f forgets them all, k keeps what they taught, q or Esc quits")
+               "f forgets them all, k keeps what they taught, l shows the next layer, q or Esc quits")
+WINDOW_LAYERS = ('cam', 'original', 'glcm', 'glcm_inv')   # what l steps through (LiveLoop modes)
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
@@ -179,6 +181,11 @@ def window_controls(loop, # the LiveLoop the window shows
         elif key == ord('u'): log(teaching.undo())
         elif key == ord('f'): log(teaching.forget())
         elif key == ord('k'): log(teaching.keep(Path(taught_file))[1])
+        elif key == ord('l'):   # the plain frame shows where to click; the GLCM layers what the refinement sees
+            now = WINDOW_LAYERS.index(loop.mode) if loop.mode in WINDOW_LAYERS else -1
+            loop.mode = WINDOW_LAYERS[(now + 1) % len(WINDOW_LAYERS)]
+            loop.glcm = loop.glcm or loop.mode.startswith('glcm')
+            log(f"layer: {loop.mode}")
     return on_mouse, on_key, teaching
 
 # %% ../nbs/13_cli.ipynb #c2c2f121
@@ -697,7 +704,8 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'at the end (JSON with --json: display_fps, updates_per_s, latency). '
                                    'Clicks in the window teach the loop your rock: click = feature, right- or '
                                    'shift-click = matrix; the u key takes back the last, f forgets them all, k '
-                                   'keeps what they taught in --taught (a model for --model), q or Esc quits.')
+                                   'keeps what they taught in --taught (a model for --model), l shows the next '
+                                   'layer (cam, original, glcm, glcm_inv), q or Esc quits.')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])

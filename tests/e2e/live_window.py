@@ -3,7 +3,7 @@
 The package installs OpenCV's headless build, so this check puts OpenCV's own window build (the `opencv-python` wheel
 of the same version, Qt inside) in front of it for this one run (pip --target under outputs/, on PYTHONPATH), opens
 `camnet live` on a virtual display (Debian's Xvfb) and teaches it with real X events (xdotool): a click, a right-click,
-a shift-click, then the keys u (undo), k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
+a shift-click, then the keys u (undo), l (layer), k (keep), f (forget) and q (quit). It checks each step's line on stderr and on the
 picture, the clicks drawn there, the taught
 model written to --taught, and the --json report; saves a screenshot (outputs/e2e_window.png).
 """
@@ -68,7 +68,7 @@ def main(display=DISPLAY):
             status_drawn = bool((bottom.max(-1) == 0).mean() > 0.5 and bottom.max() > 200)
             near_click = np.asarray(shot)[y + 124:y + 133, x + 124:x + 133].reshape(-1, 3)   # the first click, 128, 128
             click_drawn = bool((near_click == (40, 220, 60)).all(-1).any())                 # draw_clicks' green
-            for key in ('u', 'k', 'f', 'q'):
+            for key in ('u', 'l', 'k', 'f', 'q'):
                 xdotool('key', '--window', win, key)
                 time.sleep(1.5)
         try: out, err = live.communicate(timeout=60)
@@ -86,6 +86,7 @@ def main(display=DISPLAY):
                  shift_click='3 clicks: the loop now segments with them' in lines,
                  undo='2 clicks: the loop now segments with them' in lines[lines.index('3 clicks: the loop now segments with them') + 1:]
                       if '3 clicks: the loop now segments with them' in lines else False,
+                 layer='layer: original' in lines,
                  status_on_picture=status_drawn,
                  click_on_picture=click_drawn,
                  kept=any(l.startswith(f'kept {taught} (1 + 1 clicks)') for l in lines) and taught.is_file(),
