@@ -167,13 +167,14 @@ def window_controls(loop, # the LiveLoop the window shows
                    ) -> tuple:
     "(on_mouse, on_key, teaching) for an OpenCV window on `loop`: clicks teach it; keys undo, forget, keep or quit."
     import cv2
-    from camnet_nb.teach import LoopTeaching
+    from camnet_nb.teach import LoopTeaching, event_click
     teaching = LoopTeaching(loop)
     def on_mouse(event, x, y, flags, param=None):   # cv2.setMouseCallback's handler: x, y in the shown frame's pixels
         if event not in (cv2.EVENT_LBUTTONDOWN, cv2.EVENT_RBUTTONDOWN) or loop.frame is None: return
-        H, W = loop.frame.shape[:2]
-        side = 'matrix' if event == cv2.EVENT_RBUTTONDOWN or flags & cv2.EVENT_FLAG_SHIFTKEY else 'feature'
-        line = teaching.click(min(max(y / max(H - 1, 1), 0.0), 1.0), min(max(x / max(W - 1, 1), 0.0), 1.0), side)
+        # the click as the notebook's widget reports it: one rule for pixels -> fractions and sides
+        said = dict(dataX=x, dataY=y, shiftKey=bool(flags & cv2.EVENT_FLAG_SHIFTKEY),
+                    button=2 if event == cv2.EVENT_RBUTTONDOWN else 0)
+        line = teaching.click(*event_click(said, loop.frame.shape))
         if line: log(line)
     def on_key(key:int):   # cv2.waitKey's code (-1: none)
         key &= 0xFF

@@ -270,11 +270,10 @@ def _under(path, # a file
 # %% ../nbs/11b_real_rock.ipynb #7cb99ead
 def _name_in(data:Path, # the folder segment read
              p:Path, # an image as read_points resolved it
-             as_found:Path, # the same image as read_points found it (links kept)
              links:dict, # filled at the first need: {where each image in `data` leads: the image}
             ) -> Path|None:
-    "The image's path under `data`, as segment names its mask: as found, else resolved, else the link in `data` to it."
-    rel = _under(as_found, data) or _under(p, data.resolve())
+    "The image's path under `data`, as segment names its mask: its own, else that of the link in `data` leading to it."
+    rel = _under(p, data.resolve())
     if rel is not None: return rel
     if not links:
         from camnet_nb.pipeline import list_images
@@ -292,13 +291,12 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     from camnet_nb.teach import read_points, said_at_points
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
-    found = {}
-    spec = read_points(points, data, found=found)   # every entry checked (and its image found) before any scoring
+    spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
     hits, per_image, missing, clicked = ([], []), {}, [], []
     steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
     links = {}
     for p, pts in spec.items():
-        rel = _name_in(data, p, found[p], links)   # a linked image keeps the name segment gave it
+        rel = _name_in(data, p, links)   # a linked image keeps the name segment gave it
         if rel is None:
             raise ValueError(f"{points}: {p} is not inside {data}, so its mask has no name under {pred_dir}")
         f, named = _saved_mask(pred_dir, rel) or (None, None)

@@ -104,7 +104,6 @@ def read_points(path, # the points JSON file
                 root=None, # where relative image paths start, tried before the file's own folder (None: that alone)
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
                 missing:dict|None=None, # collects {path beside the file: points} of missing images (None: refuse them)
-                found:dict|None=None, # collects {resolved path: the path as found, links kept} (what segment names masks by)
                ) -> dict:
     "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
     path = Path(path)
@@ -132,7 +131,6 @@ def read_points(path, # the points JSON file
         # one image under two spellings (a.png, ./a.png, its absolute path): every click of both is kept
         out[q] = {s: np.concatenate([out[q][s], pts[s]]) for s in SIDES} if q in out else pts
         named.setdefault(q, rel)
-        if found is not None: found.setdefault(q, p)
     if note is not None: _note_sides(path, {named[q]: pts for q, pts in out.items()}, note)
     return out
 
@@ -897,11 +895,12 @@ class Teacher:
                 ):
         self.base, self.penalty, self.radius, self.pool = base, penalty, radius, pool
         self.samples, self.labels, self.pixels = [], [], []
+        self.clicked = []   # (row, col, side) of each click, in order
         self.warning = None   # clicks_warning's line for the last model, or None
     def counts(self) -> tuple[int, int]:
         "(feature clicks, matrix clicks) so far."
-        feature = sum(bool(lab[0]) for lab in self.labels)
-        return feature, len(self.labels) - feature
+        feature = sum(side == 'feature' for *_, side in self.clicked)
+        return feature, len(self.clicked) - feature
     def click(self, frame:np.ndarray, # the RGB frame the click was made on
               row:float, col:float, # the click, as fractions of the frame's height and width
               side:str='feature', # one of SIDES
@@ -913,6 +912,7 @@ class Teacher:
         self.samples.append(F[rows, cols])
         self.labels.append(lab)
         self.pixels.append(F.reshape(-1, F.shape[-1])[::97])
+        self.clicked.append((row, col, side))
         return self.model()
     def model(self):
         y = np.concatenate(self.labels) if self.labels else np.zeros(0, bool)
@@ -923,7 +923,7 @@ class Teacher:
         self.warning = clicks_warning(clf(X) >= 0.5, y, then=LIVE_ADVICE)
         return TaughtModel(self.base, clf, self.pool)
     def clear(self):
-        self.samples, self.labels, self.pixels = [], [], []
+        self.samples, self.labels, self.pixels, self.clicked = [], [], [], []
 
 # %% ../nbs/11c_teach.ipynb #1fd294e1
 from fastcore.basics import patch
@@ -941,9 +941,9 @@ def save(self:Teacher, out, # the .onnx file to write
         raise ValueError(f"{getattr(self.base, 'name', 'the base')}: the base is not an ONNX file or a checkpoint, "
                          "so it cannot go into the saved model; load it from one (load_heatmap_model)")
     base, base_range = _base_onnx(path, self.base.input_range)
-    feature = sum(bool(lab[0]) for lab in self.labels)
-    about = dict(base=str(path), taught='clicks on live frames', feature_clicks=feature,
-                 matrix_clicks=len(self.labels) - feature, penalty=self.penalty, pool=self.pool,
+    feature, matrix = self.counts()
+    about = dict(base=str(path), taught='clicks on live frames', feature_clicks=feature, matrix_clicks=matrix,
+                 penalty=self.penalty, pool=self.pool,
                  features=feature_channels() + ['base heatmap'])
     _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
     return about | dict(out=str(out))
@@ -952,7 +952,7 @@ def save(self:Teacher, out, # the .onnx file to write
 @patch
 def undo(self:Teacher):
     "Take back the last click; the taught model of the clicks left, or None."
-    for kept in (self.samples, self.labels, self.pixels):
+    for kept in (self.samples, self.labels, self.pixels, self.clicked):
         if kept: kept.pop()
     return self.model()
 
@@ -963,7 +963,7 @@ class LoopTeaching:
                 ):
         self.loop, self.base, self.teacher = loop, loop.segment, None
         self.kept = None   # the last file keep wrote
-        self.clicks, self.last_step = [], None   # (row, col, side) of the clicks taught; when the last step was
+        self.last_step = None   # when the last click, undo or forget was (time.monotonic)
     def click(self, row:float, # the click's row, as a fraction of the frame's height
               col:float, # its column, as a fraction of the frame's width
               side:str='feature', # one of SIDES
@@ -972,16 +972,13 @@ class LoopTeaching:
         frame = self.loop.frame
         if frame is None: return None
         if self.teacher is None: self.teacher = Teacher(self.base)
-        taught = self.teacher.click(frame, row, col, side)
-        self.clicks.append((row, col, side))
-        return self._use(taught)
+        return self._use(self.teacher.click(frame, row, col, side))
 
 # %% ../nbs/11c_teach.ipynb #465516e6
 @patch
 def undo(self:LoopTeaching) -> str:
     "Take back the last click: the loop segments with the clicks left (with the base model once a side has none)."
-    if self.teacher is None or not self.teacher.labels: return 'no click to undo'
-    self.clicks.pop()
+    if self.teacher is None or not self.teacher.clicked: return 'no click to undo'
     return self._use(self.teacher.undo())
 
 # %% ../nbs/11c_teach.ipynb #94edcbaa
@@ -991,9 +988,9 @@ def _use(self:LoopTeaching, taught, # the Teacher's model of the clicks so far, 
     "Run the loop with `taught` (the base model where None); the status line that says so."
     self.loop.segment = taught if taught is not None else self.base
     self.last_step = time.monotonic()
-    if not self.teacher.labels: return 'no clicks left: the base model segments again'
+    if not self.teacher.clicked: return 'no clicks left: the base model segments again'
     hint = click_hint(*self.teacher.counts()) if taught is not None else None
-    return (f"{counted(len(self.teacher.labels), 'click')}: "
+    return (f"{counted(len(self.teacher.clicked), 'click')}: "
             + ('the loop now segments with them' if taught is not None else 'click the other side too')
             + (f"; {hint}" if hint else '')
             + (f"; warning: {self.teacher.warning}" if self.teacher.warning else ''))
@@ -1004,7 +1001,7 @@ def forget(self:LoopTeaching) -> str:
     "Drop the clicks: the loop goes back to its base model."
     if self.teacher is not None: self.teacher.clear()
     self.loop.segment = self.base
-    self.clicks, self.last_step = [], time.monotonic()
+    self.last_step = time.monotonic()
     return 'clicks forgotten: the base model segments again'
 
 # %% ../nbs/11c_teach.ipynb #6eb35e4c
@@ -1043,8 +1040,9 @@ def marked(self:LoopTeaching, img:np.ndarray, # the displayed frame (RGB uint8)
            seconds:float=RECENT_SECONDS, # how long after the last step the clicks are drawn
           ) -> np.ndarray:
     "The frame with the clicks taught drawn on it (draw_clicks) for `seconds` after the last step, else as it is."
-    if not self.clicks or self.last_step is None or time.monotonic() - self.last_step > seconds: return img
-    return draw_clicks(img, {s: [[r, c] for r, c, side in self.clicks if side == s] for s in SIDES})
+    clicked = self.teacher.clicked if self.teacher is not None else []
+    if not clicked or time.monotonic() - self.last_step > seconds: return img
+    return draw_clicks(img, {s: [[r, c] for r, c, side in clicked if side == s] for s in SIDES})
 
 # %% ../nbs/11c_teach.ipynb #777589d8
 def _jpeg(rgb:np.ndarray) -> bytes:
