@@ -163,12 +163,14 @@ WINDOW_LAYERS = ('cam', 'original', 'glcm', 'glcm_inv')   # what l steps through
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
+                    clicks=None, # a points file whose clicks teach the loop from the start (k keeps one beside --taught)
                     log=_log, # where each step's one line goes
                    ) -> tuple:
     "(on_mouse, on_key, teaching) for an OpenCV window on `loop`: clicks teach it; keys undo, forget, keep or quit."
     import cv2
     from camnet_nb.teach import LoopTeaching, event_click
     teaching = LoopTeaching(loop)
+    if clicks is not None: log(teaching.resume(clicks))
     def on_mouse(event, x, y, flags, param=None):   # cv2.setMouseCallback's handler: x, y in the shown frame's pixels
         if event not in (cv2.EVENT_LBUTTONDOWN, cv2.EVENT_RBUTTONDOWN) or loop.frame is None: return
         # the click as the notebook's widget reports it: one rule for pixels -> fractions and sides
@@ -211,6 +213,7 @@ def status_band(img, # the displayed frame (RGB uint8 array)
 # %% ../nbs/13_cli.ipynb #c99f8bad
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
+                clicks=None, # a points file whose clicks teach the loop from the start
                ):
     "Show `loop` in an OpenCV window whose clicks teach it (keys: WINDOW_KEYS); the LoopTeaching behind it."
     import cv2, time
@@ -219,7 +222,7 @@ def open_window(loop, # the LiveLoop to show
     def log(line):
         _log(line)
         said.update(line=line, at=time.monotonic())
-    on_mouse, on_key, teaching = window_controls(loop, taught_file, log=log)
+    on_mouse, on_key, teaching = window_controls(loop, taught_file, clicks, log=log)
     # GUI_NORMAL: no Qt menu on a right-click
     cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback('camnet live', on_mouse)
@@ -236,6 +239,7 @@ def open_window(loop, # the LiveLoop to show
 # %% ../nbs/13_cli.ipynb #030874a8
 def cmd_live(a):
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
+    from camnet_nb.teach import LoopTeaching, read_points
     if not a.headless:   # asked before anything is loaded or opened
         if a.taught_file.suffix != '.onnx':
             raise ValueError(f"--taught {a.taught_file}: the taught model is an ONNX file; give a name ending in .onnx")
@@ -244,11 +248,15 @@ def cmd_live(a):
             raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
                                "or install opencv-python in place of opencv-python-headless")
     if a.record: check_record(a.record)
+    if a.clicks: read_points(a.clicks)   # a bad points file is one line before anything opens
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
-    teaching = None if a.headless else open_window(loop, a.taught_file)
+    teaching = None if a.headless else open_window(loop, a.taught_file, a.clicks)
+    if a.headless and a.clicks:   # no window to click in, but the loop segments with the clicks kept
+        teaching = LoopTeaching(loop)
+        _log(teaching.resume(a.clicks))
     res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
     if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
         res |= dict(zip(('feature_clicks', 'matrix_clicks'), teaching.teacher.counts()), kept=teaching.kept)
@@ -705,14 +713,16 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'at the end (JSON with --json: display_fps, updates_per_s, latency). '
                                    'Clicks in the window teach the loop your rock: click = feature, right- or '
                                    'shift-click = matrix; the u key takes back the last, f forgets them all, k '
-                                   'keeps what they taught in --taught (a model for --model), l shows the next '
+                                   'keeps what they taught in --taught (a model for --model) and the clicked '
+                                   'scenes beside it (taught_clicks/, for --clicks and adapt), l shows the next '
                                    'layer (cam, original, glcm, glcm_inv), q or Esc quits.')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])
     add_options(l, 'stream', 'MotionGate.__init__', ['still_frames'])
     add_options(l, 'stream', 'LiveLoop.__init__', ['infer_hz', 'display_hz', 'record'])
-    add_options(l, 'cli', 'window_controls', ['taught_file'], flags=dict(taught_file='--taught'), types=dict(taught_file=Path))
+    add_options(l, 'cli', 'window_controls', ['taught_file', 'clicks'], flags=dict(taught_file='--taught'),
+                types=dict(taught_file=Path, clicks=Path))
     l.add_argument('--headless', action='store_true', help='no window')   # the command line's own: whether to open one
     l.set_defaults(fn=cmd_live)
 

@@ -30,6 +30,7 @@ class LiveView:
                  jpeg_quality:int=80, # quality of the frames sent to the browser
                  record=None, # write the displayed frames to this video file (MJPG AVI), or None
                  taught_file='taught.onnx', # where *keep* writes what clicks taught the loop (a model for --model)
+                 clicks=None, # a points file whose clicks teach the loop from the start (*keep* writes one)
                 ):
         import ipywidgets as W
         self.source, self.size, self.jpeg_quality = source, size, jpeg_quality
@@ -50,13 +51,12 @@ class LiveView:
         self.rate.observe(lambda ch: setattr(self.loop, 'infer_hz', ch['new']), 'value')
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
-        # clicks on a still frame teach the loop (on_click); forget() goes back to the base
         from camnet_nb.teach import LoopTeaching
-        self.teaching, self.taught_file = LoopTeaching(self.loop), Path(taught_file)
+        self.teaching, self.taught_file = LoopTeaching(self.loop), Path(taught_file)   # on_click teaches
         self._listen_for_clicks()
-        self.thread, self.result, self.shown = None, None, 0
+        if clicks is not None: self.status.value = self.teaching.resume(clicks)
+        self.thread, self.result, self.shown, self._last_status = None, None, 0, 0.0
         self._halt = threading.Event()
-        self._last_status = 0.0
 
 # %% ../nbs/10_live.ipynb #c6feef01
 @patch

@@ -11,6 +11,7 @@ import cv2
 from .data import counted, check_out_file
 from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
 from .texture import stable_draw   # draws that a pixel more or less in a mask does not reshuffle
+from .stream import MotionGate   # the live loop's own test of a still scene
 
 # %% auto #0
 __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS',
@@ -21,8 +22,9 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names',
-           'adapt', 'TaughtModel', 'Teacher', 'LoopTeaching', 'draw_clicks', 'event_click', 'readable_images',
-           'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'clicks_folder', 'LoopTeaching', 'draw_clicks',
+           'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
+           'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -885,6 +887,16 @@ class TaughtModel:
     def __call__(self, img:np.ndarray) -> np.ndarray:
         return self.clf(image_features(img, self.base, pool=self.pool))
 
+# %% ../nbs/11c_teach.ipynb #7dd6db2a
+def same_scene(a:np.ndarray, # an RGB frame
+               b:np.ndarray, # a later one
+              ) -> bool:
+    "Whether `b` shows the scene of `a`: the same size, and still by the live loop's test (MotionGate's defaults)."
+    if a.shape != b.shape: return False
+    gate = MotionGate(still_frames=1)
+    gate.update(a)
+    return gate.update(b)
+
 # %% ../nbs/11c_teach.ipynb #b6f1f6d7
 class Teacher:
     "Clicks on frames -> a TaughtModel; the samples of every click are kept, so each new click refines what came before."
@@ -896,6 +908,7 @@ class Teacher:
         self.base, self.penalty, self.radius, self.pool = base, penalty, radius, pool
         self.samples, self.labels, self.pixels = [], [], []
         self.clicked = []   # (row, col, side) of each click, in order
+        self.frames, self.on_frame = [], []   # the scenes clicked (RGB, one frame each), and each click's scene
         self.warning = None   # clicks_warning's line for the last model, or None
     def counts(self) -> tuple[int, int]:
         "(feature clicks, matrix clicks) so far."
@@ -907,12 +920,7 @@ class Teacher:
              ):
         "Add a click; the taught model once both sides have one, else None."
         if side not in SIDES: raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
-        F = image_features(frame, self.base, pool=self.pool)
-        rows, cols, lab = click_pixels({side: [[row, col]]}, frame.shape[:2], self.radius)
-        self.samples.append(F[rows, cols])
-        self.labels.append(lab)
-        self.pixels.append(F.reshape(-1, F.shape[-1])[::97])
-        self.clicked.append((row, col, side))
+        self._add(frame, image_features(frame, self.base, pool=self.pool), row, col, side)
         return self.model()
     def model(self):
         y = np.concatenate(self.labels) if self.labels else np.zeros(0, bool)
@@ -924,10 +932,66 @@ class Teacher:
         return TaughtModel(self.base, clf, self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels, self.clicked = [], [], [], []
+        self.frames, self.on_frame = [], []
 
-# %% ../nbs/11c_teach.ipynb #1fd294e1
+# %% ../nbs/11c_teach.ipynb #c55eebeb
 from fastcore.basics import patch
 
+@patch
+def _add(self:Teacher, frame:np.ndarray, # the RGB frame clicked
+         F:np.ndarray, # its features (image_features)
+         row:float, col:float, # the click, as fractions of the frame's height and width
+         side:str, # one of SIDES
+        ):
+    "Keep one click's samples, and the scene it was made on (a still scene's first frame, once)."
+    rows, cols, lab = click_pixels({side: [[row, col]]}, frame.shape[:2], self.radius)
+    self.samples.append(F[rows, cols])
+    self.labels.append(lab)
+    self.pixels.append(F.reshape(-1, F.shape[-1])[::97])
+    self.clicked.append((row, col, side))
+    if not self.frames or not same_scene(self.frames[-1], frame): self.frames.append(frame.copy())
+    self.on_frame.append(len(self.frames) - 1)
+
+# %% ../nbs/11c_teach.ipynb #a24f077a
+@patch
+def undo(self:Teacher):
+    "Take back the last click; the taught model of the clicks left, or None."
+    for kept in (self.samples, self.labels, self.pixels, self.clicked, self.on_frame):
+        if kept: kept.pop()
+    del self.frames[max(self.on_frame, default=-1) + 1:]   # a scene no click is left on
+    return self.model()
+
+# %% ../nbs/11c_teach.ipynb #affa579e
+def clicks_folder(out, # a taught model's file (.onnx)
+                 ) -> Path:
+    "Where the clicks behind a taught model are kept: `rock.onnx` -> `rock_clicks/` (its scenes as PNG, points.json)."
+    out = Path(out)
+    return out.with_name(out.stem + '_clicks')
+
+# %% ../nbs/11c_teach.ipynb #652e65ca
+@patch
+def save_clicks(self:Teacher, folder, # where to write (made if missing): frame_001.png, ... and points.json
+               ) -> Path:
+    "Write each scene clicked as a PNG and the clicks on them as a points file (read_points reads it); that file."
+    from camnet_nb.data import write_atomic, check_out_folder
+    folder = check_out_folder(folder, 'clicks')
+    said = folder/'points.json'
+    # the frames an earlier save here named, removed below where these clicks no longer use them
+    try: before = {(folder/portable_path(n)).resolve() for n in json.loads(said.read_bytes())['images']}
+    except (OSError, ValueError, KeyError, TypeError): before = set()
+    names = {k: folder/f'frame_{n:03d}.png' for n, k in enumerate(sorted(set(self.on_frame)), 1)}
+    for k, name in names.items():
+        png = cv2.imencode('.png', np.ascontiguousarray(self.frames[k][..., ::-1]))[1]
+        write_atomic(name, png.tobytes(), 'clicked frame')
+    on = list(zip(self.clicked, self.on_frame))
+    points = {name: {s: [[r, c] for (r, c, side), f in on if f == k and side == s] for s in SIDES}
+              for k, name in names.items()}
+    write_points(points, said)
+    for old in before - {n.resolve() for n in names.values()}:
+        if old.parent == folder.resolve() and old.name.startswith('frame_'): old.unlink(missing_ok=True)
+    return said
+
+# %% ../nbs/11c_teach.ipynb #1fd294e1
 @patch
 def save(self:Teacher, out, # the .onnx file to write
         ) -> dict:
@@ -942,18 +1006,27 @@ def save(self:Teacher, out, # the .onnx file to write
                          "so it cannot go into the saved model; load it from one (load_heatmap_model)")
     base, base_range = _base_onnx(path, self.base.input_range)
     feature, matrix = self.counts()
+    # the clicks first: a model on disk always has its clicks beside it
+    clicks = self.save_clicks(clicks_folder(out))
     about = dict(base=str(path), taught='clicks on live frames', feature_clicks=feature, matrix_clicks=matrix,
-                 penalty=self.penalty, pool=self.pool,
+                 penalty=self.penalty, pool=self.pool, clicks=str(clicks),
                  features=feature_channels() + ['base heatmap'])
     _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
     return about | dict(out=str(out))
 
-# %% ../nbs/11c_teach.ipynb #a24f077a
+# %% ../nbs/11c_teach.ipynb #9472bd25
 @patch
-def undo(self:Teacher):
-    "Take back the last click; the taught model of the clicks left, or None."
-    for kept in (self.samples, self.labels, self.pixels, self.clicked):
-        if kept: kept.pop()
+def resume(self:Teacher, points, # a points file: one that save_clicks wrote, or any file of clicks on images
+           max_side:int=1024, # images larger than this are read at this size (as segment does)
+          ):
+    "Add the clicks of a points file, each taught on its image; the taught model, or None while a side has none."
+    from camnet_nb.data import read_image
+    pts = read_points(points)
+    frames = {p: fit_longer_side(read_image(p), max_side) for p in pts}
+    for p, sides in pts.items():
+        F = image_features(frames[p], self.base, pool=self.pool)
+        for s in SIDES:
+            for r, c in sides[s]: self._add(frames[p], F, r, c, s)
     return self.model()
 
 # %% ../nbs/11c_teach.ipynb #9c704734
@@ -1014,8 +1087,18 @@ def keep(self:LoopTeaching, out, # the .onnx file to write
         res = self.teacher.save(out)
     except (ValueError, OSError) as e: return None, f"not kept: {e}"
     self.kept = res['out']
-    return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks): "
-                 f"camnet segment --model {res['out']}")
+    return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks, their scenes in "
+                 f"{Path(res['clicks']).parent}): camnet segment --model {res['out']}")
+
+# %% ../nbs/11c_teach.ipynb #7f11f0b2
+@patch
+def resume(self:LoopTeaching, points, # a points file whose clicks teach the loop from the start (keep writes one)
+          ) -> str:
+    "Teach the loop the clicks of a points file (Teacher.resume) on top of any made here; the status line."
+    teacher = self.teacher if self.teacher is not None else Teacher(self.base)
+    taught = teacher.resume(points)   # a file that cannot be used is an error, and changes nothing
+    self.teacher = teacher
+    return f"resumed {points}: " + self._use(taught)
 
 # %% ../nbs/11c_teach.ipynb #a8d52213
 def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)

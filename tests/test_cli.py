@@ -304,6 +304,20 @@ def test_live_window_clicks_teach_and_keys_keep_and_quit(tmp_path, monkeypatch, 
     assert len(shown) == 15 and res['ended'] == 'stopped', res        # q stopped it at once
     assert (res['feature_clicks'], res['matrix_clicks'], res['kept']) == (1, 1, str(taught)), res
     assert taught.is_file() and 'right- or shift-click' in err and 'kept ' in err, err
+    clicks = tmp_path/'taught_clicks'/'points.json'                    # the clicked scene and clicks, beside the model
+    pts = json.loads(clicks.read_text())['images']
+    assert list(pts) == ['frame_001.png'] and [len(v) for v in pts['frame_001.png'].values()] == [1, 1], pts
+    # a later session starts from them, here without a window
+    r = run('live', '--source', 'synthetic', '--size', '96x96', '--headless', '--frames', '20', '--json', '--clicks', clicks)
+    res = json.loads(r.stdout)
+    assert r.returncode == 0 and (res['feature_clicks'], res['matrix_clicks']) == (1, 1) and f'resumed {clicks}' in r.stderr, r.stderr
+
+def test_live_bad_clicks_file_is_one_line(tmp_path):
+    r = run('live', '--headless', '--frames', '5', '--clicks', tmp_path/'none.json')
+    assert r.returncode == 1 and 'no such points file' in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    (tmp_path/'p.json').write_text('{"images": {"gone.png": {"feature": [[0.5, 0.5]], "matrix": []}}}')
+    r = run('live', '--headless', '--frames', '5', '--clicks', tmp_path/'p.json')
+    assert r.returncode == 1 and 'gone.png: no such image' in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
 
 def test_live_taught_file_is_checked_before_the_window_opens():
     r = run('live', '--frames', '5', '--taught', 'rock.pt')

@@ -107,6 +107,11 @@ on_key(ord('k'))
     r = run(core_env, 'segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/'taught',
             '--model', tmp_path/'taught.onnx', '-q')
     assert r.returncode == 0 and len(list((tmp_path/'taught').glob('*.png'))) == 4, r.stderr
+    clicks = tmp_path/'taught_clicks'/'points.json'   # the clicked scene and its clicks, kept beside the model
+    r = run(core_env, 'adapt', '--data', clicks.parent, '--points', clicks, '--out', tmp_path/'rock.onnx', '-q')
+    assert r.returncode == 0 and (tmp_path/'rock.onnx').is_file(), r.stderr
+    r = run(core_env, 'live', '--headless', '--frames', '10', '--size', '96x128', '--clicks', clicks, '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['feature_clicks'] == 1 and 'resumed ' in r.stderr, r.stderr
 
 def test_core_says_what_to_install_for_training(core_env, tmp_path):
     r = run(core_env, 'train-teacher', '--data', ROOT/'data_samples'/'images', '--out', tmp_path/'t.pt')

@@ -39,11 +39,19 @@ def find_window(name:str, timeout:float=60) -> str|None:
         time.sleep(0.5)
     return None
 
+def kept_clicks(points:Path) -> tuple|None:
+    "(feature, matrix) clicks in the points file k kept beside the model, each naming a frame that is there; None if not."
+    try: images = json.loads(points.read_text())['images']
+    except (OSError, ValueError, KeyError): return None
+    if not all((points.parent/name).is_file() for name in images): return None
+    return tuple(sum(len(v[side]) for v in images.values()) for side in ('feature', 'matrix'))
+
 def main(display=DISPLAY):
     env = {**os.environ, 'DISPLAY': display, 'PYTHONPATH': str(window_opencv()), 'QT_QPA_PLATFORM': 'xcb'}
     xvfb = subprocess.Popen(['Xvfb', display, '-screen', '0', '800x600x24'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     taught = OUT/'e2e_window_taught.onnx'
     taught.unlink(missing_ok=True)
+    shutil.rmtree(OUT/'e2e_window_taught_clicks', ignore_errors=True)
     try:
         time.sleep(1.5)
         live = subprocess.Popen([CAMNET, 'live', '--source', 'synthetic', '--size', '256x256', '--frames', '100000', '--json',
@@ -89,7 +97,8 @@ def main(display=DISPLAY):
                  layer='layer: original' in lines,
                  status_on_picture=status_drawn,
                  click_on_picture=click_drawn,
-                 kept=any(l.startswith(f'kept {taught} (1 + 1 clicks)') for l in lines) and taught.is_file(),
+                 kept=any(l.startswith(f'kept {taught} (1 + 1 clicks,') for l in lines) and taught.is_file(),
+                 clicks_kept=kept_clicks(OUT/'e2e_window_taught_clicks'/'points.json') == (1, 1),
                  forgotten='clicks forgotten: the base model segments again' in lines,
                  quit=live.returncode == 0 and report.get('ended') == 'stopped' and report.get('kept') == str(taught))
     print(json.dumps(dict(steps=steps, stderr=lines[-8:], report=report)))
