@@ -15,7 +15,7 @@ from .stream import MotionGate   # the live loop's own test of a still scene
 
 # %% auto #0
 __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'ADAPT_POOL', 'ADAPT_PENALTY', 'PSEUDO_PIXELS',
-           'PSEUDO_ERODE', 'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE',
+           'PSEUDO_ERODE', 'CLICKS_ALONE_PENALTY', 'LIVE_POOL', 'LIVE_WITH_BASE', 'CLICKS_RIGHT_WARN', 'ADAPT_ADVICE',
            'CLICKS_CONTRADICT', 'LIVE_ADVICE', 'CLICKED_MEDIAN', 'CLICKED_GROW', 'CLICKED_HOLES', 'LOOKS_DISAGREE',
            'RECENT_SECONDS', 'checked_points', 'portable_path', 'click_hint', 'read_points', 'write_points',
            'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
@@ -317,11 +317,9 @@ class PixelFeatures:
 
 # %% ../nbs/11c_teach.ipynb #242c6506
 CLICK_RADIUS = 0.006   # a click's disc, as a fraction of the image's longer side (3 px at 512)
-# one image's classifier: L2 penalty; of 3, 10 and 30 the best on
-# the pre-salt halves, sandstone (10 + 10 clicks) within 0.3 points
+# one image's classifier: L2 penalty; of 3, 10 and 30 the best on the pre-salt halves, sandstone within 0.3 points
 PENALTY = 3.0
-# A folder's classifier (adapt) learns from each clicked image's
-# own clicked mask too (pseudo-labels, well inside each side):
+# A folder's classifier (adapt) learns from each clicked image's own clicked mask too (pseudo-labels, deep inside):
 # +5.4 points on images without clicks when chosen (sandstone folds: 66.8 -> 72.2); now even there (66.0
 # against 66.6 from the clicks alone), but pre-salt adapted from one image to the other 0.61 against 0.46.
 # its bank runs on the image pooled by 2: of the poolings that keep 10x the paper's model's
@@ -332,11 +330,13 @@ ADAPT_PENALTY = 1000.0
 PSEUDO_PIXELS = 10000  # pseudo-labelled pixels a side an image (of 500, 3000, 10000: 69.9, 70.9, 71.3 pooled by 4)
 # each side of a clicked mask is eroded by this fraction of the longer side first: 9 px at 512 (of 0, 5, 9, 15 px)
 PSEUDO_ERODE = 0.0176
-# clicks alone generalise best to images that were not clicked with 30 (of 10,
-# 30 on the sandstone folds: 67.3 / 75.1 / 62.8 against 66.5 / 74.8 / 62.6)
+# clicks alone generalise best to unclicked images with 30 (of 10, 30: 67.3 / 75.1 / 62.8 against 66.5 / 74.8 / 62.6)
 CLICKS_ALONE_PENALTY = 30.0
 # the live view's taught model: clicks alone (no time to segment a frame twice), pooled by 4 for the loop's rate
 LIVE_POOL = 4
+# over the bank alone: the loop's model's heatmap added nothing on sandstone, lost on the carbonate halves (0.804 and
+# 0.854 without it, 0.738 and 0.840 with it) and halves the speed (docs/choices.md)
+LIVE_WITH_BASE = False
 
 def click_pixels(points:dict, # {'feature': (n, 2), 'matrix': (m, 2)} (row, col) fractions
                  shape:tuple, # (H, W) of the image they are read on
@@ -876,14 +876,14 @@ def adapt(data, # the folder the points file's paths start from
 
 # %% ../nbs/11c_teach.ipynb #62ffa87c
 class TaughtModel:
-    "frame -> the classifier's probability of feature: a base HeatmapModel taught by clicks (level 0.5)."
-    def __init__(self, base, # the base HeatmapModel (its heatmap is the last feature)
+    "frame -> the feature probability (level 0.5) of a classifier over the bank (and a base's heatmap), from clicks."
+    def __init__(self, base, # a base HeatmapModel whose heatmap is the last feature, or None: the bank alone
                  clf:PixelClassifier, # fitted over image_features(frame, base, pool=pool)
                  pool:int=LIVE_POOL, # the bank's pooling
                 ):
         self.base, self.clf, self.level, self.pool = base, clf, 0.5, pool
-        self.input_range, self.static_hw, self.name = (base.input_range, None,
-                                                       f'{getattr(base, "name", "model")} + clicks')
+        self.input_range, self.static_hw = 1.0, None
+        self.name = f'{getattr(base, "name", "model")} + clicks' if base is not None else 'clicks (filter bank)'
     def __call__(self, img:np.ndarray) -> np.ndarray:
         return self.clf(image_features(img, self.base, pool=self.pool))
 
@@ -900,12 +900,14 @@ def same_scene(a:np.ndarray, # an RGB frame
 # %% ../nbs/11c_teach.ipynb #b6f1f6d7
 class Teacher:
     "Clicks on frames -> a TaughtModel; the samples of every click are kept, so each new click refines what came before."
-    def __init__(self, base, # the base HeatmapModel
+    def __init__(self, base, # the base HeatmapModel: what the loop ran before the clicks
                  penalty:float=CLICKS_ALONE_PENALTY, # L2 penalty of the classifier (it is used on frames that were not clicked)
                  radius:float=CLICK_RADIUS, # each click's disc
                  pool:int=LIVE_POOL, # the bank's pooling (the live loop's rate needs the speed)
+                 with_base:bool=LIVE_WITH_BASE, # the base's heatmap among the features too (slower, no better measured)
                 ):
         self.base, self.penalty, self.radius, self.pool = base, penalty, radius, pool
+        self.heat = base if with_base else None   # the model whose heatmap is a feature, if any
         self.samples, self.labels, self.pixels = [], [], []
         self.clicked = []   # (row, col, side) of each click, in order
         self.frames, self.on_frame = [], []   # the scenes clicked (RGB, one frame each), and each click's scene
@@ -920,7 +922,7 @@ class Teacher:
              ):
         "Add a click; the taught model once both sides have one, else None."
         if side not in SIDES: raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
-        self._add(frame, image_features(frame, self.base, pool=self.pool), row, col, side)
+        self._add(frame, image_features(frame, self.heat, pool=self.pool), row, col, side)
         return self.model()
     def model(self):
         y = np.concatenate(self.labels) if self.labels else np.zeros(0, bool)
@@ -929,7 +931,7 @@ class Teacher:
         X = np.concatenate(self.samples)
         clf = fit_clicks(X, y, np.concatenate(self.pixels), self.penalty, quadratic=False)
         self.warning = clicks_warning(clf(X) >= 0.5, y, then=LIVE_ADVICE)
-        return TaughtModel(self.base, clf, self.pool)
+        return TaughtModel(self.heat, clf, self.pool)
     def clear(self):
         self.samples, self.labels, self.pixels, self.clicked = [], [], [], []
         self.frames, self.on_frame = [], []
@@ -995,22 +997,23 @@ def save_clicks(self:Teacher, folder, # where to write (made if missing): frame_
 @patch
 def save(self:Teacher, out, # the .onnx file to write
         ) -> dict:
-    "Write what the clicks taught as one ONNX model (base, bank, classifier: as `adapt` writes them); how it was made."
+    "Write what the clicks taught as one ONNX model (bank, classifier, any base: as `adapt` writes); how it was made."
     out = Path(out)
     check_out_file(out, 'taught model', '.onnx')
     taught = self.model()
     if taught is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
-    path = getattr(self.base, 'path', None)
-    if path is None or Path(path).suffix not in ('.onnx', '.pt', '.pth'):
-        raise ValueError(f"{getattr(self.base, 'name', 'the base')}: the base is not an ONNX file or a checkpoint, "
+    path = getattr(self.heat, 'path', None)
+    if self.heat is not None and (path is None or Path(path).suffix not in ('.onnx', '.pt', '.pth')):
+        raise ValueError(f"{getattr(self.heat, 'name', 'the base')}: the base is not an ONNX file or a checkpoint, "
                          "so it cannot go into the saved model; load it from one (load_heatmap_model)")
-    base, base_range = _base_onnx(path, self.base.input_range)
+    base, base_range = _base_onnx(path, self.heat.input_range) if self.heat is not None else (None, 1.0)
     feature, matrix = self.counts()
     # the clicks first: a model on disk always has its clicks beside it
     clicks = self.save_clicks(clicks_folder(out))
-    about = dict(base=str(path), taught='clicks on live frames', feature_clicks=feature, matrix_clicks=matrix,
+    about = dict(base=str(path) if self.heat is not None else 'none, the filter bank alone',
+                 taught='clicks on live frames', feature_clicks=feature, matrix_clicks=matrix,
                  penalty=self.penalty, pool=self.pool, clicks=str(clicks),
-                 features=feature_channels() + ['base heatmap'])
+                 features=feature_channels() + (['base heatmap'] if self.heat is not None else []))
     _write_adapted(adapted_graph(base, base_range, taught.clf, pool=self.pool), out, about)
     return about | dict(out=str(out))
 
@@ -1024,7 +1027,7 @@ def resume(self:Teacher, points, # a points file: one that save_clicks wrote, or
     pts = read_points(points)
     frames = {p: fit_longer_side(read_image(p), max_side) for p in pts}
     for p, sides in pts.items():
-        F = image_features(frames[p], self.base, pool=self.pool)
+        F = image_features(frames[p], self.heat, pool=self.pool)
         for s in SIDES:
             for r, c in sides[s]: self._add(frames[p], F, r, c, s)
     return self.model()
