@@ -22,7 +22,7 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names',
-           'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'clicks_folder', 'LoopTeaching', 'draw_clicks',
+           'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'draw_clicks', 'clicks_folder', 'LoopTeaching',
            'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
            'keypoint_teach_scores']
 
@@ -963,6 +963,21 @@ def undo(self:Teacher):
     del self.frames[max(self.on_frame, default=-1) + 1:]   # a scene no click is left on
     return self.model()
 
+# %% ../nbs/11c_teach.ipynb #a8d52213
+def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
+                points:dict, # {'feature': [[row, col], ...], 'matrix': [...]} fractions
+               ) -> np.ndarray:
+    "The picture with each click as a dot: green for feature, red for matrix."
+    out = rgb.copy()
+    H, W = out.shape[:2]
+    r = max(3, round(max(H, W) / 150))
+    for side, colour in (('feature', (40, 220, 60)), ('matrix', (230, 40, 40))):
+        for row, col in np.asarray(points.get(side, []), np.float64).reshape(-1, 2):
+            c = (int(round(col * (W - 1))), int(round(row * (H - 1))))
+            cv2.circle(out, c, r + 1, (0, 0, 0), -1)
+            cv2.circle(out, c, r, colour, -1)
+    return out
+
 # %% ../nbs/11c_teach.ipynb #affa579e
 def clicks_folder(out, # a taught model's file (.onnx)
                  ) -> Path:
@@ -1102,21 +1117,6 @@ def resume(self:LoopTeaching, points, # a points file whose clicks teach the loo
     taught = teacher.resume(points)   # a file that cannot be used is an error, and changes nothing
     self.teacher = teacher
     return f"resumed {points}: " + self._use(taught)
-
-# %% ../nbs/11c_teach.ipynb #a8d52213
-def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
-                points:dict, # {'feature': [[row, col], ...], 'matrix': [...]} fractions
-               ) -> np.ndarray:
-    "The picture with each click as a dot: green for feature, red for matrix."
-    out = rgb.copy()
-    H, W = out.shape[:2]
-    r = max(3, round(max(H, W) / 150))
-    for side, colour in (('feature', (40, 220, 60)), ('matrix', (230, 40, 40))):
-        for row, col in np.asarray(points.get(side, []), np.float64).reshape(-1, 2):
-            c = (int(round(col * (W - 1))), int(round(row * (H - 1))))
-            cv2.circle(out, c, r + 1, (0, 0, 0), -1)
-            cv2.circle(out, c, r, colour, -1)
-    return out
 
 # %% ../nbs/11c_teach.ipynb #c45c74e2
 RECENT_SECONDS = 5.0   # a live step's clicks (and, in camnet live's window, its line) stay on the picture this long
