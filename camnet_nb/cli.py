@@ -259,7 +259,9 @@ def cmd_live(a):
         _log(teaching.resume(a.clicks))
     res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
     if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
-        res |= dict(zip(('feature_clicks', 'matrix_clicks'), teaching.teacher.counts()), kept=teaching.kept)
+        # the clicks the loop ends with, and what the last k kept (f may have come after it)
+        res |= dict(zip(('feature_clicks', 'matrix_clicks'), teaching.teacher.counts()), kept=teaching.kept,
+                    kept_clicks=teaching.kept_clicks)
     _report(a, res)
     # the statistics are out, the recording closed: exit 130 or 143
     if loop.interrupted is not None: raise loop.interrupted

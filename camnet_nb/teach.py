@@ -1053,7 +1053,7 @@ class LoopTeaching:
     def __init__(self, loop, # a LiveLoop: its `frame` on screen is read, the `segment` it runs is swapped
                 ):
         self.loop, self.base, self.teacher = loop, loop.segment, None
-        self.kept = None   # the last file keep wrote
+        self.kept, self.kept_clicks = None, None   # the last file keep wrote, and its (feature, matrix) clicks
         self.last_step = None   # when the last click, undo or forget was (time.monotonic)
     def click(self, row:float, # the click's row, as a fraction of the frame's height
               col:float, # its column, as a fraction of the frame's width
@@ -1104,7 +1104,7 @@ def keep(self:LoopTeaching, out, # the .onnx file to write
         if self.teacher is None: raise ValueError("nothing taught yet: click both sides (feature and matrix) first")
         res = self.teacher.save(out)
     except (ValueError, OSError) as e: return None, f"not kept: {e}"
-    self.kept = res['out']
+    self.kept, self.kept_clicks = res['out'], (res['feature_clicks'], res['matrix_clicks'])
     return res, (f"kept {res['out']} ({res['feature_clicks']} + {res['matrix_clicks']} clicks, their scenes in "
                  f"{Path(res['clicks']).parent}): camnet segment --model {res['out']}")
 

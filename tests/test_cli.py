@@ -302,7 +302,7 @@ def test_live_window_clicks_teach_and_keys_keep_and_quit(tmp_path, monkeypatch, 
     assert rc == 0 and calls['window'] == 'camnet live', err
     res = json.loads(out)
     assert len(shown) == 15 and res['ended'] == 'stopped', res        # q stopped it at once
-    assert (res['feature_clicks'], res['matrix_clicks'], res['kept']) == (1, 1, str(taught)), res
+    assert (res['feature_clicks'], res['matrix_clicks'], res['kept'], res['kept_clicks']) == (1, 1, str(taught), [1, 1]), res
     assert taught.is_file() and 'right- or shift-click' in err and 'kept ' in err, err
     clicks = tmp_path/'taught_clicks'/'points.json'                    # the clicked scene and clicks, beside the model
     pts = json.loads(clicks.read_text())['images']
