@@ -159,7 +159,7 @@ def check_record(path:Path):
 # %% ../nbs/13_cli.ipynb #87656476
 WINDOW_KEYS = ("click: feature, right- or shift-click: matrix; u takes back the last click, "
                "f forgets them all, k keeps what they taught, l shows the next layer, q or Esc quits")
-WINDOW_LAYERS = ('cam', 'original', 'glcm', 'glcm_inv')   # what l steps through (LiveLoop modes)
+WINDOW_LAYERS = ('cam', 'outline', 'original', 'glcm', 'glcm_inv')   # what l steps through (LiveLoop modes)
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
@@ -184,7 +184,7 @@ def window_controls(loop, # the LiveLoop the window shows
         elif key == ord('u'): log(teaching.undo())
         elif key == ord('f'): log(teaching.forget())
         elif key == ord('k'): log(teaching.keep(Path(taught_file))[1])
-        elif key == ord('l'):   # the plain frame shows where to click; the GLCM layers what the refinement sees
+        elif key == ord('l'):   # outline and plain frame: where to click; the GLCM layers: what the refinement sees
             now = WINDOW_LAYERS.index(loop.mode) if loop.mode in WINDOW_LAYERS else -1
             loop.mode = WINDOW_LAYERS[(now + 1) % len(WINDOW_LAYERS)]
             loop.glcm = loop.glcm or loop.mode.startswith('glcm')
@@ -717,7 +717,7 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'shift-click = matrix; the u key takes back the last, f forgets them all, k '
                                    'keeps what they taught in --taught (a model for --model) and the clicked '
                                    'scenes beside it (taught_clicks/, for --clicks and adapt), l shows the next '
-                                   'layer (cam, original, glcm, glcm_inv), q or Esc quits.')
+                                   'layer (cam, outline, original, glcm, glcm_inv), q or Esc quits.')
     add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])

@@ -15,7 +15,8 @@ __all__ = ['LAYERS', 'LiveView']
 
 # %% ../nbs/10_live.ipynb #c3def17e
 # the layers the view shows: (button label, LiveLoop mode)
-LAYERS = (('original', 'original'), ('CAM', 'cam'), ('GLCM', 'glcm'), ('inverted GLCM', 'glcm_inv'))
+LAYERS = (('original', 'original'), ('CAM', 'cam'), ('outline', 'outline'), ('GLCM', 'glcm'),
+          ('inverted GLCM', 'glcm_inv'))
 
 # %% ../nbs/10_live.ipynb #f254413d
 class LiveView:

@@ -13,8 +13,8 @@ from .texture import to_gray, composite_rate, image_entropy, glcm_feature, norma
 
 # %% auto #0
 __all__ = ['CANNOT_OPEN', 'SourceEnded', 'folder_frames', 'open_capture', 'capture_frames', 'open_source', 'MotionGate',
-           'AsyncInference', 'colorize', 'overlay', 'AviRecorder', 'FreshestResult', 'loop_summary', 'LiveLoop',
-           'sync_loop']
+           'AsyncInference', 'colorize', 'display_level', 'overlay', 'AviRecorder', 'FreshestResult', 'loop_summary',
+           'LiveLoop', 'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception):
@@ -165,17 +165,31 @@ def colorize(heat:np.ndarray) -> np.ndarray:
     "0..1 map -> RGB jet colours."
     return cv2.applyColorMap((np.clip(heat, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
 
+# %% ../nbs/09_stream.ipynb #542ebd3c
+def display_level(heat:np.ndarray, # a heatmap in 0..1
+                  fixed:float|None=None, # the model's own level (HeatmapModel.level), or None
+                 ) -> float:
+    "Where the live display cuts a heatmap: the model's own level, else the heatmap's Otsu level (8-bit, OpenCV)."
+    if fixed is not None: return float(fixed)
+    h8 = (np.clip(heat, 0, 1) * 255).astype(np.uint8)
+    if h8.min() == h8.max(): return 0.5   # nothing to split
+    return cv2.threshold(h8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] / 255
+
 # %% ../nbs/09_stream.ipynb #17e498c5
 def overlay(frame, # RGB uint8 frame
             heat=None, # heatmap in 0..1 (None: none yet)
-            mode='cam', # layer: 'original', 'cam', 'glcm' or 'glcm_inv'
+            mode='cam', # layer: 'original', 'cam', 'outline', 'glcm' or 'glcm_inv'
             alpha=0.45, # opacity of the layer
             info:dict|None=None, # figures for the information line (None: no line)
             glcm=None, # GLCM mean map in 0..1
+            level:float=0.5, # the heatmap level whose outline 'outline' draws (display_level: the mask CR counts)
            ):
-    "The display frame: 'original', 'cam', 'glcm' or 'glcm_inv' layer plus an info line."
+    "The display frame: 'original', 'cam', 'outline', 'glcm' or 'glcm_inv' layer plus an info line."
     out = frame
     if mode == 'cam' and heat is not None: out = cv2.addWeighted(frame, 1 - alpha, colorize(heat), alpha, 0)
+    elif mode == 'outline' and heat is not None:   # the frame itself, the mask's border in white: where to click
+        out = frame.copy()
+        out[cv2.morphologyEx((heat > level).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = 255
     elif mode in ('glcm', 'glcm_inv') and glcm is not None:
         gm = glcm if mode == 'glcm' else 1 - glcm
         out = cv2.addWeighted(frame, 1 - alpha, colorize(gm), alpha, 0)
@@ -324,7 +338,7 @@ class LiveLoop:
                  segment, # frame -> heatmap (a HeatmapModel)
                  gate:MotionGate|None=None, # the motion gate (None: MotionGate's defaults)
                  infer_hz:float=25.0, # inference rate on still scenes, per second
-                 mode='cam', # display layer: 'original', 'cam', 'glcm' or 'glcm_inv'
+                 mode='cam', # display layer: 'original', 'cam', 'outline', 'glcm' or 'glcm_inv'
                  info=True, # draw the info line (CR, H(I), rates)
                  glcm=False, # compute the GLCM layer
                  display_hz:float|None=None, # pace the display to this rate (None: as fast as frames come)
@@ -367,12 +381,14 @@ def _show(self:LiveLoop, frame:np.ndarray, # the current frame
           fps:float, # the display rate so far
          ) -> np.ndarray:
     "The display frame (layer and info line), recorded and handed to `on_frame`."
+    # the mask the display means (CR, outline): cut where segment would, at the running model's level
+    level = display_level(heat, getattr(self.segment, 'level', None)) if heat is not None else 0.5
     info = None
     if self.info:
-        info = dict(CR=composite_rate(heat > 0.5), H=image_entropy(frame)) if heat is not None else {}
+        info = dict(CR=composite_rate(heat > level), H=image_entropy(frame)) if heat is not None else {}
         info |= dict(FPS=fps, mode='seg' if still else 'live')
     gl = normalize01(glcm_feature(frame, 'mean')) if self.glcm and self.mode in ('glcm', 'glcm_inv') else None
-    out = overlay(frame, heat, self.mode if still else 'original', info=info, glcm=gl)
+    out = overlay(frame, heat, self.mode if still else 'original', info=info, glcm=gl, level=level)
     if self.record:
         if self._writer is None: self._writer = AviRecorder(self.record, out.shape[:2])
         self._writer.write(out)

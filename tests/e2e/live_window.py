@@ -95,7 +95,7 @@ def main(display=DISPLAY):
                  shift_click='3 clicks: the loop now segments with them' in lines,
                  undo='2 clicks: the loop now segments with them' in lines[lines.index('3 clicks: the loop now segments with them') + 1:]
                       if '3 clicks: the loop now segments with them' in lines else False,
-                 layer='layer: original' in lines,
+                 layer='layer: outline' in lines,
                  status_on_picture=status_drawn,
                  click_on_picture=click_drawn,
                  kept=any(l.startswith(f'kept {taught} (1 + 1 clicks,') for l in lines) and taught.is_file(),
