@@ -164,13 +164,14 @@ WINDOW_LAYERS = ('cam', 'outline', 'original', 'glcm', 'glcm_inv')   # what l st
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
                     clicks=None, # a points file whose clicks teach the loop from the start (k keeps one beside --taught)
+                    clicks_root=None, # where the clicks' relative paths start (a --source folder), else beside the file
                     log=_log, # where each step's one line goes
                    ) -> tuple:
     "(on_mouse, on_key, teaching) for an OpenCV window on `loop`: clicks teach it; keys undo, forget, keep or quit."
     import cv2
     from camnet_nb.teach import LoopTeaching, event_click
     teaching = LoopTeaching(loop)
-    if clicks is not None: log(teaching.resume(clicks))
+    if clicks is not None: log(teaching.resume(clicks, clicks_root))
     def on_mouse(event, x, y, flags, param=None):   # cv2.setMouseCallback's handler: x, y in the shown frame's pixels
         if event not in (cv2.EVENT_LBUTTONDOWN, cv2.EVENT_RBUTTONDOWN) or loop.frame is None: return
         # the click as the notebook's widget reports it: one rule for pixels -> fractions and sides
@@ -214,6 +215,7 @@ def status_band(img, # the displayed frame (RGB uint8 array)
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
                 clicks=None, # a points file whose clicks teach the loop from the start
+                clicks_root=None, # where its relative paths start (a --source folder), before the file's own folder
                ):
     "Show `loop` in an OpenCV window whose clicks teach it (keys: WINDOW_KEYS); the LoopTeaching behind it."
     import cv2, time
@@ -222,7 +224,7 @@ def open_window(loop, # the LiveLoop to show
     def log(line):
         _log(line)
         said.update(line=line, at=time.monotonic())
-    on_mouse, on_key, teaching = window_controls(loop, taught_file, clicks, log=log)
+    on_mouse, on_key, teaching = window_controls(loop, taught_file, clicks, clicks_root, log=log)
     # GUI_NORMAL: no Qt menu on a right-click
     cv2.namedWindow('camnet live', cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback('camnet live', on_mouse)
@@ -248,15 +250,17 @@ def cmd_live(a):
             raise RuntimeError(f"{why}: use --headless (with --record FILE to keep the overlay), the 10_live notebook, "
                                "or install opencv-python in place of opencv-python-headless")
     if a.record: check_record(a.record)
-    if a.clicks: read_points(a.clicks)   # a bad points file is one line before anything opens
+    # a folder of images shown is where the clicks' relative paths start, as --input is for segment --points
+    root = Path(a.source) if Path(str(a.source)).is_dir() else None
+    if a.clicks: read_points(a.clicks, root)   # a bad points file is one line before anything opens
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
-    teaching = None if a.headless else open_window(loop, a.taught_file, a.clicks)
+    teaching = None if a.headless else open_window(loop, a.taught_file, a.clicks, root)
     if a.headless and a.clicks:   # no window to click in, but the loop segments with the clicks kept
         teaching = LoopTeaching(loop)
-        _log(teaching.resume(a.clicks))
+        _log(teaching.resume(a.clicks, root))
     res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
     if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
         # the clicks the loop ends with, and what the last k kept (f may have come after it)
@@ -724,7 +728,8 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
     add_options(l, 'stream', 'MotionGate.__init__', ['still_frames'])
     add_options(l, 'stream', 'LiveLoop.__init__', ['infer_hz', 'display_hz', 'record'])
     add_options(l, 'cli', 'window_controls', ['taught_file', 'clicks'], flags=dict(taught_file='--taught'),
-                types=dict(taught_file=Path, clicks=Path))
+                types=dict(taught_file=Path, clicks=Path),
+                more=dict(clicks='its relative paths start at a --source folder, else beside the file'))
     l.add_argument('--headless', action='store_true', help='no window')   # the command line's own: whether to open one
     l.set_defaults(fn=cmd_live)
 

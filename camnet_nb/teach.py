@@ -1035,11 +1035,12 @@ def save(self:Teacher, out, # the .onnx file to write
 # %% ../nbs/11c_teach.ipynb #9472bd25
 @patch
 def resume(self:Teacher, points, # a points file: one that save_clicks wrote, or any file of clicks on images
+           root=None, # where its relative paths start, tried before the file's own folder (read_points)
            max_side:int=1024, # images larger than this are read at this size (as segment does)
           ):
     "Add the clicks of a points file, each taught on its image; the taught model, or None while a side has none."
     from camnet_nb.data import read_image
-    pts = read_points(points)
+    pts = read_points(points, root)
     frames = {p: fit_longer_side(read_image(p), max_side) for p in pts}
     for p, sides in pts.items():
         F = image_features(frames[p], self.heat, pool=self.pool)
@@ -1111,10 +1112,11 @@ def keep(self:LoopTeaching, out, # the .onnx file to write
 # %% ../nbs/11c_teach.ipynb #7f11f0b2
 @patch
 def resume(self:LoopTeaching, points, # a points file whose clicks teach the loop from the start (keep writes one)
+           root=None, # where its relative paths start, tried before the file's own folder (a folder the loop shows)
           ) -> str:
     "Teach the loop the clicks of a points file (Teacher.resume) on top of any made here; the status line."
     teacher = self.teacher if self.teacher is not None else Teacher(self.base)
-    taught = teacher.resume(points)   # a file that cannot be used is an error, and changes nothing
+    taught = teacher.resume(points, root)   # a file that cannot be used is an error, and changes nothing
     self.teacher = teacher
     return f"resumed {points}: " + self._use(taught)
 

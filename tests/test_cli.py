@@ -312,6 +312,17 @@ def test_live_window_clicks_teach_and_keys_keep_and_quit(tmp_path, monkeypatch, 
     res = json.loads(r.stdout)
     assert r.returncode == 0 and (res['feature_clicks'], res['matrix_clicks']) == (1, 1) and f'resumed {clicks}' in r.stderr, r.stderr
 
+def test_live_clicks_relative_to_the_source_folder(tmp_path):
+    "Clicks written for segment --input DIR (paths relative to DIR) teach a loop shown DIR, as --input is their root there."
+    src = ROOT/'data_samples'/'images'
+    name = sorted((src/'oolitic').glob('*.png'))[0].relative_to(src).as_posix()
+    f = tmp_path/'clicks.json'
+    f.write_text(json.dumps({'images': {name: {'feature': [[0.3, 0.3]], 'matrix': [[0.7, 0.7]]}}}))
+    r = run('live', '--source', src, '--size', '64x64', '--headless', '--frames', '10', '--json', '--clicks', f)
+    assert r.returncode == 0 and json.loads(r.stdout)['feature_clicks'] == 1 and 'resumed ' in r.stderr, r.stderr
+    r = run('live', '--source', 'synthetic', '--headless', '--frames', '10', '--clicks', f)   # no folder: beside the file
+    assert r.returncode == 1 and f'{name}: no such image' in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+
 def test_live_bad_clicks_file_is_one_line(tmp_path):
     r = run('live', '--headless', '--frames', '5', '--clicks', tmp_path/'none.json')
     assert r.returncode == 1 and 'no such points file' in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
