@@ -215,7 +215,7 @@ def status_band(img, # the displayed frame (RGB uint8 array)
 def open_window(loop, # the LiveLoop to show
                 taught_file='taught.onnx', # where the k key writes what the clicks taught
                 clicks=None, # a points file whose clicks teach the loop from the start
-                clicks_root=None, # where its relative paths start (a --source folder), before the file's own folder
+                clicks_root=None, # where the clicks' relative paths start (a --source folder), else beside the file
                ):
     "Show `loop` in an OpenCV window whose clicks teach it (keys: WINDOW_KEYS); the LoopTeaching behind it."
     import cv2, time
@@ -240,8 +240,8 @@ def open_window(loop, # the LiveLoop to show
 
 # %% ../nbs/13_cli.ipynb #030874a8
 def cmd_live(a):
-    from camnet_nb.stream import LiveLoop, MotionGate, open_source
-    from camnet_nb.teach import LoopTeaching, read_points
+    from camnet_nb.stream import LiveLoop, MotionGate, open_source, source_folder
+    from camnet_nb.teach import read_points
     if not a.headless:   # asked before anything is loaded or opened
         if a.taught_file.suffix != '.onnx':
             raise ValueError(f"--taught {a.taught_file}: the taught model is an ONNX file; give a name ending in .onnx")
@@ -251,16 +251,15 @@ def cmd_live(a):
                                "or install opencv-python in place of opencv-python-headless")
     if a.record: check_record(a.record)
     # a folder of images shown is where the clicks' relative paths start, as --input is for segment --points
-    root = Path(a.source) if Path(str(a.source)).is_dir() else None
+    root = source_folder(a.source)
     if a.clicks: read_points(a.clicks, root)   # a bad points file is one line before anything opens
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
     frames = open_source(a.source, a.size)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
-    teaching = None if a.headless else open_window(loop, a.taught_file, a.clicks, root)
-    if a.headless and a.clicks:   # no window to click in, but the loop segments with the clicks kept
-        teaching = LoopTeaching(loop)
-        _log(teaching.resume(a.clicks, root))
+    teaching = (open_window(loop, a.taught_file, a.clicks, root) if not a.headless
+                # no window to click in, but the loop segments with the clicks kept: the window's handlers alone
+                else window_controls(loop, a.taught_file, a.clicks, root)[2] if a.clicks else None)
     res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
     if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
         # the clicks the loop ends with, and what the last k kept (f may have come after it)

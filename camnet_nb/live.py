@@ -8,7 +8,7 @@ import threading, time
 from pathlib import Path
 import cv2
 from fastcore.basics import patch
-from .stream import LiveLoop, MotionGate, open_source
+from .stream import LiveLoop, MotionGate, open_source, source_folder
 
 # %% auto #0
 __all__ = ['LAYERS', 'LiveView']
@@ -31,7 +31,7 @@ class LiveView:
                  jpeg_quality:int=80, # quality of the frames sent to the browser
                  record=None, # write the displayed frames to this video file (MJPG AVI), or None
                  taught_file='taught.onnx', # where *keep* writes what clicks taught the loop (a model for --model)
-                 clicks=None, # a points file whose clicks teach the loop from the start (*keep* writes one)
+                 clicks=None, # a points file to teach the loop at once (*keep* writes one; paths from a folder source)
                 ):
         import ipywidgets as W
         self.source, self.size, self.jpeg_quality = source, size, jpeg_quality
@@ -55,7 +55,7 @@ class LiveView:
         from camnet_nb.teach import LoopTeaching
         self.teaching, self.taught_file = LoopTeaching(self.loop), Path(taught_file)   # on_click teaches
         self._listen_for_clicks()
-        if clicks is not None: self.status.value = self.teaching.resume(clicks)
+        if clicks is not None: self.status.value = self.teaching.resume(clicks, source_folder(source))
         self.thread, self.result, self.shown, self._last_status = None, None, 0, 0.0
         self._halt = threading.Event()
 

@@ -12,9 +12,9 @@ from fastcore.basics import patch
 from .texture import to_gray, composite_rate, image_entropy, glcm_feature, normalize01
 
 # %% auto #0
-__all__ = ['CANNOT_OPEN', 'SourceEnded', 'folder_frames', 'open_capture', 'capture_frames', 'open_source', 'MotionGate',
-           'AsyncInference', 'colorize', 'display_level', 'overlay', 'AviRecorder', 'FreshestResult', 'loop_summary',
-           'LiveLoop', 'sync_loop']
+__all__ = ['CANNOT_OPEN', 'SourceEnded', 'folder_frames', 'open_capture', 'capture_frames', 'source_folder', 'open_source',
+           'MotionGate', 'AsyncInference', 'colorize', 'display_level', 'overlay', 'AviRecorder', 'FreshestResult',
+           'loop_summary', 'LiveLoop', 'sync_loop']
 
 # %% ../nbs/09_stream.ipynb #6ce43708
 class SourceEnded(Exception):
@@ -86,6 +86,12 @@ def capture_frames(source:str, # a camera index ('0'), a network camera's URL (r
             i += 1
     finally: cap.release()
 
+# %% ../nbs/09_stream.ipynb #cf48aaab
+def source_folder(source, # what open_source is given
+                 ) -> Path|None:
+    "The folder of images a source is, else None (also where the live views' clicks files start their paths)."
+    return Path(str(source)) if Path(str(source)).is_dir() else None
+
 # %% ../nbs/09_stream.ipynb #f043d252
 def open_source(source='synthetic', # 'synthetic', a camera index, a network camera's URL, a video file or a folder of images
                 size=(512, 512), # (height, width) of the frames
@@ -99,7 +105,7 @@ def open_source(source='synthetic', # 'synthetic', a camera index, a network cam
     if str(source) == 'synthetic':
         from camnet_nb.synth import SyntheticStream
         yield from (f for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames))
-    elif Path(str(source)).is_dir(): yield from folder_frames(Path(str(source)), fit, n_frames, slide_frames)
+    elif source_folder(source) is not None: yield from folder_frames(source_folder(source), fit, n_frames, slide_frames)
     else: yield from capture_frames(str(source), fit, n_frames)
 
 # %% ../nbs/09_stream.ipynb #72d92fdf
@@ -382,8 +388,9 @@ def _show(self:LiveLoop, frame:np.ndarray, # the current frame
          ) -> np.ndarray:
     "The display frame (layer and info line), recorded and handed to `on_frame`."
     # the mask the display means (CR, outline): cut where segment would, at the running model's level
-    # (a quarter of the heatmap's pixels gives its Otsu level, at a quarter of the cost)
-    level = display_level(heat[::2, ::2], getattr(self.segment, 'level', None)) if heat is not None else 0.5
+    # (a quarter of the heatmap's pixels gives its Otsu level, at a quarter of the cost), when CR or the outline need it
+    needed = heat is not None and (self.info or self.mode == 'outline')
+    level = display_level(heat[::2, ::2], getattr(self.segment, 'level', None)) if needed else 0.5
     info = None
     if self.info:
         info = dict(CR=composite_rate(heat > level), H=image_entropy(frame)) if heat is not None else {}
