@@ -177,9 +177,10 @@ def display_level(heat:np.ndarray, # a heatmap in 0..1
                  ) -> float:
     "Where the live display cuts a heatmap: the model's own level, else the heatmap's Otsu level (8-bit, OpenCV)."
     if fixed is not None: return float(fixed)
-    h8 = (np.clip(heat, 0, 1) * 255).astype(np.uint8)
+    h8 = np.rint(np.clip(heat, 0, 1) * 255).astype(np.uint8)
     if h8.min() == h8.max(): return 0.5   # nothing to split
-    return cv2.threshold(h8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] / 255
+    # OpenCV keeps the 8-bit values above t: heat > (t + 0.5) / 255 keeps the same pixels of the float heatmap
+    return (cv2.threshold(h8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] + 0.5) / 255
 
 # %% ../nbs/09_stream.ipynb #17e498c5
 def overlay(frame, # RGB uint8 frame
