@@ -900,13 +900,13 @@ def same_scene(a:np.ndarray, # an RGB frame
 # %% ../nbs/11c_teach.ipynb #b6f1f6d7
 class Teacher:
     "Clicks on frames -> a TaughtModel; the samples of every click are kept, so each new click refines what came before."
-    def __init__(self, base, # the base HeatmapModel: what the loop ran before the clicks
+    def __init__(self, base, # the model the loop ran before the clicks (a HeatmapModel); a feature only with_base
                  penalty:float=CLICKS_ALONE_PENALTY, # L2 penalty of the classifier (it is used on frames that were not clicked)
                  radius:float=CLICK_RADIUS, # each click's disc
                  pool:int=LIVE_POOL, # the bank's pooling (the live loop's rate needs the speed)
                  with_base:bool=LIVE_WITH_BASE, # the base's heatmap among the features too (slower, no better measured)
                 ):
-        self.base, self.penalty, self.radius, self.pool = base, penalty, radius, pool
+        self.penalty, self.radius, self.pool = penalty, radius, pool
         self.heat = base if with_base else None   # the model whose heatmap is a feature, if any
         self.samples, self.labels, self.pixels = [], [], []
         self.clicked = []   # (row, col, side) of each click, in order
@@ -966,11 +966,12 @@ def undo(self:Teacher):
 # %% ../nbs/11c_teach.ipynb #a8d52213
 def draw_clicks(rgb:np.ndarray, # the picture to draw on (RGB uint8)
                 points:dict, # {'feature': [[row, col], ...], 'matrix': [...]} fractions
+                radius:int|None=None, # the dots' radius in pixels; None: 1/150 of the longer side, at least 3
                ) -> np.ndarray:
     "The picture with each click as a dot: green for feature, red for matrix."
     out = rgb.copy()
     H, W = out.shape[:2]
-    r = max(3, round(max(H, W) / 150))
+    r = radius if radius is not None else max(3, round(max(H, W) / 150))
     for side, colour in (('feature', (40, 220, 60)), ('matrix', (230, 40, 40))):
         for row, col in np.asarray(points.get(side, []), np.float64).reshape(-1, 2):
             c = (int(round(col * (W - 1))), int(round(row * (H - 1))))
