@@ -111,3 +111,20 @@ def test_quiet_still_names_the_images_that_failed(tmp_path):
     assert r.returncode == 1, r.stderr
     assert r.stderr.strip().splitlines() == [l for l in r.stderr.strip().splitlines() if 'cut.jpg' in l] and 'failed' in r.stderr, r.stderr
     assert not _table(tmp_path/'out')['sub1/im001.png']['error']
+
+def test_a_failed_image_is_redone_even_where_an_older_mask_is(tmp_path):
+    "An image that failed in the last run is redone by the next one, though a mask from a run before it is still there."
+    src = _images(tmp_path/'in', 2)
+    out = tmp_path/'out'
+    assert run('segment', '--input', src, '--out', out, '--refine', 'none').returncode == 0
+    img = src/'sub0'/'im000.png'
+    good = img.read_bytes()
+    img.write_bytes(good[:40])                                               # cut short: unreadable
+    r = run('segment', '--input', src, '--out', out, '--refine', 'none', '--overwrite')
+    assert r.returncode == 1 and _table(out)['sub0/im000.png']['error']
+    assert (out/'sub0'/'im000.png').is_file()                                # the first run's mask is still there
+    img.write_bytes(good)                                                    # the image mended
+    r = run('segment', '--input', src, '--out', out, '--refine', 'none')
+    assert r.returncode == 0, r.stderr
+    t = _table(out)
+    assert not t['sub0/im000.png']['error'] and not t['sub1/im001.png']['error']
