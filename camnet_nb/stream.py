@@ -302,15 +302,17 @@ class FreshestResult:
     def __init__(self, infer_hz:float=25.0): # inference rate: the fade lasts 1 / infer_hz seconds
         self.infer_hz = infer_hz
         self.reset()
-    def reset(self):
-        "Forget every result: a moved scene makes them stale."
+    def reset(self, since:float=-np.inf): # the time the scene moved: results of frames before it are stale
+        "Forget every result: a moved scene makes them stale, and those the worker finishes later from older frames too."
         self.prev = self.cur = self.t = None
-        self.seen = 0
+        self.seen, self.since = 0, since
     def take(self, result, # the worker's latest heatmap (None before its first)
              done:int, # how many results the worker has finished: a new count is a new result
              now:float, # the time it is taken
+             made_at:float|None=None, # the time of the frame it was made from (None: not known)
             ):
-        "Note the worker's latest result; a count already seen changes nothing."
+        "Note the worker's latest result; a count already seen, or a frame from before the last reset, changes nothing."
+        if made_at is not None and made_at < self.since: return
         if done != self.seen and result is not None:
             self.prev, self.cur, self.t, self.seen = self.cur, result, now, done
     def at(self, now:float): # the display time
@@ -371,13 +373,13 @@ def _heat(self:LiveLoop, frame:np.ndarray, # the current frame
          ):
     "On a still scene, submit the frame when an update is due and return the freshest heatmap; on a moving one, None."
     if not still:
-        self._fresh.reset()                                   # a moved scene makes old results stale
+        self._fresh.reset(since=now)                          # a moved scene makes every result so far stale
         return None
     if now - self._last_submit >= 1.0 / self.infer_hz:
         self._worker.submit(frame, now)
         self._last_submit = now
-    result, _, done = self._worker.latest()
-    self._fresh.take(result, done, now)
+    result, made_at, done = self._worker.latest()
+    self._fresh.take(result, done, now, made_at)
     return self._fresh.at(now)
 
 # %% ../nbs/09_stream.ipynb #8e38fc05
