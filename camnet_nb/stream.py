@@ -303,7 +303,7 @@ class FreshestResult:
         self.infer_hz = infer_hz
         self.reset()
     def reset(self, since:float=-np.inf): # the time the scene moved: results of frames before it are stale
-        "Forget every result: a moved scene makes them stale, and those the worker finishes later from older frames too."
+        "Forget every result: a moved scene makes them stale, and those finished later from older frames too."
         self.prev = self.cur = self.t = None
         self.seen, self.since = 0, since
     def take(self, result, # the worker's latest heatmap (None before its first)

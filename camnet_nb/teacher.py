@@ -425,12 +425,14 @@ def teacher_loaders(folder:dict, # `load_folder`'s splits
                     seed:int=0, # seed of the order and the augmentations
                     workers:int=0, # DataLoader worker processes
                     device:str='cpu', # where the loss's class weights live
+                    rank:int|None=None, # this process among `world` (None: torchrun's)
+                    world:int|None=None, # processes training together (None: torchrun's)
                    ) -> tuple:
     "(training loader, validation loader, class weights for the loss): classes balanced by the sampler, or under DDP by the loss."
     from torch.utils.data import DataLoader, WeightedRandomSampler
     from torch.utils.data.distributed import DistributedSampler
     from camnet_nb.data import ThinSectionDataset, seed_worker
-    rank, world, _ = _dist()
+    if rank is None or world is None: rank, world, _ = _dist()
     tr = ThinSectionDataset(folder['train'], img_size, train=True, seed=seed + rank, crop_scale=crop_scale)
     va = ThinSectionDataset(folder['val'] or folder['train'], img_size, train=False, crop_scale=crop_scale)
     labels = np.array([it.label for it in tr.items])
