@@ -128,3 +128,22 @@ def test_a_failed_image_is_redone_even_where_an_older_mask_is(tmp_path):
     assert r.returncode == 0, r.stderr
     t = _table(out)
     assert not t['sub0/im000.png']['error'] and not t['sub1/im001.png']['error']
+
+def test_a_killed_runs_half_written_files_go(tmp_path):
+    "What a killed run was writing (.tmp-*) is removed by the next run, which writes the image's outputs whole."
+    src = _images(tmp_path/'in', 2)
+    out = tmp_path/'out'
+    (out/'sub0').mkdir(parents=True)
+    (out/'sub0'/'.tmp-4242-im000.png').write_bytes(b'half a mask')
+    assert run('segment', '--input', src, '--out', out, '--refine', 'none').returncode == 0
+    assert not list(out.rglob('.tmp-*')) and cv2.imread(str(out/'sub0'/'im000.png')) is not None
+
+def test_the_table_is_written_while_a_run_goes_on(tmp_path, monkeypatch):
+    "summary.csv is rewritten every SUMMARY_EVERY_S seconds during a run, so that a killed run's finished images stay done."
+    from camnet_nb import pipeline
+    t = pipeline.SummaryTable(tmp_path/'summary.csv', {})
+    t.record('a.png', dict(path='a.png', error=''))
+    assert not (tmp_path/'summary.csv').exists()                           # not after every image
+    monkeypatch.setattr(pipeline, 'SUMMARY_EVERY_S', 0.0)
+    t.record('b.png', dict(path='b.png', error=''))
+    assert set(_table(tmp_path)) == {'a.png', 'b.png'}                      # once the interval has passed
