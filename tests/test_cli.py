@@ -590,3 +590,17 @@ def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_p
     r = run('demo', '--data', tmp_path/'u', '--out', tmp_path/'d')
     assert r.returncode == 1 and 'Traceback' not in r.stderr and said in r.stderr, r.stderr
     assert not (tmp_path/'d'/'teacher.pt').exists()
+
+def test_evaluate_finds_the_masks_of_images_that_share_a_name(tmp_path):
+    "x.jpg and x.png in one folder: segment names their masks x_jpg.png and x_png.png, and evaluate reads each its own."
+    import cv2, numpy as np
+    data, pred = tmp_path/'data', tmp_path/'pred'
+    data.mkdir(), pred.mkdir()
+    for name in ('x.jpg', 'x.png'): cv2.imwrite(str(data/name), np.full((16, 16, 3), 128, np.uint8))
+    cv2.imwrite(str(pred/'x_jpg.png'), np.full((16, 16), 255, np.uint8))     # all feature
+    cv2.imwrite(str(pred/'x_png.png'), np.zeros((16, 16), np.uint8))         # all matrix
+    points = {'images': {'x.jpg': {'feature': [[0.5, 0.5]], 'matrix': []}, 'x.png': {'feature': [], 'matrix': [[0.5, 0.5]]}}}
+    (tmp_path/'kp.json').write_text(json.dumps(points))
+    r = run('evaluate', '--pred', pred, '--points', tmp_path/'kp.json', '--data', data, '--json')
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out['balanced_accuracy'] == 1.0 and out['missing_predictions'] == [], r.stderr
