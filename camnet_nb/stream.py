@@ -105,7 +105,7 @@ def open_source(source='synthetic', # 'synthetic', a camera index, a network cam
     if str(source) == 'synthetic':
         from camnet_nb.synth import SyntheticStream
         yield from (f for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames))
-    elif source_folder(source) is not None: yield from folder_frames(source_folder(source), fit, n_frames, slide_frames)
+    elif (folder := source_folder(source)) is not None: yield from folder_frames(folder, fit, n_frames, slide_frames)
     else: yield from capture_frames(str(source), fit, n_frames)
 
 # %% ../nbs/09_stream.ipynb #72d92fdf
