@@ -12,11 +12,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 import cv2
 
 # %% auto #0
-__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError', 'read_image',
-           'as_image', 'counted', 'Item', 'is_image_file', 'list_classes', 'list_items', 'split_items',
-           'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform',
-           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file',
-           'file_hash', 'show_images']
+__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError',
+           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'unread_images', 'unread_note', 'list_classes',
+           'list_items', 'split_items', 'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder',
+           'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
+           'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -25,7 +25,11 @@ CARBONATE_CLASSES = (
     'Grape', 'Micritic dolomite', 'Micritic limestone', 'Mid crystalline dolomite',
     'Mid crystalline limestone', 'Oncolite', 'Oolitic', 'Siliceous', 'Stromatolite', 'Stylolite',
     'Thrombolite', 'Vug')
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp', '.jp2')
+# image formats that are not read: a microscope's own, a camera's raw, and a few others; a folder's note names them
+UNREAD_EXTENSIONS = ('.czi', '.nd2', '.lif', '.vsi', '.oir', '.oib', '.ims', '.svs', '.ndpi', '.scn',
+                     '.dng', '.cr2', '.cr3', '.nef', '.arw', '.orf', '.rw2', '.raf',
+                     '.gif', '.heic', '.heif', '.avif', '.psd')
 
 # %% ../nbs/00_data.ipynb #c5f206fb
 class ImageReadError(ValueError):
@@ -152,6 +156,24 @@ class Item:
 # %% ../nbs/00_data.ipynb #e2efa796
 def is_image_file(p) -> bool: return Path(p).suffix.lower() in IMAGE_EXTENSIONS and not Path(p).name.startswith('.')
 
+# %% ../nbs/00_data.ipynb #042a8134
+def unread_images(folder, # a folder, searched recursively
+                  exclude=None, # a folder inside it to leave out (an output folder)
+                 ) -> list[Path]:
+    "Files under `folder` in an image format that is not read here (`UNREAD_EXTENSIONS`), sorted."
+    ex = Path(exclude).resolve() if exclude is not None else None
+    found = [p for p in Path(folder).rglob('*') if p.suffix.lower() in UNREAD_EXTENSIONS]
+    return sorted(p for p in found if not p.name.startswith('.') and not (ex and ex in p.resolve().parents))
+
+# %% ../nbs/00_data.ipynb #06b6e9aa
+def unread_note(files:list, # unread_images' files
+               ) -> str|None:
+    "One line: how many files are not read, their formats and what to do; None when there are none."
+    if not files: return None
+    formats = ', '.join(sorted({Path(p).suffix.lower() for p in files}))
+    what = f"{counted(len(files), 'file')} not read ({formats}: not an image format read here)"
+    return f"{what}: export as TIFF, PNG or JPEG"
+
 # %% ../nbs/00_data.ipynb #2120150a
 def list_classes(root) -> list[str]:
     "Sorted class-folder names under `root` (hidden folders ignored)."
@@ -262,7 +284,10 @@ def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/
         classes = list_classes(root)
         found = dict(train=list_items(root, classes), val=[], test=[])
     if not classes: raise ValueError(f"{root}: no class folders found (expected root/<class>/*.jpg)")
-    if not found['train']: raise ValueError(f"{root}: no images found with extensions {', '.join(IMAGE_EXTENSIONS)}")
+    if not found['train']:
+        note = unread_note(unread_images(root))
+        found_none = f"{root}: no images found with extensions {', '.join(IMAGE_EXTENSIONS)}"
+        raise ValueError(found_none + (f"; {note}" if note else ''))
     # before the split: the split is the one the folder makes without its bad files
     out, skipped = {}, []
     for s in SPLIT_NAMES:

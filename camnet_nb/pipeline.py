@@ -385,9 +385,10 @@ def shard_from_env() -> tuple[int, int]|None:
 # %% ../nbs/11_pipeline.ipynb #3ea458ae
 def plan_outputs(inp:Path, # an image or a folder of images
                  out:Path, # the output folder
+                 log=None, # where the note of files in formats not read goes (a microscope's own beside the TIFFs)
                 ) -> tuple[list[Path], Path, object]:
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
-    from camnet_nb.data import is_image_file, check_out_folder
+    from camnet_nb.data import is_image_file, check_out_folder, unread_images, unread_note
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     check_out_folder(out, 'masks')
     if inp.is_dir() and (out.resolve() == inp.resolve()):
@@ -397,7 +398,9 @@ def plan_outputs(inp:Path, # an image or a folder of images
         raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
     # an --out inside --input is left out by construction
     files = list_images(inp, exclude=out if inp.is_dir() else None)
-    if not files: raise ValueError(f"{inp}: no images found")
+    unread = unread_images(inp, exclude=out) if inp.is_dir() else []
+    if unread and files and log: log(f"{inp}: {unread_note(unread)}")
+    if not files: raise ValueError(f"{inp}: no images found" + (f"; {unread_note(unread)}" if unread else ''))
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten
@@ -564,7 +567,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
     inp, out = Path(inp), Path(out)
-    files, root, rel = plan_outputs(inp, out)
+    files, root, rel = plan_outputs(inp, out, log)
     clicks = read_clicks(points, root, files, log) if points is not None else None   # checked before any work
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
