@@ -257,9 +257,10 @@ def cmd_live(a):
     frames = open_source(a.source, a.size)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
-    teaching = (open_window(loop, a.taught_file, a.clicks, root) if not a.headless
-                # no window to click in, but the loop segments with the clicks kept: the window's handlers alone
-                else window_controls(loop, a.taught_file, a.clicks, root)[2] if a.clicks else None)
+    teaching = None
+    if not a.headless: teaching = open_window(loop, a.taught_file, a.clicks, root)
+    elif a.clicks:   # no window to click in, but the loop segments with the clicks kept: the window's handlers alone
+        teaching = window_controls(loop, a.taught_file, a.clicks, root)[2]
     res = loop.run(frames, max_frames=a.n_frames)   # 'frame limit', not 'end of stream', at --frames
     if teaching is not None and teaching.teacher is not None:   # what the window's clicks taught
         # the clicks the loop ends with, and what the last k kept (f may have come after it)
