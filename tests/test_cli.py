@@ -166,7 +166,7 @@ def test_evaluate_bad_inputs(tmp_path):
     assert r.returncode == 2 and 'comma-separated' in r.stderr
 
 def test_bench_json_small(tmp_path):
-    r = run('bench', '--json', '--size', '64', '--repeats', '2', '--ref', str(tmp_path/'absent.onnx'), '--teacher', 'resnet18',
+    r = run('bench', '--json', '--size', '64', '--repeats', '2', '--teacher', 'resnet18',
             '--live-frames', '40', '--sync-seconds', '0.5', '--segment-images', '1')
     assert r.returncode == 0, r.stderr
     b = json.loads(r.stdout)
@@ -176,7 +176,12 @@ def test_bench_json_small(tmp_path):
               'segment_points_images_per_s'):
         assert k in b, k
     assert b['sync_model'] == 'camnet' and 'synchronous loop runs our CamNet' in r.stderr
-    assert b['camnet_params'] <= 800_000 and 'ref_ms' not in b and 'skipping the reference' in r.stderr
+    assert b['camnet_params'] <= 800_000 and 'ref_ms' not in b and 'no reference row' in r.stderr
+
+def test_bench_refuses_a_missing_reference(tmp_path):
+    r = run('bench', '--ref', str(tmp_path/'absent.onnx'), '--size', '64')   # a typo: refused before any timing
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == f"camnet bench: error: {tmp_path/'absent.onnx'}: no such model file (the reference)"
 
 PEER = ROOT.parent/'shared'/'peers'/'camnet_ref_512.onnx'
 
