@@ -25,6 +25,9 @@ def _bench_camnet(size:int, # square input side
     from camnet_nb.camnet import make_student, n_params
     net = make_student('camnet')
     refr = None
+    # a reference named and missing is a typo, not a wish to run without it: refused before any timing
+    if ref is not None and not Path(ref).is_file():
+        raise FileNotFoundError(f"{ref}: no such model file (the reference)")
     if ref is not None:
         refr = OnnxRunner(ref, threads=threads, input_scale=255.0)  # the paper's model takes 0..255
         if refr.static_hw and refr.static_hw != (size, size):
@@ -137,8 +140,6 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     import tempfile
     from tqdm.auto import tqdm
     if model is not None and not Path(model).exists(): raise FileNotFoundError(f"{model}: no such model file")
-    # a reference named and missing is a typo, not a wish to run without it
-    if ref is not None and not Path(ref).is_file(): raise FileNotFoundError(f"{ref}: no such model file (the reference)")
     # the models and images it writes go when it returns
     with tempfile.TemporaryDirectory() as scratch, tqdm(total=7, desc='bench', disable=not progress, leave=False) as b:
         tmp = Path(scratch)

@@ -15,7 +15,7 @@ __all__ = ['WINDOW_KEYS', 'WINDOW_LAYERS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_sy
            'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
            'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
            'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'Terminated', 'main']
+           'missing_part', 'Terminated', 'end_process_group', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -812,6 +812,14 @@ class Terminated(KeyboardInterrupt):
 # %% ../nbs/13_cli.ipynb #42a72631
 def _terminate(signum, frame): raise Terminated()
 
+# %% ../nbs/13_cli.ipynb #7b484d65
+def end_process_group():
+    "Under torchrun, after a command succeeded: the ranks meet, then the process group is destroyed (none: nothing)."
+    dist = sys.modules.get('torch.distributed')   # only where a command brought torch in
+    if dist is None or not dist.is_available() or not dist.is_initialized(): return
+    dist.barrier()
+    dist.destroy_process_group()
+
 # %% ../nbs/13_cli.ipynb #5739b298
 def main(argv=None) -> int:
     "Entry point of the `camnet` console script (and of `python -m camnet_nb`)."
@@ -823,7 +831,10 @@ def main(argv=None) -> int:
         return 2
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
-    try: return _run(a)
+    try:
+        code = _run(a)
+        end_process_group()
+        return code
     except ImportError as e:   # a core-only install running a [train] or [notebooks] command
         print(f"camnet {a.command}: error: {missing_part(e)}", file=sys.stderr)
         return 1
