@@ -13,10 +13,10 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError',
-           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'unread_images', 'unread_note', 'list_classes',
-           'list_items', 'split_items', 'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder',
-           'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
-           'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
+           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'unread_images', 'unread_note',
+           'no_images_error', 'list_classes', 'list_items', 'split_items', 'check_readable', 'drop_unreadable',
+           'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray',
+           'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -174,6 +174,14 @@ def unread_note(files:list, # unread_images' files
     what = f"{counted(len(files), 'file')} not read ({formats}: not an image format read here)"
     return f"{what}: export as TIFF, PNG or JPEG"
 
+# %% ../nbs/00_data.ipynb #0666053b
+def no_images_error(folder, # a folder in which no image that is read was found
+                    said:str='no images found', # what the error says first
+                   ) -> ValueError:
+    "The one-line error for a folder without an image that is read, naming its files in formats that are not (if any)."
+    note = unread_note(unread_images(folder))
+    return ValueError(f"{folder}: {said}" + (f"; {note}" if note else ''))
+
 # %% ../nbs/00_data.ipynb #2120150a
 def list_classes(root) -> list[str]:
     "Sorted class-folder names under `root` (hidden folders ignored)."
@@ -284,10 +292,7 @@ def load_folder(root, # ImageNet-style folder: <class>/* or train/ [val/] [test/
         classes = list_classes(root)
         found = dict(train=list_items(root, classes), val=[], test=[])
     if not classes: raise ValueError(f"{root}: no class folders found (expected root/<class>/*.jpg)")
-    if not found['train']:
-        note = unread_note(unread_images(root))
-        found_none = f"{root}: no images found with extensions {', '.join(IMAGE_EXTENSIONS)}"
-        raise ValueError(found_none + (f"; {note}" if note else ''))
+    if not found['train']: raise no_images_error(root, f"no images found with extensions {', '.join(IMAGE_EXTENSIONS)}")
     # before the split: the split is the one the folder makes without its bad files
     out, skipped = {}, []
     for s in SPLIT_NAMES:

@@ -388,7 +388,7 @@ def plan_outputs(inp:Path, # an image or a folder of images
                  log=None, # where the note of files in formats not read goes (a microscope's own beside the TIFFs)
                 ) -> tuple[list[Path], Path, object]:
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
-    from camnet_nb.data import is_image_file, check_out_folder, unread_images, unread_note
+    from camnet_nb.data import is_image_file, check_out_folder, unread_images, unread_note, no_images_error
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     check_out_folder(out, 'masks')
     if inp.is_dir() and (out.resolve() == inp.resolve()):
@@ -400,7 +400,7 @@ def plan_outputs(inp:Path, # an image or a folder of images
     files = list_images(inp, exclude=out if inp.is_dir() else None)
     unread = unread_images(inp, exclude=out) if inp.is_dir() else []
     if unread and files and log: log(f"{inp}: {unread_note(unread)}")
-    if not files: raise ValueError(f"{inp}: no images found" + (f"; {unread_note(unread)}" if unread else ''))
+    if not files: raise no_images_error(inp)
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten

@@ -27,9 +27,9 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
                   slide_frames:int=15, # frames each image is held, as if the stage rested on it
                  ):
     "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
-    from camnet_nb.data import read_image, is_image_file, ImageReadError
+    from camnet_nb.data import read_image, is_image_file, ImageReadError, no_images_error
     files = sorted(f for f in folder.rglob('*') if is_image_file(f))
-    if not files: raise ValueError(f"{folder}: no images in this folder")
+    if not files: raise no_images_error(folder, 'no images in this folder')
     i = 0
     while n_frames is None or i < n_frames:
         try: f = fit(read_image(files[(i // slide_frames) % len(files)]))

@@ -1154,14 +1154,15 @@ def readable_images(images, # image files, or a folder of them (every image unde
                    ) -> tuple[list, list]:
     "(the readable images, resolved; [(path, reason)] of the others): a cut-short or empty file is left out, as every command skips it."
     from camnet_nb.pipeline import list_images
-    from camnet_nb.data import check_readable, ImageReadError
+    from camnet_nb.data import check_readable, ImageReadError, no_images_error
     folder = Path(images) if isinstance(images, (str, Path)) else None
     paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
     unreadable = [(p, r) for p in paths if (r := check_readable(p))]
     gone = {p for p, _ in unreadable}
     readable = [p for p in paths if p not in gone]
     if not readable and unreadable: raise ImageReadError(*unreadable[0])
-    if not readable: raise ValueError("ClickCanvas needs at least one image" + (f" ({folder} has none)" if folder else ''))
+    if not readable and folder: raise no_images_error(folder, 'no images found: ClickCanvas needs at least one image')
+    if not readable: raise ValueError("ClickCanvas needs at least one image")
     return readable, unreadable
 
 # %% ../nbs/11c_teach.ipynb #d2ca697f
