@@ -384,7 +384,11 @@ class ThinSectionDataset:
         maps = []
         if self.mask_for is not None: maps.append((read_gray(self.mask_for(it)) > 127).astype(np.uint8))
         if self.heatmap_for is not None: maps.append(read_gray(self.heatmap_for(it)).astype(np.float32) / 255.0)
-        maps = [m if m.shape == img.shape[:2] else _resize(m, img.shape[:2], cv2.INTER_LINEAR) for m in maps]
+        # a map of another size is brought to the image's: a mask by nearest neighbour (0 and 1 stay 0 and 1, its
+        # border straight), a heatmap linearly, as joint_transform resizes them
+        maps = [m if m.shape == img.shape[:2]
+                else _resize(m, img.shape[:2], cv2.INTER_NEAREST_EXACT if m.dtype.kind in 'biu' else cv2.INTER_LINEAR)
+                for m in maps]
         img, maps = joint_transform(img, maps, self.size, self.train, self.rng, self.crop_scale,
                                     center_crop=self.center_crop)
         if not self.to_tensor: return (img, *maps, it.label)
