@@ -572,7 +572,8 @@ def simulate_clicks(gt:np.ndarray, # bool ground truth (H, W): True = feature
         if n == 0 or not m.any():
             out[side] = np.zeros((0, 2))
             continue
-        rr, cc = np.nonzero(dist >= max(np.median(dist[m]), 1.0))
+        # a side that fills the image has no depth to go by (its distances are all float32's largest): anywhere
+        rr, cc = np.nonzero(dist >= max(np.median(dist[m]), 1.0) if not m.all() else m)
         k = rng.choice(len(rr), min(n, len(rr)), replace=False)
         out[side] = np.stack([rr[k] / (H - 1), cc[k] / (W - 1)], 1)
     return out
