@@ -8,7 +8,7 @@ import threading, time
 from pathlib import Path
 import cv2
 from fastcore.basics import patch
-from .stream import LiveLoop, MotionGate, open_source, source_folder
+from .stream import LiveLoop, MotionGate, SourceEnded, open_source, source_folder
 
 # %% auto #0
 __all__ = ['LAYERS', 'LiveView']
@@ -93,9 +93,9 @@ def _show(self:LiveView, frame):
 # %% ../nbs/10_live.ipynb #47d1e897
 @patch
 def _frames(self:LiveView):
-    "The source's frames, ending as soon as the view is stopped (even before the loop has started)."
+    "The source's frames, ending as soon as the view is stopped (even before its loop has started): 'stopped'."
     for f in open_source(self.source, self.size):
-        if self._halt.is_set(): return
+        if self._halt.is_set(): raise SourceEnded('stopped')
         yield f
 
 # %% ../nbs/10_live.ipynb #6986ef64
