@@ -25,10 +25,9 @@ def _bench_camnet(size:int, # square input side
     from camnet_nb.camnet import make_student, n_params
     net = make_student('camnet')
     refr = None
-    # a reference named and missing is a typo, not a wish to run without it: refused before any timing
-    if ref is not None and not Path(ref).is_file():
-        raise FileNotFoundError(f"{ref}: no such model file (the reference)")
     if ref is not None:
+        # a reference named and missing is a typo, not a wish to run without it: refused before any timing
+        if not Path(ref).is_file(): raise FileNotFoundError(f"{ref}: no such model file (the reference)")
         refr = OnnxRunner(ref, threads=threads, input_scale=255.0)  # the paper's model takes 0..255
         if refr.static_hw and refr.static_hw != (size, size):
             log(f"reference model is fixed at {refr.static_hw}; timing both at that size")
