@@ -10,11 +10,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS', 'DEMO_METHODS',
-           'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
+           'SUMMARY_EVERY_S', 'IN_FLIGHT_PIXELS', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS',
+           'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
            'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
            'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named',
-           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable',
+           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead',
            'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
@@ -326,11 +326,12 @@ def _finish_image(img, heat, mask, level, # the image and what segment_image mad
                   clicks:dict|None=None, # the clicks that steered its mask (drawn on the overlay), or None
                  ) -> dict:
     "Write one image's heatmap (and overlay, with its clicks), then its mask; return its row of the table."
+    import cv2
     from camnet_nb.texture import composite_rate, image_entropy
     mpath, hpath, opath = paths
     for q in paths:
         if q is not None: q.parent.mkdir(parents=True, exist_ok=True)
-    _write_image(hpath, np.round(heat * 255).astype(np.uint8))
+    _write_image(hpath, cv2.convertScaleAbs(heat, alpha=255))   # 0..1 to 0..255, rounded, with no float copy
     if opath is not None:
         shown = mask_overlay(img, heat, mask)
         if clicks:
@@ -507,6 +508,38 @@ class SummaryTable:
 
     def write(self): self.flushed = _write_summary(self.path, self.rows)
 
+# %% ../nbs/11_pipeline.ipynb #fd225329
+# pixels of the images decoded ahead or waiting to be written, at about 8 bytes
+# a pixel (the image, its heatmap, its mask): memory stays bounded on slide scans
+IN_FLIGHT_PIXELS = 100_000_000
+
+# %% ../nbs/11_pipeline.ipynb #70f40bd3
+class ReadAhead:
+    "Images decoded ahead in order: the next one always, more while they fit `IN_FLIGHT_PIXELS` beside what is held."
+    def __init__(self, pool, # an executor (ThreadPoolExecutor), or _RunNow to decode in this thread
+                 paths:list, # the image files, in order
+                 most:int, # images decoded ahead at most
+                ):
+        from collections import deque
+        self.pool, self.paths, self.most, self.queue, self.sent = pool, paths, most, deque(), 0
+        self.size = IN_FLIGHT_PIXELS   # the last image's pixels, the next ones' guess; none seen yet: one at a time
+
+    def top_up(self, held:int=0): # pixels held elsewhere (images waiting to be written)
+        "Decode the next image, and more while one more fits the budget."
+        from camnet_nb.data import read_image
+        while self.sent < len(self.paths) and (not self.queue or len(self.queue) < self.most
+                                                and IN_FLIGHT_PIXELS - held - self.size * len(self.queue) >= self.size):
+            self.queue.append(self.pool.submit(read_image, self.paths[self.sent]))
+            self.sent += 1
+
+    def next(self, held:int=0) -> np.ndarray: # pixels held elsewhere (images waiting to be written)
+        "The next image (ImageReadError where it cannot be read), the ones after it decoding meanwhile."
+        self.top_up(held)
+        img = self.queue.popleft().result()
+        self.size = img.shape[0] * img.shape[1]
+        self.top_up(held)
+        return img
+
 # %% ../nbs/11_pipeline.ipynb #d90b1c49
 def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       hm, # a HeatmapModel
@@ -520,30 +553,30 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       points:dict|None=None, # {resolved image path: its clicks} (camnet_nb.teach.read_points); None: no clicks
                      ):
     "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
-    import time
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
     from tqdm.auto import tqdm
-    from camnet_nb.data import read_image, ImageReadError
-    def collect(key, fut):
+    from camnet_nb.data import ImageReadError
+    def collect(key, fut, pixels):
         try: record(key, fut.result())
         except (ImageReadError, OSError) as e: record(key, e)
-    ahead = workers + 1
+    def writing(): return sum(w[2] for w in writes)   # pixels of the images waiting to be written
+    writes = deque()
     with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
-        reads = deque(pool.submit(read_image, p) for p, _, _ in todo[:ahead])
-        writes = deque()
-        for i, (p, key, paths) in enumerate(tqdm(todo, desc=desc, disable=not progress)):
+        reads = ReadAhead(pool, [p for p, _, _ in todo], workers + 1)
+        for p, key, paths in tqdm(todo, desc=desc, disable=not progress):
             t0 = time.perf_counter()
-            fut = reads.popleft()
-            if i + ahead < len(todo): reads.append(pool.submit(read_image, todo[i + ahead][0]))
             try:
-                img = fut.result()
+                img = reads.next(writing())
                 clicks = (points or {}).get(Path(p).resolve())
                 with warnings_named(str(key)):
                     heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
-                writes.append((key, pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)))
+                done = pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)
+                writes.append((key, done, img.shape[0] * img.shape[1]))
             except (ImageReadError, OSError) as e: record(key, e)
-            while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)): collect(*writes.popleft())
+            # the newest write may always wait beside the next image's work; the older ones, within the budget
+            while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)
+                              or len(writes) > 1 and writing() > IN_FLIGHT_PIXELS): collect(*writes.popleft())
         while writes: collect(*writes.popleft())
 
 # %% ../nbs/11_pipeline.ipynb #71d6d8b3

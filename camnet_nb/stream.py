@@ -167,9 +167,12 @@ class AsyncInference:
         self.th.join(timeout=2)
 
 # %% ../nbs/09_stream.ipynb #cbca0c9e
-def colorize(heat:np.ndarray) -> np.ndarray:
+def colorize(heat:np.ndarray, # a map in 0..1 (values outside are clipped)
+            ) -> np.ndarray:
     "0..1 map -> RGB jet colours."
-    return cv2.applyColorMap((np.clip(heat, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
+    if heat.min() < 0: heat = np.clip(heat, 0, 1)
+    h8 = cv2.convertScaleAbs(heat, alpha=255)   # rounded and saturated above 1, with no float copy of a large map
+    return cv2.cvtColor(cv2.applyColorMap(h8, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
 
 # %% ../nbs/09_stream.ipynb #542ebd3c
 def display_level(heat:np.ndarray, # a heatmap in 0..1

@@ -526,11 +526,14 @@ def image_entropy(img, # RGB uint8 image (H, W, 3)
                   mask=None, # count only inside this mask (None: everywhere)
                  ) -> float:
     "Shannon entropy (bits) of the grey-level histogram, optionally inside a mask."
-    g = to_gray(img)
-    g = g[mask > 0] if mask is not None else g.ravel()
-    if g.size == 0: return 0.0
-    hist = np.bincount((g.astype(np.int64) * levels // 256).ravel(), minlength=levels).astype(np.float64)
-    p = hist[hist > 0] / g.size
+    g = np.ascontiguousarray(to_gray(img), np.uint8)
+    inside = None if mask is None else np.ascontiguousarray(np.asarray(mask) > 0, np.uint8)
+    # OpenCV counts 8-bit values without the 8-byte copy np.bincount makes (1.5 GB and 4 s on a 192 MP scan)
+    counts = cv2.calcHist([g], [0], inside, [256], [0, 256]).ravel().astype(np.float64)
+    n = counts.sum()
+    if n == 0: return 0.0
+    hist = np.bincount(np.arange(256) * levels // 256, weights=counts, minlength=levels)   # into `levels` bins
+    p = hist[hist > 0] / n
     return float(-(p * np.log2(p)).sum())
 
 # %% ../nbs/06_texture.ipynb #9f7e896f
