@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #1b70f963
 from __future__ import annotations
-import io, math, random, warnings
+import io, math, random, threading, warnings
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np
@@ -70,7 +70,8 @@ def _to_rgb(a:np.ndarray) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #a2212477
 def _pil_to_rgb(im:Image.Image) -> np.ndarray:
-    im = ImageOps.exif_transpose(im) or im
+    # exif_transpose copies even an upright image (45 ms a 20 MP JPEG): only a turned one is turned
+    if im.getexif().get(0x0112, 1) != 1: im = ImageOps.exif_transpose(im)
     mode = im.mode
     if mode in ('RGB',): return np.asarray(im)
     if mode in ('P', 'PA'):
@@ -88,6 +89,21 @@ def _cv2_decode(data:bytes):
     if a.ndim == 3 and a.shape[2] >= 3: a = a[..., [2, 1, 0] + list(range(3, a.shape[2]))]  # BGR(A) -> RGB(A)
     return _to_rgb(a)
 
+# %% ../nbs/00_data.ipynb #8c1051c1
+def _decode_jpeg(im:Image.Image, # Pillow's image of `data`, opened (its header read), not loaded
+                 data:bytes, # the file's bytes
+                ) -> np.ndarray|None:
+    "An upright colour JPEG decoded by OpenCV as RGB; None for anything else (Pillow decodes it)."
+    if im.format != 'JPEG' or im.mode != 'RGB' or not data.endswith(b'\xff\xd9'): return None
+    if im.getexif().get(0x0112, 1) != 1: return None
+    a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    return None if a is None else cv2.cvtColor(a, cv2.COLOR_BGR2RGB)
+
+# %% ../nbs/00_data.ipynb #9c2c3caa
+# Pillow's own pixel limit is one global, lifted while a header is read; images are read
+# on several threads at once, so that is done under a lock (else it could stay lifted)
+_PILLOW_LIMIT = threading.Lock()
+
 # %% ../nbs/00_data.ipynb #def6c00c
 def read_image(path, # file to read
                max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
@@ -102,17 +118,20 @@ def read_image(path, # file to read
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            old = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, before decoding
-            try: im = Image.open(io.BytesIO(data))
-            finally: Image.MAX_IMAGE_PIXELS = old
+            with _PILLOW_LIMIT:
+                old = Image.MAX_IMAGE_PIXELS
+                Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, before decoding
+                try: im = Image.open(io.BytesIO(data))
+                finally: Image.MAX_IMAGE_PIXELS = old
             n = im.size[0] * im.size[1]
             if max_pixels is not None and n > max_pixels:
                 raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
                                         "(possible decompression bomb; raise max_pixels to read it)")
             if n == 0: raise ImageReadError(p, "image has zero width or height")
-            im.load()
-            a = _pil_to_rgb(im)
+            a = _decode_jpeg(im, data)
+            if a is None:
+                im.load()
+                a = _pil_to_rgb(im)
     except ImageReadError: raise
     except UnidentifiedImageError:
         a = _cv2_decode(data)
