@@ -28,17 +28,23 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
                  ):
     "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
     from camnet_nb.data import read_image, is_image_file, ImageReadError, no_images_error
+    def stamp(p): # the file and when it was written: decoded once while the stage rests on it, again if written again
+        try: return p, p.stat().st_mtime_ns
+        except OSError: return p, None   # gone: read_image says so
     files = sorted(f for f in folder.rglob('*') if is_image_file(f))
     if not files: raise no_images_error(folder, 'no images in this folder')
-    i = 0
+    i, held, frame = 0, None, None
     while n_frames is None or i < n_frames:
-        try: f = fit(read_image(files[(i // slide_frames) % len(files)]))
+        now = stamp(files[(i // slide_frames) % len(files)])
+        try:
+            if now != held: frame = fit(read_image(now[0]))
         except ImageReadError as e:
             print(f"skipping {e}", file=sys.stderr)
             files.pop((i // slide_frames) % len(files))
             if not files: raise ValueError(f"{folder}: none of its images can be read") from None
             continue
-        yield f
+        held = now
+        yield frame.copy()   # each frame its own array, as a camera's are
         i += 1
 
 # %% ../nbs/09_stream.ipynb #8d35140f
