@@ -344,7 +344,7 @@ def cmd_segment(a):
     from camnet_nb.pipeline import segment_paths
     return segment_paths(a.inp, a.out, model=a.model, refine=a.refine, threshold=a.threshold, max_side=a.max_side,
                          input_range=a.input_range, overwrite=a.overwrite, log=_log, shard=a.shard, overlay=a.overlay,
-                         workers=a.workers, points=a.points, error=_error,
+                         workers=a.workers, points=a.points, error=_error, max_pixels=a.max_pixels,
                          on_row=(lambda r: print(json.dumps(r), flush=True)) if a.json else None)
 
 # %% ../nbs/13_cli.ipynb #bfb8c244
@@ -468,7 +468,7 @@ def _option_help(doc:str, # the parameter's docment
 
 # %% ../nbs/13_cli.ipynb #bc32b50d
 _AT_LEAST_1 = ('epochs', 'teacher_epochs', 'student_epochs', 'per_class', 'train_per_class', 'batch_size',
-               'batch_pixels', 'repeats', 'threads', 'n_frames', 'still_frames', 'pool')
+               'batch_pixels', 'repeats', 'threads', 'n_frames', 'still_frames', 'pool', 'max_pixels')
 _AT_LEAST_0 = ('seed', 'workers', 'pseudo', 'segment_images', 'live_frames', 'sigma', 'ssim_weight', 'bce_weight')
 # parameter name -> (lowest, whether the lowest itself is allowed, highest or None), for every command that has it
 OPTION_BOUNDS = dict.fromkeys(_AT_LEAST_1, (1, True, None)) | \
@@ -667,8 +667,8 @@ def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                                    'and OUT/heatmaps/<stem>.png for each image, at the image\'s own size. '
                                    'Bad files are named with a reason; the exit code is 1 when any failed.')
     add_options(g, 'pipeline', 'segment_paths',
-                ['inp', 'out', 'model', 'input_range', 'points', 'refine', 'threshold', 'max_side', 'shard', 'workers',
-                 'overlay', 'overwrite'],
+                ['inp', 'out', 'model', 'input_range', 'points', 'refine', 'threshold', 'max_side', 'max_pixels',
+                 'shard', 'workers', 'overlay', 'overwrite'],
                 required=('inp', 'out'), flags=dict(inp='--input'), types=dict(shard=_shard),
                 more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and "
                                  "colour mixtures, paper-glcm the paper's GLCM fusion, rw a fast random walk",

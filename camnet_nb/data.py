@@ -126,7 +126,7 @@ def read_image(path, # file to read
             n = im.size[0] * im.size[1]
             if max_pixels is not None and n > max_pixels:
                 raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
-                                        "(possible decompression bomb; raise max_pixels to read it)")
+                                        "(possible decompression bomb; raise max_pixels or --max-pixels to read it)")
             if n == 0: raise ImageReadError(p, "image has zero width or height")
             a = _decode_jpeg(im, data)
             if a is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, os, time
 from pathlib import Path
 import numpy as np
+from .data import DEFAULT_MAX_PIXELS
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
@@ -519,9 +520,11 @@ class ReadAhead:
     def __init__(self, pool, # an executor (ThreadPoolExecutor), or _RunNow to decode in this thread
                  paths:list, # the image files, in order
                  most:int, # images decoded ahead at most
+                 max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
                 ):
         from collections import deque
-        self.pool, self.paths, self.most, self.queue, self.sent = pool, paths, most, deque(), 0
+        self.pool, self.paths, self.most, self.max_pixels = pool, paths, most, max_pixels
+        self.queue, self.sent = deque(), 0
         self.size = IN_FLIGHT_PIXELS   # the last image's pixels, the next ones' guess; none seen yet: one at a time
 
     def top_up(self, held:int=0): # pixels held elsewhere (images waiting to be written)
@@ -529,7 +532,7 @@ class ReadAhead:
         from camnet_nb.data import read_image
         while self.sent < len(self.paths) and (not self.queue or len(self.queue) < self.most
                                                 and IN_FLIGHT_PIXELS - held - self.size * len(self.queue) >= self.size):
-            self.queue.append(self.pool.submit(read_image, self.paths[self.sent]))
+            self.queue.append(self.pool.submit(read_image, self.paths[self.sent], self.max_pixels))
             self.sent += 1
 
     def next(self, held:int=0) -> np.ndarray: # pixels held elsewhere (images waiting to be written)
@@ -551,6 +554,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       desc:str='segment', # progress-bar label
                       progress:bool=True, # show a progress bar
                       points:dict|None=None, # {resolved image path: its clicks} (camnet_nb.teach.read_points); None: no clicks
+                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
                      ):
     "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
     from collections import deque
@@ -563,7 +567,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
     def writing(): return sum(w[2] for w in writes)   # pixels of the images waiting to be written
     writes = deque()
     with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
-        reads = ReadAhead(pool, [p for p, _, _ in todo], workers + 1)
+        reads = ReadAhead(pool, [p for p, _, _ in todo], workers + 1, max_pixels)
         for p, key, paths in tqdm(todo, desc=desc, disable=not progress):
             t0 = time.perf_counter()
             try:
@@ -596,6 +600,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
                   points=None, # a points file of clicks ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions, PATH relative to the input): clicked images follow their clicks
                   error=None, # where each failed image is said (None: log)
+                  max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
                  ) -> int:
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
@@ -613,10 +618,9 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made, log=log)
     table = SummaryTable(summary, rows, on_row, error or log, made)
     segment_pipelined(todo, hm, table.record, refine, threshold, max_side, workers,
-                      'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks)
+                      'segment' if shard is None else f'segment {shard[0]}/{shard[1]}', progress, clicks, max_pixels)
     table.write()
-    if shard is None:
-        for t in tables[:-1]: t.unlink()   # merged into summary.csv
+    for t in tables[:-1] if shard is None else []: t.unlink()   # merged into summary.csv
     log(f"segmented {len(files) - table.failed} of {len(files)} images into {out} (summary.csv)" + (f"; {table.failed} failed" if table.failed else ''))
     return 1 if table.failed else 0
 

@@ -496,6 +496,19 @@ def test_segment_with_another_model_into_the_same_folder_redoes_it(tmp_path):
     r = run('segment', '--input', d, '--out', out, '--model', tmp_path/'rock.onnx', '--json')   # now done that way
     assert r.returncode == 0 and r.stdout.strip() == '' and 'redoing' not in r.stderr, r.stderr
 
+def test_segment_max_pixels_refuses_a_scan_and_a_rerun_with_more_does_it(tmp_path):
+    "An image over --max-pixels is one failed row (exit 1), the others are done; a rerun with a higher limit does it alone."
+    import cv2, numpy as np
+    d = tmp_path/'scans'
+    d.mkdir()
+    cv2.imwrite(str(d/'field.png'), np.full((20, 30, 3), 90, np.uint8))     # 600 pixels
+    cv2.imwrite(str(d/'scan.png'), np.full((60, 80, 3), 90, np.uint8))      # 4,800 pixels
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--max-pixels', '1000', '-q')
+    assert r.returncode == 1 and 'scan.png: 80x60 = 4,800 pixels exceeds the limit of 1,000' in r.stderr, r.stderr
+    assert (tmp_path/'out'/'field.png').is_file() and not (tmp_path/'out'/'scan.png').exists()
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--max-pixels', '5000', '--json')
+    assert r.returncode == 0 and [json.loads(l)['path'] for l in r.stdout.splitlines()] == ['scan.png'], r.stderr
+
 def test_clicks_on_thumbnails_and_strips(tmp_path):
     "Images smaller than the filter bank's widest blur (a thumbnail, a strip) are clicked, adapted on and segmented like any other."
     import cv2, numpy as np
