@@ -13,7 +13,7 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError',
-           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'unread_images', 'unread_note',
+           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note',
            'no_images_error', 'list_classes', 'list_items', 'split_items', 'check_readable', 'drop_unreadable',
            'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray',
            'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
@@ -176,13 +176,30 @@ class Item:
 def is_image_file(p) -> bool: return Path(p).suffix.lower() in IMAGE_EXTENSIONS and not Path(p).name.startswith('.')
 
 # %% ../nbs/00_data.ipynb #042a8134
+def folder_files(folder, # a folder, searched recursively
+                 exclude=None, # a folder inside it to leave out (an output folder)
+                ) -> tuple[list[Path], list[Path]]:
+    "(the images read here, the files in an image format that is not), each sorted: one walk of `folder`."
+    ex = Path(exclude).resolve() if exclude is not None else None
+    inside = {}   # a folder -> whether it lies in `exclude`: resolved once a folder, not once a file
+    def kept(p):
+        if ex is None: return True
+        if p.parent not in inside: inside[p.parent] = ex in (r := p.parent.resolve(), *r.parents)
+        return not inside[p.parent]
+    images, unread = [], []
+    for p in Path(folder).rglob('*'):
+        suffix = p.suffix.lower()
+        wanted = suffix in IMAGE_EXTENSIONS or suffix in UNREAD_EXTENSIONS
+        if not wanted or p.name.startswith('.') or not p.is_file() or not kept(p): continue
+        (images if suffix in IMAGE_EXTENSIONS else unread).append(p)
+    return sorted(images), sorted(unread)
+
+# %% ../nbs/00_data.ipynb #c7071391
 def unread_images(folder, # a folder, searched recursively
                   exclude=None, # a folder inside it to leave out (an output folder)
                  ) -> list[Path]:
     "Files under `folder` in an image format that is not read here (`UNREAD_EXTENSIONS`), sorted."
-    ex = Path(exclude).resolve() if exclude is not None else None
-    found = [p for p in Path(folder).rglob('*') if p.suffix.lower() in UNREAD_EXTENSIONS]
-    return sorted(p for p in found if not p.name.startswith('.') and not (ex and ex in p.resolve().parents))
+    return folder_files(folder, exclude)[1]
 
 # %% ../nbs/00_data.ipynb #06b6e9aa
 def unread_note(files:list, # unread_images' files
@@ -196,9 +213,10 @@ def unread_note(files:list, # unread_images' files
 # %% ../nbs/00_data.ipynb #0666053b
 def no_images_error(folder, # a folder in which no image that is read was found
                     said:str='no images found', # what the error says first
+                    unread:list|None=None, # its files in formats not read, if a walk found them (None: looked for)
                    ) -> ValueError:
     "The one-line error for a folder without an image that is read, naming its files in formats that are not (if any)."
-    note = unread_note(unread_images(folder))
+    note = unread_note(unread_images(folder) if unread is None else unread)
     return ValueError(f"{folder}: {said}" + (f"; {note}" if note else ''))
 
 # %% ../nbs/00_data.ipynb #2120150a

@@ -230,11 +230,8 @@ def mask_overlay(img:np.ndarray, # RGB uint8
 # %% ../nbs/11_pipeline.ipynb #d5b4937c
 def list_images(inp:Path, exclude:Path|None=None) -> list[Path]:
     "An image, or every image under a folder (sorted), leaving out anything inside `exclude`."
-    from camnet_nb.data import is_image_file
-    if not inp.is_dir(): return [inp]
-    ex = exclude.resolve() if exclude is not None else None
-    return sorted(p for p in inp.rglob('*') if is_image_file(p) and p.is_file()
-                  and not (ex and ex in p.resolve().parents))
+    from camnet_nb.data import folder_files
+    return folder_files(inp, exclude)[0] if inp.is_dir() else [inp]
 
 # %% ../nbs/11_pipeline.ipynb #54f28915
 def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
@@ -390,7 +387,7 @@ def plan_outputs(inp:Path, # an image or a folder of images
                  log=None, # where the note of files in formats not read goes (a microscope's own beside the TIFFs)
                 ) -> tuple[list[Path], Path, object]:
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
-    from camnet_nb.data import is_image_file, check_out_folder, unread_images, unread_note, no_images_error
+    from camnet_nb.data import is_image_file, check_out_folder, folder_files, unread_note, no_images_error
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     check_out_folder(out, 'masks')
     if inp.is_dir() and (out.resolve() == inp.resolve()):
@@ -399,10 +396,9 @@ def plan_outputs(inp:Path, # an image or a folder of images
     if inp.is_file() and not is_image_file(inp):
         raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
     # an --out inside --input is left out by construction
-    files = list_images(inp, exclude=out if inp.is_dir() else None)
-    unread = unread_images(inp, exclude=out) if inp.is_dir() else []
+    files, unread = folder_files(inp, exclude=out) if inp.is_dir() else ([inp], [])   # one walk finds both
     if unread and files and log: log(f"{inp}: {unread_note(unread)}")
-    if not files: raise no_images_error(inp)
+    if not files: raise no_images_error(inp, unread=unread)
     root = inp if inp.is_dir() else inp.parent
     # outputs mirror the input's relative folders; the mask keeps the image's suffix in its name only when two images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten

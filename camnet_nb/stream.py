@@ -27,12 +27,12 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
                   slide_frames:int=15, # frames each image is held, as if the stage rested on it
                  ):
     "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
-    from camnet_nb.data import read_image, is_image_file, ImageReadError, no_images_error
+    from camnet_nb.data import read_image, folder_files, ImageReadError, no_images_error
     def stamp(p): # the file and when it was written: decoded once while the stage rests on it, again if written again
         try: return p, p.stat().st_mtime_ns
         except OSError: return p, None   # gone: read_image says so
-    files = sorted(f for f in folder.rglob('*') if is_image_file(f))
-    if not files: raise no_images_error(folder, 'no images in this folder')
+    files, unread = folder_files(folder)
+    if not files: raise no_images_error(folder, 'no images in this folder', unread)
     i, held, frame = 0, None, None
     while n_frames is None or i < n_frames:
         now = stamp(files[(i // slide_frames) % len(files)])
