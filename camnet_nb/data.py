@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #1b70f963
 from __future__ import annotations
-import io, math, random, threading, warnings
+import contextlib, io, math, random, threading, warnings
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np
@@ -13,10 +13,11 @@ import cv2
 
 # %% auto #0
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError',
-           'read_image', 'as_image', 'counted', 'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note',
-           'no_images_error', 'list_classes', 'list_items', 'split_items', 'check_readable', 'drop_unreadable',
-           'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray',
-           'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
+           'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image', 'counted', 'Item',
+           'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error', 'list_classes',
+           'list_items', 'split_items', 'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder',
+           'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
+           'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -82,9 +83,22 @@ def _pil_to_rgb(im:Image.Image) -> np.ndarray:
     if mode.startswith('I;16') or mode in ('I', 'F'): return _to_rgb(np.asarray(im))
     return np.asarray(im.convert('RGB'))
 
+# %% ../nbs/00_data.ipynb #8f1d429b
+_OPENCV_LOG = threading.Lock()
+
+@contextlib.contextmanager
+def opencv_quiet():
+    "OpenCV's own log lines (a codec's complaint about a file that is then refused in one line) kept quiet inside."
+    log = cv2.utils.logging
+    with _OPENCV_LOG:
+        before = log.getLogLevel()
+        log.setLogLevel(log.LOG_LEVEL_SILENT)
+        try: yield
+        finally: log.setLogLevel(before)
+
 # %% ../nbs/00_data.ipynb #ef1013ce
 def _cv2_decode(data:bytes):
-    a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    with opencv_quiet(): a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if a is None: return None
     if a.ndim == 3 and a.shape[2] >= 3: a = a[..., [2, 1, 0] + list(range(3, a.shape[2]))]  # BGR(A) -> RGB(A)
     return _to_rgb(a)
@@ -105,11 +119,12 @@ def _decode_jpeg(im:Image.Image, # Pillow's image of `data`, opened (its header 
 _PILLOW_LIMIT = threading.Lock()
 
 # %% ../nbs/00_data.ipynb #def6c00c
-def read_image(path, # file to read
-               max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
-              ) -> np.ndarray: # RGB uint8 array (H, W, 3)
-    "Read any photomicrograph as RGB uint8, or raise `ImageReadError` with a one-line reason."
+def read_image_pages(path, # file to read
+                     max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
+                    ) -> tuple[np.ndarray, int]: # RGB uint8 array (H, W, 3), and the pages the file holds
+    "`read_image`'s RGB image (a stack's first page), and how many pages its file holds; said of no stack."
     p = Path(path)
+    pages = 1
     if p.is_dir(): raise ImageReadError(p, "is a folder, not an image file")
     if not p.exists(): raise ImageReadError(p, "no such file")
     try: data = p.read_bytes()
@@ -132,6 +147,7 @@ def read_image(path, # file to read
             if a is None:
                 im.load()
                 a = _pil_to_rgb(im)
+            if im.format == 'TIFF': pages = im.n_frames   # a z-stack, a PPL/XPL pair, a pyramid: the first is read
     except ImageReadError: raise
     except UnidentifiedImageError:
         a = _cv2_decode(data)
@@ -143,7 +159,24 @@ def read_image(path, # file to read
                       else f"corrupt or unsupported image ({e})")
             raise ImageReadError(p, reason.replace('\n', ' ')) from None
     if a.ndim != 3 or a.shape[2] != 3 or a.size == 0: raise ImageReadError(p, f"unexpected decoded shape {a.shape}")
-    return np.ascontiguousarray(a)
+    return np.ascontiguousarray(a), pages
+
+# %% ../nbs/00_data.ipynb #a9b749cb
+def pages_note(pages:int, # how many pages the file holds
+               shape:tuple, # the first page's shape (H, W, ...)
+              ) -> str:
+    "What is said of a file of several pages: which one is read, and what to do for the others."
+    return (f"{pages} pages (a z-stack, a PPL/XPL pair or a pyramid?): only the first, {shape[1]}x{shape[0]}, "
+            "is read; save each page as an image of its own to use it")
+
+# %% ../nbs/00_data.ipynb #72d3328c
+def read_image(path, # file to read
+               max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
+              ) -> np.ndarray: # RGB uint8 array (H, W, 3)
+    "Read any photomicrograph as RGB uint8, or raise `ImageReadError` with a one-line reason; a stack's first page, said in a warning."
+    a, pages = read_image_pages(path, max_pixels)
+    if pages > 1: warnings.warn(f"{path}: {pages_note(pages, a.shape)}")
+    return a
 
 # %% ../nbs/00_data.ipynb #1abfe6d9
 def as_image(img, # an image file, or an array: grey (H, W), RGB or RGBA (H, W, 3|4), any integer, float or bool type
@@ -417,7 +450,7 @@ class ThinSectionDataset:
 
     def __getitem__(self, i):
         it = self.items[i]
-        img = read_image(it.path, self.max_pixels)
+        img = read_image_pages(it.path, self.max_pixels)[0]   # a stack's first page, unsaid: every epoch reads it again
         maps = []
         if self.mask_for is not None: maps.append((read_gray(self.mask_for(it)) > 127).astype(np.uint8))
         if self.heatmap_for is not None: maps.append(read_gray(self.heatmap_for(it)).astype(np.float32) / 255.0)

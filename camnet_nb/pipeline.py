@@ -522,19 +522,20 @@ class ReadAhead:
         self.pool, self.paths, self.most, self.max_pixels = pool, paths, most, max_pixels
         self.queue, self.sent = deque(), 0
         self.size = IN_FLIGHT_PIXELS   # the last image's pixels, the next ones' guess; none seen yet: one at a time
+        self.pages = 1                 # the pages of the last image's file (a stack's first is read)
 
     def top_up(self, held:int=0): # pixels held elsewhere (images waiting to be written)
         "Decode the next image, and more while one more fits the budget."
-        from camnet_nb.data import read_image
+        from camnet_nb.data import read_image_pages
         while self.sent < len(self.paths) and (not self.queue or len(self.queue) < self.most
                                                 and IN_FLIGHT_PIXELS - held - self.size * len(self.queue) >= self.size):
-            self.queue.append(self.pool.submit(read_image, self.paths[self.sent], self.max_pixels))
+            self.queue.append(self.pool.submit(read_image_pages, self.paths[self.sent], self.max_pixels))
             self.sent += 1
 
     def next(self, held:int=0) -> np.ndarray: # pixels held elsewhere (images waiting to be written)
         "The next image (ImageReadError where it cannot be read), the ones after it decoding meanwhile."
         self.top_up(held)
-        img = self.queue.popleft().result()
+        img, self.pages = self.queue.popleft().result()
         self.size = img.shape[0] * img.shape[1]
         self.top_up(held)
         return img
@@ -556,7 +557,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
     from tqdm.auto import tqdm
-    from camnet_nb.data import ImageReadError
+    from camnet_nb.data import ImageReadError, pages_note
     def collect(key, fut, pixels):
         try: record(key, fut.result())
         except (ImageReadError, OSError) as e: record(key, e)
@@ -570,6 +571,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                 img = reads.next(writing())
                 clicks = (points or {}).get(Path(p).resolve())
                 with warnings_named(str(key)):
+                    if reads.pages > 1: warnings.warn(pages_note(reads.pages, img.shape))   # said here, by its name
                     heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
                 done = pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)
                 writes.append((key, done, img.shape[0] * img.shape[1]))
@@ -601,10 +603,12 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
     inp, out = Path(inp), Path(out)
-    files, root, rel = plan_outputs(inp, out, log)
-    clicks = read_clicks(points, root, files, log) if points is not None else None   # checked before any work
+    notes = []   # the folder's notes are said once the model is known to load: a refused run says only why
+    files, root, rel = plan_outputs(inp, out, notes.append)
+    clicks = read_clicks(points, root, files, notes.append) if points is not None else None   # checked before any work
     shard = shard or shard_from_env()
     hm = load_heatmap_model(model, input_range=input_range, log=log)
+    for n in notes: log(n)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
     summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')   # a shard's own

@@ -622,3 +622,31 @@ def test_evaluate_finds_the_masks_of_images_that_share_a_name(tmp_path):
     r = run('evaluate', '--pred', pred, '--points', tmp_path/'kp.json', '--data', data, '--json')
     out = json.loads(r.stdout)
     assert r.returncode == 0 and out['balanced_accuracy'] == 1.0 and out['missing_predictions'] == [], r.stderr
+
+def test_segment_refused_for_its_model_says_only_why(tmp_path):
+    "A run refused before any work (a missing --model) says that one line, not the folder's notes before it."
+    import cv2, numpy as np
+    d = tmp_path/'in'
+    d.mkdir()
+    cv2.imwrite(str(d/'field.png'), np.full((20, 30, 3), 90, np.uint8))
+    (d/'slide.czi').write_bytes(b'x')
+    r = run('segment', '--input', d, '--out', tmp_path/'out', '--model', tmp_path/'missing.onnx')
+    refused = f"camnet segment: error: {tmp_path/'missing.onnx'}: no such model file"
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [refused], r.stderr
+    r = run('segment', '--input', d, '--out', tmp_path/'out')   # the note still comes on a run that goes ahead
+    assert r.returncode == 0 and '1 file not read (.czi' in r.stderr, r.stderr
+
+def test_segment_says_which_page_of_a_stack_it_read(tmp_path):
+    "A TIFF of several pages is segmented as its first page, and the run says so by the image's name, once."
+    import numpy as np
+    from PIL import Image
+    d = tmp_path/'in'
+    d.mkdir()
+    pages = [Image.fromarray(np.full((20, 30, 3), v, np.uint8)) for v in (60, 200)]
+    pages[0].save(d/'pair.tif', save_all=True, append_images=pages[1:])
+    pages[0].save(d/'field.tif')
+    r = run('segment', '--input', d, '--out', tmp_path/'out')
+    said = [l for l in r.stderr.splitlines() if 'pages' in l]
+    assert r.returncode == 0 and said == ["camnet segment: warning: pair.tif: 2 pages (a z-stack, a PPL/XPL pair or a "
+                                          "pyramid?): only the first, 30x20, is read; save each page as an image of its "
+                                          "own to use it"], r.stderr
