@@ -254,7 +254,7 @@ def cmd_live(a):
     root = source_folder(a.source)
     if a.clicks: read_points(a.clicks, root)   # a bad points file is one line before anything opens
     seg = _live_model(a.model, a.size, input_range=a.input_range, backend=a.backend)
-    frames = open_source(a.source, a.size)
+    frames = open_source(a.source, a.size, max_pixels=a.max_pixels)
     loop = LiveLoop(seg, MotionGate(still_frames=a.still_frames), infer_hz=a.infer_hz, record=a.record,
                     display_hz=a.display_hz)
     teaching = None
@@ -351,7 +351,7 @@ def cmd_segment(a):
 def cmd_adapt(a):
     from camnet_nb.teach import adapt
     r = adapt(a.data, a.points, a.out, model=a.model, input_range=a.input_range, penalty=a.penalty, max_side=a.max_side,
-              pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log)
+              pool=a.pool, pseudo=a.pseudo, progress=not a.quiet, log=_log, max_pixels=a.max_pixels)
     from camnet_nb.data import counted
     # --quiet drops adapt's log line, not its warning: a useless model must not pass in silence
     warned = f"; warning: {r['warning']}" if a.quiet and r.get('warning') else ''
@@ -688,7 +688,8 @@ def add_adapt_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
                                  'pseudo-labels from each clicked image\'s own mask, as one graph that segment, '
                                  'live, bench and the notebooks take with --model (no PyTorch needed).')
     add_options(t, 'teach', 'adapt',
-                ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side'],
+                ['data', 'points', 'out', 'model', 'input_range', 'pseudo', 'penalty', 'pool', 'max_side',
+                 'max_pixels'],
                 required=('data', 'points', 'out'), types=dict(data=Path, points=Path, out=Path))
     t.set_defaults(fn=cmd_adapt)
 
@@ -722,7 +723,8 @@ def add_live_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'keeps what they taught in --taught (a model for --model) and the clicked '
                                    'scenes beside it (taught_clicks/, for --clicks and adapt), l shows the next '
                                    'layer (cam, outline, original, glcm, glcm_inv), q or Esc quits.')
-    add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames'], flags=dict(n_frames='--frames'),
+    add_options(l, 'stream', 'open_source', ['source', 'size', 'n_frames', 'max_pixels'],
+                flags=dict(n_frames='--frames'),
                 types=dict(source=str, size=_size, n_frames=int), shown=dict(size=_wxh))
     add_options(l, 'cli', '_live_model', ['model', 'backend', 'input_range'])
     add_options(l, 'stream', 'MotionGate.__init__', ['still_frames'])

@@ -118,6 +118,24 @@ def _decode_jpeg(im:Image.Image, # Pillow's image of `data`, opened (its header 
 # on several threads at once, so that is done under a lock (else it could stay lifted)
 _PILLOW_LIMIT = threading.Lock()
 
+# %% ../nbs/00_data.ipynb #431d4fce
+def _open_header(p:Path, # the file, for the error
+                 data:bytes, # its bytes
+                 max_pixels:int|None, # refuse images with more pixels than this (None: no limit)
+                ) -> Image.Image:
+    "Pillow's image of `data`, its header read and its size checked against our own limit; not decoded."
+    with _PILLOW_LIMIT:
+        old = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, before decoding
+        try: im = Image.open(io.BytesIO(data))
+        finally: Image.MAX_IMAGE_PIXELS = old
+    n = im.size[0] * im.size[1]
+    if max_pixels is not None and n > max_pixels:
+        raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
+                                "(possible decompression bomb; raise max_pixels or --max-pixels to read it)")
+    if n == 0: raise ImageReadError(p, "image has zero width or height")
+    return im
+
 # %% ../nbs/00_data.ipynb #def6c00c
 def read_image_pages(path, # file to read
                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
@@ -133,16 +151,7 @@ def read_image_pages(path, # file to read
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            with _PILLOW_LIMIT:
-                old = Image.MAX_IMAGE_PIXELS
-                Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, before decoding
-                try: im = Image.open(io.BytesIO(data))
-                finally: Image.MAX_IMAGE_PIXELS = old
-            n = im.size[0] * im.size[1]
-            if max_pixels is not None and n > max_pixels:
-                raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
-                                        "(possible decompression bomb; raise max_pixels or --max-pixels to read it)")
-            if n == 0: raise ImageReadError(p, "image has zero width or height")
+            im = _open_header(p, data, max_pixels)
             a = _decode_jpeg(im, data)
             if a is None:
                 im.load()

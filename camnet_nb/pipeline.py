@@ -5,6 +5,8 @@
 # %% ../nbs/11_pipeline.ipynb #83a04467
 from __future__ import annotations
 import json, os, time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 from .data import DEFAULT_MAX_PIXELS
@@ -518,7 +520,6 @@ class ReadAhead:
                  most:int, # images decoded ahead at most
                  max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
                 ):
-        from collections import deque
         self.pool, self.paths, self.most, self.max_pixels = pool, paths, most, max_pixels
         self.queue, self.sent = deque(), 0
         self.size = IN_FLIGHT_PIXELS   # the last image's pixels, the next ones' guess; none seen yet: one at a time
@@ -554,8 +555,6 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
                      ):
     "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
     from tqdm.auto import tqdm
     from camnet_nb.data import ImageReadError, pages_note
     def collect(key, fut, pixels):
@@ -603,16 +602,14 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
     "Masks, heatmaps and summary.csv for an image or a folder; returns 0, or 1 when any image failed."
     from camnet_nb.deploy import load_heatmap_model
     inp, out = Path(inp), Path(out)
-    notes = []   # the folder's notes are said once the model is known to load: a refused run says only why
-    files, root, rel = plan_outputs(inp, out, notes.append)
+    files, root, rel = plan_outputs(inp, out, (notes := []).append)   # said once the model loads: a refusal alone
     clicks = read_clicks(points, root, files, notes.append) if points is not None else None   # checked before any work
-    shard = shard or shard_from_env()
+    if (shard := shard or shard_from_env()) is not None: files = files[shard[0]::shard[1]]
     hm = load_heatmap_model(model, input_range=input_range, log=log)
     for n in notes: log(n)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.rglob('.tmp-*'): stale.unlink()          # what a killed run was writing: redone below
+    for stale in out.rglob('.tmp-*'): stale.unlink()   # what a killed run was writing: redone below
     summary = out/('summary.csv' if shard is None else f'summary.shard-{shard[0]}-of-{shard[1]}.csv')   # a shard's own
-    if shard is not None: files = files[shard[0]::shard[1]]
     tables = sorted(out.glob('summary.shard-*-of-*.csv')) + [out/'summary.csv']   # without --shard: the merge
     made = made_with(hm, refine, threshold, max_side)
     rows, todo = images_to_do(files, root, rel, out, tables, overlay, overwrite, redo=clicks, made=made, log=log)

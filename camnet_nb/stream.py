@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 from fastcore.basics import patch
+from .data import DEFAULT_MAX_PIXELS
 from .texture import to_gray, composite_rate, image_entropy, glcm_feature, normalize01
 
 # %% auto #0
@@ -25,6 +26,7 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
                   fit, # frame -> frame at the stream's size
                   n_frames:int|None=None, # stop after this many (None: never)
                   slide_frames:int=15, # frames each image is held, as if the stage rested on it
+                  max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (possible decompression bombs)
                  ):
     "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
     from camnet_nb.data import read_image, folder_files, ImageReadError, no_images_error
@@ -37,7 +39,7 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
     while n_frames is None or i < n_frames:
         now = stamp(files[(i // slide_frames) % len(files)])
         try:
-            if now != held: frame = fit(read_image(now[0]))
+            if now != held: frame = fit(read_image(now[0], max_pixels))
         except ImageReadError as e:
             print(f"skipping {e}", file=sys.stderr)
             files.pop((i // slide_frames) % len(files))
@@ -104,6 +106,7 @@ def open_source(source='synthetic', # 'synthetic', a camera index, a network cam
                 n_frames:int|None=None, # stop after this many (None: when the source ends)
                 slide_frames=15, # frames each image of a folder is held
                 seed=0, # random seed of the synthetic stream
+                max_pixels:int|None=DEFAULT_MAX_PIXELS, # a folder's larger images are refused (decompression bombs)
                ):
     "An iterator of RGB frames from 'synthetic', a camera index or URL, a video file or a folder of images."
     h, w = size
@@ -111,7 +114,8 @@ def open_source(source='synthetic', # 'synthetic', a camera index, a network cam
     if str(source) == 'synthetic':
         from camnet_nb.synth import SyntheticStream
         yield from (f for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames))
-    elif (folder := source_folder(source)) is not None: yield from folder_frames(folder, fit, n_frames, slide_frames)
+    elif (folder := source_folder(source)) is not None:
+        yield from folder_frames(folder, fit, n_frames, slide_frames, max_pixels)
     else: yield from capture_frames(str(source), fit, n_frames)
 
 # %% ../nbs/09_stream.ipynb #72d92fdf

@@ -8,7 +8,7 @@ import json, time, warnings
 from pathlib import Path, PureWindowsPath
 import numpy as np
 import cv2
-from .data import counted, check_out_file
+from .data import counted, check_out_file, DEFAULT_MAX_PIXELS
 from .pipeline import fit_longer_side   # the size segment works at (no PyTorch behind it)
 from .texture import stable_draw   # draws that a pixel more or less in a mask does not reshuffle
 from .stream import MotionGate   # the live loop's own test of a still scene
@@ -22,9 +22,9 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
            'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names',
-           'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'draw_clicks', 'clicks_folder', 'LoopTeaching',
-           'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores', 'said_at_points',
-           'keypoint_teach_scores']
+           'clicks_per_side', 'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'draw_clicks', 'clicks_folder',
+           'LoopTeaching', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores',
+           'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -740,6 +740,7 @@ def click_training_set(points:dict, # read_points' result
                        pool:int=1, # the bank's pooling (feature_graph)
                        mask_model=None, # a HeatmapModel: each image clicked on both sides is segmented with its clicks, and its mask adds pseudo-labels; None: the clicks alone
                        pseudo:int=PSEUDO_PIXELS, # pseudo-labelled pixels drawn a side an image
+                       max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (decompression bombs)
                       ) -> tuple:
     "(samples, labels, drawn pixels, which are clicks (not pseudo-labels), each sample's image (index in `points`))."
     from tqdm.auto import tqdm
@@ -747,7 +748,7 @@ def click_training_set(points:dict, # read_points' result
     from camnet_nb.pipeline import segment_image, warnings_named
     X, y, pix, clicked, image = [], [], [], [], []
     for k, (p, pts) in enumerate(tqdm(points.items(), desc='features of the clicked images', disable=not progress)):
-        img = fit_longer_side(read_image(p), max_side)
+        img = fit_longer_side(read_image(p, max_pixels), max_side)
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
         n_clicks = len(rows)
@@ -805,6 +806,18 @@ def image_names(paths:list, # the clicked images
         except ValueError: return str(p)   # outside the folder (an absolute path in the points file)
     return [relative(p) for p in paths]
 
+# %% ../nbs/11c_teach.ipynb #e927deda
+def clicks_per_side(pts:dict, # read_points' result
+                    points, # its file, named in the refusal
+                   ) -> dict:
+    "{side: clicks over every image}; a one-line ValueError when the file holds no image or a side has none."
+    if not pts: raise ValueError(f"{points}: no image in it")
+    clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
+    if not all(clicks.values()):
+        raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, "
+                         f"{clicks['matrix']} matrix)")
+    return clicks
+
 # %% ../nbs/11c_teach.ipynb #f8f7a0ba
 def _write_adapted(model, # the adapted graph (onnx ModelProto)
                    out:Path, # the .onnx file
@@ -846,18 +859,18 @@ def adapt(data, # the folder the points file's paths start from
           pseudo:int=PSEUDO_PIXELS, # pixels a side an image taken from its own clicked mask as labels (0: the clicks alone, better for grains a few pixels across)
           progress:bool=True, # show progress
           log=print, # where one-line notes go
+          max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
          ) -> dict:
     "Fit one pixel classifier to the clicks of every image in `points`; write it (with the base model, if any) as one ONNX graph."
     from camnet_nb.deploy import load_heatmap_model
     t0 = time.perf_counter()
     out = check_out_file(out, 'adapted model', '.onnx')
     pts = read_points(points, data)                      # every entry checked before any work
-    if not pts: raise ValueError(f"{points}: no image in it")
-    clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
-    if not all(clicks.values()): raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, {clicks['matrix']} matrix)")
+    clicks = clicks_per_side(pts, points)
     base, base_range, hm = _adapt_base(model, input_range, log)
     masker = hm if hm is not None else load_heatmap_model(log=log)   # each clicked image's own mask (segment --points) is made with it
-    X, y, pix, clicked, image = click_training_set(pts, hm, max_side, progress=progress, pool=pool, mask_model=masker if pseudo else None, pseudo=pseudo)
+    X, y, pix, clicked, image = click_training_set(pts, hm, max_side, progress=progress, pool=pool, pseudo=pseudo,
+                                                   mask_model=masker if pseudo else None, max_pixels=max_pixels)
     # with no pseudo-labels (pseudo=0, or no image clicked on both sides) the clicks alone, with the penalty that suits them
     penalty = penalty if penalty is not None else ADAPT_PENALTY if not clicked.all() else CLICKS_ALONE_PENALTY
     clf = fit_clicks(X, y, pix, penalty, quadratic=False)

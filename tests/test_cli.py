@@ -650,3 +650,16 @@ def test_segment_says_which_page_of_a_stack_it_read(tmp_path):
     assert r.returncode == 0 and said == ["camnet segment: warning: pair.tif: 2 pages (a z-stack, a PPL/XPL pair or a "
                                           "pyramid?): only the first, 30x20, is read; save each page as an image of its "
                                           "own to use it"], r.stderr
+
+def test_adapt_and_live_take_max_pixels_as_segment_does(tmp_path):
+    "The limit that refuses a large image names --max-pixels: adapt and live take it as segment does."
+    d, pts, _, _ = _clicked_folder(tmp_path)   # 128 x 128 = 16,384 pixels an image
+    r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--max-pixels', '10000', '-q')
+    assert r.returncode == 1 and '0.png: 128x128 = 16,384 pixels exceeds the limit of 10,000' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path/'rock.onnx').exists(), r.stderr
+    r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--max-pixels', '20000', '-q')
+    assert r.returncode == 0 and (tmp_path/'rock.onnx').is_file(), r.stderr
+    r = run('live', '--source', d, '--size', '64x64', '--headless', '--json', '--frames', '5', '--max-pixels', '10000')
+    assert r.returncode == 1 and 'none of its images can be read' in r.stderr, r.stderr
+    r = run('live', '--source', d, '--size', '64x64', '--headless', '--json', '--frames', '5', '--max-pixels', '20000')
+    assert r.returncode == 0 and json.loads(r.stdout)['frames'] == 5, r.stderr
