@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #fb89662f
 from __future__ import annotations
-import argparse, functools, json, os, re, sys
+import argparse, functools, json, math, os, re, sys
 from pathlib import Path
 
 # %% auto #0
@@ -486,6 +486,8 @@ def _bounded(kind, # int or float
     def read(s:str):
         try: v = kind(s)
         except ValueError: raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {s!r}")
+        # NaN passes every comparison below, and an infinite rate, weight or level is no setting
+        if not math.isfinite(v): raise argparse.ArgumentTypeError(f"must be a finite number, got {s}")
         if (v < low or (v == low and not low_ok)) or (high is not None and v > high):
             if high is not None: want = f"between {low} and {high}" if low_ok else f"above {low} and at most {high}"
             else: want = f"at least {low}" if low_ok else f"above {low}"

@@ -241,9 +241,12 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
                    ) -> np.ndarray:
     "The image at most `max_side` on its longer side (INTER_AREA): the size `segment_image` works at."
     import cv2
+    if not max_side >= 1: raise ValueError(f"max_side must be at least 1 pixel, got {max_side}")
     H, W = img.shape[:2]
     s = min(1.0, max_side / max(H, W))
-    return cv2.resize(img, (round(W * s), round(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
+    # a long strip keeps one pixel across (OpenCV refuses a size of 0)
+    size = (max(1, round(W * s)), max(1, round(H * s)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA) if s < 1 else img
 
 # %% ../nbs/11_pipeline.ipynb #4bf0c9ed
 _LOADED = {}   # (model file, its modification time) -> its HeatmapModel, loaded once a process
@@ -276,6 +279,7 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
     import cv2, warnings
     from camnet_nb.data import as_image
     img = as_image(img)   # a grey, RGBA, 16-bit or float array or a file name is taken; anything else is one line
+    if threshold is not None and not 0 <= threshold <= 1: raise ValueError(f"threshold not in 0..1: {threshold}")
     model = as_heatmap_model(model)
     if points is not None:
         from camnet_nb.teach import checked_points
@@ -294,8 +298,7 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
         # a model's own refinement is for its heatmap, not for a click classifier's
         own = None if clicked else getattr(model, 'refine', None)
         mask = refine_mask(work, heat, refine or own or DEFAULT_REFINE, level)
-    # a clicked image's classifier decides pixel by pixel: specks go,
-    # grains' small holes close; then every clicked pixel ends on its side
+    # a classifier decides pixel by pixel: specks go, grains' small holes close, clicked pixels end on their side
     if points is not None:
         from camnet_nb.teach import clean_clicked_mask, fill_grain_holes, force_clicks
         mask = force_clicks(fill_grain_holes(clean_clicked_mask(mask), points) if clicked and clean else mask, points)

@@ -238,7 +238,9 @@ def test_small_argument_errors_are_one_line(tmp_path):
                        (('segment', '--input', tmp_path, '--out', tmp_path/'m', '--threshold', '2'), '--threshold: must be between 0 and 1, got 2'),
                        (('train-teacher', '--data', tmp_path, '--out', tmp_path/'t.pt', '--epochs', '0'), '--epochs: must be at least 1, got 0'),
                        (('bench', '--segment-images', '-1'), '--segment-images: must be at least 0, got -1'),
-                       (('live', '--source', 'synthetic', '--headless', '--frames', '-3'), '--frames: must be at least 1, got -3')):
+                       (('live', '--source', 'synthetic', '--headless', '--frames', '-3'), '--frames: must be at least 1, got -3'),
+                       (('segment', '--input', tmp_path, '--out', tmp_path/'m', '--threshold', 'nan'), '--threshold: must be a finite number, got nan'),
+                       (('live', '--source', 'synthetic', '--headless', '--infer-hz', 'inf'), '--infer-hz: must be a finite number, got inf')):
         r = run(*args)
         assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].endswith(says) and not (tmp_path/'m').exists(), r.stderr
     r = run('distill', '--data', tmp_path, '--cams', tmp_path/'nope', '--out', tmp_path/'c.pt')
