@@ -118,17 +118,22 @@ def _decode_jpeg(im:Image.Image, # Pillow's image of `data`, opened (its header 
 # on several threads at once, so that is done under a lock (else it could stay lifted)
 _PILLOW_LIMIT = threading.Lock()
 
+@contextlib.contextmanager
+def _pillow_unlimited():
+    "Pillow's own pixel limit lifted inside (read_image applies its own), one thread at a time."
+    with _PILLOW_LIMIT:
+        old = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try: yield
+        finally: Image.MAX_IMAGE_PIXELS = old
+
 # %% ../nbs/00_data.ipynb #431d4fce
 def _open_header(p:Path, # the file, for the error
                  data:bytes, # its bytes
                  max_pixels:int|None, # refuse images with more pixels than this (None: no limit)
                 ) -> Image.Image:
     "Pillow's image of `data`, its header read and its size checked against our own limit; not decoded."
-    with _PILLOW_LIMIT:
-        old = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = None  # we apply our own limit below, before decoding
-        try: im = Image.open(io.BytesIO(data))
-        finally: Image.MAX_IMAGE_PIXELS = old
+    with _pillow_unlimited(): im = Image.open(io.BytesIO(data))   # our own limit, below, before decoding
     n = im.size[0] * im.size[1]
     if max_pixels is not None and n > max_pixels:
         raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
@@ -149,19 +154,19 @@ def read_image_pages(path, # file to read
     except OSError as e: raise ImageReadError(p, f"cannot be read ({e.strerror or e})") from None
     if not data: raise ImageReadError(p, "empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            im = _open_header(p, data, max_pixels)
-            a = _decode_jpeg(im, data)
-            if a is None:
-                im.load()
-                a = _pil_to_rgb(im)
-            if im.format == 'TIFF': pages = im.n_frames   # a z-stack, a PPL/XPL pair, a pyramid: the first is read
+        im = _open_header(p, data, max_pixels)
+        a = _decode_jpeg(im, data)
+        if a is None:
+            # a TIFF checks Pillow's limit (89 MP) again as it decodes: lifted there too for a scan past it
+            past = Image.MAX_IMAGE_PIXELS is not None and im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS
+            with _pillow_unlimited() if past else contextlib.nullcontext(): im.load()
+            a = _pil_to_rgb(im)
+        if im.format == 'TIFF': pages = im.n_frames   # a z-stack, a PPL/XPL pair, a pyramid: the first is read
     except ImageReadError: raise
     except UnidentifiedImageError:
         a = _cv2_decode(data)
         if a is None: raise ImageReadError(p, "not a recognised image format (unknown or corrupt content)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, TypeError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, Image.DecompressionBombError) as e:
         a = _cv2_decode(data) if 'truncated' not in str(e) else None
         if a is None:
             reason = ("truncated image data" if 'truncated' in str(e) or isinstance(e, EOFError)
@@ -301,21 +306,24 @@ def split_items(items:list[Item], # the `Item`s to split
     return train, valid
 
 # %% ../nbs/00_data.ipynb #2baf9d80
-def check_readable(path, max_pixels=DEFAULT_MAX_PIXELS) -> str|None:
+def check_readable(path, # an image file
+                   max_pixels:int|None=DEFAULT_MAX_PIXELS, # a larger image counts as unreadable (None: no limit)
+                  ) -> str|None:
     "None when `path` looks like a readable image (header only), else the one-line reason."
     p = Path(path)
     try:
         if p.is_dir(): return "is a folder, not an image file"
         if not p.exists(): return "no such file"
         if p.stat().st_size == 0: return "empty file (0 bytes)"
-        with Image.open(p) as im:
+        with _pillow_unlimited(): im = Image.open(p)   # our limit below, not Pillow's warning
+        with im:
             n = im.size[0] * im.size[1]
             if max_pixels is not None and n > max_pixels: return f"{n:,} pixels exceeds the limit of {max_pixels:,}"
             im.verify()
         return None
     except Exception:
         try:
-            read_image(p, max_pixels)
+            read_image_pages(p, max_pixels)   # the whole image decoded, to say whether it can be
             return None
         except ImageReadError as e: return e.reason
 
