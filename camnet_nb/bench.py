@@ -271,8 +271,10 @@ def format_table(r:dict) -> str:
         rows.append((f"teacher XGradCAM ({r['teacher_arch']})", f"{r['teacher_cam_ms']} ms",
                      f"CamNet is {r['camnet_vs_teacher_cam']}x faster"))
     if 'live_display_fps' in r:
-        rows.append(('live loop (ours)', f"{r['live_display_fps']} fps", f"{r['live_updates_per_s']} updates/s ({r['live_updates_per_still_s']}/s on still scenes); {r['live_vs_sync_display']}x the display "
-                     f"rate and {r['live_vs_sync_updates']}x the update rate of the synchronous loop ({r['sync_fps']} fps, {r['sync_model']} model)"))
+        rows.append(('live loop (ours)', f"{r['live_display_fps']} fps",
+                     f"{r['live_updates_per_s']} updates/s ({r['live_updates_per_still_s']}/s on still scenes); "
+                     f"{r['live_vs_sync_display']}x the display rate and {r['live_vs_sync_updates']}x the update rate "
+                     f"of the synchronous loop ({r['sync_fps']} fps, {r['sync_model']} model)"))
     if 'segment_images_per_s' in r:
         rows.append((f"camnet segment ({r['segment_image_size']} JPEG)", f"{r['segment_images_per_s']} img/s",
                      f"{r['segment_speedup']}x the first path (PyTorch at full size, "
@@ -281,7 +283,8 @@ def format_table(r:dict) -> str:
                      f"refine {r['segment_refine_ms']}, write {r['segment_write_ms']}"))
     if 'segment_points_images_per_s' in r:
         rows.append((f"camnet segment --points ({r['segment_points_clicks']} + {r['segment_points_clicks']} clicks)",
-                     f"{r['segment_points_images_per_s']} img/s", "a classifier fitted to each image's clicks, then the default refinement"))
+                     f"{r['segment_points_images_per_s']} img/s",
+                     "a classifier fitted to each image's clicks, then the default refinement"))
     w = max(len(a) for a, _, _ in rows)
     return '\n'.join(f"{a:<{w}}  {b:>12}  {c}" for a, b, c in rows)
 

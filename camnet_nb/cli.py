@@ -70,7 +70,8 @@ def _materials(s:str) -> dict[str, list[int]]:
     seen = {}
     for name, vals in out.items():
         for v in vals:
-            if v in seen: raise argparse.ArgumentTypeError(f"label {v} is in both {seen[v]} and {name}: a label is one material")
+            if v in seen:
+                raise argparse.ArgumentTypeError(f"label {v} is in both {seen[v]} and {name}: a label is one material")
             seen[v] = name
     return out
 
@@ -766,7 +767,8 @@ def build_parser() -> argparse.ArgumentParser:
     figures = argparse.ArgumentParser(add_help=False)
     figures.add_argument('--json', action='store_true',
                          help='print the figures as JSON on stdout (logs stay on stderr)')
-    def add(name, reports=True, **kw): return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
+    def add(name, reports=True, **kw):
+        return sub.add_parser(name, parents=[common, figures] if reports else [common], **kw)
     for add_command in (add_synth_command, add_evaluate_command, add_train_teacher_command,
                         add_cams_command, add_refine_labels_command, add_distill_command, add_export_command,
                         add_segment_command, add_adapt_command, add_bench_command, add_live_command,

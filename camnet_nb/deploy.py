@@ -473,7 +473,8 @@ class HeatmapModel:
         heat = self.runner(x)[0, 0][:xh, :xw]   # the repeated edges go again
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(heat, 0, 1).astype(np.float32, copy=False)
-    def __repr__(self): return f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, static_hw={self.static_hw}, side={self.side})"
+    def __repr__(self): return (f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, "
+                                f"static_hw={self.static_hw}, side={self.side})")
 
 # %% ../nbs/08_export.ipynb #669b2c81
 INPUT_RANGES = (1.0, 255.0)   # the pixel ranges a model may take: 0..1 (ours) or 0..255 (the paper's CamNet)

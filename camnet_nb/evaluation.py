@@ -125,7 +125,8 @@ def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a
     for mask, labels in pairs:
         mask, labels = np.asarray(mask, bool), np.asarray(labels)
         if mask.shape != labels.shape:
-            raise ValueError(f"a mask of {mask.shape} against a label map of {labels.shape}: they must be the same size")
+            raise ValueError(f"a mask of {mask.shape} against a label map of {labels.shape}: "
+                             "they must be the same size")
         material = np.full(labels.shape, len(groups))
         for k, values in enumerate(groups.values()): material[np.isin(labels, values)] = k
         total += np.bincount(material.ravel(), minlength=len(names))
@@ -162,7 +163,8 @@ def grain_mask(a:np.ndarray, # a map read by read_label_map
     if values is not None: return np.isin(a, list(values))
     u = np.unique(a)
     if not _two_level(u):
-        raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); pass --gt-map with the grain label values")
+        raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); "
+                         "pass --gt-map with the grain label values")
     return a > 0
 
 # %% ../nbs/07_evaluation.ipynb #f19d7205
@@ -261,7 +263,8 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                 by_material.append((np.zeros_like(g), lab))
             continue
         pr = prediction_mask(read_label_map(preds[k]), preds[k])
-        if pr.shape != g.shape: raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
+        if pr.shape != g.shape:
+            raise ValueError(f"{preds[k]} is {pr.shape[1]}x{pr.shape[0]} but {gp} is {g.shape[1]}x{g.shape[0]}")
         pairs.append((pr, g))
         by_material.append((pr, lab))
     if seen is not None and gt_values is not None:

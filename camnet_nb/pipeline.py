@@ -409,7 +409,9 @@ def plan_outputs(inp:Path, # an image or a folder of images
     # of one folder share a stem (x.jpg and x.png), so that nothing is overwritten
     stems = {}
     for p in files: stems.setdefault((p.parent, p.stem), []).append(p)
-    def rel(p): return p.relative_to(root).with_name(p.name.replace('.', '_') if len(stems[(p.parent, p.stem)]) > 1 else p.stem).with_suffix('.png')
+    def rel(p):
+        shared = len(stems[(p.parent, p.stem)]) > 1
+        return p.relative_to(root).with_name(p.name.replace('.', '_') if shared else p.stem).with_suffix('.png')
     inputs = {p.resolve() for p in files}
     clash = next((out/sub/rel(p) for p in files for sub in ('.', 'heatmaps')
                   if (out/sub/rel(p)).resolve() in inputs), None)
@@ -689,7 +691,8 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
     header = dict(teacher=str(path), teacher_hash=mh, method=tag)
     _write_index(out/'index.json', header, index)
     def soft(mask): return cv2.GaussianBlur(mask, (0, 0), sigma) if sigma > 0 else mask
-    def labels_of(chunk): return [soft(segment_image(read_image(it.path), hm, refine)[1].astype(np.float32)) for it, _ in chunk]
+    def label(it): return soft(segment_image(read_image(it.path), hm, refine)[1].astype(np.float32))
+    def labels_of(chunk): return [label(it) for it, _ in chunk]
     write_maps_in_batches(todo, labels_of, out, out/'index.json', header, batch, f'labels ({refine})', progress)
     return dict(computed=len(todo), cached=len(index), skipped=len(folder['skipped']), index=str(out/'index.json'))
 

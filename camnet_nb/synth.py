@@ -316,7 +316,8 @@ class SyntheticStream:
 
     def _script(self, rng):
         "A repeating list of (kind, frames) segments."
-        return [('still', 40), ('pan', 25), ('still', 50), ('focus', 20), ('still', 30), ('pan', 30), ('bright', 20), ('still', 40)]
+        return [('still', 40), ('pan', 25), ('still', 50), ('focus', 20),
+                ('still', 30), ('pan', 30), ('bright', 20), ('still', 40)]
 
 # %% ../nbs/01_synth.ipynb #b0aee092
 @patch

@@ -256,7 +256,8 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
     grey = g.channels(s, 4, 5)
     s = g.op('Concat', [g.channels(s, 0, 4), g.op('Mul', [grey, grey])], axis=1)   # R, G, B, grey, grey^2
     hw = g.op('Slice', [g.op('Shape', [x]), g.ints(2), g.ints(4), g.ints(0)])
-    def weigh(t, k0, k1): return t if head is None else g.op('Conv', [t, g.const(np.asarray(head[k0:k1], np.float32)[None, :, None, None])])
+    def weigh(t, k0, k1):
+        return t if head is None else g.op('Conv', [t, g.const(np.asarray(head[k0:k1], np.float32)[None, :, None, None])])
     outs = [weigh(x, 0, 3)]
     for k, sigma in enumerate(scales):
         sigma = sigma / pool                                            # in the pooled image's pixels
@@ -1280,7 +1281,8 @@ def mask(self:ClickCanvas) -> tuple[np.ndarray, np.ndarray]:
     pts = self.points[self.paths[self.i]]
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter('always')
-        heat, mask, _ = segment_image(self.current(), self.model, self.refine, points=pts if any(pts.values()) else None)
+        clicked = pts if any(pts.values()) else None
+        heat, mask, _ = segment_image(self.current(), self.model, self.refine, points=clicked)
     self.warning = '; '.join(str(w.message) for w in said if issubclass(w.category, UserWarning))
     return heat, mask
 

@@ -182,7 +182,8 @@ def compute_device(local_rank:int=0, # this process's GPU under torchrun
     "Where the networks run: this process's GPU when PyTorch sees one, else the processor (CAMNET_DEVICE=cpu or cuda decides)."
     asked = os.environ.get('CAMNET_DEVICE', '').strip().lower()
     if asked not in ('', 'cpu', 'cuda'): raise ValueError(f"CAMNET_DEVICE={asked!r}: use cpu or cuda")
-    if asked == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("CAMNET_DEVICE=cuda, but PyTorch sees no GPU")
+    if asked == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError("CAMNET_DEVICE=cuda, but PyTorch sees no GPU")
     if asked == 'cpu' or not torch.cuda.is_available(): return torch.device('cpu')
     return torch.device('cuda', local_rank)
 
@@ -609,7 +610,8 @@ def pooled_features(model:Normalized, # a `make_classifier` network
     from camnet_nb.data import read_image
     got = []
     dev = next(model.parameters()).device   # the views go where the network is
-    hook = head_linear(model).register_forward_hook(lambda mod, inp, out: got.append(inp[0].float().mean(0).cpu().numpy()))
+    def keep(mod, inp, out): got.append(inp[0].float().mean(0).cpu().numpy())   # the head's input: the pooled features
+    hook = head_linear(model).register_forward_hook(keep)
     try:
         model.eval()
         for it in tqdm(items, desc='features', leave=False, disable=not progress):
