@@ -162,10 +162,12 @@ def grain_mask(a:np.ndarray, # a map read by read_label_map
     "Grain mask from a map: label values given, else a 0/1 or 0/255 mask (anything else is refused)."
     if values is not None: return np.isin(a, list(values))
     u = np.unique(a)
-    if not _two_level(u):
-        raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); "
-                         "pass --gt-map with the grain label values")
-    return a > 0
+    if _two_level(u): return a > 0
+    # a JPEG's compression leaves a mask's 0 and 255 many values between: the truth is not guessed back from it
+    lossy = Path(p).suffix.lower() in ('.jpg', '.jpeg')
+    raise ValueError(f"{p}: not a binary mask ({len(u)} distinct values); " +
+                     ("JPEG compression blurs a mask's two values: save the ground truth as PNG or TIFF" if lossy
+                      else "pass --gt-map with the grain label values"))
 
 # %% ../nbs/07_evaluation.ipynb #f19d7205
 def prediction_mask(a:np.ndarray, # a predicted mask read by read_label_map
