@@ -34,9 +34,11 @@ def _side_points(where:str, # the file and entry, for the message
                  value, # the JSON value: [[row, col], ...]
                 ) -> np.ndarray:
     "(n, 2) float64 fractions, or a one-line error naming the entry."
-    try: a = np.array(value, np.float64).reshape(-1, 2)
-    except (ValueError, TypeError):
-        raise ValueError(f"{where}: {side} points must be a list of [row, col] pairs") from None
+    try: a = np.array(value, np.float64)
+    except (ValueError, TypeError): a = None   # ragged, or not numbers
+    if a is None or a.size and (a.ndim != 2 or a.shape[1] != 2):   # [[r, c, r2, c2]] is no pair, nor a bare [r, c]
+        raise ValueError(f"{where}: {side} points must be a list of [row, col] pairs")
+    a = a.reshape(-1, 2)
     bad = ~(np.isfinite(a).all(1) & (a >= 0).all(1) & (a <= 1).all(1))
     if bad.any():
         raise ValueError(f"{where}: {side} point {a[bad][0].tolist()} is outside "
