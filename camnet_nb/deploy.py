@@ -11,10 +11,10 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'MIN_OPSET', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX',
-           'MIN_SIDE', 'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'OnnxRunner', 'TorchRunner',
-           'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine', 'make_runner',
-           'onnx_metadata', 'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model', 'student_onnx',
-           'time_runner']
+           'MIN_SIDE', 'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'heatmap_io_error', 'OnnxRunner',
+           'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine',
+           'make_runner', 'onnx_metadata', 'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model',
+           'student_onnx', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -104,6 +104,16 @@ def session_options(threads:int|None=None, # intra-op threads (None: onnxruntime
     if threads: o.intra_op_num_threads = threads
     return o
 
+# %% ../nbs/08_export.ipynb #aeeb59b4
+def heatmap_io_error(inp:list, # the graph's input shape (ints, or names or None where dynamic)
+                     out:list, # its output shape
+                    ) -> str|None:
+    "Why a graph is no heatmap model (one that reads (N, 3, H, W) and gives (N, 1, H, W)); None when it is one."
+    def fits(shape, channels): return len(shape) == 4 and (shape[1] == channels or not isinstance(shape[1], int))
+    if fits(inp, 3) and fits(out, 1): return None
+    def text(shape): return '(' + ', '.join(map(str, shape)) + ')'
+    return f"it reads {text(inp)} and gives {text(out)}, where a heatmap model reads (N, 3, H, W), gives (N, 1, H, W)"
+
 # %% ../nbs/08_export.ipynb #cdc92775
 class OnnxRunner:
     "onnxruntime inference (CPU, or CUDA when available and asked for)."
@@ -117,7 +127,8 @@ class OnnxRunner:
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such ONNX file")
         self.sess = ort.InferenceSession(str(path), session_options(threads),
                                          providers=providers or ['CPUExecutionProvider'])
-        i = self.sess.get_inputs()[0]
+        i, o = self.sess.get_inputs()[0], self.sess.get_outputs()[0]
+        if (why := heatmap_io_error(i.shape, o.shape)): raise ValueError(f"{path}: not a heatmap model: {why}")
         self.input_name, self.input_shape = i.name, i.shape
         self.input_scale = input_scale
     @property
@@ -470,7 +481,11 @@ class HeatmapModel:
         xh, xw = x.shape[:2]
         if not self.static_hw: x = repeat_edges(x)
         x = x.astype(np.float32).transpose(2, 0, 1)[None] * (self.input_range / 255.0)
-        heat = self.runner(x)[0, 0][:xh, :xw]   # the repeated edges go again
+        out = np.asarray(self.runner(x))
+        if out.ndim != 4 or out.shape[1] != 1:
+            raise ValueError(f"{self.name or 'the model'} gives {tuple(out.shape)}, not a heatmap (N, 1, H, W)")
+        # the repeated edges go again, at the output's own scale (a heatmap may come at a stride)
+        heat = out[0, 0][:round(xh * out.shape[2] / x.shape[2]), :round(xw * out.shape[3] / x.shape[3])]
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(heat, 0, 1).astype(np.float32, copy=False)
     def __repr__(self): return (f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, "

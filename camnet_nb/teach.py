@@ -588,7 +588,7 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
               ):
     "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
     import onnx
-    from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY, student_onnx
+    from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY, student_onnx, heatmap_io_error
     path = Path(model) if model is not None else DEFAULT_ONNX
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
     if path.suffix not in ('.onnx', '.pt', '.pth'):
@@ -596,6 +596,9 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
     if path.suffix == '.onnx': m = onnx.load(str(path))
     else:
         with student_onnx(path) as f: m = onnx.load(str(f))   # exported with its side and refinement, read, gone
+    def dims(v): return [d.dim_value if d.HasField('dim_value') else d.dim_param for d in v.type.tensor_type.shape.dim]
+    why = heatmap_io_error(dims(m.graph.input[0]), dims(m.graph.output[0]))   # a classifier's (N, C), said by its name
+    if why: raise ValueError(f"{path}: not a heatmap model: {why}")
     meta = {p.key: p.value for p in m.metadata_props}
     input_range = input_range or (float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None)
     if input_range is None:

@@ -665,3 +665,19 @@ def test_adapt_and_live_take_max_pixels_as_segment_does(tmp_path):
     assert r.returncode == 1 and 'none of its images can be read' in r.stderr, r.stderr
     r = run('live', '--source', d, '--size', '64x64', '--headless', '--json', '--frames', '5', '--max-pixels', '20000')
     assert r.returncode == 0 and json.loads(r.stdout)['frames'] == 5, r.stderr
+
+def test_a_classifier_given_as_the_model_is_one_line_before_any_work(tmp_path):
+    "An ONNX classifier (N, C) given where a heatmap model (N, 1, H, W) goes is refused by its name, nothing written."
+    import onnx
+    from onnx import helper, TensorProto
+    g = helper.make_graph([helper.make_node('ReduceMean', ['x'], ['y'], axes=[2, 3], keepdims=0)], 'classifier',
+                          [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 3, 'h', 'w'])],
+                          [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1, 3])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)], ir_version=8), tmp_path/'teacher.onnx')
+    says = 'teacher.onnx: not a heatmap model: it reads (1, 3, h, w) and gives (1, 3)'
+    r = run('segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/'m', '--model', tmp_path/'teacher.onnx', '-q')
+    assert r.returncode == 1 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not list((tmp_path/'m').rglob('*.png')), 'no mask written'
+    d, pts, _, _ = _clicked_folder(tmp_path)
+    r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--model', tmp_path/'teacher.onnx', '-q')
+    assert r.returncode == 1 and says in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
