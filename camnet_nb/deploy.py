@@ -11,10 +11,10 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['INPUT_RANGE_KEY', 'SIDE_KEY', 'REFINE_KEY', 'LEVEL_KEY', 'MIN_OPSET', 'ENGINE_SUFFIXES', 'BACKENDS', 'DEFAULT_ONNX',
-           'MIN_SIDE', 'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'heatmap_io_error', 'OnnxRunner',
-           'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine', 'TrtRunner', 'cached_trt_engine',
-           'make_runner', 'onnx_metadata', 'onnx_input_range', 'repeat_edges', 'HeatmapModel', 'load_heatmap_model',
-           'student_onnx', 'time_runner']
+           'MIN_SIDE', 'INPUT_RANGES', 'export_onnx', 'side_size', 'session_options', 'onnx_session',
+           'heatmap_io_error', 'OnnxRunner', 'TorchRunner', 'onnx_fp16', 'tensorrt_available', 'build_trt_engine',
+           'TrtRunner', 'cached_trt_engine', 'make_runner', 'onnx_metadata', 'onnx_input_range', 'repeat_edges',
+           'HeatmapModel', 'load_heatmap_model', 'student_onnx', 'time_runner']
 
 # %% ../nbs/08_export.ipynb #35d67183
 INPUT_RANGE_KEY = 'camnet.input_range'   # ONNX metadata: the pixel range the model takes (1: 0..1, 255: 0..255)
@@ -104,6 +104,19 @@ def session_options(threads:int|None=None, # intra-op threads (None: onnxruntime
     if threads: o.intra_op_num_threads = threads
     return o
 
+# %% ../nbs/08_export.ipynb #e35eac8d
+def onnx_session(path, # an .onnx file
+                 threads:int|None=None, # intra-op threads (None: one a core)
+                 providers=None, # onnxruntime providers (None: the CPU)
+                ):
+    "An onnxruntime session of a model file (session_options); a file that is no readable ONNX model is a one-line ValueError."
+    import onnxruntime as ort
+    try: return ort.InferenceSession(str(path), session_options(threads), providers=providers or ['CPUExecutionProvider'])
+    except Exception as e:
+        if not type(e).__module__.startswith('onnxruntime'): raise
+        why = str(e).split('failed:')[-1].strip().splitlines()[0]   # after onnxruntime's code and the path it repeats
+        raise ValueError(f"{path}: not a readable ONNX model ({why})") from None
+
 # %% ../nbs/08_export.ipynb #aeeb59b4
 def heatmap_io_error(inp:list, # the graph's input shape (ints, or names or None where dynamic)
                      out:list, # its output shape
@@ -122,11 +135,9 @@ class OnnxRunner:
                  providers=None, # onnxruntime providers (None: the CPU)
                  input_scale:float=1.0, # inputs are 0..1; 255 for a model that takes 0..255
                 ):
-        import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such ONNX file")
-        self.sess = ort.InferenceSession(str(path), session_options(threads),
-                                         providers=providers or ['CPUExecutionProvider'])
+        self.sess = onnx_session(path, threads, providers)
         i, o = self.sess.get_inputs()[0], self.sess.get_outputs()[0]
         if (why := heatmap_io_error(i.shape, o.shape)): raise ValueError(f"{path}: not a heatmap model: {why}")
         self.input_name, self.input_shape = i.name, i.shape
@@ -437,8 +448,7 @@ DEFAULT_ONNX = Path(camnet_nb.__file__).resolve().parent/'weights'/'camnet_defau
 
 def onnx_metadata(path) -> dict:
     "The custom metadata an ONNX file records (read through onnxruntime: no onnx package needed)."
-    import onnxruntime as ort
-    return dict(ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map)
+    return dict(onnx_session(path).get_modelmeta().custom_metadata_map)
 
 # %% ../nbs/08_export.ipynb #4b727fd1
 def onnx_input_range(path) -> float|None:

@@ -588,12 +588,15 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
               ):
     "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
     import onnx
+    from google.protobuf.message import DecodeError   # a file cut short, or no ONNX
     from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY, student_onnx, heatmap_io_error
     path = Path(model) if model is not None else DEFAULT_ONNX
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
     if path.suffix not in ('.onnx', '.pt', '.pth'):
         raise ValueError(f"{path}: adapt needs an ONNX file or a student checkpoint (.pt) as its base")
-    if path.suffix == '.onnx': m = onnx.load(str(path))
+    if path.suffix == '.onnx':
+        try: m = onnx.load(str(path))
+        except DecodeError as e: raise ValueError(f"{path}: not a readable ONNX model ({e})") from None
     else:
         with student_onnx(path) as f: m = onnx.load(str(f))   # exported with its side and refinement, read, gone
     def dims(v): return [d.dim_value if d.HasField('dim_value') else d.dim_param for d in v.type.tensor_type.shape.dim]

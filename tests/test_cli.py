@@ -681,3 +681,13 @@ def test_a_classifier_given_as_the_model_is_one_line_before_any_work(tmp_path):
     d, pts, _, _ = _clicked_folder(tmp_path)
     r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--model', tmp_path/'teacher.onnx', '-q')
     assert r.returncode == 1 and says in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
+
+def test_a_model_file_cut_short_is_one_line(tmp_path):
+    "An ONNX file cut short (an interrupted copy or download) is named in one line by segment and adapt, not in onnxruntime's words."
+    from camnet_nb.deploy import DEFAULT_ONNX
+    (tmp_path/'cut.onnx').write_bytes(DEFAULT_ONNX.read_bytes()[:3000])
+    r = run('segment', '--input', ROOT/'data_samples'/'images'/'oolitic', '--out', tmp_path/'m', '--model', tmp_path/'cut.onnx', '-q')
+    assert r.returncode == 1 and r.stderr.strip().endswith('cut.onnx: not a readable ONNX model (Protobuf parsing failed.)'), r.stderr
+    d, pts, _, _ = _clicked_folder(tmp_path)
+    r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--model', tmp_path/'cut.onnx', '-q')
+    assert r.returncode == 1 and 'cut.onnx: not a readable ONNX model' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
