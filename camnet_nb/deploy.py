@@ -109,9 +109,10 @@ def onnx_session(path, # an .onnx file
                  threads:int|None=None, # intra-op threads (None: one a core)
                  providers=None, # onnxruntime providers (None: the CPU)
                 ):
-    "An onnxruntime session of a model file (session_options); a file that is no readable ONNX model is a one-line ValueError."
+    "An onnxruntime session of a model file (session_options); a file that is no readable ONNX model: a one-line error."
     import onnxruntime as ort
-    try: return ort.InferenceSession(str(path), session_options(threads), providers=providers or ['CPUExecutionProvider'])
+    providers = providers or ['CPUExecutionProvider']
+    try: return ort.InferenceSession(str(path), session_options(threads), providers=providers)
     except Exception as e:
         if not type(e).__module__.startswith('onnxruntime'): raise
         why = str(e).split('failed:')[-1].strip().splitlines()[0]   # after onnxruntime's code and the path it repeats
