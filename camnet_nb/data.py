@@ -157,8 +157,10 @@ def read_image_pages(path, # file to read
         im = _open_header(p, data, max_pixels)
         a = _decode_jpeg(im, data)
         if a is None:
-            # a TIFF checks Pillow's limit (89 MP) again as it decodes: lifted there too for a scan past it
-            past = Image.MAX_IMAGE_PIXELS is not None and im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS
+            # a TIFF checks Pillow's limit (89 MP) again as it decodes, lifted there too (one at a time) for a scan past
+            # it; the other formats read here do not, and large PNGs keep decoding side by side
+            limit = Image.MAX_IMAGE_PIXELS
+            past = im.format == 'TIFF' and limit is not None and im.size[0] * im.size[1] > limit
             with _pillow_unlimited() if past else contextlib.nullcontext(): im.load()
             a = _pil_to_rgb(im)
         if im.format == 'TIFF': pages = im.n_frames   # a z-stack, a PPL/XPL pair, a pyramid: the first is read
