@@ -393,13 +393,16 @@ def plan_outputs(inp:Path, # an image or a folder of images
                 ) -> tuple[list[Path], Path, object]:
     "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
     from camnet_nb.data import is_image_file, check_out_folder, folder_files, unread_note, no_images_error
+    from camnet_nb.data import UNREAD_EXTENSIONS
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
     check_out_folder(out, 'masks')
     if inp.is_dir() and (out.resolve() == inp.resolve()):
         raise ValueError(f"--out {out} is the input folder: the masks would "
                          "replace the photomicrographs; choose another folder")
-    if inp.is_file() and not is_image_file(inp):
-        raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'})")
+    if inp.is_file() and not is_image_file(inp):   # a microscope's own format is said as a folder's note says it
+        unread = inp.suffix.lower() in UNREAD_EXTENSIONS
+        export = "; a format not read here: export it as TIFF, PNG or JPEG" if unread else ''
+        raise ValueError(f"{inp}: not an image file ({inp.suffix or 'no extension'}){export}")
     # an --out inside --input is left out by construction
     files, unread = folder_files(inp, exclude=out) if inp.is_dir() else ([inp], [])   # one walk finds both
     if unread and files and log: log(f"{inp}: {unread_note(unread)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 from fastcore.basics import patch
-from .data import DEFAULT_MAX_PIXELS
+from .data import DEFAULT_MAX_PIXELS, is_image_file
 from .texture import to_gray, composite_rate, image_entropy, glcm_feature, normalize01
 
 # %% auto #0
@@ -33,7 +33,7 @@ def folder_frames(folder:Path, # a folder of images, searched recursively
     def stamp(p): # the file and when it was written: decoded once while the stage rests on it, again if written again
         try: return p, p.stat().st_mtime_ns
         except OSError: return p, None   # gone: read_image says so
-    files, unread = folder_files(folder)
+    files, unread = folder_files(folder) if folder.is_dir() else ([folder], [])   # a file: one image, held
     if not files: raise no_images_error(folder, 'no images in this folder', unread)
     i, held, frame = 0, None, None
     while n_frames is None or i < n_frames:
@@ -101,14 +101,14 @@ def source_folder(source, # what open_source is given
     return Path(str(source)) if Path(str(source)).is_dir() else None
 
 # %% ../nbs/09_stream.ipynb #f043d252
-def open_source(source='synthetic', # 'synthetic', a camera index, a network camera's URL, a video file or a folder of images
+def open_source(source='synthetic', # 'synthetic', a camera index or URL, a video file, an image or a folder of images
                 size=(512, 512), # (height, width) of the frames
                 n_frames:int|None=None, # stop after this many (None: when the source ends)
                 slide_frames=15, # frames each image of a folder is held
                 seed=0, # random seed of the synthetic stream
                 max_pixels:int|None=DEFAULT_MAX_PIXELS, # a folder's larger images are refused (decompression bombs)
                ):
-    "An iterator of RGB frames from 'synthetic', a camera index or URL, a video file or a folder of images."
+    "An iterator of RGB frames from 'synthetic', a camera index or URL, a video file, an image or a folder of images."
     h, w = size
     def fit(f): return f if f.shape[:2] == (h, w) else cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
     if str(source) == 'synthetic':
@@ -116,6 +116,8 @@ def open_source(source='synthetic', # 'synthetic', a camera index, a network cam
         yield from (f for f, _ in SyntheticStream(size, seed=seed, n_frames=n_frames))
     elif (folder := source_folder(source)) is not None:
         yield from folder_frames(folder, fit, n_frames, slide_frames, max_pixels)
+    elif is_image_file(Path(str(source))) and Path(str(source)).is_file():   # one photomicrograph: a still scene
+        yield from folder_frames(Path(str(source)), fit, n_frames, slide_frames, max_pixels)
     else: yield from capture_frames(str(source), fit, n_frames)
 
 # %% ../nbs/09_stream.ipynb #72d92fdf

@@ -691,3 +691,10 @@ def test_a_model_file_cut_short_is_one_line(tmp_path):
     d, pts, _, _ = _clicked_folder(tmp_path)
     r = run('adapt', '--data', d, '--points', pts, '--out', tmp_path/'rock.onnx', '--model', tmp_path/'cut.onnx', '-q')
     assert r.returncode == 1 and 'cut.onnx: not a readable ONNX model' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+def test_live_on_one_image_segments_it(tmp_path):
+    "One photomicrograph as --source is a still scene the loop segments, not a video of one frame that ends."
+    image = next((ROOT/'data_samples'/'images'/'oolitic').glob('*.png'))
+    r = run('live', '--source', image, '--size', '64x64', '--headless', '--json', '--frames', '40')
+    report = json.loads(r.stdout)
+    assert r.returncode == 0 and report['frames'] == 40 and report['updates_per_s'] > 0, r.stderr
