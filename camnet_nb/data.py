@@ -62,7 +62,9 @@ def _to_rgb(a:np.ndarray) -> np.ndarray:
     c = a.shape[2]
     if c in (2, 4):  # composite the colour on white using alpha
         col, alpha = a[..., :c-1], a[..., c-1:]
-        col, alpha = _rescale_to_uint8(col).astype(np.float32), _rescale_to_uint8(alpha).astype(np.float32) / 255
+        # opacity by the type's own scale (65535 is opaque in 16 bits), not stretched over the image's alphas
+        full = np.iinfo(alpha.dtype).max if alpha.dtype.kind in 'ui' else 1
+        col, alpha = _rescale_to_uint8(col).astype(np.float32), np.clip(np.nan_to_num(alpha / np.float32(full)), 0, 1)
         a = np.round(col * alpha + 255 * (1 - alpha)).astype(np.uint8)
         c = a.shape[2]
     a = _rescale_to_uint8(a)
@@ -141,6 +143,23 @@ def _open_header(p:Path, # the file, for the error
     if n == 0: raise ImageReadError(p, "image has zero width or height")
     return im
 
+# %% ../nbs/00_data.ipynb #ceb81354
+def _deep_colour(im:Image.Image) -> bool:
+    "Whether Pillow would hand over a colour image of 16 bits a channel as 8 (its high byte alone)."
+    if im.mode not in ('RGB', 'RGBA'): return False
+    raws = [t[3] if isinstance(t[3], str) else t[3][0] for t in im.tile if t[3]]   # the decoder's raw mode
+    return any(isinstance(r, str) and ';16' in r for r in raws)
+
+# %% ../nbs/00_data.ipynb #04f3fa4b
+def _exif_turned(a:np.ndarray, # an image (H, W, ...) as stored
+                 orientation:int, # its EXIF orientation (1: upright)
+                ) -> np.ndarray:
+    "The image as its EXIF orientation says to show it, as `ImageOps.exif_transpose` turns it."
+    turn = {2: lambda x: x[:, ::-1], 3: lambda x: x[::-1, ::-1], 4: lambda x: x[::-1],
+            5: lambda x: x.swapaxes(0, 1), 6: lambda x: np.rot90(x, -1), 7: lambda x: x[::-1, ::-1].swapaxes(0, 1),
+            8: lambda x: np.rot90(x, 1)}
+    return np.ascontiguousarray(turn[orientation](a)) if orientation in turn else a
+
 # %% ../nbs/00_data.ipynb #def6c00c
 def read_image_pages(path, # file to read
                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
@@ -156,6 +175,9 @@ def read_image_pages(path, # file to read
     try:
         im = _open_header(p, data, max_pixels)
         a = _decode_jpeg(im, data)
+        if a is None and _deep_colour(im):   # 16 bits a channel: OpenCV keeps them (Pillow, the high byte)
+            a = _cv2_decode(data)
+            if a is not None: a = _exif_turned(a, im.getexif().get(0x0112, 1))
         if a is None:
             # a TIFF checks Pillow's limit (89 MP) again as it decodes, lifted there too (one at a time) for a scan past
             # it; the other formats read here do not, and large PNGs keep decoding side by side
