@@ -510,7 +510,9 @@ def add_options(parser, # an argparse parser or sub-parser
                ):
     "Add options to `parser` for some of `func`'s parameters: names, defaults, types, choices and help from its source."
     params = function_params(module, func)
-    flags, types, shown, more = flags or {}, types or {}, shown or {}, more or {}
+    flags, types, shown, more = flags or {}, types or {}, shown or {}, dict(more or {})
+    # a size is (height, width) in Python and WIDTHxHEIGHT on the command line, as images are named
+    more |= {n: 'given as WIDTHxHEIGHT, e.g. 640x480' for n in names if types.get(n) is _size and n not in more}
     for name in names:
         if name not in params: raise ValueError(f"{func} has no parameter {name}")
         p = params[name]

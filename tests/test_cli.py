@@ -698,3 +698,12 @@ def test_live_on_one_image_segments_it(tmp_path):
     r = run('live', '--source', image, '--size', '64x64', '--headless', '--json', '--frames', '40')
     report = json.loads(r.stdout)
     assert r.returncode == 0 and report['frames'] == 40 and report['updates_per_s'] > 0, r.stderr
+
+def test_sizes_are_width_by_height_as_the_help_says(tmp_path):
+    "--size reads WIDTHxHEIGHT, as images are named, and the help says so where the Python docment says (height, width)."
+    import cv2
+    for cmd in ('live', 'synth'):
+        assert 'given as WIDTHxHEIGHT' in ' '.join(run(cmd, '--help').stdout.split()), cmd
+    r = run('live', '--source', 'synthetic', '--size', '64x48', '--headless', '--frames', '5', '--record', tmp_path/'s.avi')
+    ok, frame = cv2.VideoCapture(str(tmp_path/'s.avi')).read()
+    assert r.returncode == 0 and ok and frame.shape[:2] == (48, 64), r.stderr
