@@ -147,8 +147,10 @@ def _open_header(p:Path, # the file, for the error
 def _deep_colour(im:Image.Image) -> bool:
     "Whether Pillow would hand over a colour image of 16 bits a channel as 8 (its high byte alone)."
     if im.mode not in ('RGB', 'RGBA'): return False
-    raws = [t[3] if isinstance(t[3], str) else t[3][0] for t in im.tile if t[3]]   # the decoder's raw mode
-    return any(isinstance(r, str) and ';16' in r for r in raws)
+    if not im.tile or not im.tile[0][3]: return False
+    args = im.tile[0][3]   # the decoder's raw mode, alone or first (a scan's thousands of strips share it)
+    raw = args if isinstance(args, str) else args[0]
+    return isinstance(raw, str) and ';16' in raw
 
 # %% ../nbs/00_data.ipynb #04f3fa4b
 def _exif_turned(a:np.ndarray, # an image (H, W, ...) as stored

@@ -495,8 +495,10 @@ class HeatmapModel:
         out = np.asarray(self.runner(x))
         if out.ndim != 4 or out.shape[1] != 1:
             raise ValueError(f"{self.name or 'the model'} gives {tuple(out.shape)}, not a heatmap (N, 1, H, W)")
-        # the repeated edges go again, at the output's own scale (a heatmap may come at a stride)
-        heat = out[0, 0][:round(xh * out.shape[2] / x.shape[2]), :round(xw * out.shape[3] / x.shape[3])]
+        (ph, pw), (oh, ow) = x.shape[2:], out.shape[2:]
+        # the repeated edges go again, at the output's own scale (a heatmap may come at a stride);
+        # a cell the image covers in part is kept, so a strip one pixel high keeps its row
+        heat = out[0, 0][:-(-xh * oh // ph), :-(-xw * ow // pw)]
         if heat.shape != (h, w): heat = cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(heat, 0, 1).astype(np.float32, copy=False)
     def __repr__(self): return (f"HeatmapModel({self.name or type(self.runner).__name__}, input_range={self.input_range:g}, "

@@ -22,7 +22,7 @@ class SourceEnded(Exception):
     "A source that stopped before its end: a truncated file, an undecodable frame, a camera gone."
 
 # %% ../nbs/09_stream.ipynb #4dac54ad
-def folder_frames(folder:Path, # a folder of images, searched recursively
+def folder_frames(folder:Path, # a folder of images, searched recursively, or one image file
                   fit, # frame -> frame at the stream's size
                   n_frames:int|None=None, # stop after this many (None: never)
                   slide_frames:int=15, # frames each image is held, as if the stage rested on it
