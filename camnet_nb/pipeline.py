@@ -16,9 +16,10 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'SUMMARY_EVERY_S', 'IN_FLIGHT_PIXELS', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS',
            'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
            'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
-           'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'segment_image', 'warnings_named',
-           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead',
-           'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'warnings_of_this_thread', 'read_held',
+           'held_warnings', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs', 'table_key',
+           'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'segment_pipelined', 'segment_paths',
+           'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -266,6 +267,44 @@ def as_heatmap_model(model, # a HeatmapModel or any callable RGB -> heatmap; a m
         _LOADED[key] = load_heatmap_model(path, log=lambda m: None)
     return _LOADED[key]
 
+# %% ../nbs/11_pipeline.ipynb #79d5028c
+import contextlib, threading, warnings
+_READING = threading.local()               # the file a decoding thread is reading now
+_HELD, _HELD_LOCK = {}, threading.Lock()   # file -> what its decoder warned on another thread
+
+@contextlib.contextmanager
+def warnings_of_this_thread(keep:bool=True, # collect this thread's warnings into the list yielded (False: drop them)
+                           ):
+    "This thread's warnings inside: collected or dropped; a decoder's: held for its file; other threads': passed on."
+    me, said, before = threading.get_ident(), [], warnings.showwarning
+    def show(message, category, filename, lineno, file=None, line=None):
+        if (path := getattr(_READING, 'path', None)) is not None:   # decoding, on any thread (the next image's too)
+            with _HELD_LOCK:
+                _HELD.setdefault(path, []).append(warnings.WarningMessage(message, category, filename, lineno))
+        elif threading.get_ident() == me:
+            if keep: said.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+        else: before(message, category, filename, lineno, file, line)
+    with warnings.catch_warnings():   # filters and hook are the process's: every thread's warnings come here meanwhile
+        warnings.simplefilter('always')
+        warnings.showwarning = show
+        yield said
+
+# %% ../nbs/11_pipeline.ipynb #8b921e3c
+def read_held(path, # an image file
+              max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
+             ) -> tuple[np.ndarray, int]:
+    "`read_image_pages` for a decoding thread: what it warns while a thread collects warnings is held for the file."
+    from camnet_nb.data import read_image_pages
+    _READING.path = path
+    try: return read_image_pages(path, max_pixels)
+    finally: _READING.path = None
+
+# %% ../nbs/11_pipeline.ipynb #4722b191
+def held_warnings(path, # a file read by read_held
+                 ) -> list:
+    "The warnings held for a file read on another thread, taken (each is given once)."
+    with _HELD_LOCK: return _HELD.pop(path, [])
+
 # %% ../nbs/11_pipeline.ipynb #da585831
 def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (camnet_nb.data.as_image)
                   model=None, # a HeatmapModel, a model file, or None: the shipped model (as_heatmap_model)
@@ -276,7 +315,7 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
                   clean:bool=True, # a clicked image's mask loses its specks and its grains' small holes (camnet_nb.teach.clean_clicked_mask, fill_grain_holes)
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
-    import cv2, warnings
+    import cv2
     from camnet_nb.data import as_image
     img = as_image(img)   # a grey, RGBA, 16-bit or float array or a file name is taken; anything else is one line
     if threshold is not None and not 0 <= threshold <= 1: raise ValueError(f"threshold not in 0..1: {threshold}")
@@ -293,8 +332,7 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
     else: heat = model(work)
     known = 0.5 if clicked else getattr(model, 'level', None)
     level = float(threshold) if threshold is not None else known if known is not None else mask_level(heat)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
+    with warnings_of_this_thread(keep=False):   # GrabCut and the random walk warn on flat heatmaps
         # a model's own refinement is for its heatmap, not for a click classifier's
         own = None if clicked else getattr(model, 'refine', None)
         mask = refine_mask(work, heat, refine or own or DEFAULT_REFINE, level)
@@ -361,24 +399,24 @@ class _RunNow:
     def __exit__(self, *exc): pass
 
 # %% ../nbs/11_pipeline.ipynb #d2b7f355
-import contextlib, warnings
 # the other warnings passed on, each once a process (the catch_warnings of every image would
 # reset Python's own once-a-place registry, and a library's warning would come once an image)
 _PASSED_ON = set()
 
 @contextlib.contextmanager
-def warnings_named(name:str, # what the warnings raised inside are about: an image's name
+def warnings_named(name:str|None, # what the warnings raised inside are about: an image's name (None: said as they were)
                   ):
-    "UserWarnings raised inside come out again as 'NAME: message'; other warnings as they were."
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter('always')
-        yield
-    for w in said:
-        if issubclass(w.category, UserWarning) and not str(w.message).startswith(f"{name}: "):
-            warnings.warn(f"{name}: {w.message}", w.category, stacklevel=3)
-        elif (said_at := (str(w.message), w.category, w.filename, w.lineno)) not in _PASSED_ON:
-            _PASSED_ON.add(said_at)
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    "UserWarnings this thread raises inside come out as 'NAME: message', also when it fails; others as they were."
+    said = []
+    try:
+        with warnings_of_this_thread() as said: yield
+    finally:
+        for w in said:
+            if name is not None and issubclass(w.category, UserWarning) and not str(w.message).startswith(f"{name}: "):
+                warnings.warn(f"{name}: {w.message}", w.category, stacklevel=3)
+            elif (said_at := (str(w.message), w.category, w.filename, w.lineno)) not in _PASSED_ON:
+                _PASSED_ON.add(said_at)
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 # %% ../nbs/11_pipeline.ipynb #44356901
 def shard_from_env() -> tuple[int, int]|None:
@@ -535,16 +573,19 @@ class ReadAhead:
 
     def top_up(self, held:int=0): # pixels held elsewhere (images waiting to be written)
         "Decode the next image, and more while one more fits the budget."
-        from camnet_nb.data import read_image_pages
         while self.sent < len(self.paths) and (not self.queue or len(self.queue) < self.most
                                                 and IN_FLIGHT_PIXELS - held - self.size * len(self.queue) >= self.size):
-            self.queue.append(self.pool.submit(read_image_pages, self.paths[self.sent], self.max_pixels))
+            path = self.paths[self.sent]
+            self.queue.append((path, self.pool.submit(read_held, path, self.max_pixels)))
             self.sent += 1
 
     def next(self, held:int=0) -> np.ndarray: # pixels held elsewhere (images waiting to be written)
-        "The next image (ImageReadError where it cannot be read), the ones after it decoding meanwhile."
+        "The next image (ImageReadError where unreadable) with its decoder's warnings; later ones decode meanwhile."
         self.top_up(held)
-        img, self.pages = self.queue.popleft().result()
+        path, decoding = self.queue.popleft()
+        try: img, self.pages = decoding.result()
+        finally:
+            for w in held_warnings(path): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.size = img.shape[0] * img.shape[1]
         self.top_up(held)
         return img
@@ -575,17 +616,18 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
         for p, key, paths in tqdm(todo, desc=desc, disable=not progress):
             t0 = time.perf_counter()
             try:
-                img = reads.next(writing())
-                clicks = (points or {}).get(Path(p).resolve())
-                with warnings_named(str(key)):
-                    if reads.pages > 1: warnings.warn(pages_note(reads.pages, img.shape))   # said here, by its name
+                with warnings_named(str(key)):   # what its decoder said on another thread too, by its name
+                    img = reads.next(writing())
+                    if reads.pages > 1: warnings.warn(pages_note(reads.pages, img.shape))
+                    clicks = (points or {}).get(Path(p).resolve())
                     heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
                 done = pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)
                 writes.append((key, done, img.shape[0] * img.shape[1]))
             except (ImageReadError, OSError) as e: record(key, e)
             # the newest write may always wait beside the next image's work; the older ones, within the budget
-            while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)
-                              or len(writes) > 1 and writing() > IN_FLIGHT_PIXELS): collect(*writes.popleft())
+            with warnings_named(None):   # the next image decodes meanwhile
+                while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)
+                                  or len(writes) > 1 and writing() > IN_FLIGHT_PIXELS): collect(*writes.popleft())
         while writes: collect(*writes.popleft())
 
 # %% ../nbs/11_pipeline.ipynb #71d6d8b3
