@@ -77,22 +77,28 @@ def _materials(s:str) -> dict[str, list[int]]:
 
 # %% ../nbs/13_cli.ipynb #ceac739c
 def cmd_evaluate(a):
+    from camnet_nb import real_rock as rr
+    from camnet_nb.evaluation import evaluate_folders
     if (a.gt_dir is None) == (a.points is None):
         raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
-    if a.points is not None:
-        if a.data is None:
-            raise ValueError("--points needs --data: the folder the points' paths "
-                             "start from (the one segment read, or above it)")
-        if a.gt_values or a.gt_suffix or a.materials:
-            raise ValueError("--gt-map, --gt-suffix and --materials read ground "
-                             "truth; key points (--points) take none of them")
-        from camnet_nb.real_rock import keypoint_mask_scores
-        r = keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
-        what = 'key-point image(s)'
-    else:
-        from camnet_nb.evaluation import evaluate_folders
-        r = evaluate_folders(a.pred_dir, a.gt_dir, a.gt_values, a.gt_suffix, a.allow_missing, materials=a.materials)
-        what = 'ground truth(s)'
+    made_here = a.pred_dir is None   # the masks segment --model would write, made here
+    if not made_here and (a.model or a.refine or a.input_range):
+        raise ValueError("--model, --refine and --input-range make the masks here; with --pred they are read")
+    if a.data is None and a.points is not None:
+        raise ValueError("--points needs --data: the folder the points' paths start from "
+                         "(the one segment read, or above it)")
+    if a.data is None and made_here:
+        raise ValueError("give --pred (the masks segment wrote) or --data (the images --gt mirrors, segmented here)")
+    if a.points is not None and (a.gt_values or a.gt_suffix or a.materials):
+        raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; "
+                         "key points (--points) take none of them")
+    made = dict(refine=a.refine, input_range=a.input_range, progress=not a.quiet, log=_log)
+    gt = dict(gt_values=a.gt_values, gt_suffix=a.gt_suffix, allow_missing=a.allow_missing, materials=a.materials)
+    if a.points is not None and made_here: r = rr.model_keypoint_scores(a.model, a.points, a.data, **made)
+    elif a.points is not None: r = rr.keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
+    elif made_here: r = rr.model_mask_scores(a.model, a.data, a.gt_dir, **made, **gt)
+    else: r = evaluate_folders(a.pred_dir, a.gt_dir, **gt)
+    what = 'key-point image(s)' if a.points is not None else 'ground truth(s)'
     if r['missing_predictions']:
         _log(f"{len(r['missing_predictions'])} {what} without a prediction, "
              + ('left out' if a.allow_missing else 'scored as empty masks'))
@@ -566,15 +572,22 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                                    'of the marks falls on each material and which share of each material is marked. '
                                    'With --points FILE and --data IMAGES instead of --gt: balanced accuracy (with its '
                                    '95 % interval, the points resampled), recall and specificity of the masks at key '
-                                   'points (pooled, and per image).')
+                                    'points (pooled, and per image). Without --pred the masks are made here, as '
+                                   'segment makes them with --model (unset: the shipped model), and not kept: '
+                                   'models compared on your own ground truth or key points.')
     add_options(e, 'evaluation', 'evaluate_folders',
                 ['pred_dir', 'gt_dir', 'gt_values', 'gt_suffix', 'allow_missing', 'materials'],
-                required=('pred_dir',), flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
+                flags=dict(pred_dir='--pred', gt_dir='--gt', gt_values='--gt-map'),
                 types=dict(gt_values=_values, materials=_materials),
                 more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12',
                           materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'",
-                          gt_dir='or --points', allow_missing='with --points: key-point images without a mask'))
-    add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'], more=dict(points='instead of --gt'))
+                          gt_dir='or --points', allow_missing='with --points: key-point images without a mask',
+                          pred_dir='unset: masks made here from --data with --model'))
+    add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'],
+                more=dict(points='instead of --gt',
+                          data='without --pred, the images segmented here (--gt mirrors them)'))
+    add_options(e, 'real_rock', 'model_keypoint_scores', ['model', 'input_range', 'refine'],
+                more=dict(model='without --pred'))
     e.set_defaults(fn=cmd_evaluate)
 
 # %% ../nbs/13_cli.ipynb #2f020069

@@ -531,8 +531,7 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
     if path.suffix != '.onnx' and path.suffix not in ENGINE_SUFFIXES:
         raise ValueError(f"{path}: not a model file (expected .pt, .onnx or {', '.join(ENGINE_SUFFIXES)})")
     runner = make_runner(path, backend=backend, threads=threads, shape=shape, log=log)
-    # the input range, and the level where the model knows it: from the runner's own session where it has one
-    meta = (dict(runner.sess.get_modelmeta().custom_metadata_map) if isinstance(runner, OnnxRunner)
+    meta = (dict(runner.sess.get_modelmeta().custom_metadata_map) if isinstance(runner, OnnxRunner)   # opened once
             else onnx_metadata(path) if path.suffix == '.onnx' else {})
     if input_range is None and path.suffix == '.onnx':
         input_range = float(meta[INPUT_RANGE_KEY]) if INPUT_RANGE_KEY in meta else None
@@ -540,8 +539,8 @@ def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engi
             input_range = 1.0
             log(f"{path.name}: no input range in its metadata; assuming 0..1 pixels "
                 "(pass input_range=255 / --input-range 255 for the paper's CamNet)")
-    level = meta.get(LEVEL_KEY)   # an adapted model's probability splits at 0.5
-    side = meta.get(SIDE_KEY)          # a model whose features are bound to a scale says it
+    # an adapted model's probability splits at 0.5; a model whose features are bound to a scale says its side
+    level, side = meta.get(LEVEL_KEY), meta.get(SIDE_KEY)
     return HeatmapModel(runner, input_range or 1.0, name=path.name,
                         level=None if level is None else float(level), path=path,
                         side=None if side is None else int(side), refine=meta.get(REFINE_KEY))

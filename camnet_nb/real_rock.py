@@ -13,8 +13,8 @@ from .evaluation import SANDSTONE_MATERIALS, material_shares
 # %% auto #0
 __all__ = ['TEXTURE_ALONE', 'SYNTH_DEV_SEED', 'KEYPOINT_RESAMPLES', 'comparison_models', 'method_masks', 'pooled_scores',
            'labelled_pairs', 'zero_shot', 'zero_shot_table', 'marks_by_material', 'samples_eval', 'choose_refinement',
-           'balanced_scores', 'keypoint_eval', 'clicked_images', 'keypoint_mask_scores', 'rank_auc',
-           'keypoint_map_scores', 'teacher_cam_map']
+           'balanced_scores', 'keypoint_eval', 'clicked_images', 'keypoint_mask_scores', 'model_keypoint_scores',
+           'model_mask_scores', 'rank_auc', 'keypoint_map_scores', 'teacher_cam_map']
 
 # %% ../nbs/11b_real_rock.ipynb #429400d4
 def comparison_models(model=None, # our model file (None: the shipped one)
@@ -292,6 +292,7 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
     pred_dir, data = Path(pred_dir), Path(data)
     if not pred_dir.is_dir(): raise NotADirectoryError(f"{pred_dir}: not a folder")
     spec = read_points(points, data)                 # every entry checked (and its image found) before any scoring
+    if not spec: raise ValueError(f"{points}: no images in it")
     hits, per_image, missing, clicked = ([], []), {}, [], []
     steered = clicked_images(pred_dir)   # a clicked point is on its side by construction
     links = {}
@@ -316,6 +317,57 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
                          "tail of it): give --pred the folder segment wrote for these images")
     return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, clicked_images=clicked,
                                          per_image=per_image)
+
+# %% ../nbs/11b_real_rock.ipynb #3185f3e2
+def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the shipped model
+                          points, # a key-points file, in segment --points' format
+                          data, # the folder the points' relative paths start from
+                          refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
+                          input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
+                          progress:bool=True, # show a progress bar
+                          log=print, # where one-line notes go
+                         ) -> dict:
+    "`keypoint_mask_scores` of the masks `camnet segment --model` would write, made here (no files, no clicks)."
+    from tqdm.auto import tqdm
+    from camnet_nb.data import read_image
+    from camnet_nb.deploy import load_heatmap_model
+    from camnet_nb.pipeline import segment_image, warnings_named, made_with
+    from camnet_nb.teach import read_points, said_at_points
+    data = Path(data)
+    spec = read_points(points, data)   # every entry checked, and every image found, before the model loads
+    if not spec: raise ValueError(f"{points}: no images in it")
+    hm = load_heatmap_model(model, input_range=input_range, log=log)
+    hits, per_image, links = ([], []), {}, {}
+    for p, pts in tqdm(spec.items(), desc='segment', unit='image', disable=not progress):
+        name = (_name_in(data, p, links) or Path(p.name)).as_posix()   # as keypoint_mask_scores names it
+        with warnings_named(name): said = said_at_points(segment_image(read_image(p), hm, refine)[1], pts)
+        per_image[name] = balanced_scores(*said)
+        hits[0].extend(said[0])
+        hits[1].extend(said[1])
+    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=[], per_image=per_image,
+                                         made_with=made_with(hm, refine))
+
+# %% ../nbs/11b_real_rock.ipynb #7bc2bfde
+def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the shipped model
+                      images, # the images: an image or a folder, in the folders the ground truth mirrors
+                      gt, # ground-truth masks or label maps, the same relative names (evaluate_folders)
+                      refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
+                      input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
+                      progress:bool=True, # show a progress bar
+                      log=print, # where one-line notes go
+                      **kw, # evaluate_folders' own: gt_values, gt_suffix, allow_missing, materials
+                     ) -> dict:
+    "`evaluate_folders` of the masks `camnet segment --model` writes, made in a temporary folder that goes once scored."
+    import csv, tempfile
+    from camnet_nb.evaluation import evaluate_folders
+    from camnet_nb.pipeline import segment_paths
+    def notes(m): # segment's, but not its last line: it names the temporary folder
+        if not m.startswith('segmented '): log(m)
+    with tempfile.TemporaryDirectory() as tmp:
+        segment_paths(images, tmp, model, refine, input_range=input_range, progress=progress, log=notes)
+        with open(Path(tmp)/'summary.csv', newline='', encoding='utf-8') as f:
+            made = next(csv.DictReader(f), {}).get('made_with')
+        return evaluate_folders(tmp, gt, **kw) | dict(made_with=made)
 
 # %% ../nbs/11b_real_rock.ipynb #6950e17c
 def rank_auc(on_features, # the map's values at the feature points

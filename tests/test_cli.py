@@ -707,3 +707,26 @@ def test_sizes_are_width_by_height_as_the_help_says(tmp_path):
     r = run('live', '--source', 'synthetic', '--size', '64x48', '--headless', '--frames', '5', '--record', tmp_path/'s.avi')
     ok, frame = cv2.VideoCapture(str(tmp_path/'s.avi')).read()
     assert r.returncode == 0 and ok and frame.shape[:2] == (48, 64), r.stderr
+
+def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
+    "No --pred: each image is segmented here as `segment --model` segments it, and scored as its saved mask would be."
+    assert run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '48x48', '-q').returncode == 0
+    images, truth = tmp_path/'s'/'images', tmp_path/'s'/'masks'
+    (tmp_path/'kp.json').write_text(json.dumps(_points_from_masks(truth)))
+    assert run('segment', '--input', images, '--out', tmp_path/'seg', '--refine', 'rw', '-q').returncode == 0
+    for scored in (['--points', tmp_path/'kp.json'], ['--gt', truth]):
+        saved = json.loads(run('evaluate', '--pred', tmp_path/'seg', *scored, '--data', images, '--json').stdout)
+        r = run('evaluate', '--refine', 'rw', *scored, '--data', images, '--json')
+        made = json.loads(r.stdout)
+        assert r.returncode == 0 and tmp_path.name not in r.stderr, r.stderr   # no temporary folder named
+        key = 'balanced_accuracy' if scored[0] == '--points' else 'miou'
+        assert (made[key], made['n_images']) == (saved[key], saved['n_images']) and made['n_images'] == 6, (made, saved)
+        assert made['made_with'].startswith('camnet_default.onnx@') and 'refine=rw' in made['made_with']
+    r = run('evaluate', '--pred', tmp_path/'seg', '--gt', truth, '--model', tmp_path/'x.onnx')
+    assert r.returncode == 1 and 'with --pred they are read' in r.stderr and 'Traceback' not in r.stderr
+    r = run('evaluate', '--gt', truth)
+    assert r.returncode == 1 and 'give --pred' in r.stderr and 'Traceback' not in r.stderr
+    (tmp_path/'none.json').write_text('{"images": {}}')
+    for pred in ([], ['--pred', tmp_path/'seg']):
+        r = run('evaluate', *pred, '--points', tmp_path/'none.json', '--data', images)
+        assert r.returncode == 1 and 'none.json: no images in it' in r.stderr and 'Traceback' not in r.stderr, r.stderr
