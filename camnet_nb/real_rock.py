@@ -361,13 +361,16 @@ def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the ship
     import csv, tempfile
     from camnet_nb.evaluation import evaluate_folders
     from camnet_nb.pipeline import segment_paths
+    if _under(gt, images) is not None:   # the labels would be segmented as images, and no name would pair
+        raise ValueError(f"{gt} lies inside {images}: give the images' own folder, the one the ground truth mirrors")
     def notes(m): # segment's, but not its last line: it names the temporary folder
         if not m.startswith('segmented '): log(m)
     with tempfile.TemporaryDirectory() as tmp:
         segment_paths(images, tmp, model, refine, input_range=input_range, progress=progress, log=notes)
         with open(Path(tmp)/'summary.csv', newline='', encoding='utf-8') as f:
             made = next(csv.DictReader(f), {}).get('made_with')
-        return evaluate_folders(tmp, gt, **kw) | dict(made_with=made)
+        try: return evaluate_folders(tmp, gt, **kw) | dict(made_with=made)
+        except ValueError as e: raise ValueError(str(e).replace(tmp, 'the masks made here')) from None
 
 # %% ../nbs/11b_real_rock.ipynb #6950e17c
 def rank_auc(on_features, # the map's values at the feature points
