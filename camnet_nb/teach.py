@@ -1285,10 +1285,9 @@ def go(self:ClickCanvas, step:int):
 @patch
 def mask(self:ClickCanvas) -> tuple[np.ndarray, np.ndarray]:
     "(heatmap, mask) of the current image with its clicks, as `segment --points` makes them; a warning kept for the status."
-    from camnet_nb.pipeline import segment_image
+    from camnet_nb.pipeline import segment_image, warnings_of_this_thread
     pts = self.points[self.paths[self.i]]
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter('always')
+    with warnings_of_this_thread() as said:   # not the warming bank's, on its own thread beside this one
         clicked = pts if any(pts.values()) else None
         heat, mask, _ = segment_image(self.current(), self.model, self.refine, points=clicked)
     self.warning = '; '.join(str(w.message) for w in said if issubclass(w.category, UserWarning))
