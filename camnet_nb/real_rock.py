@@ -340,7 +340,8 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
     hits, per_image, links = ([], []), {}, {}
     for p, pts in tqdm(spec.items(), desc='segment', unit='image', disable=not progress):
         name = (_name_in(data, p, links) or Path(p.name)).as_posix()   # as keypoint_mask_scores names it
-        with warnings_named(name): said = said_at_points(segment_image(read_image(p), hm, refine)[1], pts)
+        img = read_image(p)   # what it warns names the file already
+        with warnings_named(name): said = said_at_points(segment_image(img, hm, refine)[1], pts)
         per_image[name] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
