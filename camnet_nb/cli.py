@@ -563,7 +563,7 @@ def add_synth_command(add, # add(name, reports=True, **kw) -> a sub-parser with 
 def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser with the common options
                         ):
     "The `camnet evaluate` options."
-    e = add('evaluate', help='score predicted masks against ground truth',
+    e = add('evaluate', help='score masks (saved, or made here by --model) against ground truth or key points',
                        description='Reads PRED/<name>.png binary masks (255 = grain) and '
                                    'GT/<name><suffix>.{png,tif,...} ground truth, paired by relative name; a ground '
                                    'truth without a prediction counts as an empty mask. Writes to standard output '
