@@ -323,6 +323,7 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
                           points, # a key-points file, in segment --points' format
                           data, # the folder the points' relative paths start from
                           refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
+                          threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                           input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
                           progress:bool=True, # show a progress bar
                           log=print, # where one-line notes go
@@ -341,18 +342,19 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
     for p, pts in tqdm(spec.items(), desc='segment', unit='image', disable=not progress):
         name = (_name_in(data, p, links) or Path(p.name)).as_posix()   # as keypoint_mask_scores names it
         img = read_image(p)   # what it warns names the file already
-        with warnings_named(name): said = said_at_points(segment_image(img, hm, refine)[1], pts)
+        with warnings_named(name): said = said_at_points(segment_image(img, hm, refine, threshold)[1], pts)
         per_image[name] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
     return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=[], per_image=per_image,
-                                         made_with=made_with(hm, refine))
+                                         made_with=made_with(hm, refine, threshold))
 
 # %% ../nbs/11b_real_rock.ipynb #7bc2bfde
 def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the shipped model
                       images, # the images: an image or a folder, in the folders the ground truth mirrors
                       gt, # ground-truth masks or label maps, the same relative names (evaluate_folders)
                       refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
+                      threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                       input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
                       progress:bool=True, # show a progress bar
                       log=print, # where one-line notes go
@@ -367,7 +369,7 @@ def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the ship
     def notes(m): # segment's, but not its last line: it names the temporary folder
         if not m.startswith('segmented '): log(m)
     with tempfile.TemporaryDirectory() as tmp:
-        segment_paths(images, tmp, model, refine, input_range=input_range, progress=progress, log=notes)
+        segment_paths(images, tmp, model, refine, threshold, input_range=input_range, progress=progress, log=notes)
         with open(Path(tmp)/'summary.csv', newline='', encoding='utf-8') as f:
             made = next(csv.DictReader(f), {}).get('made_with')
         try: return evaluate_folders(tmp, gt, **kw) | dict(made_with=made)

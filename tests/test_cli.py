@@ -722,8 +722,9 @@ def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
         key = 'balanced_accuracy' if scored[0] == '--points' else 'miou'
         assert (made[key], made['n_images']) == (saved[key], saved['n_images']) and made['n_images'] == 6, (made, saved)
         assert made['made_with'].startswith('camnet_default.onnx@') and 'refine=rw' in made['made_with']
-    r = run('evaluate', '--pred', tmp_path/'seg', '--gt', truth, '--model', tmp_path/'x.onnx')
-    assert r.returncode == 1 and 'with --pred they are read' in r.stderr and 'Traceback' not in r.stderr
+    for making in (['--model', tmp_path/'x.onnx'], ['--threshold', '0.5']):   # what makes masks, beside masks made
+        r = run('evaluate', '--pred', tmp_path/'seg', '--gt', truth, *making)
+        assert r.returncode == 1 and 'with --pred they are read' in r.stderr and 'Traceback' not in r.stderr
     r = run('evaluate', '--gt', truth)
     assert r.returncode == 1 and 'give --pred' in r.stderr and 'Traceback' not in r.stderr
     (tmp_path/'none.json').write_text('{"images": {}}')
