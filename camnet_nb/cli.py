@@ -88,6 +88,9 @@ def cmd_evaluate(a):
     if a.data is None and a.points is not None:
         raise ValueError("--points needs --data: the folder the points' paths start from "
                          "(the one segment read, or above it)")
+    if a.data is not None and not made_here and a.points is None:
+        raise ValueError("--data is read with --points, or without --pred (the images segmented here); "
+                         "--pred and --gt score the masks against the ground truth alone")
     if a.data is None and made_here:
         raise ValueError("give --pred (the masks segment wrote) or --data (the images --gt mirrors, segmented here)")
     if a.points is not None and (a.gt_values or a.gt_suffix or a.materials):

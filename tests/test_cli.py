@@ -715,7 +715,8 @@ def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
     (tmp_path/'kp.json').write_text(json.dumps(_points_from_masks(truth)))
     assert run('segment', '--input', images, '--out', tmp_path/'seg', '--refine', 'rw', '-q').returncode == 0
     for scored in (['--points', tmp_path/'kp.json'], ['--gt', truth]):
-        saved = json.loads(run('evaluate', '--pred', tmp_path/'seg', *scored, '--data', images, '--json').stdout)
+        at = ['--data', images] if scored[0] == '--points' else []   # where the points' paths start
+        saved = json.loads(run('evaluate', '--pred', tmp_path/'seg', *scored, *at, '--json').stdout)
         r = run('evaluate', '--refine', 'rw', *scored, '--data', images, '--json')
         made = json.loads(r.stdout)
         assert r.returncode == 0 and 'summary.csv' not in r.stderr, r.stderr   # segment's last line names a temporary folder
@@ -727,6 +728,8 @@ def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
         assert r.returncode == 1 and 'with --pred they are read' in r.stderr and 'Traceback' not in r.stderr
     r = run('evaluate', '--gt', truth)
     assert r.returncode == 1 and 'give --pred' in r.stderr and 'Traceback' not in r.stderr
+    r = run('evaluate', '--pred', tmp_path/'seg', '--gt', truth, '--data', images)   # --data would not be read
+    assert r.returncode == 1 and '--data is read with --points' in r.stderr and 'Traceback' not in r.stderr
     (tmp_path/'none.json').write_text('{"images": {}}')
     for pred in ([], ['--pred', tmp_path/'seg']):
         r = run('evaluate', *pred, '--points', tmp_path/'none.json', '--data', images)

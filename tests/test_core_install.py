@@ -83,6 +83,8 @@ def test_core_segments_with_clicks_and_adapts(core_env, tmp_path):
     assert r.returncode == 0 and len(list((tmp_path/'adapted').glob('*.png'))) == 4, r.stderr
     r = run(core_env, 'evaluate', '--pred', tmp_path/'clicked', '--points', f, '--data', d, '--json')   # the clicked pixels end on their side
     assert r.returncode == 0 and json.loads(r.stdout)['balanced_accuracy'] == 1.0, r.stderr
+    r = run(core_env, 'evaluate', '--model', tmp_path/'rock.onnx', '--points', f, '--data', d, '--json', '-q')
+    assert r.returncode == 0 and json.loads(r.stdout)['made_with'].startswith('rock.onnx@'), r.stderr   # made here
 
 def test_core_runs_the_live_loop(core_env):
     r = run(core_env, 'live', '--headless', '--frames', '30', '--size', '96x96', '--json')
