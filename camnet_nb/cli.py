@@ -576,7 +576,7 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                                    'of the marks falls on each material and which share of each material is marked. '
                                    'With --points FILE and --data IMAGES instead of --gt: balanced accuracy (with its '
                                    '95 % interval, the points resampled), recall and specificity of the masks at key '
-                                    'points (pooled, and per image). Without --pred the masks are made here, as '
+                                   'points (pooled, and per image). Without --pred the masks are made here, as '
                                    'segment makes them with --model (unset: the shipped model), and not kept: '
                                    'models compared on your own ground truth or key points.')
     add_options(e, 'evaluation', 'evaluate_folders',
