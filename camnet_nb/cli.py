@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #fb89662f
 from __future__ import annotations
-import argparse, functools, json, math, os, re, sys
+import argparse, functools, inspect, json, math, os, re, sys
 from pathlib import Path
 
 # %% auto #0
@@ -82,9 +82,11 @@ def cmd_evaluate(a):
     if (a.gt_dir is None) == (a.points is None):
         raise ValueError("give --gt (ground-truth masks or label maps) or --points (key points), one of the two")
     made_here = a.pred_dir is None   # the masks segment --model would write, made here
-    if not made_here and (a.model or a.refine or a.input_range or a.threshold is not None):
-        raise ValueError("--model, --refine, --threshold and --input-range make the masks here; "
-                         "with --pred they are read")
+    own = inspect.signature(rr.model_keypoint_scores).parameters   # a size left at its default was not asked for
+    sized = any(getattr(a, n) != own[n].default for n in ('max_side', 'max_pixels'))
+    if not made_here and (a.model or a.refine or a.input_range or a.threshold is not None or sized):
+        raise ValueError("--model, --refine, --threshold, --input-range, --max-side and --max-pixels make the masks "
+                         "here; with --pred they are read")
     if a.data is None and a.points is not None:
         raise ValueError("--points needs --data: the folder the points' paths start from "
                          "(the one segment read, or above it)")
@@ -96,11 +98,12 @@ def cmd_evaluate(a):
     if a.points is not None and (a.gt_values or a.gt_suffix or a.materials):
         raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; "
                          "key points (--points) take none of them")
-    made = dict(refine=a.refine, threshold=a.threshold, input_range=a.input_range, progress=not a.quiet, log=_log)
+    made = dict(refine=a.refine, threshold=a.threshold, input_range=a.input_range, max_side=a.max_side,
+                max_pixels=a.max_pixels, progress=not a.quiet, log=_log)
     gt = dict(gt_values=a.gt_values, gt_suffix=a.gt_suffix, allow_missing=a.allow_missing, materials=a.materials)
     if a.points is not None and made_here: r = rr.model_keypoint_scores(a.model, a.points, a.data, **made)
     elif a.points is not None: r = rr.keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
-    elif made_here: r = rr.model_mask_scores(a.model, a.data, a.gt_dir, **made, **gt)
+    elif made_here: r = rr.model_mask_scores(a.model, a.data, a.gt_dir, **made, **gt, error=_error)
     else: r = evaluate_folders(a.pred_dir, a.gt_dir, **gt)
     what = 'key-point image(s)' if a.points is not None else 'ground truth(s)'
     if r['missing_predictions']:
@@ -590,7 +593,8 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
     add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'],
                 more=dict(points='instead of --gt',
                           data='without --pred, the images segmented here (--gt mirrors them)'))
-    add_options(e, 'real_rock', 'model_keypoint_scores', ['model', 'input_range', 'refine', 'threshold'],
+    add_options(e, 'real_rock', 'model_keypoint_scores',
+                ['model', 'input_range', 'refine', 'threshold', 'max_side', 'max_pixels'],
                 more=dict(model='without --pred'))
     e.set_defaults(fn=cmd_evaluate)
 

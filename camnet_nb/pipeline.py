@@ -17,9 +17,9 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
            'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
            'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'warnings_of_this_thread', 'read_held',
-           'held_warnings', 'segment_image', 'warnings_named', 'shard_from_env', 'plan_outputs', 'table_key',
-           'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'segment_pipelined', 'segment_paths',
-           'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'held_warnings', 'segment_image', 'warnings_named', 'read_named', 'shard_from_env', 'plan_outputs',
+           'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'segment_pipelined',
+           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -417,6 +417,18 @@ def warnings_named(name:str|None, # what the warnings raised inside are about: a
             elif (said_at := (str(w.message), w.category, w.filename, w.lineno)) not in _PASSED_ON:
                 _PASSED_ON.add(said_at)
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+# %% ../nbs/11_pipeline.ipynb #b21443ec
+def read_named(path, # an image file
+               name:str|None=None, # what its warnings are about (None: the file's name)
+               max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
+              ) -> np.ndarray:
+    "`read_image`, what its decoder warns and its pages note said as 'NAME: message'."
+    from camnet_nb.data import read_image_pages, pages_note
+    with warnings_named(name or Path(path).name):
+        img, pages = read_image_pages(path, max_pixels)
+        if pages > 1: warnings.warn(pages_note(pages, img.shape))
+    return img
 
 # %% ../nbs/11_pipeline.ipynb #44356901
 def shard_from_env() -> tuple[int, int]|None:

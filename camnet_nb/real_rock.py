@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 import numpy as np
+from .data import DEFAULT_MAX_PIXELS
 from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 from .evaluation import SANDSTONE_MATERIALS, material_shares
 
@@ -325,14 +326,15 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
                           refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
                           threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                           input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
+                          max_side:int=1024, # images larger than this run at this size
+                          max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
                           progress:bool=True, # show a progress bar
                           log=print, # where one-line notes go
                          ) -> dict:
     "`keypoint_mask_scores` of the masks `camnet segment --model` would write, made here (no files, no clicks)."
     from tqdm.auto import tqdm
-    from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
-    from camnet_nb.pipeline import segment_image, warnings_named, made_with
+    from camnet_nb.pipeline import segment_image, warnings_named, made_with, read_named
     from camnet_nb.teach import read_points, said_at_points
     data = Path(data)
     spec = read_points(points, data)   # every entry checked, and every image found, before the model loads
@@ -341,13 +343,14 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
     hits, per_image, links = ([], []), {}, {}
     for p, pts in tqdm(spec.items(), desc='segment', unit='image', disable=not progress):
         name = (_name_in(data, p, links) or Path(p.name)).as_posix()   # as keypoint_mask_scores names it
-        img = read_image(p)   # what it warns names the file already
-        with warnings_named(name): said = said_at_points(segment_image(img, hm, refine, threshold)[1], pts)
+        img = read_named(p, name, max_pixels)
+        with warnings_named(name): mask = segment_image(img, hm, refine, threshold, max_side)[1]
+        said = said_at_points(mask, pts)
         per_image[name] = balanced_scores(*said)
         hits[0].extend(said[0])
         hits[1].extend(said[1])
     return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=[], per_image=per_image,
-                                         made_with=made_with(hm, refine, threshold))
+                                         made_with=made_with(hm, refine, threshold, max_side))
 
 # %% ../nbs/11b_real_rock.ipynb #7bc2bfde
 def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the shipped model
@@ -356,8 +359,11 @@ def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the ship
                       refine:str|None=None, # one of REFINEMENTS; None: the model's own, else the default
                       threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                       input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
+                      max_side:int=1024, # images larger than this run at this size
+                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
                       progress:bool=True, # show a progress bar
                       log=print, # where one-line notes go
+                      error=None, # where each image that cannot be segmented is said (None: log)
                       **kw, # evaluate_folders' own: gt_values, gt_suffix, allow_missing, materials
                      ) -> dict:
     "`evaluate_folders` of the masks `camnet segment --model` writes, made in a temporary folder that goes once scored."
@@ -369,7 +375,8 @@ def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the ship
     def notes(m): # segment's, but not its last line: it names the temporary folder
         if not m.startswith('segmented '): log(m)
     with tempfile.TemporaryDirectory() as tmp:
-        segment_paths(images, tmp, model, refine, threshold, input_range=input_range, progress=progress, log=notes)
+        segment_paths(images, tmp, model, refine, threshold, input_range=input_range, max_side=max_side,
+                      max_pixels=max_pixels, progress=progress, log=notes, error=error)
         with open(Path(tmp)/'summary.csv', newline='', encoding='utf-8') as f:
             made = next(csv.DictReader(f), {}).get('made_with')
         try: return evaluate_folders(tmp, gt, **kw) | dict(made_with=made)

@@ -753,11 +753,10 @@ def click_training_set(points:dict, # read_points' result
                       ) -> tuple:
     "(samples, labels, drawn pixels, which are clicks (not pseudo-labels), each sample's image (index in `points`))."
     from tqdm.auto import tqdm
-    from camnet_nb.data import read_image
-    from camnet_nb.pipeline import segment_image, warnings_named
+    from camnet_nb.pipeline import segment_image, warnings_named, read_named
     X, y, pix, clicked, image = [], [], [], [], []
     for k, (p, pts) in enumerate(tqdm(points.items(), desc='features of the clicked images', disable=not progress)):
-        img = fit_longer_side(read_image(p, max_pixels), max_side)
+        img = fit_longer_side(read_named(p, max_pixels=max_pixels), max_side)   # its warnings name it
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
         n_clicks = len(rows)
@@ -1063,9 +1062,9 @@ def resume(self:Teacher, points, # a points file: one that save_clicks wrote, or
            max_side:int=1024, # images larger than this are read at this size (as segment does)
           ):
     "Add the clicks of a points file, each taught on its image; the taught model, or None while a side has none."
-    from camnet_nb.data import read_image
+    from camnet_nb.pipeline import read_named
     pts = read_points(points, root)
-    frames = {p: fit_longer_side(read_image(p), max_side) for p in pts}
+    frames = {p: fit_longer_side(read_named(p), max_side) for p in pts}
     for p, sides in pts.items():
         F = image_features(frames[p], self.heat, pool=self.pool)
         for s in SIDES:
@@ -1176,11 +1175,14 @@ def event_click(event:dict, # an ipyevents mouse event on a picture
 def readable_images(images, # image files, or a folder of them (every image under it, as segment finds them)
                    ) -> tuple[list, list]:
     "(the readable images, resolved; [(path, reason)] of the others): a cut-short or empty file is left out, as every command skips it."
-    from camnet_nb.pipeline import list_images
+    from camnet_nb.pipeline import list_images, warnings_named
     from camnet_nb.data import check_readable, ImageReadError, no_images_error
     folder = Path(images) if isinstance(images, (str, Path)) else None
     paths = [Path(p).resolve() for p in (list_images(folder) if folder is not None else images)]
-    unreadable = [(p, r) for p in paths if (r := check_readable(p))]
+    unreadable = []
+    for p in paths:
+        with warnings_named(p.name): reason = check_readable(p)   # what its decoder warns names it
+        if reason: unreadable.append((p, reason))
     gone = {p for p, _ in unreadable}
     readable = [p for p in paths if p not in gone]
     if not readable and unreadable: raise ImageReadError(*unreadable[0])
@@ -1229,9 +1231,9 @@ from fastcore.basics import patch
 @patch
 def current(self:ClickCanvas) -> np.ndarray:
     "The current image at the working size (read once)."
-    from camnet_nb.data import read_image
+    from camnet_nb.pipeline import read_named
     p = self.paths[self.i]
-    if p not in self._img: self._img[p] = fit_longer_side(read_image(p), self.side)
+    if p not in self._img: self._img[p] = fit_longer_side(read_named(p), self.side)
     return self._img[p]
 
 # %% ../nbs/11c_teach.ipynb #1ea1c8ea

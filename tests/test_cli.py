@@ -599,6 +599,25 @@ def test_adapt_warns_when_the_clicks_cannot_be_told_apart(tmp_path):
     assert r.returncode == 0 and not r.stderr, r.stderr
     assert "; warning: only " in r.stdout, r.stdout   # --quiet keeps it, with the result
 
+def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
+    "A camera JPEG whose EXIF is cut short: Pillow warns as it is read, and the line names the file, not Pillow's source."
+    import struct
+    from PIL import Image
+    d, points, _, _ = _clicked_folder(tmp_path)
+    exif = Image.Exif()
+    exif[0x010e] = 'x' * 100   # an ImageDescription, its offset then pointed past the end of the file
+    data = bytearray(exif.tobytes())
+    struct.pack_into('>L', data, data.find(struct.pack('>H', 0x010e)) + 8, 60_000)
+    Image.open(d/'1.png').save(d/'1.jpg', exif=bytes(data), quality=95)
+    (d/'1.png').unlink()
+    pts = json.loads(points.read_text())
+    pts['images']['1.jpg'] = pts['images'].pop('1.png')
+    points.write_text(json.dumps(pts))
+    for args in (['adapt', '--out', tmp_path/'rock.onnx'], ['evaluate']):
+        r = run(*args, '--data', d, '--points', points)
+        assert r.returncode == 0, r.stderr
+        assert f'camnet {args[0]}: warning: 1.jpg: ' in r.stderr and 'UserWarning' not in r.stderr, r.stderr
+
 @pytest.mark.parametrize('counts, said', [((3,), 'all of one class (a)'), ((1, 3), 'a has a single image')])
 def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_path, counts, said):
     "One class, or two of which one holds a single image: refused in one line naming the folder, before any features."
@@ -723,7 +742,15 @@ def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
         key = 'balanced_accuracy' if scored[0] == '--points' else 'miou'
         assert (made[key], made['n_images']) == (saved[key], saved['n_images']) and made['n_images'] == 6, (made, saved)
         assert made['made_with'].startswith('camnet_default.onnx@') and 'refine=rw' in made['made_with']
-    for making in (['--model', tmp_path/'x.onnx'], ['--threshold', '0.5']):   # what makes masks, beside masks made
+    # segment's size options: the masks of segment --max-side 32, scored without writing them
+    assert run('segment', '--input', images, '--out', tmp_path/'seg32', '--max-side', '32', '-q').returncode == 0
+    saved = json.loads(run('evaluate', '--pred', tmp_path/'seg32', '--gt', truth, '--json').stdout)
+    made = json.loads(run('evaluate', '--gt', truth, '--data', images, '--max-side', '32', '--json', '-q').stdout)
+    assert made['miou'] == saved['miou'] and made['made_with'].endswith('side=32'), (made, saved)
+    r = run('evaluate', '--gt', truth, '--data', images, '--max-pixels', '100', '-q')   # each image said, even quiet
+    assert r.returncode == 1 and r.stderr.count('exceeds the limit of 100') == 6, r.stderr
+    assert 'no predicted masks to score' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    for making in (['--model', tmp_path/'x.onnx'], ['--threshold', '0.5'], ['--max-side', '512']):   # beside masks made
         r = run('evaluate', '--pred', tmp_path/'seg', '--gt', truth, *making)
         assert r.returncode == 1 and 'with --pred they are read' in r.stderr and 'Traceback' not in r.stderr
     r = run('evaluate', '--gt', truth)
