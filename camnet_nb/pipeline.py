@@ -581,7 +581,6 @@ class ReadAhead:
         self.pool, self.paths, self.most, self.max_pixels = pool, paths, most, max_pixels
         self.queue, self.sent = deque(), 0
         self.size = IN_FLIGHT_PIXELS   # the last image's pixels, the next ones' guess; none seen yet: one at a time
-        self.pages = 1                 # the pages of the last image's file (a stack's first is read)
 
     def top_up(self, held:int=0): # pixels held elsewhere (images waiting to be written)
         "Decode the next image, and more while one more fits the budget."
@@ -591,16 +590,16 @@ class ReadAhead:
             self.queue.append((path, self.pool.submit(read_held, path, self.max_pixels)))
             self.sent += 1
 
-    def next(self, held:int=0) -> np.ndarray: # pixels held elsewhere (images waiting to be written)
-        "The next image (ImageReadError where unreadable) with its decoder's warnings; later ones decode meanwhile."
+    def next(self, held:int=0) -> tuple[np.ndarray, int]: # pixels held elsewhere (images waiting to be written)
+        "(the next image, its file's pages) or ImageReadError, with its decoder's warnings; later ones decode meanwhile."
         self.top_up(held)
         path, decoding = self.queue.popleft()
-        try: img, self.pages = decoding.result()
+        try: img, pages = decoding.result()
         finally:
             for w in held_warnings(path): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.size = img.shape[0] * img.shape[1]
         self.top_up(held)
-        return img
+        return img, pages
 
 # %% ../nbs/11_pipeline.ipynb #d90b1c49
 def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
@@ -629,8 +628,8 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             t0 = time.perf_counter()
             try:
                 with warnings_named(str(key)):   # what its decoder said on another thread too, by its name
-                    img = reads.next(writing())
-                    if reads.pages > 1: warnings.warn(pages_note(reads.pages, img.shape))
+                    img, pages = reads.next(writing())
+                    if pages > 1: warnings.warn(pages_note(pages, img.shape))
                     clicks = (points or {}).get(Path(p).resolve())
                     heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
                 done = pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)

@@ -819,7 +819,7 @@ def clicks_per_side(pts:dict, # read_points' result
                     points, # its file, named in the refusal
                    ) -> dict:
     "{side: clicks over every image}; a one-line ValueError when the file holds no image or a side has none."
-    if not pts: raise ValueError(f"{points}: no image in it")
+    if not pts: raise ValueError(f"{points}: no images in it")
     clicks = {s: sum(len(v[s]) for v in pts.values()) for s in SIDES}
     if not all(clicks.values()):
         raise ValueError(f"{points}: adapt needs clicks on both sides ({clicks['feature']} feature, "
