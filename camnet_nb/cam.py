@@ -247,7 +247,7 @@ def split_cached(items:list, # this process's `Item`s
     "(index of the CAMs cached and sound, [(item, CAM path)] still to compute) of `load_folder`'s readable items."
     from tqdm.auto import tqdm
     index, todo = {}, []
-    for it in tqdm(items, desc='hashing images', disable=not progress, leave=False):
+    for it in tqdm(items, desc='hashing images', unit='image', disable=not progress, leave=False):
         p = cam_path(out, file_hash(it.path), teacher_hash, tag)
         if cached_cam_ok(p, it.path): index[_key(it.path)] = str(p.relative_to(out))
         else: todo.append((it, p))

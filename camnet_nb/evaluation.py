@@ -253,7 +253,7 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
     pairs, by_material, missing = [], [], []
     seen = set()   # the label values met while no given grain value has been
     from tqdm.auto import tqdm
-    for k, gp in tqdm(gts.items(), desc='evaluate', disable=not progress, leave=False):
+    for k, gp in tqdm(gts.items(), desc='evaluate', unit='image', disable=not progress, leave=False):
         lab = read_label_map(gp)
         g = grain_mask(lab, gp, gt_values)
         if gt_values is not None and seen is not None:

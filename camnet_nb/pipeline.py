@@ -591,7 +591,7 @@ class ReadAhead:
             self.sent += 1
 
     def next(self, held:int=0) -> tuple[np.ndarray, int]: # pixels held elsewhere (images waiting to be written)
-        "(the next image, its file's pages) or ImageReadError, with its decoder's warnings; later ones decode meanwhile."
+        "(the next image, its file's pages) or ImageReadError, with its decoder's warnings; the next ones decode."
         self.top_up(held)
         path, decoding = self.queue.popleft()
         try: img, pages = decoding.result()
@@ -624,7 +624,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
     writes = deque()
     with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
         reads = ReadAhead(pool, [p for p, _, _ in todo], workers + 1, max_pixels)
-        for p, key, paths in tqdm(todo, desc=desc, disable=not progress):
+        for p, key, paths in tqdm(todo, desc=desc, unit='image', disable=not progress):
             t0 = time.perf_counter()
             try:
                 with warnings_named(str(key)):   # what its decoder said on another thread too, by its name

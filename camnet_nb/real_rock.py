@@ -99,7 +99,7 @@ def zero_shot(images, # folder of real photomicrographs
     from camnet_nb.data import read_image
     models = comparison_models(model, ref, log)
     pairs = {}
-    for ip, lab in tqdm(labelled_pairs(images, labels, label_suffix, log), desc='zero-shot', leave=False):
+    for ip, lab in tqdm(labelled_pairs(images, labels, label_suffix, log), desc='zero-shot', unit='image', leave=False):
         gt = np.isin(lab, grain_values)
         for k, v in method_masks(read_image(ip), models, refinements, baselines).items():
             pairs.setdefault(k, []).append((v, gt))
@@ -327,7 +327,7 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
                           threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                           input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
                           max_side:int=1024, # images larger than this run at this size
-                          max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
+                          max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (decompression bombs)
                           progress:bool=True, # show a progress bar
                           log=print, # where one-line notes go
                          ) -> dict:
@@ -360,7 +360,7 @@ def model_mask_scores(model, # a model file (.pt, .onnx, engine); None: the ship
                       threshold:float|None=None, # a fixed heatmap level; None: each heatmap's own (Otsu's)
                       input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
                       max_side:int=1024, # images larger than this run at this size
-                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
+                      max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (decompression bombs)
                       progress:bool=True, # show a progress bar
                       log=print, # where one-line notes go
                       error=None, # where each image that cannot be segmented is said (None: log)

@@ -427,7 +427,7 @@ def write_synthetic_dataset(out, # folder to write images/, masks/, components/ 
     earlier = _listed_files(out/'manifest.json')   # what an earlier run wrote here
     files = []
     jobs = [(c, i) for c in classes for i in range(per_class)]
-    for c, i in tqdm(jobs, desc='synth', disable=not progress):
+    for c, i in tqdm(jobs, desc='synth', unit='image', disable=not progress):
         img, mask, labels = make_thin_section(c, size, seed=seed * 100_003 + i)
         stem = f"{c}_{i:04d}"
         for sub, a in (('images', img[..., ::-1]), ('masks', mask * 255), ('components', labels.astype(np.uint16))):

@@ -755,7 +755,8 @@ def click_training_set(points:dict, # read_points' result
     from tqdm.auto import tqdm
     from camnet_nb.pipeline import segment_image, warnings_named, read_named
     X, y, pix, clicked, image = [], [], [], [], []
-    for k, (p, pts) in enumerate(tqdm(points.items(), desc='features of the clicked images', disable=not progress)):
+    bar = tqdm(points.items(), desc='features of the clicked images', unit='image', disable=not progress)
+    for k, (p, pts) in enumerate(bar):
         img = fit_longer_side(read_named(p, max_pixels=max_pixels), max_side)   # its warnings name it
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)

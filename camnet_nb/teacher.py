@@ -614,7 +614,7 @@ def pooled_features(model:Normalized, # a `make_classifier` network
     hook = head_linear(model).register_forward_hook(keep)
     try:
         model.eval()
-        for it in tqdm(items, desc='features', leave=False, disable=not progress):
+        for it in tqdm(items, desc='features', unit='image', leave=False, disable=not progress):
             x = torch.from_numpy(view_crops(read_image(it.path), size)).to(dev).permute(0, 3, 1, 2).float() / 255
             with torch.autocast(dev.type, enabled=dev.type == 'cuda'): model(x)
     finally: hook.remove()
