@@ -12,12 +12,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 import cv2
 
 # %% auto #0
-__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'ImageReadError',
-           'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image', 'counted', 'Item',
-           'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error', 'list_classes',
-           'list_items', 'split_items', 'check_readable', 'drop_unreadable', 'warn_untrained', 'load_folder',
-           'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic',
-           'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
+__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'SHOWN_STACKS',
+           'ImageReadError', 'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image', 'counted',
+           'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error', 'list_classes',
+           'list_items', 'split_items', 'check_readable', 'file_pages', 'warn_stacks', 'drop_unreadable',
+           'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray',
+           'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -353,6 +353,31 @@ def check_readable(path, # an image file
             return None
         except ImageReadError as e: return e.reason
 
+# %% ../nbs/00_data.ipynb #44f67a43
+def file_pages(path, # an image file
+              ) -> int:
+    "The pages its file holds, from its header: a TIFF's; 1 for any other format or a header Pillow cannot read."
+    try:
+        with _pillow_unlimited(): im = Image.open(path)   # our own limit, not Pillow's
+        with im: return im.n_frames if im.format == 'TIFF' else 1
+    except Exception: return 1   # read another way (OpenCV) or not at all: check_readable says which
+
+# %% ../nbs/00_data.ipynb #e2617aba
+_SAID_STACKS = set()   # files already named as stacks: each once a process
+SHOWN_STACKS = 10      # a folder of PPL/XPL pairs is named by its first few, not in thousands of lines
+
+def warn_stacks(paths:list, # readable image files
+               ) -> list:
+    "[(path, pages)] of the files of several pages; those not named before are named in one warning (once a process)."
+    stacks = [(p, n) for p in paths if (n := file_pages(p)) > 1]
+    new = [(p, n) for p, n in stacks if p not in _SAID_STACKS]
+    named = "\n".join([f"  {p}: {n} pages" for p, n in new[:SHOWN_STACKS]]
+                      + ([f"  and {len(new) - SHOWN_STACKS} more"] if len(new) > SHOWN_STACKS else []))
+    if new: warnings.warn(f"reading only the first page of {counted(len(new), 'file')} of several pages (z-stacks, "
+                          f"PPL/XPL pairs or pyramids?); save each page as an image of its own to use it:\n{named}")
+    _SAID_STACKS.update(p for p, _ in new)
+    return stacks
+
 # %% ../nbs/00_data.ipynb #4f961c67
 _SAID_UNREADABLE = set()   # files already named in a warning: each is named once a process
 
@@ -360,7 +385,7 @@ def drop_unreadable(items:list, # `Item`s
                     max_pixels:int|None=DEFAULT_MAX_PIXELS, # a larger image counts as unreadable
                     strict:bool=False, # raise ImageReadError on the first unreadable file instead
                    ) -> tuple[list, list]:
-    "(the readable items, [(path, reason)] of the others); the others are named in one warning, once a process."
+    "(the readable items, [(path, reason)] of the others); those, and files of several pages, named once a process."
     bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
     if bad and strict: raise ImageReadError(*bad[0])
     new = [(p, r) for p, r in bad if p not in _SAID_UNREADABLE]
@@ -368,7 +393,9 @@ def drop_unreadable(items:list, # `Item`s
     if new: warnings.warn(f"skipping {counted(len(new), 'unreadable file')}:\n{named}")
     _SAID_UNREADABLE.update(p for p, _ in new)
     gone = {p for p, _ in bad}
-    return [it for it in items if it.path not in gone], bad
+    readable = [it for it in items if it.path not in gone]
+    warn_stacks([it.path for it in readable])   # read as their first page
+    return readable, bad
 
 # %% ../nbs/00_data.ipynb #3bd23358
 _SAID_UNTRAINED = set()   # (folder, class) already named: each once a process

@@ -618,6 +618,21 @@ def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
         assert r.returncode == 0, r.stderr
         assert f'camnet {args[0]}: warning: 1.jpg: ' in r.stderr and 'UserWarning' not in r.stderr, r.stderr
 
+def test_training_says_which_files_are_read_as_their_first_page(tmp_path):
+    "PPL/XPL pairs saved as 2-page TIFFs: the teacher learns from the first page, and the run says so, naming them."
+    import numpy as np
+    from PIL import Image
+    for c in 'ab':
+        (tmp_path/'pairs'/c).mkdir(parents=True)
+        for i in range(3):
+            ppl = Image.fromarray(np.full((24, 24, 3), 60 * i + (c == 'b') * 30, np.uint8))
+            ppl.save(tmp_path/'pairs'/c/f'{i}.tif', save_all=True, append_images=[ppl.transpose(Image.FLIP_LEFT_RIGHT)])
+    r = run('train-teacher', '--data', tmp_path/'pairs', '--out', tmp_path/'t.pt', '--epochs', '1', '--img-size', '32')
+    said = [l for l in r.stderr.splitlines() if 'pages' in l]
+    assert r.returncode == 0 and len(said) == 7, r.stderr   # one warning, once: the header and each file
+    assert said[0].startswith('camnet train-teacher: warning: reading only the first page of 6 files'), said[0]
+    assert said[1] == f"  {tmp_path/'pairs'/'a'/'0.tif'}: 2 pages", said[1]
+
 @pytest.mark.parametrize('counts, said', [((3,), 'all of one class (a)'), ((1, 3), 'a has a single image')])
 def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_path, counts, said):
     "One class, or two of which one holds a single image: refused in one line naming the folder, before any features."
