@@ -9,7 +9,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-from .data import DEFAULT_MAX_PIXELS
+from .data import DEFAULT_MAX_PIXELS, SHOWN_STACKS, pages_note, counted
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
@@ -18,7 +18,7 @@ __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENT
            'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
            'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'warnings_of_this_thread', 'read_held',
            'held_warnings', 'segment_image', 'warnings_named', 'read_named', 'shard_from_env', 'plan_outputs',
-           'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'segment_pipelined',
+           'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'StackNotes', 'segment_pipelined',
            'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
@@ -601,6 +601,23 @@ class ReadAhead:
         self.top_up(held)
         return img, pages
 
+# %% ../nbs/11_pipeline.ipynb #93b5da4c
+class StackNotes:
+    "A stack's pages note for the first `shown` images of a run that hold several pages; then how many more did."
+    def __init__(self, shown:int=SHOWN_STACKS): # images whose note is said, each by its name
+        self.shown, self.n = shown, 0
+
+    def __call__(self, pages:int, shape:tuple): # the file's pages, the first page's shape
+        "Said inside the image's `warnings_named` block, so that the note names it."
+        if pages < 2: return
+        self.n += 1
+        if self.n <= self.shown: warnings.warn(pages_note(pages, shape))
+
+    def close(self):
+        "After the run: how many more images were read as their file's first page."
+        more = self.n - self.shown
+        if more > 0: warnings.warn(f"{counted(more, 'more image')} read as the first page of a file of several pages")
+
 # %% ../nbs/11_pipeline.ipynb #d90b1c49
 def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       hm, # a HeatmapModel
@@ -616,12 +633,12 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                      ):
     "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
     from tqdm.auto import tqdm
-    from camnet_nb.data import ImageReadError, pages_note
+    from camnet_nb.data import ImageReadError
     def collect(key, fut, pixels):
         try: record(key, fut.result())
         except (ImageReadError, OSError) as e: record(key, e)
     def writing(): return sum(w[2] for w in writes)   # pixels of the images waiting to be written
-    writes = deque()
+    writes, stacks = deque(), StackNotes()
     with (ThreadPoolExecutor(workers) if workers > 0 else _RunNow()) as pool:
         reads = ReadAhead(pool, [p for p, _, _ in todo], workers + 1, max_pixels)
         for p, key, paths in tqdm(todo, desc=desc, unit='image', disable=not progress):
@@ -629,7 +646,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
             try:
                 with warnings_named(str(key)):   # what its decoder said on another thread too, by its name
                     img, pages = reads.next(writing())
-                    if pages > 1: warnings.warn(pages_note(pages, img.shape))
+                    stacks(pages, img.shape)
                     clicks = (points or {}).get(Path(p).resolve())
                     heat, mask, level = segment_image(img, hm, refine, threshold, max_side, clicks)
                 done = pool.submit(_finish_image, img, heat, mask, level, paths, key, t0, clicks)
@@ -640,6 +657,7 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                 while writes and (writes[0][1].done() or len(writes) > 2 * max(1, workers)
                                   or len(writes) > 1 and writing() > IN_FLIGHT_PIXELS): collect(*writes.popleft())
         while writes: collect(*writes.popleft())
+    stacks.close()
 
 # %% ../nbs/11_pipeline.ipynb #71d6d8b3
 def segment_paths(inp, # an image or a folder of images (searched recursively)

@@ -686,6 +686,11 @@ def test_segment_says_which_page_of_a_stack_it_read(tmp_path):
     assert r.returncode == 0 and said == ["camnet segment: warning: pair.tif: 2 pages (a z-stack, a PPL/XPL pair or a "
                                           "pyramid?): only the first, 30x20, is read; save each page as an image of its "
                                           "own to use it"], r.stderr
+    for k in range(11): pages[0].save(d/f'pair{k:02d}.tif', save_all=True, append_images=pages[1:])
+    r = run('segment', '--input', d, '--out', tmp_path/'more')   # a folder of pairs: the first ten named
+    said = [l.split(': ')[2] for l in r.stderr.splitlines() if 'pages' in l]
+    assert r.returncode == 0 and said[:-1] == ['pair.tif'] + [f'pair{k:02d}.tif' for k in range(9)], r.stderr
+    assert said[-1] == '2 more images read as the first page of a file of several pages', r.stderr
 
 def test_adapt_and_live_take_max_pixels_as_segment_does(tmp_path):
     "The limit that refuses a large image names --max-pixels: adapt and live take it as segment does."
