@@ -56,7 +56,7 @@ def evaluate_student(model, # the student
     from tqdm.auto import tqdm
     model.eval()
     ss, pairs = [], []
-    for it in tqdm(items, desc='validation', leave=False, disable=not progress):
+    for it in tqdm(items, desc='validation', unit='image', leave=False, disable=not progress):
         img = read_image(it.path)
         if size: img = cv2_resize(img, size)
         h = predict_heatmap(model, img)

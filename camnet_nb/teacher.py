@@ -220,7 +220,7 @@ def predict_probs(model, # a classifier
     from tqdm.auto import tqdm
     model.eval()
     P, Y = [], []
-    for x, y in tqdm(loader, desc='validation', leave=False, disable=not progress):
+    for x, y in tqdm(loader, desc='validation', unit='batch', leave=False, disable=not progress):
         P.append(F.softmax(model(x.to(device)), 1).cpu())
         Y.append(y)
     return torch.cat(P).numpy(), torch.cat(Y).numpy()
@@ -359,7 +359,7 @@ def train_epoch(net:nn.Module, # the network as trained (maybe DDP-wrapped)
     net.train()
     device = next(net.parameters()).device   # the batches go where the network is
     total, seen = 0.0, 0
-    bar = tqdm(loader, desc=desc, disable=not progress, leave=False)
+    bar = tqdm(loader, desc=desc, unit='batch', disable=not progress, leave=False)
     for batch in bar:
         batch = [b.to(device) if torch.is_tensor(b) else b for b in batch]
         with torch.autocast('cuda', enabled=device.type == 'cuda'):
