@@ -424,7 +424,7 @@ def read_named(path, # an image file
                max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
               ) -> np.ndarray:
     "`read_image`, what its decoder warns and its pages note said as 'NAME: message'."
-    from camnet_nb.data import read_image_pages, pages_note
+    from camnet_nb.data import read_image_pages
     with warnings_named(name or Path(path).name):
         img, pages = read_image_pages(path, max_pixels)
         if pages > 1: warnings.warn(pages_note(pages, img.shape))
