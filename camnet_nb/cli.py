@@ -101,7 +101,8 @@ def cmd_evaluate(a):
     made = dict(refine=a.refine, threshold=a.threshold, input_range=a.input_range, max_side=a.max_side,
                 max_pixels=a.max_pixels, progress=not a.quiet, log=_log)
     gt = dict(gt_values=a.gt_values, gt_suffix=a.gt_suffix, allow_missing=a.allow_missing, materials=a.materials)
-    if a.points is not None and made_here: r = rr.model_keypoint_scores(a.model, a.points, a.data, **made)
+    if a.points is not None and made_here:
+        r = rr.model_keypoint_scores(a.model, a.points, a.data, **made, allow_missing=a.allow_missing, error=_error)
     elif a.points is not None: r = rr.keypoint_mask_scores(a.pred_dir, a.points, a.data, a.allow_missing)
     elif made_here: r = rr.model_mask_scores(a.model, a.data, a.gt_dir, **made, **gt, error=_error)
     else: r = evaluate_folders(a.pred_dir, a.gt_dir, **gt)
@@ -588,7 +589,8 @@ def add_evaluate_command(add, # add(name, reports=True, **kw) -> a sub-parser wi
                 types=dict(gt_values=_values, materials=_materials),
                 more=dict(gt_values='comma-separated, e.g. 4,6,8,10,12',
                           materials="e.g. 'pore=2 grain=4,6,8,10,12 cement=14,16,18'",
-                          gt_dir='or --points', allow_missing='with --points: key-point images without a mask',
+                          gt_dir='or --points',
+                          allow_missing='with --points: images without a mask, or that cannot be segmented here',
                           pred_dir='unset: masks made here from --data with --model'))
     add_options(e, 'real_rock', 'keypoint_mask_scores', ['points', 'data'],
                 more=dict(points='instead of --gt',

@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 import numpy as np
-from .data import DEFAULT_MAX_PIXELS
+from .data import DEFAULT_MAX_PIXELS, ImageReadError
 from .pipeline import REFINEMENTS, DEFAULT_REFINE, refine_mask
 from .evaluation import SANDSTONE_MATERIALS, material_shares
 
@@ -310,8 +310,7 @@ def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), 
         mask = prediction_mask(read_label_map(f), f) if f is not None else np.zeros((2, 2), bool)
         said = said_at_points(mask, pts)
         per_image[name] = balanced_scores(*said)
-        hits[0].extend(said[0])
-        hits[1].extend(said[1])
+        for pooled, own in zip(hits, said): pooled.extend(own)
     if len(missing) == len(spec):   # not a folder of wrong answers: masks of other images, or the wrong folder
         where = pred_dir/Path(missing[0]).with_suffix('.png')
         raise ValueError(f"no image of {points} has a mask in {pred_dir} (for {missing[0]}, {where} or a shorter "
@@ -328,8 +327,10 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
                           input_range:float|None=None, # its pixel range, one of INPUT_RANGES; None: from its metadata
                           max_side:int=1024, # images larger than this run at this size
                           max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (decompression bombs)
+                          allow_missing:bool=False, # images that cannot be segmented are left out, not scored as empty
                           progress:bool=True, # show a progress bar
                           log=print, # where one-line notes go
+                          error=None, # where each image that cannot be segmented is said (None: log)
                          ) -> dict:
     "`keypoint_mask_scores` of the masks `camnet segment --model` would write, made here (no files, no clicks)."
     from tqdm.auto import tqdm
@@ -340,16 +341,22 @@ def model_keypoint_scores(model, # a model file (.pt, .onnx, engine); None: the 
     spec = read_points(points, data)   # every entry checked, and every image found, before the model loads
     if not spec: raise ValueError(f"{points}: no images in it")
     hm = load_heatmap_model(model, input_range=input_range, log=log)
-    hits, per_image, links = ([], []), {}, {}
+    hits, per_image, links, missing = ([], []), {}, {}, []
     for p, pts in tqdm(spec.items(), desc='segment', unit='image', disable=not progress):
         name = (_name_in(data, p, links) or Path(p.name)).as_posix()   # as keypoint_mask_scores names it
-        img = read_named(p, name, max_pixels)
-        with warnings_named(name): mask = segment_image(img, hm, refine, threshold, max_side)[1]
+        try:
+            img = read_named(p, name, max_pixels)
+            with warnings_named(name): mask = segment_image(img, hm, refine, threshold, max_side)[1]
+        except (ImageReadError, OSError) as e:   # as segment says it; its mask is missing, as in segment's folder
+            (error or log)(f"failed {e}")
+            missing.append(name)
+            if allow_missing: continue
+            mask = np.zeros((2, 2), bool)   # every point reads matrix
         said = said_at_points(mask, pts)
         per_image[name] = balanced_scores(*said)
-        hits[0].extend(said[0])
-        hits[1].extend(said[1])
-    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=[], per_image=per_image,
+        for pooled, own in zip(hits, said): pooled.extend(own)
+    if len(missing) == len(spec): raise ValueError(f"no image of {points} could be segmented")
+    return balanced_scores(*hits) | dict(n_images=len(per_image), missing_predictions=missing, per_image=per_image,
                                          made_with=made_with(hm, refine, threshold, max_side))
 
 # %% ../nbs/11b_real_rock.ipynb #7bc2bfde

@@ -781,3 +781,24 @@ def test_evaluate_without_pred_scores_the_masks_segment_would_write(tmp_path):
     for pred in ([], ['--pred', tmp_path/'seg']):
         r = run('evaluate', *pred, '--points', tmp_path/'none.json', '--data', images)
         assert r.returncode == 1 and 'none.json: no images in it' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+def test_evaluate_at_key_points_says_an_image_it_cannot_segment_and_scores_the_others(tmp_path):
+    "Without --pred, an unreadable key-point image is one line (even with -q), scored as segment's missing mask is."
+    assert run('synth', '--out', str(tmp_path/'s'), '--per-class', '1', '--size', '48x48', '-q').returncode == 0
+    images = tmp_path/'s'/'images'
+    points = _points_from_masks(tmp_path/'s'/'masks')
+    first = sorted(points['images'])[0]
+    (tmp_path/'kp.json').write_text(json.dumps(points))
+    whole = json.loads(run('evaluate', '--points', tmp_path/'kp.json', '--data', images, '--json', '-q').stdout)
+    (images/first).write_bytes((images/first).read_bytes()[:100])   # cut short after the first run
+    r = run('evaluate', '--points', tmp_path/'kp.json', '--data', images, '--json', '-q')
+    cut = json.loads(r.stdout)
+    assert r.returncode == 0 and r.stderr.count('failed ') == 1 and Path(first).name in r.stderr, r.stderr
+    assert cut['missing_predictions'] == [first], cut
+    assert cut['per_image'][first]['recall'] == 0.0 and cut['n_images'] == whole['n_images'] == 6, cut
+    others = {k: v for k, v in cut['per_image'].items() if k != first}
+    assert others == {k: v for k, v in whole['per_image'].items() if k != first}   # nothing else lost
+    r = run('evaluate', '--points', tmp_path/'kp.json', '--data', images, '--allow-missing', '--json')
+    left_out = json.loads(r.stdout)
+    assert left_out['n_images'] == 5 and left_out['per_image'] == others, left_out
+    assert '1 key-point image(s) without a prediction, left out' in r.stderr, r.stderr
