@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch, torch.nn as nn
-from .data import write_atomic, file_hash, load_folder, read_image, check_out_folder
+from .data import write_atomic, file_hash, load_folder, read_image, read_loaded, check_out_folder
 from .teacher import import_torchvision
 
 # %% auto #0
@@ -315,7 +315,7 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
     def cams_of(chunk):   # a class the teacher does not know: its own prediction
         tg = [cfg['classes'].index(it.cls) if it.cls in cfg['classes'] else None for it, _ in chunk]
-        return compute_cams(model, [read_image(it.path) for it, _ in chunk], None if None in tg else tg, method,
+        return compute_cams(model, [read_loaded(it.path) for it, _ in chunk], None if None in tg else tg, method,
                             cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
     skipped = len(folder['skipped'])   # named by load_folder
@@ -456,7 +456,7 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
     rng = np.random.default_rng(seed)
     X, y, held = [], [], 0   # held: the bytes of features in `keep`
     for it in tqdm(items, desc='features (grain-free contrast)', unit='image', disable=not progress):
-        img = read_image(it.path)
+        img = read_loaded(it.path)
         f = imagenet_positions(img, side)
         if keep is not None and held + f.nbytes <= keep_bytes:
             keep[it.path] = (f, img.shape[:2])
@@ -524,7 +524,7 @@ def write_matrix_cams(data, # an ImageNet-style folder
         contrast = fit_matrix_contrast(data, names, side, progress=progress, keep=kept)
         export_matrix_contrast(contrast, model)
         maps_of = lambda chunk: [contrast.from_positions(*kept.pop(it.path)) if it.path in kept
-                                 else contrast(read_image(it.path)) for it, _ in chunk]
+                                 else contrast(read_loaded(it.path)) for it, _ in chunk]
         index |= write_maps_in_batches(todo, maps_of, out, out/'index.json', header, batch_size,
                                        'cams (grain-free contrast)', progress)
     return dict(computed=len(todo), cached=len(index) - len(todo), skipped=len(folder['skipped']),

@@ -15,9 +15,10 @@ import cv2
 __all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'SHOWN_STACKS',
            'ImageReadError', 'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image', 'counted',
            'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error', 'list_classes',
-           'list_items', 'split_items', 'check_readable', 'file_pages', 'warn_stacks', 'drop_unreadable',
-           'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray',
-           'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
+           'list_items', 'split_items', 'check_readable', 'decoding_said_once', 'read_loaded', 'file_pages',
+           'warn_stacks', 'drop_unreadable', 'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform',
+           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file',
+           'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -353,6 +354,31 @@ def check_readable(path, # an image file
             return None
         except ImageReadError as e: return e.reason
 
+# %% ../nbs/00_data.ipynb #5c58b6e7
+_SAID_DECODING = set()   # (file, message) a decoder warned of, said by the file's name: each once a process
+
+@contextlib.contextmanager
+def decoding_said_once(path, # the file read inside
+                      ):
+    "What is warned inside, said as 'PATH: message' once a process (also when the read fails); for one thread's reads."
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter('always')
+            yield
+    finally:
+        for w in said:
+            message = str(w.message).removeprefix(f"{path}: ")   # read_image's stack note names it already
+            if (str(path), message) in _SAID_DECODING: continue
+            _SAID_DECODING.add((str(path), message))
+            warnings.warn(f"{path}: {message}", w.category, stacklevel=3)
+
+# %% ../nbs/00_data.ipynb #22713e68
+def read_loaded(path, # a file `load_folder` or `drop_unreadable` listed
+                max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused
+               ) -> np.ndarray:
+    "`read_image` of a listed file: its stack and its decoder's warnings were said as it was listed, so nothing new is."
+    with decoding_said_once(path): return read_image_pages(path, max_pixels)[0]
+
 # %% ../nbs/00_data.ipynb #44f67a43
 def file_pages(path, # an image file
               ) -> int:
@@ -369,7 +395,10 @@ SHOWN_STACKS = 10      # a folder of PPL/XPL pairs is named by its first few, no
 def warn_stacks(paths:list, # readable image files
                ) -> list:
     "[(path, pages)] of the files of several pages; those not named before are named in one warning (once a process)."
-    stacks = [(p, n) for p in paths if (n := file_pages(p)) > 1]
+    stacks = []
+    for p in paths:
+        with decoding_said_once(p): n = file_pages(p)   # its header's warnings, as check_readable said them
+        if n > 1: stacks.append((p, n))
     new = [(p, n) for p, n in stacks if p not in _SAID_STACKS]
     named = "\n".join([f"  {p}: {n} pages" for p, n in new[:SHOWN_STACKS]]
                       + ([f"  and {len(new) - SHOWN_STACKS} more"] if len(new) > SHOWN_STACKS else []))
@@ -386,7 +415,10 @@ def drop_unreadable(items:list, # `Item`s
                     strict:bool=False, # raise ImageReadError on the first unreadable file instead
                    ) -> tuple[list, list]:
     "(the readable items, [(path, reason)] of the others); those, and files of several pages, named once a process."
-    bad = [(it.path, r) for it in items if (r := check_readable(it.path, max_pixels))]
+    bad = []
+    for it in items:
+        with decoding_said_once(it.path): reason = check_readable(it.path, max_pixels)
+        if reason: bad.append((it.path, reason))
     if bad and strict: raise ImageReadError(*bad[0])
     new = [(p, r) for p, r in bad if p not in _SAID_UNREADABLE]
     named = "\n".join(f"  {p}: {r}" for p, r in new)
@@ -520,7 +552,7 @@ class ThinSectionDataset:
 
     def __getitem__(self, i):
         it = self.items[i]
-        img = read_image_pages(it.path, self.max_pixels)[0]   # a stack's first page, unsaid: every epoch reads it again
+        img = read_loaded(it.path, self.max_pixels)   # what was said of it as it was listed is not said each epoch
         maps = []
         if self.mask_for is not None: maps.append((read_gray(self.mask_for(it)) > 127).astype(np.uint8))
         if self.heatmap_for is not None: maps.append(read_gray(self.heatmap_for(it)).astype(np.float32) / 255.0)

@@ -50,14 +50,14 @@ def evaluate_student(model, # the student
                      progress:bool=False, # show a progress bar
                     ):
     "SSIM-cam and (with masks) mIoU over items, at each image's own resolution."
-    from camnet_nb.data import read_image, read_gray
+    from camnet_nb.data import read_loaded, read_gray
     from camnet_nb.camnet import predict_heatmap
     from camnet_nb.metrics import ssim, dataset_metrics
     from tqdm.auto import tqdm
     model.eval()
     ss, pairs = [], []
     for it in tqdm(items, desc='validation', unit='image', leave=False, disable=not progress):
-        img = read_image(it.path)
+        img = read_loaded(it.path)
         if size: img = cv2_resize(img, size)
         h = predict_heatmap(model, img)
         cam = read_gray(cam_for(it)).astype(np.float32) / 255

@@ -599,16 +599,21 @@ def test_adapt_warns_when_the_clicks_cannot_be_told_apart(tmp_path):
     assert r.returncode == 0 and not r.stderr, r.stderr
     assert "; warning: only " in r.stdout, r.stdout   # --quiet keeps it, with the result
 
-def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
-    "A camera JPEG whose EXIF is cut short: Pillow warns as it is read, and the line names the file, not Pillow's source."
+def _cut_exif() -> bytes:
+    "A camera's EXIF block cut short: Pillow warns 'Truncated File Read' as a JPEG carrying it is read."
     import struct
     from PIL import Image
-    d, points, _, _ = _clicked_folder(tmp_path)
     exif = Image.Exif()
     exif[0x010e] = 'x' * 100   # an ImageDescription, its offset then pointed past the end of the file
     data = bytearray(exif.tobytes())
     struct.pack_into('>L', data, data.find(struct.pack('>H', 0x010e)) + 8, 60_000)
-    Image.open(d/'1.png').save(d/'1.jpg', exif=bytes(data), quality=95)
+    return bytes(data)
+
+def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
+    "A camera JPEG whose EXIF is cut short: Pillow warns as it is read, and the line names the file, not Pillow's source."
+    from PIL import Image
+    d, points, _, _ = _clicked_folder(tmp_path)
+    Image.open(d/'1.png').save(d/'1.jpg', exif=_cut_exif(), quality=95)
     (d/'1.png').unlink()
     pts = json.loads(points.read_text())
     pts['images']['1.jpg'] = pts['images'].pop('1.png')
@@ -632,6 +637,20 @@ def test_training_says_which_files_are_read_as_their_first_page(tmp_path):
     assert r.returncode == 0 and len(said) == 7, r.stderr   # one warning, once: the header and each file
     assert said[0].startswith('camnet train-teacher: warning: reading only the first page of 6 files'), said[0]
     assert said[1] == f"  {tmp_path/'pairs'/'a'/'0.tif'}: 2 pages", said[1]
+
+def test_training_names_a_file_its_decoder_warns_about_once_not_each_epoch(tmp_path):
+    "A cut EXIF block: one line naming the file as the folder is listed, none from the epochs' reads (worker processes)."
+    import numpy as np
+    from PIL import Image
+    for c in 'ab':
+        (tmp_path/'f'/c).mkdir(parents=True)
+        for i in range(3):
+            im = Image.fromarray(np.full((24, 24, 3), 60 * i + (c == 'b') * 30, np.uint8))
+            im.save(tmp_path/'f'/c/f'{i}.jpg', exif=_cut_exif() if (c, i) == ('a', 0) else b'')
+    r = run('train-teacher', '--data', tmp_path/'f', '--out', tmp_path/'t.pt', '--epochs', '2', '--img-size', '32',
+            '--workers', '1')
+    said = [l for l in r.stderr.splitlines() if 'Truncated File Read' in l]
+    assert r.returncode == 0 and said == [f"camnet train-teacher: warning: {tmp_path/'f'/'a'/'0.jpg'}: Truncated File Read"], r.stderr
 
 @pytest.mark.parametrize('counts, said', [((3,), 'all of one class (a)'), ((1, 3), 'a has a single image')])
 def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_path, counts, said):
