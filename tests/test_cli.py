@@ -623,15 +623,20 @@ def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
         assert r.returncode == 0, r.stderr
         assert f'camnet {args[0]}: warning: 1.jpg: ' in r.stderr and 'UserWarning' not in r.stderr, r.stderr
 
-def test_training_says_which_files_are_read_as_their_first_page(tmp_path):
-    "PPL/XPL pairs saved as 2-page TIFFs: the teacher learns from the first page, and the run says so, naming them."
+def _two_classes(root:Path, save) -> Path:
+    "Classes a and b of three flat 24 px images each, each written by save(image, its class folder, its index)."
     import numpy as np
     from PIL import Image
     for c in 'ab':
-        (tmp_path/'pairs'/c).mkdir(parents=True)
-        for i in range(3):
-            ppl = Image.fromarray(np.full((24, 24, 3), 60 * i + (c == 'b') * 30, np.uint8))
-            ppl.save(tmp_path/'pairs'/c/f'{i}.tif', save_all=True, append_images=[ppl.transpose(Image.FLIP_LEFT_RIGHT)])
+        (root/c).mkdir(parents=True)
+        for i in range(3): save(Image.fromarray(np.full((24, 24, 3), 60 * i + (c == 'b') * 30, np.uint8)), root/c, i)
+    return root
+
+def test_training_says_which_files_are_read_as_their_first_page(tmp_path):
+    "PPL/XPL pairs saved as 2-page TIFFs: the teacher learns from the first page, and the run says so, naming them."
+    from PIL import Image
+    _two_classes(tmp_path/'pairs', lambda ppl, d, i: ppl.save(d/f'{i}.tif', save_all=True,
+                                                               append_images=[ppl.transpose(Image.FLIP_LEFT_RIGHT)]))
     r = run('train-teacher', '--data', tmp_path/'pairs', '--out', tmp_path/'t.pt', '--epochs', '1', '--img-size', '32')
     said = [l for l in r.stderr.splitlines() if 'pages' in l]
     assert r.returncode == 0 and len(said) == 7, r.stderr   # one warning, once: the header and each file
@@ -639,18 +644,14 @@ def test_training_says_which_files_are_read_as_their_first_page(tmp_path):
     assert said[1] == f"  {tmp_path/'pairs'/'a'/'0.tif'}: 2 pages", said[1]
 
 def test_training_names_a_file_its_decoder_warns_about_once_not_each_epoch(tmp_path):
-    "A cut EXIF block: one line naming the file as the folder is listed, none from the epochs' reads (worker processes)."
-    import numpy as np
-    from PIL import Image
-    for c in 'ab':
-        (tmp_path/'f'/c).mkdir(parents=True)
-        for i in range(3):
-            im = Image.fromarray(np.full((24, 24, 3), 60 * i + (c == 'b') * 30, np.uint8))
-            im.save(tmp_path/'f'/c/f'{i}.jpg', exif=_cut_exif() if (c, i) == ('a', 0) else b'')
+    "A cut EXIF block: one line naming the file as the folder is listed, none from each epoch's reads (workers)."
+    cut = lambda d, i: _cut_exif() if (d.name, i) == ('a', 0) else b''
+    _two_classes(tmp_path/'f', lambda im, d, i: im.save(d/f'{i}.jpg', exif=cut(d, i)))
     r = run('train-teacher', '--data', tmp_path/'f', '--out', tmp_path/'t.pt', '--epochs', '2', '--img-size', '32',
             '--workers', '1')
     said = [l for l in r.stderr.splitlines() if 'Truncated File Read' in l]
-    assert r.returncode == 0 and said == [f"camnet train-teacher: warning: {tmp_path/'f'/'a'/'0.jpg'}: Truncated File Read"], r.stderr
+    named = f"camnet train-teacher: warning: {tmp_path/'f'/'a'/'0.jpg'}: Truncated File Read"
+    assert r.returncode == 0 and said == [named], r.stderr
 
 @pytest.mark.parametrize('counts, said', [((3,), 'all of one class (a)'), ((1, 3), 'a has a single image')])
 def test_demo_on_a_folder_a_teacher_cannot_use_is_one_line_before_training(tmp_path, counts, said):
