@@ -107,7 +107,8 @@ def _bench_model(model, # a model file timed as the user runs it (an adapted roc
                  threads:int, # onnxruntime threads
                  repeats:int, # timed runs
                 ) -> dict:
-    "A model file's latency through load_heatmap_model at the bench's size, interleaved with the paper's: model_ms, model_speedup_vs_ref."
+    """A model file's latency through load_heatmap_model at the bench's size, interleaved with the paper's: model_ms,
+    model_speedup_vs_ref."""
     from camnet_nb.deploy import load_heatmap_model, time_runner
     hm = load_heatmap_model(model, threads=threads, log=lambda m: None)
     img = np.round(x[0].transpose(1, 2, 0) * 255).astype(np.uint8)
@@ -183,7 +184,7 @@ def _segment_inputs(n:int, # images
 def _bench_segment(n:int, shape, tmp:Path,
                    clicks:int=5, # clicks a side on each image of the `segment --points` row
                   ) -> dict:
-    "`camnet segment` on n photomicrograph-sized JPEGs: our path (ONNX, bounded working size) against the first one (PyTorch at full size), and with clicks."
+    "`camnet segment` on n large JPEGs, and with clicks: ours (ONNX, bounded size) against PyTorch at full size."
     from camnet_nb.pipeline import segment_paths, segment_image, fit_longer_side, DEFAULT_MODEL, _write_image
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
@@ -193,7 +194,7 @@ def _bench_segment(n:int, shape, tmp:Path,
         segment_paths(src, tmp/f"segment-{len(list(tmp.glob('segment-*')))}", progress=False, log=lambda m: None, **kw)
         return time.perf_counter() - t
     ours = wall()                                                     # the shipped ONNX, --max-side 1024
-    with warnings.catch_warnings():   # a synthetic class whose grains look like its matrix is warned of: not what is timed
+    with warnings.catch_warnings():   # a class whose grains look like its matrix is warned of: not timed
         warnings.simplefilter('ignore')
         clicked = wall(points=points)                                 # segment --points: a classifier an image
     first = wall(model=DEFAULT_MODEL, max_side=10 ** 6)               # the same weights through PyTorch at full size
@@ -238,7 +239,8 @@ def _bench_teacher(arch, size, cam, x, threads):
 
 # %% ../nbs/12_benchmark.ipynb #77f88cf8
 def _bench_live(cam, refr, size, live_frames, sync_seconds, log):
-    "Our live loop (VFDA + FRRFI + async, CamNet) against the paper's synchronous loop (its CamNet + fast_glcm) on one stream."
+    """Our live loop (VFDA + FRRFI + async, CamNet) against the paper's synchronous loop (its CamNet + fast_glcm) on
+    one stream."""
     from camnet_nb.stream import LiveLoop, MotionGate, open_source, sync_loop
     from camnet_nb.deploy import HeatmapModel
     live = LiveLoop(HeatmapModel(cam), MotionGate(still_frames=8),

@@ -51,7 +51,8 @@ def last_conv_block(model:nn.Module, size=64) -> nn.Module:
 CAM_MAX_SIDE = 512   # the longer side the teacher sees when it makes a CAM near an image's own size
 
 def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
-    "The network input (h, w): `img_size` square, or (None) the image's own size capped at `max_side`, in multiples of 32."
+    """The network input (h, w): `img_size` square, or (None) the image's own size capped at `max_side`, in multiples
+    of 32."""
     if img_size: return img_size, img_size
     h, w = im.shape[:2]
     s = min(1.0, max_side / max(h, w))
@@ -62,7 +63,8 @@ def _cam_input_size(im, img_size, max_side=CAM_MAX_SIDE, mult=32):
 CAM_STRIDES = (8, 16, 32)
 
 def densify(model:nn.Module, output_stride:int=8) -> nn.Module:
-    "A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a finer CAM grid, same weights."
+    """A copy of a ResNet-style or EfficientNet-Lite classifier without its last one (16) or two (8) downsamplings: a
+    finer CAM grid, same weights."""
     import copy
     if output_stride not in CAM_STRIDES:
         raise ValueError(f"output_stride must be one of {CAM_STRIDES}, not {output_stride}")
@@ -110,9 +112,10 @@ def linear_head_cams(model, # a teacher (`make_classifier` network) that ends in
                      x:torch.Tensor, # (B, 3, H, W) 0..1 images
                      targets=None, # class index per image (None: the predicted class)
                      method:str='cam', # one of CLOSED_FORM_METHODS
-                     raw:bool=False, # (B, h, w) class scores on the block's grid (and the logits), not normalised maps at the input's size
+                     raw:bool=False, # (B, h, w) class scores on the block's grid (and logits), not maps at input size
                     ):
-    "(B, H, W) CAMs in 0..1 at the input's size, as pytorch-grad-cam makes them, from one forward pass and the head's weights."
+    """(B, H, W) CAMs in 0..1 at the input's size, as pytorch-grad-cam makes them, from one forward pass and the head's
+    weights."""
     from camnet_nb.teacher import head_linear
     if method not in CLOSED_FORM_METHODS:
         raise ValueError(f"{method!r} has no closed form here; one of {', '.join(CLOSED_FORM_METHODS)}")
@@ -140,7 +143,8 @@ def has_pooled_linear_head(model:nn.Module, # a classifier
                            layer:nn.Module, # its last convolutional block
                            size:int=64, # side of the random image the check runs on
                           ) -> bool:
-    "Whether the class score is the grid mean of the head applied at each position of `layer` (average pooling, then one Linear layer); checked once a model."
+    """Whether the class score is the grid mean of the head applied at each position of `layer` (average pooling, then
+    one Linear layer); checked once a model."""
     if (known := getattr(model, '_camnet_pooled_head', None)) is not None: return known
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(next(model.parameters()).device)
     try:
@@ -164,7 +168,7 @@ def _library_cams(cam, # an open pytorch-grad-cam object
     return cam(input_tensor=x, targets=[ClassifierOutputTarget(t) for t in targets], aug_smooth=aug_smooth)
 
 # %% ../nbs/03_cam.ipynb #f2c75ef6
-CAM_BATCH_PIXELS = 262144   # network-input pixels a forward and backward pass (512 x 512): one such image, or 64 tiles of 64 x 64 (memory grows with pixels, not images)
+CAM_BATCH_PIXELS = 262144   # network-input pixels a pass (one 512 x 512 image, or 64 of 64 x 64): the memory
 
 def compute_cams(model, # a teacher (`make_classifier` network)
                  images:list[np.ndarray], # RGB uint8 images
@@ -172,12 +176,12 @@ def compute_cams(model, # a teacher (`make_classifier` network)
                  method='layercam', # one of CAM_METHODS ('cam': the plain CAM of a linear head, no gradients)
                  img_size=None, # network input side (None: near each image's own size)
                  aug_smooth=False, # pytorch-grad-cam's test-time augmentation smoothing
-                 output_stride:int=8, # the teacher's downsampling when it makes CAMs, one of CAM_STRIDES (8: the finest, and slowest)
+                 output_stride:int=8, # the teacher's downsampling for CAMs, one of CAM_STRIDES (8: finest, slowest)
                  max_side:int=CAM_MAX_SIDE, # with img_size=None, the longer side the teacher sees
-                 batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass (at least one image): bounds the memory
-                 closed_form:bool=True, # one forward pass where the formulas are exact (linear_head_cams); False: always the library
+                 batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass (at least one image)
+                 closed_form:bool=True, # one pass where the formulas are exact (linear_head_cams); False: the library
                 ) -> list[np.ndarray]:
-    "CAMs (float32 0..1, each at its image's own size) for RGB uint8 images; `img_size=None` runs each near its own size."
+    "CAMs (float32 0..1, each at its image's own size) of RGB uint8 images; `img_size=None`: each near its own size."
     if method.lower() not in CAM_METHODS: raise ValueError(f"unknown CAM method {method!r}; choose from {', '.join(CAM_METHODS)}")
     model = densify(model, output_stride).eval()
     dev = next(model.parameters()).device
@@ -189,7 +193,7 @@ def compute_cams(model, # a teacher (`make_classifier` network)
     layer = last_conv_block(model)
     method = method.lower()
     closed = closed_form and method in CLOSED_FORM_METHODS and not aug_smooth and has_pooled_linear_head(model, layer)
-    if method == 'cam' and not closed: raise ValueError("the plain CAM needs a head of average pooling and one Linear layer (and no aug_smooth)")
+    if method == 'cam' and not closed: raise ValueError("the plain CAM needs an average-pool and Linear head (no aug_smooth)")
     with contextlib.ExitStack() as stack:
         cam = None if closed else stack.enter_context(cam_class(method)(model=model, target_layers=[layer]))
         for (h, w), group in groups.items():
@@ -266,7 +270,8 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
                           desc:str='maps', # the progress bar's label
                           progress:bool=True, # show a progress bar
                          ) -> dict:
-    "Compute, write and index maps a batch at a time, so a killed run keeps every finished batch; returns what it indexed."
+    """Compute, write and index maps a batch at a time, so a killed run keeps every finished batch; returns what it
+    indexed."""
     from tqdm.auto import tqdm
     indexed = {}
     # counts images: the rate reads images/s
@@ -291,11 +296,11 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
                rank=None, # this process among `world` (None: from torchrun)
                world=None, # processes sharing the folder (None: from torchrun)
                cam_size=None, # side the teacher sees (None: near each image's own size)
-               output_stride:int|None=None, # the teacher's downsampling for its CAMs, one of CAM_STRIDES; None: the teacher's own, 32 for a head-only one, else 8
+               output_stride:int|None=None, # one of CAM_STRIDES; None: the teacher's own (32 head-only, else 8)
                max_side:int=CAM_MAX_SIDE, # the longer side each image is resized to for the teacher, its aspect kept
                batch_pixels:int=CAM_BATCH_PIXELS, # network-input pixels a pass: bounds the memory
               ) -> dict:
-    "CAMs of every image in a folder, cached and verified, the index rewritten after every batch; what was done, and how."
+    "CAMs of every image in a folder, cached and verified, the index rewritten after each batch; what was done, how."
     from camnet_nb.teacher import load_teacher, compute_device
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world = int(os.environ.get('WORLD_SIZE', 1)) if world is None else world
@@ -343,7 +348,8 @@ def load_cam_index(out) -> CamIndex:
 def grid_strength(m:np.ndarray, # a map (H, W): a CAM, a heatmap
                   period:int=16, # the grid's period in the map's pixels (two cells: 16 px at output stride 8)
                  ) -> float:
-    "How strongly a map repeats every `period` pixels: the autocovariance of its fine detail at that lag (rows and columns), as a fraction of its spread; 0: no grid."
+    """How strongly a map repeats every `period` pixels: the autocovariance of its fine detail at that lag (rows and
+    columns), as a fraction of its spread; 0: no grid."""
     a = np.asarray(m, np.float64)
     if a.ndim != 2 or not 0 < period < min(a.shape):
         raise ValueError(f"grid_strength needs a 2-D map larger than its period ({period} px); got shape {a.shape}")
@@ -388,7 +394,8 @@ def checked_matrix_classes(folder:dict, # load_folder's result
 
 # %% ../nbs/03_cam.ipynb #4765bde5
 class ImagenetBody(nn.Module):
-    "Frozen ImageNet EfficientNet-Lite0 up to one block, its input normalisation included: 0..1 RGB (B, 3, H, W) -> features."
+    """Frozen ImageNet EfficientNet-Lite0 up to one block, its input normalisation included: 0..1 RGB (B, 3, H, W) ->
+    features."""
     def __init__(self, block:int=MATRIX_BLOCK, # the last block kept (2: stride 8, 40 channels)
                 ):
         super().__init__()
@@ -447,7 +454,8 @@ def fit_matrix_contrast(data, # an ImageNet-style folder
                         keep:dict|None=None, # where given, filled with path -> (features, (H, W)) of each fitted image
                         keep_bytes:int=MATRIX_KEEP_BYTES, # the most feature memory `keep` holds
                        ) -> MatrixContrast:
-    "A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may be grain."
+    """A MatrixContrast from the train and validation images: grain-free images' positions are matrix, the others' may
+    be grain."""
     from tqdm.auto import tqdm
     from sklearn.linear_model import LogisticRegression
     folder = load_folder(data)
@@ -489,7 +497,8 @@ class ContrastNet(nn.Module):
 def export_matrix_contrast(contrast:MatrixContrast, # a fitted contrast
                            out, # the .onnx file to write
                           ) -> Path:
-    "The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5), side and refinement."
+    """The contrast as an ONNX heatmap model (--model anywhere), its metadata holding its level (0.5), side and
+    refinement."""
     from camnet_nb.deploy import export_onnx
     net = ContrastNet(contrast).eval()
     # its side, refinement and level travel in the metadata (export_onnx): a probability

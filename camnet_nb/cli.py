@@ -29,7 +29,8 @@ def _size(s:str) -> tuple[int, int]:
 
 # %% ../nbs/13_cli.ipynb #f6f231c2
 def _lines(d:dict, indent:str='') -> str:
-    "A nested dict as readable `key: value` lines (floats to 4 digits): what a figure-reporting command prints without --json."
+    """A nested dict as readable `key: value` lines (floats to 4 digits): what a figure-reporting command prints
+    without --json."""
     out = []
     for k, v in d.items():
         if v is None: continue   # nothing to say (a live run's error when there was none)
@@ -149,7 +150,7 @@ def _live_model(model=None, # an ONNX file, a TensorRT engine or a student check
                 size=(512, 512), # (height, width) a checkpoint is exported for
                 threads:int=2, # onnxruntime threads
                 input_range:float|None=None, # an ONNX model's input range, one of INPUT_RANGES; None: from its metadata
-                backend:str='auto', # one of BACKENDS: auto takes TensorRT where it imports with a GPU, onnxruntime elsewhere (said in a line)
+                backend:str='auto', # one of BACKENDS: auto takes TensorRT with a GPU where it imports, else onnxruntime
                ):
     "The live loop's frame -> heatmap model: a checkpoint runs as a static-shape ONNX export, files as they are."
     from camnet_nb.deploy import load_heatmap_model, student_onnx
@@ -178,7 +179,7 @@ WINDOW_LAYERS = ('cam', 'outline', 'original', 'glcm', 'glcm_inv')   # what l st
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
-                    clicks=None, # a points file whose clicks teach the loop from the start (k keeps one beside --taught)
+                    clicks=None, # a points file whose clicks teach the loop from the start (k keeps one)
                     clicks_root=None, # where the clicks' relative paths start (a --source folder), else beside the file
                     log=_log, # where each step's one line goes
                    ) -> tuple:
@@ -435,7 +436,8 @@ def constant_value(name:str, # a constant's name
 def function_params(module:str, # a camnet_nb module, e.g. 'flkd'
                     func:str, # a top-level function, or 'Class.method'
                    ) -> dict:
-    "{parameter: {'default', 'annotation', 'doc'}} read from the source; no 'default' without one ('unreadable' where it is not a literal)."
+    """{parameter: {'default', 'annotation', 'doc'}} read from the source; no 'default' without one ('unreadable' where
+    it is not a literal)."""
     import ast
     tree, comments = _parsed_module(module)
     body = tree.body
@@ -473,7 +475,8 @@ def _option_help(doc:str, # the parameter's docment
                  more:str|None=None, # what the command line adds to the docment
                  show=str, # writes the default as the help shows it
                 ) -> str:
-    "An option's help from a docment: a constant named by its values, a None default read as 'unset', the default at the end."
+    """An option's help from a docment: a constant named by its values, a None default read as 'unset', the default at
+    the end."""
     def fmt(v): return f'{v:g}' if isinstance(v, float) else str(v)
     if choices is not None: doc = re.sub(r'\bone of [A-Z][A-Z0-9_]*', 'one of ' + ', '.join(map(fmt, choices)), doc)
     if default is None: doc = re.sub(r'\bNone\b', 'unset', doc)
@@ -519,7 +522,7 @@ def add_options(parser, # an argparse parser or sub-parser
                 required=(), # those the user must give
                 flags:dict|None=None, # parameter -> option name where it differs ({'inp': '--input'})
                 types:dict|None=None, # parameter -> argparse type where the default does not say (a WxH size)
-                shown:dict|None=None, # parameter -> a function that writes its default as the help shows it (a size as WxH)
+                shown:dict|None=None, # parameter -> its default as the help writes it (a size as WxH)
                 more:dict|None=None, # parameter -> what the command line adds to the docment
                ):
     "Add options to `parser` for some of `func`'s parameters: names, defaults, types, choices and help from its source."

@@ -214,7 +214,7 @@ def pages_note(pages:int, # how many pages the file holds
 def read_image(path, # file to read
                max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
               ) -> np.ndarray: # RGB uint8 array (H, W, 3)
-    "Read any photomicrograph as RGB uint8, or raise `ImageReadError` with a one-line reason; a stack's first page, said in a warning."
+    "Any photomicrograph as RGB uint8, or `ImageReadError` with a one-line reason; a stack's first page, said."
     a, pages = read_image_pages(path, max_pixels)
     if pages > 1: warnings.warn(f"{path}: {pages_note(pages, a.shape)}")
     return a
@@ -441,8 +441,8 @@ def warn_untrained(root:Path, # the folder, named in the warning
     new = [c for c in untrained if (root, c) not in _SAID_UNTRAINED]
     if new:
         one = len(new) == 1
-        warnings.warn(f"{root}: {'class' if one else 'classes'} {', '.join(new)} {'has' if one else 'have'} no training "
-                      f"image (only in val/ or test/): a teacher cannot learn {'it' if one else 'them'}, and "
+        warnings.warn(f"{root}: {'class' if one else 'classes'} {', '.join(new)} {'has' if one else 'have'} no "
+                      f"training image (only in val/ or test/): a teacher cannot learn {'it' if one else 'them'}, and "
                       f"{'its' if one else 'their'} images there are scored as wrong")
     _SAID_UNTRAINED.update((root, c) for c in new)
     return untrained
@@ -502,7 +502,7 @@ def joint_transform(img:np.ndarray, # RGB uint8 (H, W, 3)
                     rng:np.random.Generator|None=None, # random generator of the augmentations (None: a fresh one)
                     crop_scale:tuple=(0.35, 1.0), # random crop side as a fraction of the shorter side
                     jitter:float=0.1, # brightness/contrast/saturation jitter amplitude
-                    center_crop:float|None=None, # evaluation: crop the centre square of this fraction first (match a patch-trained scale)
+                    center_crop:float|None=None, # evaluation: crop the centre square of this fraction
                    ):
     "Apply the same geometry to an image and its maps; returns (img, [maps])."
     rng = rng if rng is not None else np.random.default_rng()

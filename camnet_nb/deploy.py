@@ -53,7 +53,8 @@ def export_onnx(model, # a student (nn.Module taking 0..1 RGB, returning a 0..1 
                 static:tuple|None=None, # (H, W) for a fixed-shape graph, None for any height and width
                 check:bool=True, # compare onnxruntime's output with PyTorch's
                ) -> Path:
-    "Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs from PyTorch."
+    """Export a student to ONNX (legacy exporter) with its input range in the metadata; raises if the output differs
+    from PyTorch."""
     import torch
     out = Path(out)
     from camnet_nb.data import check_out_file
@@ -272,7 +273,8 @@ def _trt_config(trt, # the tensorrt module
                 max_batch:int, # largest batch of the profile
                 workspace_mb:int, # builder's scratch memory, MiB
                ):
-    "The builder config: workspace, fp16, and one optimisation profile when height and width are dynamic (TensorRT 8.0 to 11)."
+    """The builder config: workspace, fp16, and one optimisation profile when height and width are dynamic (TensorRT
+    8.0 to 11)."""
     config = builder.create_builder_config()
     if hasattr(config, 'set_memory_pool_limit'):
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, workspace_mb << 20)
@@ -294,7 +296,7 @@ def build_trt_engine(onnx_path, # the ONNX file
                      max_batch:int=1, # largest batch the engine accepts
                      workspace_mb:int=1024, # builder's scratch memory, MiB
                      trt=None, # the tensorrt module (None: import it)
-                     log=None, # where to say that a build starts (it takes minutes and TensorRT shows no progress); None: stderr
+                     log=None, # where a build's start is said (minutes, and TensorRT shows no progress); None: stderr
                     ) -> Path:
     "Build a TensorRT engine from an ONNX file on this GPU; returns its path."
     if trt is None: import tensorrt as trt
@@ -476,7 +478,7 @@ class HeatmapModel:
                  runner, # OnnxRunner, TrtRunner or TorchRunner: (N, 3, h, w) float32 -> (N, 1, h, w)
                  input_range:float=1.0, # the pixel range the model takes: 1 (0..1) or 255 (0..255)
                  name:str='', # what to call it in tables and messages
-                 level:float|None=None, # the heatmap level that splits feature from matrix, where the model knows it (None: each image's own)
+                 level:float|None=None, # the feature/matrix level, where the model knows it (None: each image's own)
                  path=None, # the file it was read from, where there is one
                  side:int|None=None, # the longer side the model wants its input at (None: as given)
                  refine:str|None=None, # the refinement its masks are best made with (None: segment's default)
@@ -508,7 +510,7 @@ class HeatmapModel:
 INPUT_RANGES = (1.0, 255.0)   # the pixel ranges a model may take: 0..1 (ours) or 0..255 (the paper's CamNet)
 
 def load_heatmap_model(model=None, # .pt checkpoint, .onnx file or TensorRT engine; None: the shipped model (ONNX)
-                       input_range:float|None=None, # one of INPUT_RANGES; None: from the ONNX metadata, else 1 (said in a line)
+                       input_range:float|None=None, # one of INPUT_RANGES; None: the ONNX metadata's, else 1
                        backend:str='onnxruntime', # for ONNX files, one of BACKENDS
                        threads:int|None=None, # onnxruntime threads
                        shape:tuple|None=None, # (H, W) a TensorRT engine is built for

@@ -116,9 +116,10 @@ def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
 SANDSTONE_MATERIALS = {'pore': (2,), 'grain': (4, 6, 8, 10, 12), 'cement': (14, 16, 18)}
 
 def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a set of images
-                    groups:dict=SANDSTONE_MATERIALS, # material name -> its label values (a value in two groups counts for the later one)
+                    groups:dict=SANDSTONE_MATERIALS, # material -> its label values (a value in two counts for the later)
                    ) -> dict:
-    "Pooled over the images, for each material and 'other': its share of the marked pixels (`of_marks`), the share of it marked (`marked`, None where it has no pixels) and of the area (`area`)."
+    """Pooled over the images, for each material and 'other': its share of the marked pixels (`of_marks`), the share of
+    it marked (`marked`, None where it has no pixels) and of the area (`area`)."""
     names = [*groups, 'other']
     marked = np.zeros(len(names))   # marked pixels of each material
     total = np.zeros(len(names))    # all pixels of each material
@@ -173,7 +174,8 @@ def grain_mask(a:np.ndarray, # a map read by read_label_map
 def prediction_mask(a:np.ndarray, # a predicted mask read by read_label_map
                     p, # its file, named in the message
                    ) -> np.ndarray:
-    "A predicted mask as bool: 0/1 or 0/255, or compressed (a JPEG's: nearly every pixel within 32 of 0 or 255) read above 127."
+    """A predicted mask as bool: 0/1 or 0/255, or compressed (a JPEG's: nearly every pixel within 32 of 0 or 255) read
+    above 127."""
     u = np.unique(a)
     if _two_level(u): return a > 0
     if a.dtype == np.uint8 and ((a <= 32) | (a >= 223)).mean() >= 0.99: return a > 127
@@ -185,7 +187,8 @@ def _pair_key(p:Path, # a file under `root`
               root:Path, # the folder the names are relative to
               suffix:str='', # what to strip from the stem (a ground-truth suffix)
              ) -> str:
-    "The name a prediction and its ground truth share: the relative path without extension, `suffix` dropped from the stem."
+    """The name a prediction and its ground truth share: the relative path without extension, `suffix` dropped from the
+    stem."""
     r = p.relative_to(root).with_suffix('')
     return str(r.with_name(r.name[:len(r.name) - len(suffix)])) if suffix and r.name.endswith(suffix) else str(r)
 
@@ -243,11 +246,12 @@ def evaluate_folders(pred_dir, # predicted masks (0/255), any sub-folders
                      gt_dir, # ground-truth masks or label maps, the same relative names
                      gt_values=None, # label values that are grain (None: a binary mask)
                      gt_suffix:str='', # what ground-truth names add to the prediction's stem, e.g. '_labelsubgroups'
-                     allow_missing:bool=False, # ground truths without a prediction are left out instead of scored as empty
+                     allow_missing:bool=False, # ground truths without a prediction are left out, not scored as empty
                      progress:bool=True, # a bar over the pairs (on stderr)
-                     materials:dict|None=None, # material -> its label values: also where the predicted marks fall, by material
+                     materials:dict|None=None, # material -> its label values: also where the marks fall, by material
                     ) -> dict:
-    "Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`, the marks counted by material too."
+    """Pooled metrics over every ground truth, paired with the prediction of the same relative name; with `materials`,
+    the marks counted by material too."""
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     gts, preds = paired_files(pred_dir, gt_dir, gt_suffix)
     pairs, by_material, missing = [], [], []

@@ -110,7 +110,8 @@ def student_loader(items:list, # training items that have a CAM
                    seed:int=0, # seed of the order and the augmentations
                    workers:int=0, # DataLoader worker processes
                   ):
-    "(image, CAM, label) batches, image and CAM cropped, flipped and turned together; a DistributedSampler under torchrun."
+    """(image, CAM, label) batches, image and CAM cropped, flipped and turned together; a DistributedSampler under
+    torchrun."""
     from torch.utils.data import DataLoader
     from torch.utils.data.distributed import DistributedSampler
     from camnet_nb.data import ThinSectionDataset, seed_worker

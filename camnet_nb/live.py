@@ -20,9 +20,9 @@ LAYERS = (('original', 'original'), ('CAM', 'cam'), ('outline', 'outline'), ('GL
 
 # %% ../nbs/10_live.ipynb #f254413d
 class LiveView:
-    "Live segmentation in Jupyter: image, layer toggles, info panel, still threshold and rate sliders, start/stop, FPS line."
+    "Live segmentation in Jupyter: image, layers, info panel, still-threshold and rate sliders, start/stop, FPS."
     def __init__(self, segment, # frame (H, W, 3) uint8 -> heatmap (H, W) in 0..1
-                 source='synthetic', # 'synthetic', a camera index or a network camera's URL, a video file or a folder of images
+                 source='synthetic', # 'synthetic', a camera index or URL, a video file or a folder of images
                  size=(512, 512), # (height, width) of the frames
                  infer_hz:float=25.0, # inference rate on still scenes, per second
                  still_frames:int=8, # still frames in a row before segmenting
@@ -162,7 +162,8 @@ def _listen_for_clicks(self:LiveView):
 # %% ../nbs/10_live.ipynb #75411fde
 @patch
 def on_click(self:LiveView, event:dict):
-    "An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on screen."
+    """An ipyevents mouse event on the image: a click teaches feature, a shift- or right-click matrix, on the frame on
+    screen."""
     from camnet_nb.teach import event_click
     frame = self.loop.frame
     click = None if frame is None else event_click(event, frame.shape)

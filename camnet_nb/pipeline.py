@@ -52,7 +52,7 @@ def merge_class_folders(out, # folder to write: out/train/<class>/ and out/test/
 
 # %% ../nbs/11_pipeline.ipynb #563f31fe
 def train_default_model(work, # working folder: data links, teacher, CAMs (reused when present)
-                        real=None, # lithology-3 (or any licensable ImageNet-style folder of real rock); None: synthetic only
+                        real=None, # lithology-3 (or any licensable class folder of real rock); None: synthetic only
                         out=DEFAULT_MODEL, # the student checkpoint to write (and its .json, .onnx)
                         per_class:int=60, # synthetic images a class
                         size:int=256, # their side
@@ -88,7 +88,7 @@ def train_default_model(work, # working folder: data links, teacher, CAMs (reuse
     write_atomic(Path(str(out) + '.json'), json.dumps(card, indent=1).encode(), 'model card')
     from camnet_nb.camnet import load_student
     from camnet_nb.deploy import export_onnx
-    export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))   # for the edge runtime (no torch): any height and width
+    export_onnx(load_student(out)[0], Path(out).with_suffix('.onnx'))   # the edge's (no torch)
     return card
 
 # %% ../nbs/11_pipeline.ipynb #c984c811
@@ -106,7 +106,8 @@ def model_card(teacher_result:dict, # what train_teacher returned
                student_epochs:int=20, # the student's epochs
                student_size:int=192, # its crop side
               ) -> dict:
-    "The shipped model's card: data with attribution, teacher and its scores, pseudo-labels, student, the rule that chose it, one command that reproduces it."
+    """The shipped model's card: data with attribution, teacher and its scores, pseudo-labels, student, the rule that
+    chose it, one command that reproduces it."""
     from camnet_nb.synth import SYNTH_CLASSES
     test, nan = teacher_result.get('test', {}), float('nan')
     call = ("train_default_model('outputs/default_model', " + (f"real={str(real)!r}, " if real else '')
@@ -141,7 +142,8 @@ REFINEMENTS = ('none', 'glcm', 'glcm-colour', 'paper-glcm', 'rw', 'grabcut')
 DEFAULT_REFINE = 'glcm-colour'
 
 def otsu_level(values:np.ndarray, bins:int=256) -> float:
-    "Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in numpy alone."
+    """Otsu's threshold over a `bins`-bin histogram of the value range: skimage.filters.threshold_otsu's answer, in
+    numpy alone."""
     # our own so that segmenting with an ONNX model needs no
     # scikit-image (the edge install); tested equal to skimage's below
     a = np.asarray(values).ravel()
@@ -179,7 +181,8 @@ def refine_mask(img:np.ndarray, # RGB uint8 (H, W, 3)
                 refine:str=DEFAULT_REFINE, # one of REFINEMENTS
                 threshold:float|None=None, # a fixed level; None: each heatmap's own (Otsu's)
                ) -> np.ndarray:
-    "Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion (alone or with the colour step), the paper's, a fast random walk or GrabCut."
+    """Binary feature mask from a heatmap: a level (adaptive by default), then our GLCM fusion (alone or with the
+    colour step), the paper's, a fast random walk or GrabCut."""
     from camnet_nb.texture import refine_fast, fuse_texture, fuse_paper, glcm_feature, refine_grabcut, refine_colour
     if refine not in REFINEMENTS: raise ValueError(f"unknown refinement {refine!r}; choose {', '.join(REFINEMENTS)}")
     heat = level_heatmap(heat, mask_level(heat) if threshold is None else threshold)
@@ -252,9 +255,10 @@ def fit_longer_side(img:np.ndarray, # an image (H, W, ...)
 # %% ../nbs/11_pipeline.ipynb #4bf0c9ed
 _LOADED = {}   # (model file, its modification time) -> its HeatmapModel, loaded once a process
 
-def as_heatmap_model(model, # a HeatmapModel or any callable RGB -> heatmap; a model file (.onnx, .pt, engine); None: the shipped model
+def as_heatmap_model(model, # a HeatmapModel or a callable RGB -> heatmap; a model file; None: the shipped model
                     ):
-    "The model to run: a callable as it is, a file (or None, the shipped model) loaded once and kept while the file is unchanged."
+    """The model to run: a callable as it is, a file (or None, the shipped model) loaded once and kept while the file
+    is unchanged."""
     from camnet_nb.deploy import load_heatmap_model, DEFAULT_ONNX
     if callable(model): return model
     if not isinstance(model, (str, Path, type(None))):
@@ -311,10 +315,11 @@ def segment_image(img, # RGB uint8 (H, W, 3), or another image array or file (ca
                   refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
                   threshold:float|None=None, # a fixed heatmap level for the mask; None: each heatmap's own (Otsu's)
                   max_side:int=1024, # heatmap and refinement run at most at this size, then come back to the image's
-                  points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]} clicks as fractions (camnet_nb.teach); None: none
-                  clean:bool=True, # a clicked image's mask loses its specks and its grains' small holes (camnet_nb.teach.clean_clicked_mask, fill_grain_holes)
+                  points:dict|None=None, # {'feature': [[row, col], ...], 'matrix': [...]}: fractions; None: none
+                  clean:bool=True, # a clicked image's mask loses its specks and its grains' small holes
                  ) -> tuple[np.ndarray, np.ndarray, float]:
-    "(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a classifier's fitted to them."
+    """(heatmap float32, mask bool, level) at the image's own size; with clicks on both sides, the heatmap is a
+    classifier's fitted to them."""
     import cv2
     from camnet_nb.data import as_image
     img = as_image(img)   # a grey, RGBA, 16-bit or float array or a file name is taken; anything else is one line
@@ -441,7 +446,8 @@ def plan_outputs(inp:Path, # an image or a folder of images
                  out:Path, # the output folder
                  log=None, # where the note of files in formats not read goes (a microscope's own beside the TIFFs)
                 ) -> tuple[list[Path], Path, object]:
-    "(images, the folder their names are relative to, image -> its output name): refused in one line when an output would replace an input."
+    """(images, the folder their names are relative to, image -> its output name): refused in one line when an output
+    would replace an input."""
     from camnet_nb.data import is_image_file, check_out_folder, folder_files, unread_note, no_images_error
     from camnet_nb.data import UNREAD_EXTENSIONS
     if not inp.exists(): raise FileNotFoundError(f"{inp}: no such file or folder")
@@ -490,7 +496,7 @@ def images_to_do(files:list[Path], # the images of this run (or shard)
                  made=None, # what this run's masks are made with (made_with); rows made otherwise are redone
                  log=None, # where the note of images redone for another way goes
                 ) -> tuple[dict, list]:
-    "(rows already in a table, [(image, key, output paths)] still to do): an image is done when its outputs exist and its row has no error."
+    "(rows already in the table, [(image, key, output paths)] to do): done is outputs there and a row without error."
     import csv
     rows = {}
     if not overwrite:
@@ -539,7 +545,8 @@ def read_clicks(points, # the points file (camnet_nb.teach.read_points)
 
 # %% ../nbs/11_pipeline.ipynb #4b403707
 class SummaryTable:
-    "The rows of a `segment` run: rewritten atomically every `SUMMARY_EVERY_S` seconds and at the end, failures counted."
+    """The rows of a `segment` run: rewritten atomically every `SUMMARY_EVERY_S` seconds and at the end, failures
+    counted."""
     def __init__(self, path:Path, # summary.csv, or a shard's table
                  rows:dict, # rows already done, by key
                  on_row=None, # called with each new row (`--json` prints them)
@@ -628,10 +635,10 @@ def segment_pipelined(todo:list, # [(image, key, output paths)] (images_to_do)
                       workers:int=2, # threads that decode ahead and write behind (0: none)
                       desc:str='segment', # progress-bar label
                       progress:bool=True, # show a progress bar
-                      points:dict|None=None, # {resolved image path: its clicks} (camnet_nb.teach.read_points); None: no clicks
+                      points:dict|None=None, # {resolved image path: its clicks} (read_points); None: no clicks
                       max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (read_image)
                      ):
-    "Segment the images in order; decoding the next ones and writing the finished ones overlap the model and the refinement, which stay here."
+    "Segment the images in order; the next ones' decoding and the finished ones' writing overlap the model here."
     from tqdm.auto import tqdm
     from camnet_nb.data import ImageReadError
     def collect(key, fut, pixels):
@@ -671,10 +678,10 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   progress:bool=True, # show a progress bar
                   log=print, # where one-line notes go
                   on_row=None, # called with each image's table row as it is done (`--json` prints them)
-                  shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, i+2n, ...; None: the torchrun rank, if any
+                  shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, ...; None: the torchrun rank, if any
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
-                  workers:int=2, # threads that decode the next images and write the finished ones while the model runs (0: none)
-                  points=None, # a points file of clicks ({"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, fractions, PATH relative to the input): clicked images follow their clicks
+                  workers:int=2, # threads decoding the next images and writing the finished ones (0: none)
+                  points=None, # clicks: a points file (its format: `camnet adapt --help`), paths relative to the input
                   error=None, # where each failed image is said (None: log)
                   max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
                  ) -> int:
@@ -735,15 +742,16 @@ def plot_real_rock(paths, # image files
 
 # %% ../nbs/11_pipeline.ipynb #6facf4f8
 def write_refined_labels(data, # an ImageNet-style folder (the images to label)
-                         out, # the label folder: out/<model hash>/refined-<refine>-s<sigma>-r<range>/<image hash>.png and out/index.json
+                         out, # the label folder: out/<model hash>/refined-<how>/<image hash>.png and out/index.json
                          model=None, # a model file: .onnx, .pt or a TensorRT engine (None: the shipped model)
-                         input_range:float|None=None, # the pixel range the model takes, one of INPUT_RANGES; None: from its metadata, else 1
-                         refine:str|None=None, # the masks' refinement, one of REFINEMENTS; None: the model's own, else glcm-colour, the default
+                         input_range:float|None=None, # one of INPUT_RANGES; None: the model's metadata's, else 1
+                         refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
                          sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
                          batch:int=32, # images between two rewrites of the index (a killed run keeps them)
                          progress:bool=True, # show progress bars
                         ) -> dict:
-    "Pseudo-labels for a second round of distillation: a model's refined masks, edges softened, cached like `write_cams`."
+    """Pseudo-labels for a second round of distillation: a model's refined masks, edges softened, cached like
+    `write_cams`."""
     import cv2, sys
     from camnet_nb.cam import split_cached, write_maps_in_batches, _write_index
     from camnet_nb.data import file_hash
@@ -807,7 +815,8 @@ def _demo_data(work:Path, # the demo's working folder
                progress:bool=True, # show progress bars
                say=print, # where the step lines go
               ) -> tuple[Path, Path, bool, dict]:
-    "(training folder, evaluation folder, whether it has grain masks, the evaluation folder's splits): a fresh synthetic training set and the samples, or your folder for both."
+    """(training folder, evaluation folder, whether it has grain masks, the evaluation folder's splits): a fresh
+    synthetic training set and the samples, or your folder for both."""
     from camnet_nb.synth import write_synthetic_dataset
     from camnet_nb.data import load_folder, counted
     if data is not None:
@@ -843,7 +852,8 @@ def _demo_teacher(train_root:Path, # the training folder
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
                  ) -> dict:
-    "Train the teacher (patches from scratch, or a linear head on frozen ImageNet features); its figures for the report."
+    """Train the teacher (patches from scratch, or a linear head on frozen ImageNet features); its figures for the
+    report."""
     from camnet_nb.teacher import train_teacher, train_head
     if recipe == 'real':
         say(f"[2/7] teacher: a linear head on {REAL_TEACHER}'s frozen ImageNet features, chosen by cross-validation")
@@ -869,7 +879,7 @@ def _demo_student(train_root:Path, # the training folder
                   seed:int=0, # random seed
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
-                  matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast, not the teacher's CAMs
+                  matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast
                  ) -> tuple:
     "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, report lines)."
     import shutil
@@ -911,7 +921,7 @@ def _demo_masks(items:list, # the evaluation `Item`s
                 has_gt:bool=True, # the images have grain masks
                 progress:bool=True, # show a progress bar
                ) -> tuple[dict, float|None, list]:
-    "({method: [(mask, truth)]}, the heatmaps' mean SSIM to their CAMs or None, one figure row a class) over the images."
+    "({method: [(mask, truth)]}, the heatmaps' mean SSIM to their CAMs or None, a figure row a class) of the images."
     import warnings
     from tqdm.auto import tqdm
     from camnet_nb.camnet import predict_heatmap
@@ -961,7 +971,8 @@ def _demo_speed(net, # the demo's student
                 out:Path, # the report folder (the ONNX file goes there)
                 say=print, # where the step lines go
                ) -> dict:
-    "The student's parameters, its ONNX export and CPU latency at 512x512, and the live loop run headless on the synthetic stream."
+    """The student's parameters, its ONNX export and CPU latency at 512x512, and the live loop run headless on the
+    synthetic stream."""
     from camnet_nb.camnet import n_params
     from camnet_nb.deploy import export_onnx, OnnxRunner, time_runner, HeatmapModel, side_size
     from camnet_nb.stream import LiveLoop, MotionGate, open_source
@@ -1004,7 +1015,8 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
                     say=print, # where the warning goes
                     label:str='CamNet', # what the report calls the student
                    ) -> dict:
-    "{'heatmap_spread': median standard deviation} and, when it is below FLAT_SPREAD, a 'warning' that the student learned nothing."
+    """{'heatmap_spread': median standard deviation} and, when it is below FLAT_SPREAD, a 'warning' that the student
+    learned nothing."""
     if not heatmaps: return {}
     spread = round(float(np.median([np.std(h) for h in heatmaps])), 4)
     if spread >= FLAT_SPREAD: return dict(heatmap_spread=spread)
@@ -1025,7 +1037,8 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
                  matrix_classes=None, # grain-free classes named for your folder, or None
                  teacher_arch:str|None=None, # the synthetic recipe's teacher, or None: its default
                 ) -> str:
-    "The recipe to run (real for your own folder, unless told), after checking it, the points file and the grain-free classes: a bad input is one line before any training."
+    """The recipe to run (real for your own folder, unless told), after checking it, the points file and the grain-free
+    classes: a bad input is one line before any training."""
     recipe = recipe or ('real' if data is not None else 'synthetic')
     if recipe not in DEMO_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(DEMO_RECIPES)}")
     if teacher_arch is not None and recipe == 'real':   # said, not ignored
@@ -1046,11 +1059,11 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
     return recipe
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
-def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt, camnet.onnx (and contrast.onnx)
+def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt, .onnx
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
-             points=None, # key points on your images, in segment --points' format (paths relative to the data): scored in the report
+             points=None, # key points on your images (segment --points' format, relative to data): scored
              teacher_arch:str|None=None, # the synthetic recipe's teacher (None: resnet18, from scratch)
              teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs
@@ -1059,9 +1072,9 @@ def run_demo(out='outputs/demo', # report folder: report.json, report.md, figure
              crop_scale=(0.25, 0.3), # crop side as a fraction of the shorter side
              seed=0, # random seed
              progress=True, # show progress bars
-             matrix_classes:str|None=None, # your grain-free classes, comma-separated: pseudo-labels from their contrast, not the teacher's CAMs
+             matrix_classes:str|None=None, # your grain-free classes, comma-separated: pseudo-labels from their contrast
             ) -> dict:
-    "The whole pipeline on the samples (or `data`, an ImageNet-style folder); writes report.json, report.md and figures."
+    "The whole pipeline on the samples (or `data`, an ImageNet-style folder): report.json, report.md, figures."
     from camnet_nb.deploy import load_heatmap_model
     recipe = _demo_recipe(recipe, data, points, matrix_classes, teacher_arch)   # refused with the real recipe
     from camnet_nb.data import check_out_folder

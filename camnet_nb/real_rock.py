@@ -22,7 +22,7 @@ def comparison_models(model=None, # our model file (None: the shipped one)
                       ref=None, # the paper's CamNet ONNX, or None
                       log=print, # where one-line notes go
                      ) -> dict:
-    "{'ours': our HeatmapModel, \"paper's CamNet\": the paper's, where its file is here}, both through `load_heatmap_model`."
+    "{'ours': our HeatmapModel, \"paper's CamNet\": the paper's where its file is}, by `load_heatmap_model`."
     from camnet_nb.deploy import load_heatmap_model
     models = {'ours': load_heatmap_model(model, log=log)}
     if ref and Path(ref).is_file(): models["paper's CamNet"] = load_heatmap_model(ref, input_range=255, log=log)
@@ -37,7 +37,8 @@ def method_masks(img:np.ndarray, # RGB uint8 image
                  refinements=REFINEMENTS, # each model's heatmap refined these ways (adaptive level)
                  baselines=('otsu',), # unsupervised methods beside the models
                 ) -> dict:
-    "{method: boolean mask} of one image: each model at 0.5 and refined, the paper's own fusion, the baselines, texture alone."
+    """{method: boolean mask} of one image: each model at 0.5 and refined, the paper's own fusion, the baselines,
+    texture alone."""
     from camnet_nb.evaluation import unsupervised_mask
     from camnet_nb.texture import fuse_paper, glcm_feature, normalize01
     masks = {}
@@ -119,7 +120,7 @@ def marks_by_material(images, # folder of real photomicrographs
                       groups:dict=SANDSTONE_MATERIALS, # material name -> its label values
                       model=None, # our model file (None: the shipped one)
                       ref=None, # the paper's CamNet ONNX (a row beside ours), or None
-                      refine:str=DEFAULT_REFINE, # each model's masks as `camnet segment` makes them with this refinement
+                      refine:str=DEFAULT_REFINE, # each model's masks as `camnet segment` makes them with it
                       label_suffix:str='_labelsubgroups', # what a label file adds to its image's stem
                       log=print, # where one-line notes go
                      ) -> dict:
@@ -159,7 +160,7 @@ def samples_eval(samples=None, # a `camnet synth` folder (None: the shipped data
 SYNTH_DEV_SEED = 100
 
 def choose_refinement(sandstone, # a real labelled folder with images/ and labels/ (zero_shot's layout)
-                      synth_dev=None, # a `camnet synth` folder; None: 4 images a class at 256 px and SYNTH_DEV_SEED, in a temporary folder
+                      synth_dev=None, # a `camnet synth` folder; None: 4 a class, 256 px, SYNTH_DEV_SEED, made here
                       model=None, # our model file (None: the shipped one)
                       refinements=REFINEMENTS, # the candidates
                       log=print, # where one-line notes go
@@ -188,7 +189,8 @@ def balanced_scores(on_features:list, # for each feature point: did the mask say
                     on_matrix:list, # for each matrix point: did the mask say matrix?
                     resamples:int=KEYPOINT_RESAMPLES, # bootstrap resamples of the points for `ci95` (0: no interval)
                    ) -> dict:
-    "Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance), its 95 % interval, the count; None for a side without points."
+    """Recall on feature points, specificity on matrix points, their mean (balanced accuracy: 0.5 is chance), its 95 %
+    interval, the count; None for a side without points."""
     recall = float(np.mean(on_features)) if len(on_features) else None
     specificity = float(np.mean(on_matrix)) if len(on_matrix) else None
     both = recall is not None and specificity is not None
@@ -206,7 +208,7 @@ def balanced_scores(on_features:list, # for each feature point: did the mask say
                 points=len(on_features) + len(on_matrix), ci95=ci95)
 
 # %% ../nbs/11b_real_rock.ipynb #a1790cc6
-def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format: {"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}})
+def keypoint_eval(points_file, # key points, in read_points' format (camnet_nb.teach)
                   data_root, # the folder the relative paths start from
                   model=None, # our model file (None: the shipped one)
                   ref=None, # the paper's CamNet ONNX (a row beside ours), or None
@@ -214,7 +216,8 @@ def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format
                   baselines=('otsu',), # unsupervised methods scored beside the models
                   log=print, # where one-line notes go
                  ) -> dict:
-    "Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images; a bad points file is one line."
+    """Balanced accuracy, recall and specificity at hand-placed key points, per method, pooled over the images; a bad
+    points file is one line."""
     import warnings
     from camnet_nb.data import read_image
     from camnet_nb.evaluation import unsupervised_mask
@@ -241,7 +244,8 @@ def keypoint_eval(points_file, # key points (camnet_nb.teach.read_points' format
 
 # %% ../nbs/11b_real_rock.ipynb #21a8d4bb
 def _saved_mask(pred_dir:Path, rel:Path) -> tuple[Path, Path]|None:
-    "(mask, the image's path as segment named it) for the image at `rel`: its whole relative path, or a shorter tail of it (segment read a sub-folder)."
+    """(mask, the image's path as segment named it) for the image at `rel`: its whole relative path, or a shorter tail
+    of it (segment read a sub-folder)."""
     for k in range(len(rel.parts)):   # the longest tail first
         tail = Path(*rel.parts[k:])
         for name in (tail.with_suffix('.png'), tail.with_name(tail.name.replace('.', '_') + '.png')):
@@ -284,8 +288,8 @@ def _name_in(data:Path, # the folder segment read
 # %% ../nbs/11b_real_rock.ipynb #c488e230
 def keypoint_mask_scores(pred_dir, # masks written by `camnet segment` (0/255), mirroring the image folder
                          points, # a key-points file, in segment --points' format
-                         data, # the folder the points' relative paths start from: the one `segment` read, or a folder above it
-                         allow_missing:bool=False, # key-point images without a mask are left out instead of scored as empty
+                         data, # the folder the points' paths start from: the one `segment` read, or above it
+                         allow_missing:bool=False, # key-point images without a mask are left out, not scored as empty
                         ) -> dict:
     "Balanced accuracy, recall and specificity of saved masks at key points, pooled over the images, and per image."
     from camnet_nb.evaluation import read_label_map, prediction_mask
@@ -433,7 +437,8 @@ def teacher_cam_map(teacher, # a teacher checkpoint (train_teacher)
                     output_stride:int|None=None, # the teacher's downsampling for its CAMs (None: teacher_cam_stride's)
                     max_side:int|None=None, # the longer side the teacher sees; None: camnet_nb.cam.CAM_MAX_SIDE
                    ):
-    "(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a map for keypoint_map_scores."
+    """(image, path) -> the teacher's CAM for the class its folder names (the key-point images sit in class folders): a
+    map for keypoint_map_scores."""
     from camnet_nb.cam import compute_cams, teacher_cam_stride, CAM_MAX_SIDE
     from camnet_nb.teacher import load_teacher
     max_side = max_side or CAM_MAX_SIDE

@@ -28,7 +28,8 @@ def folder_frames(folder:Path, # a folder of images, searched recursively, or on
                   slide_frames:int=15, # frames each image is held, as if the stage rested on it
                   max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (possible decompression bombs)
                  ):
-    "The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said and dropped."
+    """The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said
+    and dropped."""
     from camnet_nb.data import read_image, folder_files, ImageReadError, no_images_error
     def stamp(p): # the file and when it was written: decoded once while the stage rests on it, again if written again
         try: return p, p.stat().st_mtime_ns
@@ -58,7 +59,8 @@ CANNOT_OPEN = {   # (a camera index, a URL) -> the line that says so
 
 def open_capture(source, # a camera index (int), a URL or a video file
                 ) -> cv2.VideoCapture:
-    "OpenCV's VideoCapture, the warnings of its backends' probing and of FFmpeg kept quiet (they are not the user's to read)."
+    """OpenCV's VideoCapture, the warnings of its backends' probing and of FFmpeg kept quiet (they are not the user's
+    to read)."""
     import os
     # FFmpeg's own lines (a refused connection) likewise; read once a process, so a user's own setting wins
     os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')
@@ -73,7 +75,8 @@ def capture_frames(source:str, # a camera index ('0'), a network camera's URL (r
                    fit, # frame -> frame at the stream's size
                    n_frames:int|None=None, # stop after this many (None: when the source ends)
                   ):
-    "RGB frames from OpenCV's VideoCapture; a camera that stops, or a file that ends before its header says, raises SourceEnded."
+    """RGB frames from OpenCV's VideoCapture; a camera that stops, or a file that ends before its header says, raises
+    SourceEnded."""
     is_cam, is_url = str(source).isdigit(), '://' in str(source)
     live = is_cam or is_url   # no end, no frame count
     if not live and not Path(source).exists(): raise FileNotFoundError(f"{source}: no such video file or folder")
@@ -427,8 +430,8 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
         max_seconds:float|None=None, # stop after this long (None: when the frames end or `stop` is called)
         max_frames:int|None=None, # stop after showing this many (None: when the frames end or `stop` is called)
        ) -> dict:
-    "Show every frame; on still scenes segment at most `infer_hz` times a second, asynchronously; `loop_summary`'s figures."
-    # through self.segment at every call: a model swapped in while the loop runs (a taught one) is used from the next update
+    "Show every frame; on still scenes segment at most `infer_hz` times a second, asynchronously; `loop_summary`."
+    # self.segment at every call: a model swapped in while the loop runs (a taught one) serves the next update
     self._worker, self._writer, self._fresh = AsyncInference(lambda f: self.segment(f)), None, FreshestResult(self.infer_hz)
     self._last_submit = -1e9
     self.stop_ev.clear()
@@ -455,7 +458,7 @@ def run(self:LiveLoop, frames, # an iterator of RGB frames (open_source)
             self.current = dict(frames=n, display_fps=fps, updates=self._worker.n_done, still=still, changed=self.gate.changed)
             if self.display_hz: time.sleep(max(0.0, t0 + n / self.display_hz - time.perf_counter()))
         if n == max_frames: ended = 'frame limit'   # not broken off: the count was reached
-    except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C or SIGTERM: the recording is still closed
+    except KeyboardInterrupt as e: ended, self.interrupted = 'interrupted', e   # Ctrl-C, SIGTERM: recording closed
     except SourceEnded as e: ended = str(e)
     finally:
         self._worker.close()

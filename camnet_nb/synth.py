@@ -284,7 +284,8 @@ def soft_heatmap(mask:np.ndarray, # grain mask (H, W), bool or 0/1
                  noise:float=0.08, # standard deviation of the added noise
                  seed=0, # an int seed or a numpy Generator
                 ) -> np.ndarray:
-    "A CAM-like map in 0..1 made from a true mask: blurred, stretched and noisy, for testing refinements without a model."
+    """A CAM-like map in 0..1 made from a true mask: blurred, stretched and noisy, for testing refinements without a
+    model."""
     rng = np.random.default_rng(seed)   # a Generator comes back as it is
     m = cv2.GaussianBlur(np.asarray(mask, np.float32), (0, 0), blur)
     return np.clip(m * gain + noise * rng.standard_normal(m.shape), 0, 1).astype(np.float32)

@@ -109,7 +109,8 @@ def read_points(path, # the points JSON file
                 note=None, # where a one-line note on images clicked on one side only goes (None: no note)
                 missing:dict|None=None, # collects {path beside the file: points} of missing images (None: refuse them)
                ) -> dict:
-    "{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or entry is one line."
+    """{resolved image path: {'feature': (n, 2) array, 'matrix': (m, 2) array}} of (row, col) fractions; a bad file or
+    entry is one line."""
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such points file")
     try: spec = json.loads(path.read_bytes())   # UTF-8, with or without the mark some editors put first
@@ -220,7 +221,8 @@ class _Graph:
 
 # %% ../nbs/11c_teach.ipynb #2145bf30
 def _derivatives(g:_Graph, m:str, sigma:float, f:int) -> list:
-    "From a smoothed grey level (pooled by f): sigma-normalised gradient magnitude and Hessian eigenvalues, in full-size pixel units."
+    """From a smoothed grey level (pooled by f): sigma-normalised gradient magnitude and Hessian eigenvalues, in
+    full-size pixel units."""
     d = np.zeros((5, 1, 3, 3), np.float32)
     d[0, 0, 1, :] = d[1, 0, :, 1] = [-0.5, 0, 0.5]                 # d/dx, d/dy
     d[2, 0, 1, :] = d[3, 0, :, 1] = [1, -2, 1]                     # d2/dx2, d2/dy2
@@ -365,7 +367,8 @@ def fit_logistic(X:np.ndarray, # samples (n, d), standardised
                  penalty:float=PENALTY, # L2 penalty on the weights (not the bias): penalty / 2 * |w|^2
                  iters:int=50, # most Newton steps
                 ) -> np.ndarray:
-    "Logistic regression weights (d + 1,), the bias last, by Newton's method: scikit-learn's LogisticRegression(C=1/penalty)."
+    """Logistic regression weights (d + 1,), the bias last, by Newton's method: scikit-learn's
+    LogisticRegression(C=1/penalty)."""
     X = np.asarray(X, np.float64)
     y = np.asarray(y, np.float64)
     Xb = np.hstack([X, np.ones((len(X), 1))])
@@ -390,7 +393,8 @@ def expand(Z:np.ndarray, # standardised features (..., d)
 
 # %% ../nbs/11c_teach.ipynb #76f57197
 class PixelClassifier:
-    "Per-pixel features (..., d) -> probability of feature (grain): a logistic regression on standardised features (and their squares)."
+    """Per-pixel features (..., d) -> probability of feature (grain): a logistic regression on standardised features
+    (and their squares)."""
     def __init__(self, mean, # (d,) feature means
                  scale, # (d,) feature spreads
                  weights, # (d + 1,) weights, the bias last (fit_logistic); (2d + 1,) when quadratic
@@ -399,7 +403,7 @@ class PixelClassifier:
         self.mean, self.scale, self.weights = (np.asarray(a, np.float32) for a in (mean, scale, weights))
         self.quadratic = quadratic
     def logit(self, X:np.ndarray, # features (..., d)
-              chunk:int=1 << 12, # pixels at a time: a chunk stays in the cache (a photomicrograph's expanded features would not even fit in memory)
+              chunk:int=1 << 12, # pixels at a time: a chunk stays in the cache (an image's features would not fit in memory)
              ) -> np.ndarray:
         flat = X.reshape(-1, X.shape[-1])
         d = len(self.mean)
@@ -441,7 +445,8 @@ import threading
 _BANKS, _BANKS_LOCK = {}, threading.Lock()
 
 def pixel_features(scales=FEATURE_SCALES, pool:int=1) -> PixelFeatures:
-    "One PixelFeatures a process for each set of scales and pooling (built once: it costs more than a run on a small image)."
+    """One PixelFeatures a process for each set of scales and pooling (built once: it costs more than a run on a small
+    image)."""
     key = (tuple(scales), pool)
     with _BANKS_LOCK:   # built once, whichever thread asks first; the others wait for it
         if key not in _BANKS: _BANKS[key] = PixelFeatures(*key[:1], pool=pool)
@@ -460,7 +465,7 @@ def image_features(img:np.ndarray, # RGB uint8
                    model=None, # a HeatmapModel whose heatmap is the last feature, or None
                    scales=FEATURE_SCALES, # the bank's scales
                    pool:int=1, # the bank's pooling (feature_graph)
-                   heat_scale:float=1.0, # the model runs on the image resized by this (its heatmap is smooth: 0.5 costs a quarter), then back
+                   heat_scale:float=1.0, # the model runs on the image resized by this (smooth: 0.5 costs a quarter)
                   ) -> np.ndarray:
     "(H, W, C) float32: the filter bank, then the model's heatmap when a model is given."
     F = pixel_features(scales, pool)(img)
@@ -495,9 +500,10 @@ def clicked_heatmap(img:np.ndarray, # RGB uint8
                     points:dict, # {'feature': (n, 2), 'matrix': (m, 2)} (row, col) fractions
                     penalty:float=PENALTY, # L2 penalty of the classifier
                     radius:float=CLICK_RADIUS, # each click's disc
-                    heat_scale:float=0.5, # the model's heatmap, a feature, is made at this fraction of the size (image_features)
+                    heat_scale:float=0.5, # the model's heatmap, a feature, is made at this fraction of the size
                    ) -> np.ndarray:
-    "(H, W) float32 probability of feature from a classifier fitted to this image's clicks; clicks it cannot follow, warned of."
+    """(H, W) float32 probability of feature from a classifier fitted to this image's clicks; clicks it cannot follow,
+    warned of."""
     F = image_features(img, model, heat_scale=heat_scale)
     rows, cols, y = click_pixels(points, img.shape[:2], radius)
     # every 7th pixel: the same spread, 7x cheaper
@@ -530,7 +536,8 @@ def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined
                        size:float=CLICKED_MEDIAN, # the median window, a fraction of the longer side (0: no median)
                        grow:int=CLICKED_GROW, # pixels the feature side then grows by (0: none)
                       ) -> np.ndarray:
-    "The mask without specks smaller than about half the window (a median over an odd window of `size` of the longer side), its features grown by `grow` pixels."
+    """The mask without specks smaller than about half the window (a median over an odd window of `size` of the longer
+    side), its features grown by `grow` pixels."""
     k = int(round(size * max(mask.shape))) | 1
     out = mask.astype(np.uint8)
     # the median of a binary mask is its majority: a box count, ten times faster than cv2.medianBlur, the same pixels
@@ -546,7 +553,7 @@ def clean_clicked_mask(mask:np.ndarray, # bool (H, W): a clicked image's refined
 CLICKED_HOLES = 0.002
 
 def fill_grain_holes(mask:np.ndarray, # bool (H, W): a clicked image's cleaned mask
-                     points:dict|None=None, # {'feature': ..., 'matrix': [[row, col], ...]} as fractions: holes holding a matrix click stay open
+                     points:dict|None=None, # the clicks, as fractions: a hole holding a matrix click stays open
                      holes:float=CLICKED_HOLES, # the largest hole filled, a fraction of the image's area (0: none)
                     ) -> np.ndarray:
     "The mask with the small matrix regions that lie wholly inside it (touching no image edge) given to the grain."
@@ -586,7 +593,8 @@ def _base_onnx(model=None, # the base model file (.onnx or .pt), None: the shipp
                input_range:float|None=None, # the pixel range it reads (1 or 255); None: from its metadata, else 1
                log=print, # where one-line notes go
               ):
-    "(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes inside."
+    """(the base model as ONNX, its input range): a checkpoint is exported first (PyTorch); a base with a side resizes
+    inside."""
     import onnx
     from google.protobuf.message import DecodeError   # a file cut short, or no ONNX
     from camnet_nb.deploy import DEFAULT_ONNX, INPUT_RANGE_KEY, SIDE_KEY, student_onnx, heatmap_io_error
@@ -679,7 +687,7 @@ def _at_side(base, # a heatmap model (onnx ModelProto) with a dynamic height and
 # %% ../nbs/11c_teach.ipynb #2f3b20d5
 def adapted_graph(base, # the base model (onnx ModelProto: an image input, a heatmap output), or None: the bank alone
                   base_range:float, # the pixel range the base reads (1 or 255)
-                  clf:PixelClassifier, # a linear classifier over the bank (and the base heatmap, last, when there is a base)
+                  clf:PixelClassifier, # a linear classifier over the bank (and the base's heatmap, last, if any)
                   scales=FEATURE_SCALES, # the bank's scales
                   pool:int=1, # the bank's pooling (feature_graph)
                  ):
@@ -725,9 +733,10 @@ def _sample_rows(n:int, # how many rows there are
 def pseudo_pixels(mask:np.ndarray, # bool (H, W): an image's mask from its own clicks
                   n:int, # pixels to draw a side
                   seed:int=0, # seed of the order they are drawn in
-                  erode:float=PSEUDO_ERODE, # each side is eroded by this fraction of the longer side first: boundaries are where masks are wrong
+                  erode:float=PSEUDO_ERODE, # each side eroded by this fraction of the longer side (masks err at borders)
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "(rows, cols, is_feature): n pixels drawn from well inside each side of a mask; one pixel more or less in the mask changes at most one of them."
+    """(rows, cols, is_feature): n pixels drawn from well inside each side of a mask; one pixel more or less in the
+    mask changes at most one of them."""
     k = int(round(erode * max(mask.shape))) | 1
     rows, cols, labels = [], [], []
     for side, m in ((True, mask), (False, ~mask)):
@@ -747,7 +756,7 @@ def click_training_set(points:dict, # read_points' result
                        seed:int=0, # seed of the draw
                        progress:bool=True, # show a progress bar
                        pool:int=1, # the bank's pooling (feature_graph)
-                       mask_model=None, # a HeatmapModel: each image clicked on both sides is segmented with its clicks, and its mask adds pseudo-labels; None: the clicks alone
+                       mask_model=None, # a HeatmapModel: clicked masks add pseudo-labels; None: the clicks alone
                        pseudo:int=PSEUDO_PIXELS, # pseudo-labelled pixels drawn a side an image
                        max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (decompression bombs)
                       ) -> tuple:
@@ -832,7 +841,8 @@ def _write_adapted(model, # the adapted graph (onnx ModelProto)
                    out:Path, # the .onnx file
                    about:dict, # how it was made (adapt's figures), kept in its metadata
                   ):
-    "Write the adapted graph atomically, its metadata saying its pixel range (0..1), its level (0.5) and how it was made."
+    """Write the adapted graph atomically, its metadata saying its pixel range (0..1), its level (0.5) and how it was
+    made."""
     from camnet_nb.data import write_atomic
     from camnet_nb.deploy import _set_metadata
     _set_metadata(model, 1.0, level=0.5)
@@ -861,26 +871,26 @@ def adapt(data, # the folder the points file's paths start from
           points, # the points file: feature and matrix clicks on a few of the images
           out, # the adapted model to write (.onnx)
           model=None, # a base model (.onnx or .pt) whose heatmap joins the features; None: the filter bank alone
-          input_range:float|None=None, # the pixel range the base reads, one of INPUT_RANGES; None: from its metadata, else 1
-          penalty:float|None=None, # L2 penalty of the classifier; None: 1000 with pseudo-labels, 30 with the clicks alone
+          input_range:float|None=None, # the base's pixel range, one of INPUT_RANGES; None: its metadata's, else 1
+          penalty:float|None=None, # the classifier's L2 penalty; None: 1000 with pseudo-labels, 30 with clicks alone
           max_side:int=1024, # images larger than this are read at this size (as segment does)
           pool:int=ADAPT_POOL, # the bank runs on the image average-pooled by this (1: full size, slower)
-          pseudo:int=PSEUDO_PIXELS, # pixels a side an image taken from its own clicked mask as labels (0: the clicks alone, better for grains a few pixels across)
+          pseudo:int=PSEUDO_PIXELS, # pixels a side taken as labels from each clicked mask (0: clicks alone)
           progress:bool=True, # show progress
           log=print, # where one-line notes go
           max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
          ) -> dict:
-    "Fit one pixel classifier to the clicks of every image in `points`; write it (with the base model, if any) as one ONNX graph."
+    "One pixel classifier fitted to the clicks of every image in `points`, written (with any base model) as one ONNX."
     from camnet_nb.deploy import load_heatmap_model
     t0 = time.perf_counter()
     out = check_out_file(out, 'adapted model', '.onnx')
     pts = read_points(points, data)                      # every entry checked before any work
     clicks = clicks_per_side(pts, points)
     base, base_range, hm = _adapt_base(model, input_range, log)
-    masker = hm if hm is not None else load_heatmap_model(log=log)   # each clicked image's own mask (segment --points) is made with it
+    masker = hm if hm is not None else load_heatmap_model(log=log)   # makes each clicked image's mask
     X, y, pix, clicked, image = click_training_set(pts, hm, max_side, progress=progress, pool=pool, pseudo=pseudo,
                                                    mask_model=masker if pseudo else None, max_pixels=max_pixels)
-    # with no pseudo-labels (pseudo=0, or no image clicked on both sides) the clicks alone, with the penalty that suits them
+    # no pseudo-labels (pseudo=0, or no image clicked on both sides): the clicks alone, with their penalty
     penalty = penalty if penalty is not None else ADAPT_PENALTY if not clicked.all() else CLICKS_ALONE_PENALTY
     clf = fit_clicks(X, y, pix, penalty, quadratic=False)
     about = dict(base=str(model) if model is not None else 'none, the filter bank alone', points=str(points), images=len(pts),
@@ -922,9 +932,10 @@ def same_scene(a:np.ndarray, # an RGB frame
 
 # %% ../nbs/11c_teach.ipynb #b6f1f6d7
 class Teacher:
-    "Clicks on frames -> a TaughtModel; the samples of every click are kept, so each new click refines what came before."
+    """Clicks on frames -> a TaughtModel; the samples of every click are kept, so each new click refines what came
+    before."""
     def __init__(self, base, # the model the loop ran before the clicks (a HeatmapModel); a feature only with_base
-                 penalty:float=CLICKS_ALONE_PENALTY, # L2 penalty of the classifier (it is used on frames that were not clicked)
+                 penalty:float=CLICKS_ALONE_PENALTY, # the classifier's L2 penalty (it runs on frames not clicked)
                  radius:float=CLICK_RADIUS, # each click's disc
                  pool:int=LIVE_POOL, # the bank's pooling (the live loop's rate needs the speed)
                  with_base:bool=LIVE_WITH_BASE, # the base's heatmap among the features too (slower, no better measured)
@@ -1164,7 +1175,8 @@ def _jpeg(rgb:np.ndarray) -> bytes:
 def event_click(event:dict, # an ipyevents mouse event on a picture
                 shape:tuple, # (H, W) of the picture shown
                ) -> tuple|None:
-    "(row, col, side) of a mouse event: a click says feature, a shift-click or a right-click matrix; None for an event with no position."
+    """(row, col, side) of a mouse event: a click says feature, a shift-click or a right-click matrix; None for an
+    event with no position."""
     if 'dataX' not in event: return None
     H, W = shape[:2]
     side = ('matrix' if event.get('type') == 'contextmenu' or event.get('shiftKey') or event.get('button') == 2
@@ -1175,7 +1187,8 @@ def event_click(event:dict, # an ipyevents mouse event on a picture
 # %% ../nbs/11c_teach.ipynb #d5aec267
 def readable_images(images, # image files, or a folder of them (every image under it, as segment finds them)
                    ) -> tuple[list, list]:
-    "(the readable images, resolved; [(path, reason)] of the others): a cut-short or empty file is left out, as every command skips it."
+    """(the readable images, resolved; [(path, reason)] of the others): a cut-short or empty file is left out, as every
+    command skips it."""
     from camnet_nb.pipeline import list_images, warnings_named
     from camnet_nb.data import check_readable, ImageReadError, no_images_error
     folder = Path(images) if isinstance(images, (str, Path)) else None
@@ -1193,10 +1206,11 @@ def readable_images(images, # image files, or a folder of them (every image unde
 
 # %% ../nbs/11c_teach.ipynb #d2ca697f
 class ClickCanvas:
-    "A click widget over a list of images: click = feature, shift- or right-click = matrix; undo, clear, save, load, adapt."
+    """A click widget over a list of images: click = feature, shift- or right-click = matrix; undo, clear, save, load,
+    adapt."""
     def __init__(self, images, # image files, or a folder of them (every image under it, as segment finds them)
                  model=None, # a HeatmapModel (None: the shipped model)
-                 points_file='points.json', # where save writes (and load reads) the clicks; adapt writes <points_file>.onnx
+                 points_file='points.json', # where save writes and load reads the clicks; adapt: <points_file>.onnx
                  side:int=768, # the longer side the images are shown and segmented at
                  refine:str|None=None, # the refinement (None: the default)
                 ):
@@ -1287,7 +1301,8 @@ def go(self:ClickCanvas, step:int):
 # %% ../nbs/11c_teach.ipynb #cafb8bb0
 @patch
 def mask(self:ClickCanvas) -> tuple[np.ndarray, np.ndarray]:
-    "(heatmap, mask) of the current image with its clicks, as `segment --points` makes them; a warning kept for the status."
+    """(heatmap, mask) of the current image with its clicks, as `segment --points` makes them; a warning kept for the
+    status."""
     from camnet_nb.pipeline import segment_image, warnings_of_this_thread
     pts = self.points[self.paths[self.i]]
     with warnings_of_this_thread() as said:   # not the warming bank's, on its own thread beside this one
@@ -1395,7 +1410,8 @@ def click_scores(pairs:list, # [(image path, bool ground truth)]
                  seed:int=0, # seed of the simulated clicks
                  progress:bool=True, # show a progress bar
                 ) -> dict:
-    "{model name: {clicks: pooled mIoU}} of each image segmented with its own simulated clicks (0: no clicks, the default)."
+    """{model name: {clicks: pooled mIoU}} of each image segmented with its own simulated clicks (0: no clicks, the
+    default)."""
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
     from camnet_nb.metrics import dataset_metrics
@@ -1418,7 +1434,8 @@ def adapt_scores(pairs:list, # [(image path, bool ground truth)]
                  seed:int=0, # seed of the simulated clicks
                  progress:bool=True, # show a progress bar
                 ) -> dict:
-    "{base name: {clicks: pooled mIoU on the images without clicks}} of a model adapted on the first `teach` images' clicks."
+    """{base name: {clicks: pooled mIoU on the images without clicks}} of a model adapted on the first `teach` images'
+    clicks."""
     import tempfile
     from tqdm.auto import tqdm
     from camnet_nb.data import read_image
@@ -1471,11 +1488,12 @@ def _adapted_on_one(spec:dict, # image path -> its points (read_points)
 # %% ../nbs/11c_teach.ipynb #f59b3ef9
 def keypoint_teach_scores(points_file, # key points (read_points' format)
                           root, # the folder their paths start from
-                          bases:dict, # name -> (model file or None for the shipped one, its input range or None): each image with its own points
-                          adapt_bases:dict|None=None, # name -> (adapt's base model or None for the bank alone, its input range); None: `bases`
+                          bases:dict, # name -> (model file or None: shipped, input range or None): per image
+                          adapt_bases:dict|None=None, # name -> (adapt's base or None: bank alone, range); None: `bases`
                           log=print, # where one-line notes go
                          ) -> dict:
-    "{setting: {name: balanced_scores}}: no clicks; taught with half of each image's points, scored on the other half (both ways); adapted on one image, scored on the others (and its own folder's); Otsu."
+    """{setting: {name: balanced_scores}}: no clicks; taught with half of each image's points, scored on the other half
+    (both ways); adapted on one image, scored on the others (and its own folder's); Otsu."""
     from camnet_nb.data import read_image
     from camnet_nb.deploy import load_heatmap_model
     from camnet_nb.evaluation import unsupervised_mask

@@ -97,7 +97,8 @@ def pretrained_state_dict(arch:str, # a torchvision classifier name or one of LI
                           weights=None, # a state_dict file to use instead of the standard weights
                           progress:bool=True, # show torchvision's download bar
                          ) -> dict:
-    "ImageNet weights: `weights` file, else the torch hub cache, else torchvision's download (a one-line error offline)."
+    """ImageNet weights: `weights` file, else the torch hub cache, else torchvision's download (a one-line error
+    offline)."""
     if weights is not None:
         weights = Path(weights)
         if not weights.is_file(): raise FileNotFoundError(f"{weights}: no such weights file")
@@ -179,7 +180,8 @@ def _dist():
 # %% ../nbs/02_teacher.ipynb #400c7592
 def compute_device(local_rank:int=0, # this process's GPU under torchrun
                   ) -> torch.device:
-    "Where the networks run: this process's GPU when PyTorch sees one, else the processor (CAMNET_DEVICE=cpu or cuda decides)."
+    """Where the networks run: this process's GPU when PyTorch sees one, else the processor (CAMNET_DEVICE=cpu or cuda
+    decides)."""
     asked = os.environ.get('CAMNET_DEVICE', '').strip().lower()
     if asked not in ('', 'cpu', 'cuda'): raise ValueError(f"CAMNET_DEVICE={asked!r}: use cpu or cuda")
     if asked == 'cuda' and not torch.cuda.is_available():
@@ -302,7 +304,8 @@ def warmup_cosine(opt:torch.optim.Optimizer, # the optimiser whose learning rate
 
 # %% ../nbs/02_teacher.ipynb #985a30d2
 def loader_randomness(loader) -> tuple[list, object]:
-    "What a DataLoader draws from, for the `.state`: (its own and its sampler's generators, its dataset if that augments with an `rng`)."
+    """What a DataLoader draws from, for the `.state`: (its own and its sampler's generators, its dataset if that
+    augments with an `rng`)."""
     found = [loader.generator, getattr(loader.sampler, 'generator', None)]
     generators = list({id(g): g for g in found if g is not None}.values())
     # under DDP each rank's dataset draws its own stream; only a single process restores it exactly
@@ -335,7 +338,8 @@ def resume_training(state_path:Path, # the `.state` file to continue from
                     dataset=None, # the dataset whose augmentation generator is restored
                     log:bool=True, # say where the run resumes, on stderr
                    ) -> tuple[int, float, list]:
-    "Load a `.state` into the model, optimiser, schedule and every generator; (first epoch to run, best score, history)."
+    """Load a `.state` into the model, optimiser, schedule and every generator; (first epoch to run, best score,
+    history)."""
     st = load_training_state(state_path, 'student' if 'student' in (identity or {}) else 'teacher', **(identity or {}))
     model.load_state_dict(st['model'])
     opt.load_state_dict(st['opt'])
@@ -402,7 +406,7 @@ def fit(model:nn.Module, # the network to train, already on its device
         start, best, history = resume_training(state_path, model, opt, sched, identity, generators, dataset, progress and rank == 0)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     for ep in range(start, epochs):
-        if hasattr(loader.sampler, 'set_epoch'): loader.sampler.set_epoch(ep)   # DistributedSampler: a new order each epoch
+        if hasattr(loader.sampler, 'set_epoch'): loader.sampler.set_epoch(ep)   # DistributedSampler's new order
         loss = train_epoch(net, loader, loss_fn, opt, sched, scaler, f'{desc} {ep+1}/{epochs}', progress and rank == 0)
         m = validate(model) | dict(epoch=ep + 1, loss=loss)
         history.append(m)
@@ -429,7 +433,8 @@ def teacher_loaders(folder:dict, # `load_folder`'s splits
                     rank:int|None=None, # this process among `world` (None: torchrun's)
                     world:int|None=None, # processes training together (None: torchrun's)
                    ) -> tuple:
-    "(training loader, validation loader, class weights for the loss): classes balanced by the sampler, or under DDP by the loss."
+    """(training loader, validation loader, class weights for the loss): classes balanced by the sampler, or under DDP
+    by the loss."""
     from torch.utils.data import DataLoader, WeightedRandomSampler
     from torch.utils.data.distributed import DistributedSampler
     from camnet_nb.data import ThinSectionDataset, seed_worker
@@ -508,7 +513,8 @@ def train_teacher(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] 
     config = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=list(crop_scale),
                   input_norm=model.input_norm, pretrained=bool(pretrained or weights))
     def save_best(m, metrics): save_teacher(m, out, config | dict(epoch=metrics['epoch'], metrics=metrics))
-    history = fit(model, dl, loss_fn, validate, save_best, out.with_name(out.name + '.state'), epochs, lr, TEACHER_WEIGHT_DECAY, select,
+    state = out.with_name(out.name + '.state')
+    history = fit(model, dl, loss_fn, validate, save_best, state, epochs, lr, TEACHER_WEIGHT_DECAY, select,
                   identity=dict(arch=arch, classes=classes), resume=resume, desc='teacher', progress=progress)
     result = dict(best=max(history, key=lambda h: h[select], default={}), history=history, classes=classes)
     if folder['test'] and rank == 0 and out.is_file(): result['test'] = score_test_once(out, folder['test'], batch_size, workers, progress)
@@ -584,7 +590,8 @@ def view_crops(img:np.ndarray, # RGB image (H, W, 3)
                size:int, # side of each view
                frac:float=0.6, # side of the five crops as a share of the shorter side
               ) -> np.ndarray:
-    "Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also mirrored."
+    """Twelve (size, size) views of an RGB image: the centre square and five `frac` crops (corners, centre), each also
+    mirrored."""
     import cv2
     h, w = img.shape[:2]
     s = min(h, w)
@@ -699,7 +706,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
                seed:int=0, # seed of the folds
                progress:bool=True, # feature bars and a summary line on stderr
               ) -> dict:
-    "A linear probe: frozen ImageNet features, a logistic-regression head chosen by cross-validation on every non-test image, the test split scored once."
+    "A linear probe: frozen ImageNet features, a logistic head cross-validated on the non-test images, tested once."
     from sklearn.linear_model import LogisticRegression
     from camnet_nb.metrics import classification_metrics
     out = check_destination(out)
@@ -707,13 +714,13 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     seed_everything(seed)
     folder = teacher_folder(data, 0.2, seed)
     classes, n = folder['classes'], len(folder['classes'])
-    # cross-validation replaces the held-out split: every non-test image may choose
-    fit_items = folder['train'] + folder['val']
+    fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split
     check_cross_validation(fit_items, data)   # before the features: a folder it cannot use costs nothing
     model = make_classifier(arch, n, pretrained=True, weights=weights).to(compute_device())
     X = pooled_features(model, fit_items, img_size, progress)
     y = np.array([it.label for it in fit_items])
     C, cv, history = choose_strength(X, y, n, strengths, folds, seed=seed)
+    if progress: print(f"head: C {C}, cross-validated macro F1 {cv['f1']:.3f}", file=sys.stderr)
     lr = LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X, y)
     write_head(model, lr, n)
     result = dict(best=cv | dict(epoch=0), history=history, classes=classes)
@@ -721,12 +728,12 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     model.cpu()   # the features are made: the test's head and the checkpoint on the processor
     if z is not None:
         with torch.no_grad(): p = F.softmax(head_linear(model)(torch.from_numpy(z).float()), 1).numpy()
-        result['test'] = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
+        result['test'] = t = classification_metrics(p, np.array([it.label for it in folder['test']]), n)
+        if progress: print(f"test ({len(z)} images, once): acc {t['accuracy']:.3f} f1 {t['f1']:.3f}", file=sys.stderr)
     cfg = dict(arch=arch, classes=classes, img_size=img_size, crop_scale=[1.0, 1.0], input_norm=model.input_norm,
                pretrained=True, head_only=dict(views=12, C=C, folds=folds), epoch=0, metrics=result['best'])
     if 'test' in result: cfg['test'] = result['test']
     save_teacher(model, out, cfg)
-    if progress: print(f"head: C {C}, cross-validated macro F1 {cv['f1']:.3f}" + (f"; test ({len(folder['test'])} images, scored once): acc {result['test']['accuracy']:.3f} f1 {result['test']['f1']:.3f}" if 'test' in result else ''), file=sys.stderr)
     return result
 
 # %% ../nbs/02_teacher.ipynb #7e271edf
@@ -784,7 +791,7 @@ def plot_confusion(cm, # confusion matrix (rows: true class)
 
 # %% ../nbs/02_teacher.ipynb #e52113a8
 def compare_backbones(data, # ImageNet-style folder (with test/ the rows are test figures, scored once)
-                      archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'), # backbone names to compare
+                      archs=('resnet18', 'resnet50', 'resnet101', 'mobilenet_v3_large', 'efficientnet_b0', 'densenet121'), # compared
                       epochs:int=5, # training epochs of each
                       img_size:int=224, # side of the network input
                       batch_size:int=16, # images per batch

@@ -154,7 +154,7 @@ def region_descriptors(img, # RGB uint8 image (H, W, 3)
                        distances=PAPER_DISTANCES, # pixel offsets
                        angles=PAPER_ANGLES, # directions, degrees
                        levels=32, # grey levels of the co-occurrence matrix
-                       props=('contrast', 'dissimilarity', 'homogeneity', 'ASM', 'energy', 'correlation'), # scikit-image graycoprops properties
+                       props=('contrast', 'dissimilarity', 'homogeneity', 'ASM', 'energy', 'correlation'), # graycoprops
                       ) -> dict:
     "GLCM descriptors of an image (or the bounding box of `mask`): {'prop@d,angle': value}."
     from skimage.feature import graycomatrix, graycoprops
@@ -254,7 +254,8 @@ def walk_system(feat:np.ndarray, # per-pixel features (H, W, C) in 0..1
                 seeds:np.ndarray, # labels: 1 grain, 2 matrix, 0 undecided
                 beta:float=WALK_BETA, # edge sharpness of the random walk's weights (scikit-image's beta)
                ) -> tuple:
-    "(L, rhs, undecided pixel indices): the random walk's linear system L x = rhs over the undecided pixels, as scikit-image builds it."
+    """(L, rhs, undecided pixel indices): the random walk's linear system L x = rhs over the undecided pixels, as
+    scikit-image builds it."""
     from scipy import sparse
     h, w, c = feat.shape
     n = h * w
@@ -410,7 +411,8 @@ def gaussian_logpdf(X:np.ndarray, # points (n, d)
 # %% ../nbs/06_texture.ipynb #0038f1d8
 def logsumexp_rows(a:np.ndarray, # (n, k) log-values
                   ) -> np.ndarray:
-    "log(sum(exp(a), 1)), stably: scipy.special.logsumexp(a, 1) without its per-call overhead (it is called every EM step)."
+    """log(sum(exp(a), 1)), stably: scipy.special.logsumexp(a, 1) without its per-call overhead (it is called every EM
+    step)."""
     m = a.max(1)
     return m + np.log(np.exp(a - m[:, None]).sum(1))
 
@@ -476,7 +478,8 @@ def stable_draw(mask:np.ndarray, # bool, any shape: the pixels that may be drawn
                 k:int, # pixels to draw (fewer when the mask has fewer)
                 seed:int=0, # seed of the order
                ) -> np.ndarray:
-    "Flat indices of up to k of the mask's pixels, the first in a fixed random order of the image: one pixel changed in the mask changes at most one of them."
+    """Flat indices of up to k of the mask's pixels, the first in a fixed random order of the image: one pixel changed
+    in the mask changes at most one of them."""
     flat = np.asarray(mask, bool).ravel()
     order = _pixel_order(flat.size, seed)
     drawn, start, block = [], 0, max(4 * k, 4096)
@@ -493,10 +496,11 @@ def stable_draw(mask:np.ndarray, # bool, any shape: the pixels that may be drawn
 def refine_colour(img:np.ndarray, # RGB uint8 image (H, W, 3)
                   mask:np.ndarray, # a first feature mask (H, W), e.g. the texture-fused heatmap's
                   components:int=5, # Gaussian components a side
-                  samples:int=2000, # pixels drawn from each side to fit its mixture (4000 scored the same on the development data, at twice the time)
+                  samples:int=2000, # pixels drawn a side to fit its mixture (4000: the same score, twice as slow)
                   seed:int=0, # seed of the draw and of the mixtures' start
                  ) -> np.ndarray:
-    "Each pixel to the side whose colour mixture (Lab) explains it better, the sides' shares as priors; a boolean mask, never empty where `mask` is not."
+    """Each pixel to the side whose colour mixture (Lab) explains it better, the sides' shares as priors; a boolean
+    mask, never empty where `mask` is not."""
     mask = np.asarray(mask, bool)
     share = float(mask.mean())
     if mask.sum() < components or (~mask).sum() < components: return mask
