@@ -130,6 +130,16 @@ def _pillow_unlimited():
         try: yield
         finally: Image.MAX_IMAGE_PIXELS = old
 
+# %% ../nbs/00_data.ipynb #e0439f0e
+def _over_limit(size:tuple, # an image's (width, height), as Pillow gives it
+                max_pixels:int|None, # the limit (None: none)
+               ) -> str|None:
+    "The reason an image is refused for its size, with what to do; None within the limit."
+    n = size[0] * size[1]
+    if max_pixels is None or n <= max_pixels: return None
+    return (f"{size[0]}x{size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
+            "(possible decompression bomb; raise max_pixels or --max-pixels to read it)")
+
 # %% ../nbs/00_data.ipynb #431d4fce
 def _open_header(p:Path, # the file, for the error
                  data:bytes, # its bytes
@@ -137,11 +147,8 @@ def _open_header(p:Path, # the file, for the error
                 ) -> Image.Image:
     "Pillow's image of `data`, its header read and its size checked against our own limit; not decoded."
     with _pillow_unlimited(): im = Image.open(io.BytesIO(data))   # our own limit, below, before decoding
-    n = im.size[0] * im.size[1]
-    if max_pixels is not None and n > max_pixels:
-        raise ImageReadError(p, f"{im.size[0]}x{im.size[1]} = {n:,} pixels exceeds the limit of {max_pixels:,} "
-                                "(possible decompression bomb; raise max_pixels or --max-pixels to read it)")
-    if n == 0: raise ImageReadError(p, "image has zero width or height")
+    if (too_many := _over_limit(im.size, max_pixels)): raise ImageReadError(p, too_many)
+    if im.size[0] * im.size[1] == 0: raise ImageReadError(p, "image has zero width or height")
     return im
 
 # %% ../nbs/00_data.ipynb #ceb81354
@@ -344,8 +351,7 @@ def check_readable(path, # an image file
         if p.stat().st_size == 0: return "empty file (0 bytes)"
         with _pillow_unlimited(): im = Image.open(p)   # our limit below, not Pillow's warning
         with im:
-            n = im.size[0] * im.size[1]
-            if max_pixels is not None and n > max_pixels: return f"{n:,} pixels exceeds the limit of {max_pixels:,}"
+            if (too_many := _over_limit(im.size, max_pixels)): return too_many   # said as read_image says it
             im.verify()
         return None
     except Exception:

@@ -21,10 +21,10 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
-           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'click_training_set', 'other_looks', 'image_names',
-           'clicks_per_side', 'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'draw_clicks', 'clicks_folder',
-           'LoopTeaching', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores', 'adapt_scores',
-           'said_at_points', 'keypoint_teach_scores']
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'check_clicked_readable', 'click_training_set',
+           'other_looks', 'image_names', 'clicks_per_side', 'adapt', 'TaughtModel', 'same_scene', 'Teacher',
+           'draw_clicks', 'clicks_folder', 'LoopTeaching', 'event_click', 'readable_images', 'ClickCanvas',
+           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -733,7 +733,7 @@ def _sample_rows(n:int, # how many rows there are
 def pseudo_pixels(mask:np.ndarray, # bool (H, W): an image's mask from its own clicks
                   n:int, # pixels to draw a side
                   seed:int=0, # seed of the order they are drawn in
-                  erode:float=PSEUDO_ERODE, # each side eroded by this fraction of the longer side (masks err at borders)
+                  erode:float=PSEUDO_ERODE, # each side eroded by this fraction of the longer side (masks err at edges)
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, cols, is_feature): n pixels drawn from well inside each side of a mask; one pixel more or less in the
     mask changes at most one of them."""
@@ -746,6 +746,20 @@ def pseudo_pixels(mask:np.ndarray, # bool (H, W): an image's mask from its own c
         cols.append(cc)
         labels.append(np.full(len(rr), side))
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(labels)
+
+# %% ../nbs/11c_teach.ipynb #c0111fa1
+def check_clicked_readable(points:dict, # read_points' result: {image path: its clicks}
+                           max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images count as unreadable
+                          ):
+    "Raise ImageReadError naming the first clicked image that cannot be read (and how many more) before any work."
+    from camnet_nb.data import check_readable, ImageReadError
+    from camnet_nb.pipeline import warnings_of_this_thread
+    with warnings_of_this_thread(keep=False):   # a decoder's warnings are said as each image is read, by its name
+        unreadable = [(p, why) for p in points if (why := check_readable(p, max_pixels))]
+    if not unreadable: return
+    more = f" ({counted(len(unreadable) - 1, 'more clicked image')} too)" if len(unreadable) > 1 else ''
+    raise ImageReadError(unreadable[0][0], f"{unreadable[0][1]}{more}: a clicked image must be read to teach "
+                                           "(fix it, or drop it from the points file)")
 
 # %% ../nbs/11c_teach.ipynb #89d5b0a2
 def click_training_set(points:dict, # read_points' result
@@ -763,6 +777,7 @@ def click_training_set(points:dict, # read_points' result
     "(samples, labels, drawn pixels, which are clicks (not pseudo-labels), each sample's image (index in `points`))."
     from tqdm.auto import tqdm
     from camnet_nb.pipeline import segment_image, warnings_named, read_named
+    check_clicked_readable(points, max_pixels)   # before the first image's features
     X, y, pix, clicked, image = [], [], [], [], []
     bar = tqdm(points.items(), desc='features of the clicked images', unit='image', disable=not progress)
     for k, (p, pts) in enumerate(bar):
