@@ -179,7 +179,7 @@ WINDOW_LAYERS = ('cam', 'outline', 'original', 'glcm', 'glcm_inv')   # what l st
 
 def window_controls(loop, # the LiveLoop the window shows
                     taught_file='taught.onnx', # where the k key writes what the clicks taught (a model for --model)
-                    clicks=None, # a points file whose clicks teach the loop from the start (k keeps one)
+                    clicks=None, # a points file whose clicks teach the loop from the start (k writes one)
                     clicks_root=None, # where the clicks' relative paths start (a --source folder), else beside the file
                     log=_log, # where each step's one line goes
                    ) -> tuple:
@@ -703,6 +703,8 @@ def add_segment_command(add, # add(name, reports=True, **kw) -> a sub-parser wit
                 required=('inp', 'out'), flags=dict(inp='--input'), types=dict(shard=_shard),
                 more=dict(refine="none is the level alone, glcm our texture fusion, glcm-colour that and "
                                  "colour mixtures, paper-glcm the paper's GLCM fusion, rw a fast random walk",
+                          points='{"images": {PATH: {"feature": [[row, col], ...], "matrix": [...]}}}, rows and '
+                                 'columns as fractions of the height and width',
                           shard='I/N on the command line; under torchrun the rank is the shard. '
                                 'Rerun without --shard to merge the tables into summary.csv'))
     g.set_defaults(fn=cmd_segment)

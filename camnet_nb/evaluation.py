@@ -116,7 +116,7 @@ def unsupervised_mask(img, # RGB uint8 image (H, W, 3)
 SANDSTONE_MATERIALS = {'pore': (2,), 'grain': (4, 6, 8, 10, 12), 'cement': (14, 16, 18)}
 
 def material_shares(pairs, # [(boolean mask, label map), ...]: one method over a set of images
-                    groups:dict=SANDSTONE_MATERIALS, # material -> its label values (a value in two counts for the later)
+                    groups:dict=SANDSTONE_MATERIALS, # material -> its label values (a value in two: the later)
                    ) -> dict:
     """Pooled over the images, for each material and 'other': its share of the marked pixels (`of_marks`), the share of
     it marked (`marked`, None where it has no pixels) and of the area (`area`)."""

@@ -681,7 +681,7 @@ def segment_paths(inp, # an image or a folder of images (searched recursively)
                   shard:tuple[int, int]|None=None, # (i, n): only images i, i+n, ...; None: the torchrun rank, if any
                   overlay:bool=False, # also write out/overlays/<name>.jpg: the image, its heatmap and the mask outline
                   workers:int=2, # threads decoding the next images and writing the finished ones (0: none)
-                  points=None, # clicks: a points file (its format: `camnet adapt --help`), paths relative to the input
+                  points=None, # a points file of clicks, paths relative to the input: clicked images follow them
                   error=None, # where each failed image is said (None: log)
                   max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused as possible decompression bombs
                  ) -> int:
@@ -745,7 +745,7 @@ def write_refined_labels(data, # an ImageNet-style folder (the images to label)
                          out, # the label folder: out/<model hash>/refined-<how>/<image hash>.png and out/index.json
                          model=None, # a model file: .onnx, .pt or a TensorRT engine (None: the shipped model)
                          input_range:float|None=None, # one of INPUT_RANGES; None: the model's metadata's, else 1
-                         refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour, the default
+                         refine:str|None=None, # one of REFINEMENTS; None: the model's own, else glcm-colour
                          sigma:float=2.0, # Gaussian blur of each mask's edges, in pixels (0: hard 0/1 labels)
                          batch:int=32, # images between two rewrites of the index (a killed run keeps them)
                          progress:bool=True, # show progress bars
@@ -1059,11 +1059,11 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
     return recipe
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
-def run_demo(out='outputs/demo', # report folder: report.json, report.md, figures, teacher.pt, camnet.pt, .onnx
+def run_demo(out='outputs/demo', # report folder: report.md, report.json, figures, teacher.pt, camnet.pt/.onnx (contrast.onnx)
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
              samples=None, # the synthetic samples folder (None: data_samples/)
              recipe:str|None=None, # one of DEMO_RECIPES; None: real for your own folder, synthetic for the samples
-             points=None, # key points on your images (segment --points' format, relative to data): scored
+             points=None, # key points on your images (segment --points' format): scored in the report
              teacher_arch:str|None=None, # the synthetic recipe's teacher (None: resnet18, from scratch)
              teacher_epochs=40, # the synthetic recipe's teacher epochs
              student_epochs=10, # student training epochs

@@ -249,9 +249,10 @@ def feature_channels(scales=FEATURE_SCALES) -> list[str]:
 # %% ../nbs/11c_teach.ipynb #6180bb41
 def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
     """The filter bank's nodes on an NCHW 0..1 RGB tensor `x`; the name of its (1, 3 + 7 * scales, H, W) output.
-    With `head` ((3 + 7 * scales,) weights of a linear classifier), the classifier's logit (1, 1, H, W) instead, less its bias:
-    each scale is weighted at its own pyramid level and only that one channel is resized (a resize is linear, so it is the same sum).
-    With `pool` > 1 every scale is computed from the image average-pooled by `pool` (4x fewer pixels at 2), the raw colour stays full size."""
+    With `head` ((3 + 7 * scales,) weights of a linear classifier), the classifier's logit (1, 1, H, W) instead,
+    less its bias: each scale is weighted at its own pyramid level and only that one channel is resized (a resize is
+    linear, so it is the same sum). With `pool` > 1 every scale is computed from the image average-pooled by `pool`
+    (4x fewer pixels at 2), the raw colour stays full size."""
     w = np.zeros((5, 3, 1, 1), np.float32)
     w[0, 0] = w[1, 1] = w[2, 2] = 1
     w[3, :, 0, 0] = w[4, :, 0, 0] = [0.299, 0.587, 0.114]             # grey, twice: the second copy is squared below
@@ -261,7 +262,7 @@ def _bank(g:_Graph, x:str, scales, head=None, pool:int=1) -> str:
     s = g.op('Concat', [g.channels(s, 0, 4), g.op('Mul', [grey, grey])], axis=1)   # R, G, B, grey, grey^2
     hw = g.op('Slice', [g.op('Shape', [x]), g.ints(2), g.ints(4), g.ints(0)])
     def weigh(t, k0, k1):
-        return t if head is None else g.op('Conv', [t, g.const(np.asarray(head[k0:k1], np.float32)[None, :, None, None])])
+        return t if head is None else g.op('Conv', [t, g.const(np.float32(head[k0:k1])[None, :, None, None])])
     outs = [weigh(x, 0, 3)]
     for k, sigma in enumerate(scales):
         sigma = sigma / pool                                            # in the pooled image's pixels
@@ -403,7 +404,7 @@ class PixelClassifier:
         self.mean, self.scale, self.weights = (np.asarray(a, np.float32) for a in (mean, scale, weights))
         self.quadratic = quadratic
     def logit(self, X:np.ndarray, # features (..., d)
-              chunk:int=1 << 12, # pixels at a time: a chunk stays in the cache (an image's features would not fit in memory)
+              chunk:int=1 << 12, # pixels at a time: a chunk stays in the cache (a whole image's may not fit in memory)
              ) -> np.ndarray:
         flat = X.reshape(-1, X.shape[-1])
         d = len(self.mean)
