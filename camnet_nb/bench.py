@@ -141,7 +141,7 @@ def run_bench(ref:str|Path|None=None, # the paper's CamNet ONNX (None: no refere
     from tqdm.auto import tqdm
     if model is not None and not Path(model).exists(): raise FileNotFoundError(f"{model}: no such model file")
     # the models and images it writes go when it returns
-    with tempfile.TemporaryDirectory() as scratch, tqdm(total=7, desc='bench', disable=not progress, leave=False) as b:
+    with tempfile.TemporaryDirectory() as scratch, tqdm(total=7, desc='bench', unit='step', disable=not progress, leave=False) as b:
         tmp = Path(scratch)
         out, cam, refr, x = _bench_camnet(size, threads, repeats, ref, tmp, log)
         size = out['size']   # the paper's static model may fix it
@@ -357,7 +357,7 @@ def compare_students(data, # ImageNet-style folder of training images
         x = np.random.default_rng(0).random((1, 3, latency_size, latency_size), dtype=np.float32)
         from tqdm.auto import tqdm
         rows = []
-        for name, student, sw, bw in tqdm(variants, desc='students', disable=not progress):
+        for name, student, sw, bw in tqdm(variants, desc='students', unit='student', disable=not progress):
             out = work/f'{name}.pt'
             distill(data, cams, out, student=student, epochs=epochs, img_size=img_size, ssim_weight=sw, bce_weight=bw,
                     seed=seed, progress=progress)

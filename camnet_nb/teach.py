@@ -1433,7 +1433,7 @@ def click_scores(pairs:list, # [(image path, bool ground truth)]
     from camnet_nb.metrics import dataset_metrics
     from camnet_nb.pipeline import segment_image
     out = {name: {} for name in models}
-    for n in tqdm(counts, desc='clicks per image', disable=not progress):
+    for n in tqdm(counts, desc='clicks per image', unit='count', disable=not progress):
         masks = {name: [] for name in models}
         for k, (p, gt) in enumerate(pairs):
             img = read_image(p)
@@ -1461,7 +1461,7 @@ def adapt_scores(pairs:list, # [(image path, bool ground truth)]
     out = {name: {} for name in bases}
     held_out = [(read_image(p), gt) for p, gt in pairs[teach:]]
     with tempfile.TemporaryDirectory() as tmp:
-        for n in tqdm(counts, desc='clicks on the teaching images', disable=not progress):
+        for n in tqdm(counts, desc='clicks on the teaching images', unit='count', disable=not progress):
             f = write_points({p: simulate_clicks(gt, n, seed + k) for k, (p, gt) in enumerate(pairs[:teach])},
                              Path(tmp)/f'{n}.json', root='/')
             for name, (model, rng_) in bases.items():
