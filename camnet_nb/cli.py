@@ -15,7 +15,7 @@ __all__ = ['WINDOW_KEYS', 'WINDOW_LAYERS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_sy
            'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
            'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
            'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'Terminated', 'end_process_group', 'main']
+           'missing_part', 'error_line', 'Terminated', 'end_process_group', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -841,6 +841,14 @@ def missing_part(e:ImportError) -> str:
     return (f"{name} is not installed: pip install 'camnet_nb[{part}]'" if part
             else f"{e} (pip install {name or 'the missing module'})")
 
+# %% ../nbs/13_cli.ipynb #c2414870
+def error_line(e:Exception, # what stopped the command
+              ) -> str:
+    "What an error says, in one line: an OS error as 'PATH: reason', not Python's \"[Errno N] reason: 'PATH'\"."
+    if not (isinstance(e, OSError) and e.strerror and e.filename is not None and str(e).startswith('[Errno')):
+        return str(e)   # ours name their file already
+    return f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 is not None else '') + f": {e.strerror}"
+
 # %% ../nbs/13_cli.ipynb #a4cebd1d
 class Terminated(KeyboardInterrupt):
     "SIGTERM (a service manager, `kill`), handled as Ctrl-C is: the command stops cleanly and exits 143."
@@ -879,7 +887,7 @@ def main(argv=None) -> int:
         return 143 if isinstance(e, Terminated) else 130
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError, RuntimeError,
             OSError) as e:
-        print(f"camnet {a.command}: error: {e}", file=sys.stderr)
+        print(f"camnet {a.command}: error: {error_line(e)}", file=sys.stderr)
         return 1
     except Exception as e:  # an unexpected failure still gets one line; CAMNET_DEBUG=1 shows the traceback
         if os.environ.get('CAMNET_DEBUG'): raise

@@ -31,6 +31,12 @@ def test_synth_out_is_a_file(tmp_path):
     r = run('synth', '--out', str(f), '--per-class', '1')
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'not a folder' in r.stderr
 
+def test_an_error_of_the_operating_system_reads_path_first():
+    "A folder no one can make (under /proc): 'PATH: reason', not Python's '[Errno 2] reason: 'PATH''."
+    r = run('synth', '--out', '/proc/camnet-out', '--per-class', '1', '-q')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr and 'Errno' not in r.stderr, r.stderr
+    assert r.stderr.startswith('camnet synth: error: /proc/camnet-out') and 'No such file or directory' in r.stderr
+
 @pytest.mark.parametrize('args, says', [
     (['segment', '--input', 'data_samples/images/oolitic', '--out', '{file}'], 'is a file, not a folder; give a folder for the masks'),
     (['demo', '--out', '{file}'], "is a file, not a folder; give a folder for the demo's outputs"),
