@@ -221,7 +221,7 @@ def pages_note(pages:int, # how many pages the file holds
 def read_image(path, # file to read
                max_pixels:int|None=DEFAULT_MAX_PIXELS, # refuse images with more pixels than this (None: no limit)
               ) -> np.ndarray: # RGB uint8 array (H, W, 3)
-    "Any photomicrograph as RGB uint8, or `ImageReadError` with a one-line reason; a stack's first page, said."
+    "Any photomicrograph as RGB uint8, or `ImageReadError` with a one-line reason; a stack: its first page, warned of."
     a, pages = read_image_pages(path, max_pixels)
     if pages > 1: warnings.warn(f"{path}: {pages_note(pages, a.shape)}")
     return a
