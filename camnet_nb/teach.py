@@ -753,10 +753,13 @@ def check_clicked_readable(points:dict, # read_points' result: {image path: its 
                            max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images count as unreadable
                           ):
     "Raise ImageReadError naming the first clicked image that cannot be read (and how many more) before any work."
-    from camnet_nb.data import check_readable, ImageReadError
+    from camnet_nb.data import read_image_pages, ImageReadError
     from camnet_nb.pipeline import warnings_of_this_thread
+    unreadable = []
     with warnings_of_this_thread(keep=False):   # a decoder's warnings are said as each image is read, by its name
-        unreadable = [(p, why) for p in points if (why := check_readable(p, max_pixels))]
+        for p in points:
+            try: read_image_pages(p, max_pixels)   # decoded, then let go: a few images, one at a time
+            except ImageReadError as e: unreadable.append((p, e.reason))
     if not unreadable: return
     more = f" ({counted(len(unreadable) - 1, 'more clicked image')} too)" if len(unreadable) > 1 else ''
     raise ImageReadError(unreadable[0][0], f"{unreadable[0][1]}{more}: a clicked image must be read to teach "

@@ -615,13 +615,21 @@ def _cut_exif() -> bytes:
     struct.pack_into('>L', data, data.find(struct.pack('>H', 0x010e)) + 8, 60_000)
     return bytes(data)
 
-def test_adapt_refuses_an_unreadable_clicked_image_before_any_work(tmp_path):
-    "A clicked image cut short: one line naming it, before the features of the others are made; no model written."
+@pytest.mark.parametrize('suffix', ['.png', '.jpg'])
+def test_adapt_refuses_an_unreadable_clicked_image_before_any_work(tmp_path, suffix):
+    "A clicked image cut short (a JPEG's header whole): one line naming it, before any features; no model written."
+    from PIL import Image
     d, points, _, _ = _clicked_folder(tmp_path)
-    (d/'1.png').write_bytes((d/'1.png').read_bytes()[:100])
+    cut = d/f'1{suffix}'
+    if suffix == '.jpg':
+        Image.open(d/'1.png').save(cut, quality=95)
+        (d/'1.png').unlink()
+        points.write_text(points.read_text().replace('1.png', '1.jpg'))
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[:len(whole) // 2])
     r = run('adapt', '--data', d, '--points', points, '--out', tmp_path/'rock.onnx')
     assert r.returncode == 1 and 'Traceback' not in r.stderr, r.stderr
-    assert f"error: {d/'1.png'}: truncated image data: a clicked image must be read to teach" in r.stderr, r.stderr
+    assert f"error: {cut}: truncated image data: a clicked image must be read to teach" in r.stderr, r.stderr
     assert 'features of the clicked images' not in r.stderr and not (tmp_path/'rock.onnx').exists(), r.stderr
 
 def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
