@@ -21,10 +21,10 @@ __all__ = ['SIDES', 'LOPSIDED', 'FEATURE_SCALES', 'CLICK_RADIUS', 'PENALTY', 'AD
            'gaussian_kernel', 'pyramid_factor', 'feature_channels', 'feature_graph', 'PixelFeatures', 'click_pixels',
            'fit_logistic', 'expand', 'PixelClassifier', 'fit_clicks', 'pixel_features', 'warm_bank', 'image_features',
            'clicks_warning', 'clicked_heatmap', 'force_clicks', 'clean_clicked_mask', 'fill_grain_holes',
-           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'check_clicked_readable', 'click_training_set',
-           'other_looks', 'image_names', 'clicks_per_side', 'adapt', 'TaughtModel', 'same_scene', 'Teacher',
-           'draw_clicks', 'clicks_folder', 'LoopTeaching', 'event_click', 'readable_images', 'ClickCanvas',
-           'click_scores', 'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
+           'simulate_clicks', 'adapted_graph', 'pseudo_pixels', 'read_clicked', 'click_training_set', 'other_looks',
+           'image_names', 'clicks_per_side', 'adapt', 'TaughtModel', 'same_scene', 'Teacher', 'draw_clicks',
+           'clicks_folder', 'LoopTeaching', 'event_click', 'readable_images', 'ClickCanvas', 'click_scores',
+           'adapt_scores', 'said_at_points', 'keypoint_teach_scores']
 
 # %% ../nbs/11c_teach.ipynb #54eb050f
 SIDES = ('feature', 'matrix')   # a click says 'this is grain / feature' or 'this is matrix (cement, pore, clay)'
@@ -749,18 +749,18 @@ def pseudo_pixels(mask:np.ndarray, # bool (H, W): an image's mask from its own c
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(labels)
 
 # %% ../nbs/11c_teach.ipynb #c0111fa1
-def check_clicked_readable(points:dict, # read_points' result: {image path: its clicks}
-                           max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images count as unreadable
-                          ):
-    "Raise ImageReadError naming the first clicked image that cannot be read (and how many more) before any work."
-    from camnet_nb.data import read_image_pages, ImageReadError
-    from camnet_nb.pipeline import warnings_of_this_thread
-    unreadable = []
-    with warnings_of_this_thread(keep=False):   # a decoder's warnings are said as each image is read, by its name
-        for p in points:
-            try: read_image_pages(p, max_pixels)   # decoded, then let go: a few images, one at a time
-            except ImageReadError as e: unreadable.append((p, e.reason))
-    if not unreadable: return
+def read_clicked(points:dict, # read_points' result: {image path: its clicks}
+                 max_side:int=1024, # images larger than this are kept at this size (as segment works)
+                 max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images count as unreadable
+                ) -> dict:
+    "{path: image at the working size} of every clicked image; else ImageReadError naming the first unreadable one."
+    from camnet_nb.data import ImageReadError
+    from camnet_nb.pipeline import read_named
+    images, unreadable = {}, []
+    for p in points:
+        try: images[p] = fit_longer_side(read_named(p, max_pixels=max_pixels), max_side)   # its warnings name it
+        except ImageReadError as e: unreadable.append((p, e.reason))
+    if not unreadable: return images
     more = f" ({counted(len(unreadable) - 1, 'more clicked image')} too)" if len(unreadable) > 1 else ''
     raise ImageReadError(unreadable[0][0], f"{unreadable[0][1]}{more}: a clicked image must be read to teach "
                                            "(fix it, or drop it from the points file)")
@@ -780,12 +780,12 @@ def click_training_set(points:dict, # read_points' result
                       ) -> tuple:
     "(samples, labels, drawn pixels, which are clicks (not pseudo-labels), each sample's image (index in `points`))."
     from tqdm.auto import tqdm
-    from camnet_nb.pipeline import segment_image, warnings_named, read_named
-    check_clicked_readable(points, max_pixels)   # before the first image's features
+    from camnet_nb.pipeline import segment_image, warnings_named
+    images = read_clicked(points, max_side, max_pixels)   # all of them, before the first image's features
     X, y, pix, clicked, image = [], [], [], [], []
     bar = tqdm(points.items(), desc='features of the clicked images', unit='image', disable=not progress)
     for k, (p, pts) in enumerate(bar):
-        img = fit_longer_side(read_named(p, max_pixels=max_pixels), max_side)   # its warnings name it
+        img = images.pop(p)   # let go once its features are made
         F = image_features(img, hm, pool=pool)
         rows, cols, lab = click_pixels(pts, img.shape[:2], radius)
         n_clicks = len(rows)
