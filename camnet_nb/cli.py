@@ -382,7 +382,7 @@ def cmd_demo(a):
     run_demo(out=a.out, data=a.data, samples=a.samples, recipe=a.recipe, points=a.points, teacher_arch=a.teacher_arch,
              teacher_epochs=a.teacher_epochs,
              student_epochs=a.student_epochs, train_per_class=a.train_per_class, matrix_classes=a.matrix_classes,
-             progress=not a.quiet)
+             resume=a.resume, progress=not a.quiet)
     return 0
 
 # %% ../nbs/13_cli.ipynb #1acf6c02
@@ -777,7 +777,8 @@ def add_demo_command(add, # add(name, reports=True, **kw) -> a sub-parser with t
                                    'photomicrographs: the real recipe). Writes OUT/report.json, '
                                    'OUT/report.md, figures, OUT/teacher.pt and OUT/camnet.pt.')
     add_options(d, 'pipeline', 'run_demo', ['out', 'data', 'samples', 'recipe', 'points', 'teacher_arch',
-                                            'teacher_epochs', 'student_epochs', 'train_per_class', 'matrix_classes'],
+                                            'teacher_epochs', 'student_epochs', 'train_per_class', 'matrix_classes',
+                                            'resume'],
                 types=dict(out=Path))
     d.set_defaults(fn=cmd_demo)
 

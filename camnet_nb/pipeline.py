@@ -9,17 +9,19 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
+from fastcore.basics import patch
 from .data import DEFAULT_MAX_PIXELS, SHOWN_STACKS, pages_note, counted
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
            'SUMMARY_EVERY_S', 'IN_FLIGHT_PIXELS', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS',
-           'DEMO_METHODS', 'FLAT_SPREAD', 'project_samples', 'merge_class_folders', 'train_default_model', 'model_card',
-           'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap', 'refine_mask', 'made_with',
-           'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model', 'warnings_of_this_thread', 'read_held',
-           'held_warnings', 'segment_image', 'warnings_named', 'read_named', 'shard_from_env', 'plan_outputs',
-           'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead', 'StackNotes', 'segment_pipelined',
-           'segment_paths', 'plot_real_rock', 'write_refined_labels', 'run_demo']
+           'DEMO_METHODS', 'FLAT_SPREAD', 'DEMO_SETTINGS', 'DEMO_STEPS', 'project_samples', 'merge_class_folders',
+           'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap',
+           'refine_mask', 'made_with', 'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model',
+           'warnings_of_this_thread', 'read_held', 'held_warnings', 'segment_image', 'warnings_named', 'read_named',
+           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead',
+           'StackNotes', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'DemoSteps',
+           'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -829,7 +831,9 @@ def _demo_data(work:Path, # the demo's working folder
     if not eval_root.is_dir():
         raise FileNotFoundError(f"{eval_root}: the shipped samples are missing (run `make synth-samples`)")
     say(f"[1/7] synthetic training set ({train_per_class} a class) in {work/'train'}")
-    if not (work/'train'/'manifest.json').exists():
+    try: made = json.loads((work/'train'/'manifest.json').read_text())   # an earlier run's set, kept if it is this one
+    except (OSError, ValueError): made = {}
+    if [made.get(k) for k in ('per_class', 'seed', 'size')] != [train_per_class, seed + 7, [256, 256]]:
         write_synthetic_dataset(work/'train', train_per_class, (256, 256), seed=seed + 7, progress=progress)
     return work/'train'/'images', eval_root, True, load_folder(eval_root)
 
@@ -851,6 +855,7 @@ def _demo_teacher(train_root:Path, # the training folder
                   seed:int=0, # random seed
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
+                  resume:bool=False, # continue the synthetic recipe's teacher from its `.state`
                  ) -> dict:
     """Train the teacher (patches from scratch, or a linear head on frozen ImageNet features); its figures for the
     report."""
@@ -863,7 +868,7 @@ def _demo_teacher(train_root:Path, # the training folder
                     teacher_auc=m['auc'], teacher_top1_error=m['top1_error'])
     say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
     t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed,
-                      progress=progress, crop_scale=crop_scale)
+                      progress=progress, crop_scale=crop_scale, resume=resume)
     best = max(t['history'], key=lambda m: m['accuracy'])
     return dict(teacher_arch=arch, teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'],
                 teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
@@ -880,13 +885,13 @@ def _demo_student(train_root:Path, # the training folder
                   progress:bool=True, # show progress bars
                   say=print, # where the step lines go
                   matrix_classes=None, # grain-free classes (comma-separated): pseudo-labels from their contrast
-                 ) -> tuple:
-    "CAMs of the training (and evaluation) images, the student distilled from them; (student, CAM index, report lines)."
+                  resume:bool=False, # continue the student from its `.state`
+                 ) -> dict:
+    "CAMs of the training (and evaluation) images, the student distilled from them; the report's figures of both."
     import shutil
     from functools import partial
-    from camnet_nb.cam import write_cams, write_matrix_cams, load_cam_index, MATRIX_SIDE
+    from camnet_nb.cam import write_cams, write_matrix_cams, MATRIX_SIDE
     from camnet_nb.flkd import distill
-    from camnet_nb.camnet import load_student
     work = out/'work'
     made = f"the contrast of the grain-free classes {matrix_classes}" if matrix_classes else 'LayerCAM'
     say(f"[3/7] pseudo-labels: {made}")
@@ -906,10 +911,18 @@ def _demo_student(train_root:Path, # the training folder
     label = STUDENT_LABELS[student]
     say(f"[4/7] FLKD into {label} ({epochs} epochs)")
     distill(train_root, work/'cams', out/'camnet.pt', student=student, side=side, refine=refine, epochs=epochs,
-            img_size=160, seed=seed, progress=progress)
+            img_size=160, seed=seed, progress=progress, resume=resume)
+    return dict(pseudo_labels=made, student=label) | (dict(contrast_model=str(contrast)) if matrix_classes else {})
+
+# %% ../nbs/11_pipeline.ipynb #e11e185e
+def _demo_trained(out:Path, # the report folder: out/camnet.pt, the CAM indexes under out/work
+                 ) -> tuple:
+    "(the demo's student, the CAM index of its training and evaluation images), as the student step left them."
+    from camnet_nb.cam import load_cam_index
+    from camnet_nb.camnet import load_student
+    work = out/'work'
     cams = load_cam_index(work/'cams') | (load_cam_index(work/'cams_eval') if (work/'cams_eval').exists() else {})
-    info = dict(pseudo_labels=made, student=label) | (dict(contrast_model=str(contrast)) if matrix_classes else {})
-    return load_student(out/'camnet.pt')[0], cams, info
+    return load_student(out/'camnet.pt')[0], cams
 
 # %% ../nbs/11_pipeline.ipynb #0097b54e
 DEMO_METHODS = ('cam', 'camnet', 'glcm', 'rw', 'refined', 'shipped', 'shipped_refined', 'otsu', 'kmeans', 'gmm', 'slic')
@@ -1030,6 +1043,27 @@ def _heatmap_spread(heatmaps:list, # the student's heatmaps (0..1), one an image
     say(f"warning: {warning}")
     return dict(heatmap_spread=spread, warning=warning)
 
+# %% ../nbs/11_pipeline.ipynb #b7115227
+def _demo_results(folder:dict, # the evaluation folder's splits (load_folder)
+                  net, # the demo's student
+                  cams:dict, # the CAM index of the evaluation images
+                  has_gt:bool, # the images have grain masks
+                  out:Path, # the report folder: figure_pipeline.png is written there
+                  student:str, # what the report calls the student
+                  progress:bool=True, # show a progress bar
+                  say=print, # where the step lines go
+                 ) -> dict:
+    """The report's figures of the student's heatmaps and masks (spread, SSIM to its pseudo-labels, mask scores where
+    there is ground truth), and the figure of one image a class."""
+    from camnet_nb.deploy import load_heatmap_model
+    items = folder['train'] + folder['val'] + folder['test']
+    pairs, ssim_cam, fig_rows = _demo_masks(items, net, cams, load_heatmap_model(log=say), has_gt, progress)
+    rep = _heatmap_spread([row[3] for row in fig_rows], say, student) | dict(ssim_cam=ssim_cam)
+    no_truth = 'no ground truth in this folder: mIoU and the other mask metrics are left out'
+    rep |= _demo_scores(pairs) if has_gt else dict(note=no_truth)
+    _figure(fig_rows, out/'figure_pipeline.png', student=student, refine=net.refine or DEFAULT_REFINE)
+    return rep
+
 # %% ../nbs/11_pipeline.ipynb #b38b0f4c
 def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
                  data, # your folder, or None for the samples
@@ -1058,6 +1092,88 @@ def _demo_recipe(recipe:str|None, # one of DEMO_RECIPES, or None
         checked_matrix_classes(load_folder(data), matrix_classes, data)
     return recipe
 
+# %% ../nbs/11_pipeline.ipynb #06eb1672
+# what a finished step's results depend on: a resumed demo must be given the same (the key points only score)
+DEMO_SETTINGS = ('data', 'samples', 'recipe', 'teacher_arch', 'teacher_epochs', 'student_epochs', 'train_per_class',
+                 'teacher_size', 'crop_scale', 'seed', 'matrix_classes')
+
+def _demo_settings(given:dict, # run_demo's arguments and its recipe (its locals)
+                  ) -> dict:
+    "The DEMO_SETTINGS of `given` as JSON values, folders as absolute paths, as a resumed run compares them."
+    def value(k, v):
+        if v is not None and k in ('data', 'samples'): return str(Path(v).resolve())
+        return list(v) if isinstance(v, tuple) else v
+    return {k: value(k, given[k]) for k in DEMO_SETTINGS}
+
+# %% ../nbs/11_pipeline.ipynb #0b1481f2
+def _earlier_steps(path:Path, # the record of an earlier run (OUT/work/steps.json)
+                   settings:dict, # this run's settings (_demo_settings)
+                   say=print, # where the step lines go
+                  ) -> dict|None:
+    "The steps an earlier run with these settings finished (None, said, where there was none); others are one line."
+    out = path.parent.parent
+    if not path.is_file():
+        say(f"nothing to resume in {out}: starting from the beginning")
+        return None
+    try: was = json.loads(path.read_text())
+    except (OSError, ValueError): was = None
+    if not isinstance(was, dict) or not isinstance(was.get('steps'), dict):
+        raise ValueError(f"{path}: not a demo's record of its steps (damaged); drop --resume to start afresh")
+    for k, v in settings.items():
+        if was.get('settings', {}).get(k) != v:
+            raise ValueError(f"{out}: an earlier demo with {k} {was.get('settings', {}).get(k)!r}, not {v!r}; drop "
+                             "--resume or choose another --out")
+    return was['steps']
+
+# %% ../nbs/11_pipeline.ipynb #dae82f0b
+# each step of the demo that trains, in order, and what it leaves in OUT: a step is kept only while they are there
+DEMO_STEPS = {'teacher': ('teacher.pt',), 'student': ('camnet.pt', 'work/cams/index.json')}
+
+class DemoSteps:
+    "The demo's finished steps, with the settings they were made with, in OUT/work/steps.json: what `resume` keeps."
+    def __init__(self,
+                 out:Path, # the demo's report folder
+                 settings:dict, # what the steps' results depend on (_demo_settings)
+                 resume:bool=False, # keep the steps an earlier run with the same settings finished
+                 say=print, # where the step lines go
+                ):
+        self.out, self.path, self.settings, self.say = Path(out), Path(out)/'work'/'steps.json', settings, say
+        earlier = _earlier_steps(self.path, settings, say) if resume else None
+        self.resuming, self.done = earlier is not None, earlier or {}
+        if not self.resuming:   # a fresh start: no model part-trained by another run is continued later
+            for files in DEMO_STEPS.values(): self._drop_state(files[0])
+        self._write()
+
+    def _drop_state(self, checkpoint:str):
+        "Remove the `.state` of a checkpoint, so that its training starts afresh."
+        (self.out/checkpoint).with_name(Path(checkpoint).name + '.state').unlink(missing_ok=True)
+
+    def _write(self):
+        "steps.json, atomically: a kill leaves the old record or the new one."
+        from camnet_nb.data import write_atomic
+        record = json.dumps(dict(settings=self.settings, steps=self.done), indent=1, default=float)
+        write_atomic(self.path, record.encode(), "the demo's record of its steps")
+
+# %% ../nbs/11_pipeline.ipynb #255088a4
+@patch
+def run(self:DemoSteps,
+        step:str, # one of DEMO_STEPS
+        line:str, # what the demo calls the step ('[2/7] teacher')
+        make, # () -> the step's report figures (JSON values)
+       ) -> dict:
+    "The step's figures: kept (said) where the earlier run finished it and its files are there, else made and recorded."
+    files = [self.out/f for f in DEMO_STEPS[step]]
+    if step in self.done and all(f.is_file() for f in files):
+        self.say(f"{line}: kept from the earlier run ({', '.join(map(str, files))})")
+        return self.done[step]
+    later = list(DEMO_STEPS)[list(DEMO_STEPS).index(step) + 1:]
+    for s in later: self._drop_state(DEMO_STEPS[s][0])   # they learn from this step's results: afresh
+    if not files[0].is_file(): self._drop_state(DEMO_STEPS[step][0])   # a state without its checkpoint
+    self.done = {k: v for k, v in self.done.items() if k != step and k not in later}
+    self.done[step] = make()
+    self._write()
+    return self.done[step]
+
 # %% ../nbs/11_pipeline.ipynb #5be9aa86
 def run_demo(out='outputs/demo', # report folder: report.md, report.json, figures, teacher.pt, camnet.pt/.onnx (contrast.onnx)
              data=None, # your own ImageNet-style folder instead of the samples (None: synthetic)
@@ -1073,27 +1189,27 @@ def run_demo(out='outputs/demo', # report folder: report.md, report.json, figure
              seed=0, # random seed
              progress=True, # show progress bars
              matrix_classes:str|None=None, # your grain-free classes, comma-separated: pseudo-labels from their contrast
+             resume:bool=False, # continue a killed run in `out` given the same settings: its finished steps are kept
             ) -> dict:
     "The whole pipeline on the samples (or `data`, an ImageNet-style folder): report.json, report.md, figures."
-    from camnet_nb.deploy import load_heatmap_model
-    recipe = _demo_recipe(recipe, data, points, matrix_classes, teacher_arch)   # refused with the real recipe
+    from functools import partial
     from camnet_nb.data import check_out_folder
+    recipe = _demo_recipe(recipe, data, points, matrix_classes, teacher_arch)   # refused with the real recipe
     out, t0 = check_out_folder(out, "demo's outputs"), time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     say = print if progress else (lambda *a, **k: None)
     train_root, eval_root, has_gt, folder = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
+    steps = DemoSteps(out, _demo_settings(locals()), resume, say)   # after the folder's checks: a typo loses nothing
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe,
                skipped=[f"{p}: {why}" for p, why in folder['skipped']])
-    rep |= _demo_teacher(train_root, out, recipe, teacher_arch or DEMO_TEACHER, teacher_epochs, teacher_size, crop_scale,
-                         seed, progress, say)
-    net, cams, info = _demo_student(train_root, eval_root, out, student_epochs, seed, progress, say, matrix_classes)
-    rep |= info
+    rep |= steps.run('teacher', '[2/7] teacher', partial(_demo_teacher, train_root, out, recipe,
+                     teacher_arch or DEMO_TEACHER, teacher_epochs, teacher_size, crop_scale, seed, progress, say,
+                     steps.resuming))
+    rep |= steps.run('student', '[3/7] pseudo-labels and [4/7] student', partial(_demo_student, train_root,
+                     eval_root, out, student_epochs, seed, progress, say, matrix_classes, steps.resuming))
+    net, cams = _demo_trained(out)
     say("[5/7] segmentation, refinement" + (" and evaluation" if has_gt or points else ""))
-    pairs, ssim_cam, fig_rows = _demo_masks(folder['train'] + folder['val'] + folder['test'], net, cams, load_heatmap_model(log=say), has_gt, progress)
-    rep |= _heatmap_spread([row[3] for row in fig_rows], say, rep['student']) | dict(ssim_cam=ssim_cam)
-    rep |= _demo_scores(pairs) if has_gt else dict(note='no ground truth in this folder: mIoU and the other mask metrics are left out')
+    rep |= _demo_results(folder, net, cams, has_gt, out, rep['student'], progress, say)
     if points is not None: rep['keypoints'] = _demo_keypoints(points, data, out/'camnet.pt', rep, say)
-    _figure(fig_rows, out/'figure_pipeline.png', student=rep['student'], refine=net.refine or DEFAULT_REFINE)
     rep |= _demo_speed(net, out, say) | dict(seconds=round(time.perf_counter() - t0, 1))
     _write_report(rep, out)
     say(f"demo done in {rep['seconds']} s: report at {out/'report.md'} (figures, report.json, teacher.pt and camnet.pt beside it)")

@@ -110,6 +110,27 @@ def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
     assert 'contrast_model' not in rep and rep['student'] == 'CamNet'
     assert json.loads((tmp_path/'d'/'camnet.pt.json').read_text())['student'] == 'camnet'
 
+def test_demo_killed_while_its_student_trains_resumes_keeping_its_teacher(tmp_path):
+    "SIGKILL in the student's epochs, then --resume: the teacher is kept, the student goes on; other settings are one line."
+    import signal, time
+    _two_classes(tmp_path/'u', lambda im, d, i: im.save(d/f'{i}.png'))
+    args = ['demo', '--data', tmp_path/'u', '--out', tmp_path/'d', '--student-epochs', '6']
+    state, teacher = tmp_path/'d'/'camnet.pt.state', tmp_path/'d'/'teacher.pt'
+    p = subprocess.Popen(CAMNET + list(map(str, args)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not state.exists() and p.poll() is None: time.sleep(0.01)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert p.returncode == -signal.SIGKILL and not (tmp_path/'d'/'report.json').exists(), 'it ended before the kill'
+    trained = teacher.stat().st_mtime_ns
+    r = run(*args, '--resume')
+    assert r.returncode == 0, r.stderr
+    assert f"[2/7] teacher: kept from the earlier run ({teacher})" in r.stdout and 'resuming from epoch' in r.stderr
+    rep = json.loads((tmp_path/'d'/'report.json').read_text())
+    assert teacher.stat().st_mtime_ns == trained and rep['teacher_arch'] == 'efficientnet_lite0, head only'
+    assert json.loads((tmp_path/'d'/'camnet.pt.json').read_text())['epoch'] >= 1 and rep['student'] == 'CamNet'
+    r = run(*args, '--resume', '--student-epochs', '7')
+    assert r.returncode == 1 and 'an earlier demo with student_epochs 6, not 7; drop --resume' in r.stderr, r.stderr
+    assert teacher.stat().st_mtime_ns == trained
+
 def test_demo_bad_points_is_one_line_before_training(tmp_path):
     (tmp_path/'u'/'a').mkdir(parents=True)
     (tmp_path/'points.json').write_text(json.dumps({'images': {'a/missing.jpg': {'feature': [[0.5, 0.5]], 'matrix': [[0.1, 0.1]]}}}))
