@@ -14,14 +14,14 @@ from .data import DEFAULT_MAX_PIXELS, SHOWN_STACKS, pages_note, counted
 
 # %% auto #0
 __all__ = ['WEIGHTS_DIR', 'DEFAULT_MODEL', 'LITHOLOGY3_ATTRIBUTION', 'REFINEMENTS', 'DEFAULT_REFINE', 'SUMMARY_FIELDS',
-           'SUMMARY_EVERY_S', 'IN_FLIGHT_PIXELS', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'STUDENT_LABELS',
-           'DEMO_METHODS', 'FLAT_SPREAD', 'DEMO_SETTINGS', 'DEMO_STEPS', 'project_samples', 'merge_class_folders',
-           'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level', 'level_heatmap',
-           'refine_mask', 'made_with', 'mask_overlay', 'list_images', 'fit_longer_side', 'as_heatmap_model',
-           'warnings_of_this_thread', 'read_held', 'held_warnings', 'segment_image', 'warnings_named', 'read_named',
-           'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks', 'SummaryTable', 'ReadAhead',
-           'StackNotes', 'segment_pipelined', 'segment_paths', 'plot_real_rock', 'write_refined_labels', 'DemoSteps',
-           'run_demo']
+           'SUMMARY_EVERY_S', 'IN_FLIGHT_PIXELS', 'DEMO_RECIPES', 'DEMO_TEACHER', 'REAL_TEACHER', 'TEACHER_FIGURES',
+           'STUDENT_LABELS', 'DEMO_METHODS', 'FLAT_SPREAD', 'DEMO_SETTINGS', 'DEMO_STEPS', 'project_samples',
+           'merge_class_folders', 'train_default_model', 'model_card', 'default_model_path', 'otsu_level', 'mask_level',
+           'level_heatmap', 'refine_mask', 'made_with', 'mask_overlay', 'list_images', 'fit_longer_side',
+           'as_heatmap_model', 'warnings_of_this_thread', 'read_held', 'held_warnings', 'segment_image',
+           'warnings_named', 'read_named', 'shard_from_env', 'plan_outputs', 'table_key', 'images_to_do', 'read_clicks',
+           'SummaryTable', 'ReadAhead', 'StackNotes', 'segment_pipelined', 'segment_paths', 'plot_real_rock',
+           'write_refined_labels', 'DemoSteps', 'run_demo']
 
 # %% ../nbs/11_pipeline.ipynb #99b5357b
 def project_samples() -> Path:
@@ -844,6 +844,7 @@ DEMO_RECIPES = ('synthetic', 'real')
 DEMO_TEACHER = 'resnet18'   # the synthetic recipe's teacher, trained from scratch on the samples
 # the real recipe's frozen backbone: its ImageNet weights come with the [train] install, no network needed
 REAL_TEACHER = 'efficientnet_lite0'
+TEACHER_FIGURES = ('accuracy', 'f1', 'auc', 'top1_error')   # the report's figures of the teacher
 
 def _demo_teacher(train_root:Path, # the training folder
                   out:Path, # the report folder: the teacher is written to out/teacher.pt
@@ -863,15 +864,16 @@ def _demo_teacher(train_root:Path, # the training folder
     if recipe == 'real':
         say(f"[2/7] teacher: a linear head on {REAL_TEACHER}'s frozen ImageNet features, chosen by cross-validation")
         t = train_head(train_root, out/'teacher.pt', arch=REAL_TEACHER, seed=seed, progress=progress)
-        m = t['best']   # out-of-fold figures over every non-test image
-        return dict(teacher_arch=f'{REAL_TEACHER}, head only', teacher_accuracy=m['accuracy'], teacher_f1=m['f1'],
-                    teacher_auc=m['auc'], teacher_top1_error=m['top1_error'])
-    say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
-    t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16, seed=seed,
-                      progress=progress, crop_scale=crop_scale, resume=resume)
-    best = max(t['history'], key=lambda m: m['accuracy'])
-    return dict(teacher_arch=arch, teacher_accuracy=t['best'].get('accuracy', -1.0), teacher_f1=best['f1'],
-                teacher_auc=best['auc'], teacher_top1_error=best['top1_error'])
+        arch, scored_on = f'{REAL_TEACHER}, head only', 'cross-validation (out of fold)'
+    else:
+        say(f"[2/7] teacher ({arch}, {epochs} epochs on {size} px patches)")
+        t = train_teacher(train_root, out/'teacher.pt', arch=arch, epochs=epochs, img_size=size, batch_size=16,
+                          seed=seed, progress=progress, crop_scale=crop_scale, resume=resume)
+        scored_on = f"validation (epoch {t['best'].get('epoch', 0)}, the one kept)"
+    figures = dict(teacher_arch=arch, teacher_scored_on=scored_on)
+    figures |= {f'teacher_{k}': t['best'].get(k, -1.0) for k in TEACHER_FIGURES}   # the teacher kept
+    if 'test' in t: figures['teacher_test'] = {k: t['test'][k] for k in TEACHER_FIGURES}
+    return figures
 
 # %% ../nbs/11_pipeline.ipynb #b5e2c8d1
 STUDENT_LABELS = {'camnet': 'CamNet', 'lite0': 'Lite0 student'}   # what the demo's report calls its student
@@ -1229,6 +1231,18 @@ def _speed_md(rep:dict, # the demo's report
             f"| live loop segmentation updates/s | {rep['live_updates_per_s']} |",
             f"| SSIM-cam ({who} vs its pseudo-labels) | {f(rep['ssim_cam'])} |", ""]
 
+# %% ../nbs/11_pipeline.ipynb #3de01f15
+def _teacher_md(rep:dict, # the demo's report
+                f, # a number's format
+               ) -> list[str]:
+    "The report's teacher section: the figures it was chosen by, and the test split's, scored once, where there is one."
+    def row(arch, scored_on, m): return f"| {arch} | {scored_on} | {' | '.join(f(m[k]) for k in TEACHER_FIGURES)} |"
+    rows = [row(rep['teacher_arch'], rep.get('teacher_scored_on', 'validation'),
+                {k: rep[f'teacher_{k}'] for k in TEACHER_FIGURES})]
+    if 'teacher_test' in rep: rows.append(row('', 'the test split, once', rep['teacher_test']))
+    return (["## Teacher", "", "| teacher | scored on | accuracy | macro F1 | macro AUC | top-1 error |",
+             "|---|---|---|---|---|---|"] + rows + [""])
+
 # %% ../nbs/11_pipeline.ipynb #a2ca4ac3
 def _keypoints_md(scores:dict, # {method: keypoint_eval's figures}
                  ) -> list[str]:
@@ -1250,9 +1264,7 @@ def _write_report(rep, out):
                                       f"truth: {'yes' if rep['ground_truth'] else 'no'}; recipe: {rep['recipe']}; "
                                       f"teacher and {who}: `teacher.pt`, `camnet.pt` beside this report", ""]
     if rep.get('skipped'): md += [f"Skipped, unreadable: {'; '.join(rep['skipped'])}", ""]   # left out of every step
-    md += ["## Teacher", "", "| teacher | accuracy | macro F1 | macro AUC | top-1 error |", "|---|---|---|---|---|",
-           f"| {rep['teacher_arch']} | {f(rep['teacher_accuracy'])} | {f(rep['teacher_f1'])} "
-           f"| {f(rep['teacher_auc'])} | {f(rep['teacher_top1_error'])} |", ""]
+    md += _teacher_md(rep, f)
     if rep['ground_truth']:
         md += ["## Segmentation against the synthetic ground truth", "",
                "| method | mIoU | mPA | Dice | precision | recall | specificity |", "|---|---|---|---|---|---|---|"]

@@ -113,7 +113,7 @@ def test_demo_with_grain_free_classes_leaves_and_scores_the_contrast(tmp_path):
 def test_demo_killed_while_its_student_trains_resumes_keeping_its_teacher(tmp_path):
     "SIGKILL in the student's epochs, then --resume: the teacher is kept, the student goes on; other settings are one line."
     import signal, time
-    _two_classes(tmp_path/'u', lambda im, d, i: im.save(d/f'{i}.png'))
+    for split in ('train', 'test'): _two_classes(tmp_path/'u'/split, lambda im, d, i: im.save(d/f'{i}.png'))
     args = ['demo', '--data', tmp_path/'u', '--out', tmp_path/'d', '--student-epochs', '6']
     state, teacher = tmp_path/'d'/'camnet.pt.state', tmp_path/'d'/'teacher.pt'
     p = subprocess.Popen(CAMNET + list(map(str, args)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -127,6 +127,10 @@ def test_demo_killed_while_its_student_trains_resumes_keeping_its_teacher(tmp_pa
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
     assert teacher.stat().st_mtime_ns == trained and rep['teacher_arch'] == 'efficientnet_lite0, head only'
     assert json.loads((tmp_path/'d'/'camnet.pt.json').read_text())['epoch'] >= 1 and rep['student'] == 'CamNet'
+    # the kept teacher's figures, as it was chosen (out of fold) and on the test split, scored once
+    report = (tmp_path/'d'/'report.md').read_text()
+    assert '| efficientnet_lite0, head only | cross-validation (out of fold) |' in report, report
+    assert '|  | the test split, once |' in report and set(rep['teacher_test']) == {'accuracy', 'f1', 'auc', 'top1_error'}
     r = run(*args, '--resume', '--student-epochs', '7')
     assert r.returncode == 1 and 'an earlier demo with student_epochs 6, not 7; drop --resume' in r.stderr, r.stderr
     assert teacher.stat().st_mtime_ns == trained
