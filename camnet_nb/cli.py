@@ -8,14 +8,14 @@ import argparse, functools, inspect, json, math, os, re, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WINDOW_KEYS', 'WINDOW_LAYERS', 'OPTION_BOUNDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate', 'cmd_bench',
-           'window_unavailable', 'check_record', 'window_controls', 'status_band', 'open_window', 'cmd_live',
-           'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
+__all__ = ['WINDOW_KEYS', 'WINDOW_LAYERS', 'OPTION_BOUNDS', 'LOG_BAR_SECONDS', 'EXTRA_FOR', 'cmd_synth', 'cmd_evaluate',
+           'cmd_bench', 'window_unavailable', 'check_record', 'window_controls', 'status_band', 'open_window',
+           'cmd_live', 'cmd_train_teacher', 'cmd_cams', 'cmd_refine_labels', 'cmd_distill', 'cmd_export', 'cmd_segment',
            'cmd_adapt', 'cmd_demo', 'module_constants', 'constant_value', 'function_params', 'add_options',
            'add_synth_command', 'add_evaluate_command', 'add_train_teacher_command', 'add_cams_command',
            'add_refine_labels_command', 'add_distill_command', 'add_export_command', 'add_segment_command',
            'add_adapt_command', 'add_bench_command', 'add_live_command', 'add_demo_command', 'build_parser',
-           'missing_part', 'error_line', 'Terminated', 'end_process_group', 'main']
+           'bars_for_logs', 'missing_part', 'error_line', 'Terminated', 'end_process_group', 'main']
 
 # %% ../nbs/13_cli.ipynb #7766c9fc
 def _size(s:str) -> tuple[int, int]:
@@ -807,11 +807,24 @@ def build_parser() -> argparse.ArgumentParser:
         add_command(add)
     return p
 
+# %% ../nbs/13_cli.ipynb #5377d436
+LOG_BAR_SECONDS = 10   # a progress bar written to a file or a pipe (a job's log) is redrawn this often
+
+def bars_for_logs(stream=None, # where the bars go (None: sys.stderr)
+                 ) -> str|None:
+    """Where `stream` is not a terminal, tqdm's bars redraw every LOG_BAR_SECONDS instead of ten times a second (a
+    TQDM_MININTERVAL of the user's own stays); the interval set, or None."""
+    stream = stream or sys.stderr
+    if getattr(stream, 'isatty', lambda: False)() or 'TQDM_MININTERVAL' in os.environ: return None
+    os.environ['TQDM_MININTERVAL'] = str(LOG_BAR_SECONDS)   # tqdm reads its TQDM_* defaults as it is imported
+    return os.environ['TQDM_MININTERVAL']
+
 # %% ../nbs/13_cli.ipynb #b4749b6f
 def _run(a) -> int:
     "Run the chosen command; with --quiet, progress bars and log lines (stderr) are dropped, stdout is kept."
     import contextlib, warnings, camnet_nb
     if not getattr(a, 'quiet', False):
+        bars_for_logs()
         with warnings.catch_warnings():
             shown = warnings.showwarning
             # our own warnings (an unreadable file skipped) read as the command's lines, not as a source line

@@ -31,6 +31,15 @@ def test_synth_out_is_a_file(tmp_path):
     r = run('synth', '--out', str(f), '--per-class', '1')
     assert r.returncode == 1 and 'Traceback' not in r.stderr and 'not a folder' in r.stderr
 
+def test_progress_bars_into_a_log_are_redrawn_every_ten_seconds_not_ten_times_a_second(tmp_path):
+    "stderr a pipe (a job's log): a second and more of synth draws its bar twice, at its start and its end."
+    import os
+    env = {k: v for k, v in os.environ.items() if k != 'TQDM_MININTERVAL'}
+    r = run('synth', '--out', tmp_path/'s', '--per-class', '10', '--size', '256x256', env=env)
+    assert r.returncode == 0 and r.stderr.count('synth:') == 2 and '60/60' in r.stderr, r.stderr
+    r = run('synth', '--out', tmp_path/'s', '--per-class', '10', '--size', '256x256', env=env | {'TQDM_MININTERVAL': '0'})
+    assert r.stderr.count('synth:') > 2, r.stderr   # the user's own interval stays
+
 def test_an_error_of_the_operating_system_reads_path_first():
     "A folder no one can make (under /proc): 'PATH: reason', not Python's '[Errno 2] reason: 'PATH''."
     r = run('synth', '--out', '/proc/camnet-out', '--per-class', '1', '-q')
