@@ -1172,6 +1172,7 @@ def run(self:DemoSteps,
     for s in later: self._drop_state(DEMO_STEPS[s][0])   # they learn from this step's results: afresh
     if not files[0].is_file(): self._drop_state(DEMO_STEPS[step][0])   # a state without its checkpoint
     self.done = {k: v for k, v in self.done.items() if k != step and k not in later}
+    self._write()   # killed while making it, a later resume keeps none of what depends on it
     self.done[step] = make()
     self._write()
     return self.done[step]
