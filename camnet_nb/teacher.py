@@ -375,7 +375,7 @@ def train_epoch(net:nn.Module, # the network as trained (maybe DDP-wrapped)
         sched.step()
         total += loss.item() * len(batch[0])
         seen += len(batch[0])
-        bar.set_postfix(loss=f'{total / seen:.4f}')
+        bar.set_postfix(loss=f'{total / seen:.4f}', refresh=False)   # drawn at the bar's pace (every 10 s in a log)
     return total / max(seen, 1)
 
 # %% ../nbs/02_teacher.ipynb #9121e555

@@ -39,6 +39,11 @@ def test_progress_bars_into_a_log_are_redrawn_every_ten_seconds_not_ten_times_a_
     assert r.returncode == 0 and r.stderr.count('synth:') == 2 and '60/60' in r.stderr, r.stderr
     r = run('synth', '--out', tmp_path/'s', '--per-class', '10', '--size', '256x256', env=env | {'TQDM_MININTERVAL': '0'})
     assert r.stderr.count('synth:') > 2, r.stderr   # the user's own interval stays
+    # a training epoch's loss, updated each batch, waits for the bar's own redraw too
+    _two_classes(tmp_path/'f', lambda im, d, i: im.save(d/f'{i}.png'))
+    r = run('train-teacher', '--data', tmp_path/'f', '--arch', 'resnet18', '--epochs', '1', '--img-size', '32',
+            '--batch-size', '2', '--out', tmp_path/'t.pt', env=env)
+    assert r.returncode == 0 and r.stderr.count('teacher 1/1') == 1, r.stderr
 
 def test_an_error_of_the_operating_system_reads_path_first():
     "A folder no one can make (under /proc): 'PATH: reason', not Python's '[Errno 2] reason: 'PATH''."
