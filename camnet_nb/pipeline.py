@@ -1141,10 +1141,7 @@ class DemoSteps:
                 ):
         self.out, self.path, self.settings, self.say = Path(out), Path(out)/'work'/'steps.json', settings, say
         earlier = _earlier_steps(self.path, settings, say) if resume else None
-        self.resuming, self.done = earlier is not None, earlier or {}
-        if not self.resuming:   # a fresh start: no model part-trained by another run is continued later
-            for files in DEMO_STEPS.values(): self._drop_state(files[0])
-        self._write()
+        self.resuming, self.done = earlier is not None, earlier or {}   # nothing is written before a step is made
 
     def _drop_state(self, checkpoint:str):
         "Remove the `.state` of a checkpoint, so that its training starts afresh."
@@ -1169,8 +1166,10 @@ def run(self:DemoSteps,
         self.say(f"{line}: kept from the earlier run ({', '.join(map(str, files))})")
         return self.done[step]
     later = list(DEMO_STEPS)[list(DEMO_STEPS).index(step) + 1:]
-    for s in later: self._drop_state(DEMO_STEPS[s][0])   # they learn from this step's results: afresh
-    if not files[0].is_file(): self._drop_state(DEMO_STEPS[step][0])   # a state without its checkpoint
+    # trained afresh: every step of a fresh run (none of another run's part-trained models is continued later); of a
+    # resumed one, the steps that learn from this one, and this one where its state lacks its checkpoint
+    afresh = list(DEMO_STEPS) if not self.resuming else later + ([step] if not files[0].is_file() else [])
+    for s in afresh: self._drop_state(DEMO_STEPS[s][0])
     self.done = {k: v for k, v in self.done.items() if k != step and k not in later}
     self._write()   # killed while making it, a later resume keeps none of what depends on it
     self.done[step] = make()
@@ -1200,8 +1199,8 @@ def run_demo(out='outputs/demo', # report folder: report.md, report.json, figure
     recipe = _demo_recipe(recipe, data, points, matrix_classes, teacher_arch)   # refused with the real recipe
     out, t0 = check_out_folder(out, "demo's outputs"), time.perf_counter()
     say = print if progress else (lambda *a, **k: None)
+    steps = DemoSteps(out, _demo_settings(locals()), resume, say)   # before any work: other settings change nothing
     train_root, eval_root, has_gt, folder = _demo_data(out/'work', data, samples, train_per_class, seed, progress, say)
-    steps = DemoSteps(out, _demo_settings(locals()), resume, say)   # after the folder's checks: a typo loses nothing
     rep = dict(data=str(eval_root), ground_truth=has_gt, classes=folder['classes'], recipe=recipe,
                skipped=[f"{p}: {why}" for p, why in folder['skipped']])
     rep |= steps.run('teacher', '[2/7] teacher', partial(_demo_teacher, train_root, out, recipe,
