@@ -1162,7 +1162,8 @@ def run(self:DemoSteps,
        ) -> dict:
     "The step's figures: kept (said) where the earlier run finished it and its files are there, else made and recorded."
     files = [self.out/f for f in DEMO_STEPS[step]]
-    if step in self.done and all(f.is_file() for f in files):
+    named = [Path(v) for k, v in self.done.get(step, {}).items() if k.endswith('_model')]   # the contrast's model
+    if step in self.done and all(f.is_file() for f in files + named):
         self.say(f"{line}: kept from the earlier run ({', '.join(map(str, files))})")
         return self.done[step]
     later = list(DEMO_STEPS)[list(DEMO_STEPS).index(step) + 1:]
