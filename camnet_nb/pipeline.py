@@ -1121,10 +1121,11 @@ def _earlier_steps(path:Path, # the record of an earlier run (OUT/work/steps.jso
     except (OSError, ValueError): was = None
     if not isinstance(was, dict) or not isinstance(was.get('steps'), dict):
         raise ValueError(f"{path}: not a demo's record of its steps (damaged); drop --resume to start afresh")
+    made_with = was.get('settings', {})
     for k, v in settings.items():
-        if was.get('settings', {}).get(k) != v:
-            raise ValueError(f"{out}: an earlier demo with {k} {was.get('settings', {}).get(k)!r}, not {v!r}; drop "
-                             "--resume or choose another --out")
+        if made_with.get(k) != v:
+            raise ValueError(f"{out}: an earlier demo with {k} {made_with.get(k)!r}, not {v!r}; drop --resume or "
+                             "choose another --out")
     return was['steps']
 
 # %% ../nbs/11_pipeline.ipynb #dae82f0b
