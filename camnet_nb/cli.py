@@ -115,7 +115,8 @@ def cmd_evaluate(a):
     from camnet_nb.data import counted
     if k: _log(f"{k} of the {counted(n, 'image')} scored {'was' if k == 1 else 'were'} segmented with "
                "clicks (summary.csv): a clicked point is right by construction; score them at points you did not click")
-    return _report(a, r, _lines({k: v for k, v in r.items() if k != 'missing_predictions'}))
+    said = {'missing_predictions'} | ({'unmatched_predictions'} if not r.get('unmatched_predictions') else set())
+    return _report(a, r, _lines({k: v for k, v in r.items() if k not in said}))   # said above, or nothing to say
 
 # %% ../nbs/13_cli.ipynb #f3fe4be4
 def cmd_bench(a):

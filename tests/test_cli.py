@@ -308,6 +308,10 @@ def test_evaluate_pairs_exact_names_and_counts_missing(tmp_path):
     assert 'without a prediction' in r.stderr
     out = json.loads(run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing', '--json').stdout)
     assert out['n_images'] == 1 and out['miou'] == 1.0
+    assert 'unmatched_predictions' not in run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g').stdout   # none
+    cv2.imwrite(str(tmp_path/'p'/'calcite.png'), m)   # a mask no ground truth pairs with: named
+    r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g')
+    assert r.returncode == 0 and "unmatched_predictions: ['calcite']" in r.stdout, r.stdout
     rgb = np.dstack([m, m // 2, m // 3]); cv2.imwrite(str(tmp_path/'g'/'dolomite.png'), rgb)   # the photomicrograph, not its mask
     r = run('evaluate', '--pred', tmp_path/'p', '--gt', tmp_path/'g', '--allow-missing')
     assert r.returncode == 1 and 'not a mask' in r.stderr
