@@ -12,13 +12,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 import cv2
 
 # %% auto #0
-__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'SHOWN_STACKS',
-           'ImageReadError', 'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image', 'counted',
-           'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error', 'list_classes',
-           'list_items', 'split_items', 'check_readable', 'decoding_said_once', 'read_loaded', 'file_pages',
-           'warn_stacks', 'drop_unreadable', 'warn_untrained', 'load_folder', 'jitter_colour', 'joint_transform',
-           'ThinSectionDataset', 'read_gray', 'seed_worker', 'write_atomic', 'check_out_folder', 'check_out_file',
-           'file_hash', 'show_images']
+__all__ = ['CARBONATE_CLASSES', 'IMAGE_EXTENSIONS', 'UNREAD_EXTENSIONS', 'DEFAULT_MAX_PIXELS', 'SPLIT_NAMES', 'DECODING',
+           'SHOWN_STACKS', 'ImageReadError', 'opencv_quiet', 'read_image_pages', 'pages_note', 'read_image', 'as_image',
+           'counted', 'Item', 'is_image_file', 'folder_files', 'unread_images', 'unread_note', 'no_images_error',
+           'list_classes', 'list_items', 'split_items', 'check_readable', 'decoding_said_once', 'read_loaded',
+           'decoding', 'name_decoder_warnings', 'file_pages', 'warn_stacks', 'drop_unreadable', 'warn_untrained',
+           'load_folder', 'jitter_colour', 'joint_transform', 'ThinSectionDataset', 'read_gray', 'seed_worker',
+           'write_atomic', 'check_out_folder', 'check_out_file', 'file_hash', 'show_images']
 
 # %% ../nbs/00_data.ipynb #59085bd9
 CARBONATE_CLASSES = (
@@ -384,6 +384,34 @@ def read_loaded(path, # a file `load_folder` or `drop_unreadable` listed
                ) -> np.ndarray:
     "`read_image` of a listed file: its stack and its decoder's warnings were said as it was listed, so nothing new is."
     with decoding_said_once(path): return read_image_pages(path, max_pixels)[0]
+
+# %% ../nbs/00_data.ipynb #7cf9e85b
+DECODING = threading.local()   # .path: the file this thread is decoding now (None: none)
+
+@contextlib.contextmanager
+def decoding(path, # the file this thread decodes inside
+            ):
+    "Inside, what this thread's decoder warns belongs to `path` (`name_decoder_warnings`; segment's held warnings)."
+    outer, DECODING.path = getattr(DECODING, 'path', None), path
+    try: yield
+    finally: DECODING.path = outer
+
+# %% ../nbs/00_data.ipynb #c61f54e7
+def name_decoder_warnings():
+    """Install, once, a warnings hook that says what is warned inside `decoding(path)` as 'PATH: message', once a
+    process, and passes every other warning on as it came; no filter is touched, so other threads may run meanwhile."""
+    if getattr(warnings.showwarning, 'names_decoded_files', False): return
+    before = warnings.showwarning
+    def show(message, category, filename, lineno, file=None, line=None):
+        if (path := getattr(DECODING, 'path', None)) is None:
+            return before(message, category, filename, lineno, file, line)
+        message = str(message).removeprefix(f"{path}: ")   # read_image's stack note names it already
+        if (str(path), message) in _SAID_DECODING: return
+        _SAID_DECODING.add((str(path), message))
+        import camnet_nb   # said from this package, as the command line's other notes are, without a source line
+        before(f"{path}: {message}", category, camnet_nb.__file__, 0, file, '')
+    show.names_decoded_files = True
+    warnings.showwarning = show
 
 # %% ../nbs/00_data.ipynb #44f67a43
 def file_pages(path, # an image file

@@ -275,7 +275,7 @@ def as_heatmap_model(model, # a HeatmapModel or a callable RGB -> heatmap; a mod
 
 # %% ../nbs/11_pipeline.ipynb #79d5028c
 import contextlib, threading, warnings
-_READING = threading.local()               # the file a decoding thread is reading now
+from .data import DECODING, decoding
 _HELD, _HELD_LOCK = {}, threading.Lock()   # file -> what its decoder warned on another thread
 
 @contextlib.contextmanager
@@ -284,7 +284,7 @@ def warnings_of_this_thread(keep:bool=True, # collect this thread's warnings int
     "This thread's warnings inside: collected or dropped; a decoder's: held for its file; other threads': passed on."
     me, said, before = threading.get_ident(), [], warnings.showwarning
     def show(message, category, filename, lineno, file=None, line=None):
-        if (path := getattr(_READING, 'path', None)) is not None:   # decoding, on any thread (the next image's too)
+        if (path := getattr(DECODING, 'path', None)) is not None:   # decoding, on any thread (the next image's too)
             with _HELD_LOCK:
                 _HELD.setdefault(path, []).append(warnings.WarningMessage(message, category, filename, lineno))
         elif threading.get_ident() == me:
@@ -301,9 +301,7 @@ def read_held(path, # an image file
              ) -> tuple[np.ndarray, int]:
     "`read_image_pages` for a decoding thread: what it warns while a thread collects warnings is held for the file."
     from camnet_nb.data import read_image_pages
-    _READING.path = path
-    try: return read_image_pages(path, max_pixels)
-    finally: _READING.path = None
+    with decoding(path): return read_image_pages(path, max_pixels)
 
 # %% ../nbs/11_pipeline.ipynb #4722b191
 def held_warnings(path, # a file read by read_held

@@ -29,18 +29,21 @@ def folder_frames(folder:Path, # a folder of images, searched recursively, or on
                   max_pixels:int|None=DEFAULT_MAX_PIXELS, # larger images are refused (possible decompression bombs)
                  ):
     """The images of a folder as a stream, each held `slide_frames` frames, round and round; unreadable ones are said
-    and dropped."""
+    and dropped, and what a decoder warns is said by its file's name."""
     from camnet_nb.data import read_image, folder_files, ImageReadError, no_images_error
+    from camnet_nb.data import decoding, name_decoder_warnings
     def stamp(p): # the file and when it was written: decoded once while the stage rests on it, again if written again
         try: return p, p.stat().st_mtime_ns
         except OSError: return p, None   # gone: read_image says so
     files, unread = folder_files(folder) if folder.is_dir() else ([folder], [])   # a file: one image, held
     if not files: raise no_images_error(folder, 'no images in this folder', unread)
     i, held, frame = 0, None, None
+    name_decoder_warnings()   # safe beside the loop's other threads, where decoding_said_once is not
     while n_frames is None or i < n_frames:
         now = stamp(files[(i // slide_frames) % len(files)])
         try:
-            if now != held: frame = fit(read_image(now[0], max_pixels))
+            if now != held:
+                with decoding(now[0]): frame = fit(read_image(now[0], max_pixels))
         except ImageReadError as e:
             print(f"skipping {e}", file=sys.stderr)
             files.pop((i // slide_frames) % len(files))

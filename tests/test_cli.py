@@ -689,6 +689,19 @@ def test_adapt_and_evaluate_name_the_image_a_decoder_warns_about(tmp_path):
         assert r.returncode == 0, r.stderr
         assert f'camnet {args[0]}: warning: 1.jpg: ' in r.stderr and 'UserWarning' not in r.stderr, r.stderr
 
+def test_live_names_the_image_a_decoder_warns_about_once(tmp_path):
+    "The live view's folder source reads beside its inference thread: what Pillow warns names the file, once."
+    import numpy as np
+    from PIL import Image
+    d = tmp_path/'stage'
+    d.mkdir()
+    for i in range(2):
+        Image.fromarray(np.full((48, 48, 3), 80 * i, np.uint8)).save(d/f'{i}.jpg', exif=_cut_exif() if i else b'')
+    r = run('live', '--source', d, '--size', '48x48', '--headless', '--frames', '70')   # round the folder twice
+    assert r.returncode == 0, r.stderr
+    assert f"camnet live: warning: {d/'1.jpg'}: Truncated File Read" in r.stderr, r.stderr
+    assert r.stderr.count('Truncated File Read') == 1 and 'UserWarning' not in r.stderr, r.stderr
+
 def _two_classes(root:Path, save) -> Path:
     "Classes a and b of three flat 24 px images each, each written by save(image, its class folder, its index)."
     import numpy as np
