@@ -385,7 +385,7 @@ def read_loaded(path, # a file `load_folder` or `drop_unreadable` listed
     "`read_image` of a listed file: its stack and its decoder's warnings were said as it was listed, so nothing new is."
     with decoding_said_once(path): return read_image_pages(path, max_pixels)[0]
 
-# %% ../nbs/00_data.ipynb #7cf9e85b
+# %% ../nbs/00_data.ipynb #98f89efc
 DECODING = threading.local()   # .path: the file this thread is decoding now (None: none)
 
 @contextlib.contextmanager
@@ -396,7 +396,7 @@ def decoding(path, # the file this thread decodes inside
     try: yield
     finally: DECODING.path = outer
 
-# %% ../nbs/00_data.ipynb #c61f54e7
+# %% ../nbs/00_data.ipynb #64870111
 def name_decoder_warnings():
     """Install, once, a warnings hook that says what is warned inside `decoding(path)` as 'PATH: message', once a
     process, and passes every other warning on as it came; no filter is touched, so other threads may run meanwhile."""

@@ -469,14 +469,25 @@ def save_teacher(model:nn.Module, # a `make_classifier` network
 def teacher_folder(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [test/]
                    valid_pct:float=0.2, # share of train/ held out for validation when there is no val/
                    seed:int=0, # seed of that split
+                   held_out:bool=True, # the epoch is chosen on validation: say what it lacks (False: cross-validation)
                   ) -> dict:
-    "`load_folder`'s splits for a teacher, refused in one line where there is nothing to tell apart: a single class."
+    """`load_folder`'s splits for a teacher, refused in one line where there is nothing to tell apart (a single class);
+    the classes validation lacks are said."""
+    import warnings
     from camnet_nb.data import load_folder
     folder = load_folder(data, valid_pct, seed)
     found = sorted({it.cls for it in folder['train'] + folder['val']})
     if len(found) < 2:
         raise ValueError(f"{data}: its training images are all of one class ({found[0]}), and a teacher tells classes "
                          "apart: give it two class folders or more")
+    unseen = [c for c in found if c not in {it.cls for it in folder['val']}]
+    if held_out and not folder['val']:
+        warnings.warn(f"{data}: no image can be held out for validation (a class needs two): the epoch is chosen, and "
+                      "its figures made, on the training images")
+    elif held_out and unseen:
+        warnings.warn(f"{data}: validation holds no image of {', '.join(unseen)} (a class needs two to hold one out): "
+                      "the epoch is chosen, and its figures made, without "
+                      + ('it' if len(unseen) == 1 else 'them'))
     return folder
 
 # %% ../nbs/02_teacher.ipynb #6f15d428
@@ -712,7 +723,7 @@ def train_head(data, # ImageNet-style folder: <class>/*.jpg or train/ [val/] [te
     out = check_destination(out)
     remove_stale_temporaries(out)
     seed_everything(seed)
-    folder = teacher_folder(data, 0.2, seed)
+    folder = teacher_folder(data, 0.2, seed, held_out=False)
     classes, n = folder['classes'], len(folder['classes'])
     fit_items = folder['train'] + folder['val']   # cross-validation replaces the held-out split
     check_cross_validation(fit_items, data)   # before the features: a folder it cannot use costs nothing
