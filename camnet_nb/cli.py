@@ -97,8 +97,7 @@ def cmd_evaluate(a):
     if a.data is None and made_here:
         raise ValueError("give --pred (the masks segment wrote) or --data (the images --gt mirrors, segmented here)")
     if a.points is not None and (a.gt_values or a.gt_suffix or a.materials):
-        raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; "
-                         "key points (--points) take none of them")
+        raise ValueError("--gt-map, --gt-suffix and --materials read ground truth; key points (--points) take none")
     made = dict(refine=a.refine, threshold=a.threshold, input_range=a.input_range, max_side=a.max_side,
                 max_pixels=a.max_pixels, progress=not a.quiet, log=_log)
     gt = dict(gt_values=a.gt_values, gt_suffix=a.gt_suffix, allow_missing=a.allow_missing, materials=a.materials)

@@ -366,8 +366,12 @@ def train_epoch(net:nn.Module, # the network as trained (maybe DDP-wrapped)
     bar = tqdm(loader, desc=desc, unit='batch', disable=not progress, leave=False)
     for batch in bar:
         batch = [b.to(device) if torch.is_tensor(b) else b for b in batch]
-        with torch.autocast('cuda', enabled=device.type == 'cuda'):
-            loss = loss_fn(net, batch)
+        try:
+            with torch.autocast('cuda', enabled=device.type == 'cuda'): loss = loss_fn(net, batch)
+        except ValueError as e:   # torch's own words name no setting
+            if 'more than 1 value per channel' not in str(e): raise
+            raise ValueError(f"batches of {len(batch[0])} image(s) leave batch norm a single value a channel (a 1x1 map "
+                             "deep in the network): give a larger batch size or image size") from None
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(opt)

@@ -628,7 +628,7 @@ def test_evaluate_key_points_bad_inputs(tmp_path):
     r = run(*pred, '--points', str(tmp_path/'kp.json'), '--gt', str(tmp_path/'s'/'masks'), '--data', str(tmp_path/'s'/'images'))
     assert r.returncode == 1 and 'one of the two' in r.stderr
     r = run(*pred, '--points', str(tmp_path/'kp.json'), '--data', str(tmp_path/'s'/'images'), '--gt-map', '4,6')
-    assert r.returncode == 1 and 'take none of them' in r.stderr and 'Traceback' not in r.stderr
+    assert r.returncode == 1 and '(--points) take none' in r.stderr and 'Traceback' not in r.stderr
     (tmp_path/'bad.json').write_text('{"images": {"oolitic/oolitic_0000.png": {"feature": [[2, 0.5]]}}}')
     r = run(*pred, '--points', str(tmp_path/'bad.json'), '--data', str(tmp_path/'s'/'images'))
     assert r.returncode == 1 and 'bad.json' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
