@@ -16,9 +16,10 @@ from .teacher import import_torchvision
 __all__ = ['CAM_METHODS', 'CAM_MAX_SIDE', 'CAM_STRIDES', 'HEAD_ONLY_STRIDE', 'CLOSED_FORM_METHODS', 'CAM_BATCH_PIXELS',
            'MATRIX_BLOCK', 'MATRIX_SIDE', 'MATRIX_SAMPLES', 'MATRIX_KEEP_BYTES', 'cam_class', 'last_conv_block',
            'densify', 'teacher_cam_stride', 'linear_head_cams', 'has_pooled_linear_head', 'compute_cams', 'cam_path',
-           'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'write_cams', 'CamIndex', 'load_cam_index',
-           'grid_strength', 'class_list', 'checked_matrix_classes', 'ImagenetBody', 'imagenet_positions',
-           'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet', 'export_matrix_contrast', 'write_matrix_cams']
+           'cached_cam_ok', 'split_cached', 'write_maps_in_batches', 'cam_folder', 'write_cams', 'CamIndex',
+           'load_cam_index', 'grid_strength', 'class_list', 'checked_matrix_classes', 'ImagenetBody',
+           'imagenet_positions', 'MatrixContrast', 'fit_matrix_contrast', 'ContrastNet', 'export_matrix_contrast',
+           'write_matrix_cams']
 
 # %% ../nbs/03_cam.ipynb #7b486a0c
 # 'cam': the plain CAM of a linear head, no gradients
@@ -285,6 +286,22 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
             bar.update(len(chunk))
     return indexed
 
+# %% ../nbs/03_cam.ipynb #f44f2002
+def cam_folder(data, # an ImageNet-style folder
+               classes:list, # the teacher's classes
+              ) -> tuple[dict, dict]:
+    """(`load_folder`'s splits, class -> its index among the teacher's); a class the teacher does not know maps to
+    None, its images take the class the teacher predicts, and it is said."""
+    import warnings
+    folder = load_folder(data)   # its unreadable files are left out (and named) here
+    targets = {c: classes.index(c) if c in classes else None for c in folder['classes']}
+    if unknown := [c for c, t in targets.items() if t is None]:
+        one = len(unknown) == 1
+        warnings.warn(f"{data}: {', '.join(unknown)} {'is not a class' if one else 'are not classes'} of the teacher "
+                      f"({', '.join(classes)}): the CAM of each of {'its' if one else 'their'} images is of the class "
+                      "the teacher predicts for it")
+    return folder, targets
+
 # %% ../nbs/03_cam.ipynb #07ebf5de
 def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
                data, # an ImageNet-style folder
@@ -308,7 +325,7 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
     output_stride = teacher_cam_stride(cfg, output_stride)
     model = densify(model.to(compute_device()), output_stride)
     out, th = check_out_folder(out, 'CAMs'), file_hash(teacher_path)
-    folder = load_folder(data)   # its unreadable files are left out (and named) here
+    folder, targets = cam_folder(data, cfg['classes'])   # a class the teacher does not know: its own prediction
     items = sum((folder[split] for split in ('train', 'val', 'test')), [])
     mine = [it for k, it in enumerate(sorted(items, key=lambda i: str(i.path))) if k % world == rank]
     tag = (method + f'-os{output_stride}'
@@ -318,8 +335,8 @@ def write_cams(teacher_path, # a teacher checkpoint, as train-teacher writes it
     header = dict(teacher=str(teacher_path), teacher_hash=th, method=method, output_stride=output_stride,
                   max_side=cam_size or max_side)
     _write_index(out/name, header, index)          # what is cached is usable at once (the folder made on the way)
-    def cams_of(chunk):   # a class the teacher does not know: its own prediction
-        tg = [cfg['classes'].index(it.cls) if it.cls in cfg['classes'] else None for it, _ in chunk]
+    def cams_of(chunk):
+        tg = [targets[it.cls] for it, _ in chunk]
         return compute_cams(model, [read_loaded(it.path) for it, _ in chunk], None if None in tg else tg, method,
                             cam_size, aug_smooth, output_stride, max_side, batch_pixels)
     index |= write_maps_in_batches(todo, cams_of, out, out/name, header, batch_size, f'cams ({method})', progress)
