@@ -286,7 +286,7 @@ def write_maps_in_batches(todo:list, # [(item, map path)] still to compute, as `
             bar.update(len(chunk))
     return indexed
 
-# %% ../nbs/03_cam.ipynb #f44f2002
+# %% ../nbs/03_cam.ipynb #c1a69c5b
 def cam_folder(data, # an ImageNet-style folder
                classes:list, # the teacher's classes
               ) -> tuple[dict, dict]:

@@ -345,8 +345,9 @@ def resume_training(state_path:Path, # the `.state` file to continue from
     opt.load_state_dict(st['opt'])
     sched.load_state_dict(st['sched'])
     if 'rng' in st: restore_rng_state(st['rng'], *generators, dataset=dataset)
-    if log: print(f"resuming from epoch {st['epoch'] + 1} ({state_path})", file=sys.stderr)
-    return st['epoch'] + 1, st['best'], st['history']
+    done = st['epoch'] + 1   # epochs finished: the state counts them from 0, the epoch lines from 1
+    if log: print(f"resuming from epoch {done + 1} ({done} trained before; {state_path})", file=sys.stderr)
+    return done, st['best'], st['history']
 
 # %% ../nbs/02_teacher.ipynb #a50ae94c
 def train_epoch(net:nn.Module, # the network as trained (maybe DDP-wrapped)

@@ -191,9 +191,11 @@ def _killed_then_resumed(args, out, state_epochs):
     while not state.exists() and p.poll() is None: time.sleep(0.01)
     p.send_signal(signal.SIGKILL); p.wait()
     assert p.returncode == -signal.SIGKILL, 'the run ended before it could be killed'
-    assert torch.load(state, weights_only=False)['epoch'] < state_epochs - 1   # killed part-way
+    done = torch.load(state, weights_only=False)['epoch'] + 1   # epochs finished (the state counts from 0)
+    assert done < state_epochs   # killed part-way
     r = run(*args, '--out', out, '--resume', env=ONE_THREAD)
-    assert r.returncode == 0 and 'resuming from epoch' in r.stderr, r.stderr
+    assert r.returncode == 0 and f'resuming from epoch {done + 1} ({done} trained before; ' in r.stderr, r.stderr
+    assert f'epoch {done + 1}: ' in r.stderr and f'epoch {done}: ' not in r.stderr, r.stderr   # the next one, as said
     return torch.load(state, weights_only=False)['model']
 
 @pytest.mark.parametrize('command', ['train-teacher', 'distill'])
