@@ -1174,6 +1174,7 @@ def run(self:DemoSteps,
     self._write()   # killed while making it, a later resume keeps none of what depends on it
     self.done[step] = make()
     self._write()
+    self._drop_state(DEMO_STEPS[step][0])   # finished and recorded: no demo trains it further (a ResNet's is 0.5 GB)
     return self.done[step]
 
 # %% ../nbs/11_pipeline.ipynb #5be9aa86

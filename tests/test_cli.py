@@ -141,6 +141,7 @@ def test_demo_killed_while_its_student_trains_resumes_keeping_its_teacher(tmp_pa
     rep = json.loads((tmp_path/'d'/'report.json').read_text())
     assert teacher.stat().st_mtime_ns == trained and rep['teacher_arch'] == 'efficientnet_lite0, head only'
     assert json.loads((tmp_path/'d'/'camnet.pt.json').read_text())['epoch'] >= 1 and rep['student'] == 'CamNet'
+    assert not state.exists(), 'a finished step keeps no training state'
     # the kept teacher's figures, as it was chosen (out of fold) and on the test split, scored once
     report = (tmp_path/'d'/'report.md').read_text()
     assert '| efficientnet_lite0, head only | cross-validation (out of fold) |' in report, report
