@@ -360,9 +360,19 @@ def check_readable(path, # an image file
             return None
         except ImageReadError as e: return e.reason
 
-# %% ../nbs/00_data.ipynb #5c58b6e7
+# %% ../nbs/00_data.ipynb #7784fc9b
 _SAID_DECODING = set()   # (file, message) a decoder warned of, said by the file's name: each once a process
 
+def _decoder_line(path, # the file decoded
+                  message, # what its decoder warned
+                 ) -> str|None:
+    "'PATH: message' the first time a process meets it, else None."
+    message = str(message).removeprefix(f"{path}: ")   # read_image's stack note names it already
+    if (str(path), message) in _SAID_DECODING: return None
+    _SAID_DECODING.add((str(path), message))
+    return f"{path}: {message}"
+
+# %% ../nbs/00_data.ipynb #5c58b6e7
 @contextlib.contextmanager
 def decoding_said_once(path, # the file read inside
                       ):
@@ -373,10 +383,7 @@ def decoding_said_once(path, # the file read inside
             yield
     finally:
         for w in said:
-            message = str(w.message).removeprefix(f"{path}: ")   # read_image's stack note names it already
-            if (str(path), message) in _SAID_DECODING: continue
-            _SAID_DECODING.add((str(path), message))
-            warnings.warn(f"{path}: {message}", w.category, stacklevel=3)
+            if line := _decoder_line(path, w.message): warnings.warn(line, w.category, stacklevel=3)
 
 # %% ../nbs/00_data.ipynb #22713e68
 def read_loaded(path, # a file `load_folder` or `drop_unreadable` listed
@@ -405,11 +412,8 @@ def name_decoder_warnings():
     def show(message, category, filename, lineno, file=None, line=None):
         if (path := getattr(DECODING, 'path', None)) is None:
             return before(message, category, filename, lineno, file, line)
-        message = str(message).removeprefix(f"{path}: ")   # read_image's stack note names it already
-        if (str(path), message) in _SAID_DECODING: return
-        _SAID_DECODING.add((str(path), message))
         import camnet_nb   # said from this package, as the command line's other notes are, without a source line
-        before(f"{path}: {message}", category, camnet_nb.__file__, 0, file, '')
+        if said := _decoder_line(path, message): before(said, category, camnet_nb.__file__, 0, file, '')
     show.names_decoded_files = True
     warnings.showwarning = show
 
